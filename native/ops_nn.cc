@@ -1,0 +1,258 @@
+// Neural-network ops: embedding, linear, norms, dropout, attention, losses; autograd controls;
+// and the fused per-parameter kernels of the optimizers (AdamW, SGD) and gradient clipping, so an
+// optimizer step is one native call per step rather than a dozen per parameter.
+//
+// Attention: libtorch 1.13 has no public scaled_dot_product_attention, so below 2.0 the math path
+// is written out here (the same steps as PyTorch's math backend); from 2.0 on, libtorch's own
+// kernel (flash / memory-efficient on CUDA) is used. Masks are boolean, true = may attend.
+#include "common.h"
+
+#include <torch/csrc/api/include/torch/version.h>
+
+#include <cmath>
+#include <limits>
+
+namespace pt {
+namespace {
+
+int64_t reductionCode(Ctx& c, size_t i) {
+  if (!c.has(i)) return 1;
+  std::string r = c.str(i);
+  if (r == "none") return 0;
+  if (r == "mean") return 1;
+  if (r == "sum") return 2;
+  c.argFail(i, "reduction must be 'none', 'mean' or 'sum', got '" + r + "'");
+}
+
+// (..., H, T, D) x (..., Hkv, S, D) x (..., Hkv, S, Dv) → (..., H, T, Dv)
+at::Tensor attention(Ctx& c, at::Tensor q, at::Tensor k, at::Tensor v, const c10::optional<at::Tensor>& mask,
+                     bool causal, double dropoutP, c10::optional<double> scale) {
+  if (q.dim() < 3 || k.dim() != q.dim() || v.dim() != q.dim())
+    c.fail("shape", "query, key and value must have the same rank >= 3, laid out (..., heads, seq, head_dim)");
+  int64_t H = q.size(-3), Hkv = k.size(-3);
+  if (v.size(-3) != Hkv) c.fail("shape", "key and value must have the same number of heads");
+  if (H != Hkv) {
+    if (Hkv == 0 || H % Hkv != 0) c.fail("shape", "query heads (" + std::to_string(H) + ") must be a multiple of key/value heads (" + std::to_string(Hkv) + ")");
+    k = k.repeat_interleave(H / Hkv, -3);  // grouped-query attention: share each kv head
+    v = v.repeat_interleave(H / Hkv, -3);
+  }
+  int64_t T = q.size(-2), S = k.size(-2);
+  at::Tensor allowed;  // bool, broadcastable to (..., T, S)
+  if (causal) allowed = at::ones({T, S}, q.options().dtype(at::kBool)).tril(S - T);  // bottom-right aligned (KV cache)
+  if (mask) {
+    if (mask->scalar_type() != at::kBool) c.fail("dtype", "attention mask must be bool (true = attend), got " + describe(*mask));
+    allowed = allowed.defined() ? at::logical_and(allowed, *mask) : *mask;
+  }
+  at::Tensor rowHasKey;  // (..., T, 1): rows with no key allowed give zeros, not NaN
+  if (allowed.defined() && mask) {
+    rowHasKey = allowed.any(-1, true);
+    allowed = at::logical_or(allowed, rowHasKey.logical_not());
+  }
+  double sc = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+#if TORCH_VERSION_MAJOR >= 2
+  at::Tensor out = at::scaled_dot_product_attention(q, k, v, allowed.defined() ? c10::optional<at::Tensor>(allowed) : c10::nullopt,
+                                                    dropoutP, false, sc);
+#else
+  at::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul(sc);  // (..., H, T, S)
+  if (allowed.defined()) scores = scores.masked_fill(allowed.logical_not(), -std::numeric_limits<double>::infinity());
+  at::Tensor probs = at::softmax(scores, -1);
+  if (dropoutP > 0) probs = at::dropout(probs, dropoutP, true);
+  at::Tensor out = at::matmul(probs, v);  // (..., H, T, Dv)
+#endif
+  if (rowHasKey.defined()) out = out.masked_fill(rowHasKey.logical_not(), 0);
+  return out;
+}
+
+const std::vector<OpDef> kOps = {
+    // ---------------------------------------------------------------- layers
+    {"embedding", [](Ctx& c) -> Napi::Value {  // (weight (V, D), ids (...), paddingIdx) → (..., D)
+       at::Tensor& w = c.t(0);
+       at::Tensor& ids = c.t(1);
+       return c.wrap(at::embedding(w, ids, c.i64(2, -1)));
+     }},
+    {"linear", [](Ctx& c) -> Napi::Value {  // (x (..., in), w (out, in), b? (out)) → (..., out)
+       at::Tensor& x = c.t(0);
+       at::Tensor& w = c.t(1);
+       return c.wrap(at::linear(x, w, c.optT(2)));
+     }},
+    {"layerNorm", [](Ctx& c) -> Napi::Value {  // (x, normalizedShape, w?, b?, eps)
+       at::Tensor& x = c.t(0);
+       std::vector<int64_t> shape = c.ints(1);
+       auto w = c.optT(2);
+       auto b = c.optT(3);
+       return c.wrap(at::layer_norm(x, shape, w, b, c.f64(4, 1e-5), false));
+     }},
+    {"rmsNorm", [](Ctx& c) -> Napi::Value {  // (x (..., D), w? (D), eps): HF Llama semantics, statistics in float32
+       at::Tensor& x = c.t(0);
+       auto w = c.optT(1);
+       double eps = c.f64(2, 1e-6);
+       at::ScalarType in = x.scalar_type();
+       at::Tensor xf = (in == at::kHalf || in == at::kBFloat16) ? x.to(at::kFloat) : x;
+       at::Tensor y = xf.mul(at::rsqrt(xf.pow(2).mean(-1, true).add(eps))).to(in);
+       return c.wrap(w ? y.mul(*w) : y);
+     }},
+    {"dropout", [](Ctx& c) -> Napi::Value {  // (x, p, train)
+       at::Tensor& x = c.t(0);
+       double p = c.f64(1);
+       if (p < 0 || p > 1) c.argFail(1, "dropout probability must be in [0, 1], got " + std::to_string(p));
+       return c.wrap(at::dropout(x, p, c.b(2, true)));
+     }},
+    {"sdpa", [](Ctx& c) -> Napi::Value {  // (q, k, v, mask?, causal, dropoutP, scale?)
+       at::Tensor& q = c.t(0);
+       at::Tensor& k = c.t(1);
+       at::Tensor& v = c.t(2);
+       auto mask = c.optT(3);
+       double p = c.f64(5, 0.0);
+       if (p < 0 || p >= 1) c.argFail(5, "dropout probability must be in [0, 1)");
+       return c.wrap(attention(c, q, k, v, mask, c.b(4, false), p, c.optF64(6)));
+     }},
+    {"oneHot", [](Ctx& c) -> Napi::Value { at::Tensor& x = c.t(0); return c.wrap(at::one_hot(x, c.i64(1, -1))); }},
+
+    // ---------------------------------------------------------------- losses
+    {"crossEntropy", [](Ctx& c) -> Napi::Value {  // (logits (N, C), target (N), weight?, reduction, ignoreIndex, labelSmoothing)
+       at::Tensor& logits = c.t(0);
+       at::Tensor& target = c.t(1);
+       auto w = c.optT(2);
+       int64_t red = reductionCode(c, 3);
+       double ls = c.f64(5, 0.0);
+       if (ls < 0 || ls > 1) c.argFail(5, "label smoothing must be in [0, 1]");
+       return c.wrap(at::cross_entropy_loss(logits, target, w, red, c.i64(4, -100), ls));
+     }},
+    {"klDiv", [](Ctx& c) -> Napi::Value {  // (input log-probs, target, reduction, logTarget)
+       at::Tensor& input = c.t(0);
+       at::Tensor& target = c.t(1);
+       return c.wrap(at::kl_div(input, target, reductionCode(c, 2), c.b(3, false)));
+     }},
+    {"mseLoss", [](Ctx& c) -> Napi::Value { at::Tensor& a = c.t(0); at::Tensor& b = c.t(1); return c.wrap(at::mse_loss(a, b, reductionCode(c, 2))); }},
+
+    // ---------------------------------------------------------------- autograd
+    {"requiresGrad", [](Ctx& c) -> Napi::Value { return Napi::Boolean::New(c.env, c.t(0).requires_grad()); }},
+    {"setRequiresGrad", [](Ctx& c) -> Napi::Value { at::Tensor& t = c.t(0); t.requires_grad_(c.b(1, true)); return c.info[0]; }},
+    {"isLeaf", [](Ctx& c) -> Napi::Value { return Napi::Boolean::New(c.env, c.t(0).is_leaf()); }},
+    {"grad", [](Ctx& c) -> Napi::Value { return c.wrapOpt(c.t(0).grad()); }},
+    {"setGrad", [](Ctx& c) -> Napi::Value {  // (t, grad | null)
+       at::Tensor& t = c.t(0);
+       if (c.has(1)) {
+         at::Tensor& g = c.t(1);
+         if (!g.sizes().equals(t.sizes())) c.fail("shape", "gradient shape must match the tensor's");
+         t.mutable_grad() = g;
+       } else {
+         t.mutable_grad() = at::Tensor();
+       }
+       return c.env.Undefined();
+     }},
+    {"retainGrad", [](Ctx& c) -> Napi::Value { c.t(0).retain_grad(); return c.env.Undefined(); }},
+    {"backward", [](Ctx& c) -> Napi::Value {  // (t, grad?, retainGraph, createGraph)
+       at::Tensor& t = c.t(0);
+       auto g = c.optT(1);
+       if (!t.requires_grad()) c.fail("autograd", "backward() on a tensor that does not require grad (no parameter it depends on has requiresGrad)");
+       t.backward(g ? *g : at::Tensor(), c.b(2, false), c.b(3, false));
+       return c.env.Undefined();
+     }},
+    {"detach", [](Ctx& c) -> Napi::Value { return c.wrap(c.t(0).detach()); }},
+    {"gradEnabled", [](Ctx& c) -> Napi::Value { return Napi::Boolean::New(c.env, c10::GradMode::is_enabled()); }},
+    {"setGradEnabled", [](Ctx& c) -> Napi::Value {  // returns the previous mode
+       bool prev = c10::GradMode::is_enabled();
+       c10::GradMode::set_enabled(c.b(0, true));
+       return Napi::Boolean::New(c.env, prev);
+     }},
+    {"zeroGrad", [](Ctx& c) -> Napi::Value {  // (params, setToNone)
+       bool none = c.b(1, true);
+       for (at::Tensor& p : c.tensors(0)) {
+         at::Tensor& g = p.mutable_grad();
+         if (!g.defined()) continue;
+         if (none) g = at::Tensor(); else { g = g.detach(); g.zero_(); }
+       }
+       return c.env.Undefined();
+     }},
+    {"clipGradNorm", [](Ctx& c) -> Napi::Value {  // (params, maxNorm, normType, errorIfNonfinite) → total norm before clipping
+       auto params = c.tensors(0);
+       double maxNorm = c.f64(1);
+       double normType = c.f64(2, 2.0);
+       at::NoGradGuard ng;
+       std::vector<at::Tensor> norms;
+       std::vector<at::Tensor> grads;
+       for (auto& p : params) {
+         if (!p.grad().defined()) continue;
+         grads.push_back(p.grad());
+         norms.push_back(std::isinf(normType) ? p.grad().abs().max().to(at::kFloat) : at::linalg_vector_norm(p.grad(), normType, c10::nullopt, false, at::kFloat));
+       }
+       if (grads.empty()) return Napi::Number::New(c.env, 0.0);
+       at::Tensor stacked = at::stack(norms);
+       double total = (std::isinf(normType) ? stacked.max() : at::linalg_vector_norm(stacked, normType)).item<double>();
+       if (c.b(3, false) && !std::isfinite(total)) c.fail("value", "the total norm of gradients is non-finite (" + std::to_string(total) + ")");
+       double coef = maxNorm / (total + 1e-6);
+       if (coef < 1.0) for (auto& g : grads) g.mul_(coef);
+       return Napi::Number::New(c.env, total);
+     }},
+
+    // ---------------------------------------------------------------- optimizer kernels
+    // adamwStep(params, expAvg, expAvgSq, steps (numbers, already incremented), lr, beta1, beta2, eps, weightDecay, maximize)
+    // → array of booleans: which parameters had a gradient and were updated. torch.optim.AdamW semantics.
+    {"adamwStep", [](Ctx& c) -> Napi::Value {
+       auto params = c.tensors(0);
+       auto m = c.tensors(1);
+       auto v = c.tensors(2);
+       std::vector<int64_t> steps = c.ints(3);
+       double lr = c.f64(4), b1 = c.f64(5), b2 = c.f64(6), eps = c.f64(7), wd = c.f64(8);
+       bool maximize = c.b(9, false);
+       if (m.size() != params.size() || v.size() != params.size() || steps.size() != params.size())
+         c.fail("argument", "adamwStep: params, state and steps must have the same length");
+       at::NoGradGuard ng;
+       Napi::Array updated = Napi::Array::New(c.env, params.size());
+       for (size_t i = 0; i < params.size(); i++) {
+         at::Tensor& p = params[i];
+         at::Tensor g = p.grad();
+         updated.Set(i, g.defined());
+         if (!g.defined()) continue;
+         if (maximize) g = g.neg();
+         if (wd != 0) p.mul_(1 - lr * wd);
+         m[i].lerp_(g, 1 - b1);                                   // m = b1 m + (1 - b1) g
+         v[i].mul_(b2).addcmul_(g, g, 1 - b2);                    // v = b2 v + (1 - b2) g²
+         double bc1 = 1 - std::pow(b1, static_cast<double>(steps[i]));
+         double bc2 = 1 - std::pow(b2, static_cast<double>(steps[i]));
+         at::Tensor denom = v[i].sqrt().div_(std::sqrt(bc2)).add_(eps);
+         p.addcdiv_(m[i], denom, -lr / bc1);
+       }
+       return updated;
+     }},
+    // sgdStep(params, buffers (Tensor | null), lr, momentum, dampening, weightDecay, nesterov, maximize)
+    // → per parameter: a new momentum buffer (first step), null (updated in place or no momentum), or false (no grad).
+    {"sgdStep", [](Ctx& c) -> Napi::Value {
+       auto params = c.tensors(0);
+       auto bufs = c.optTensors(1);
+       double lr = c.f64(2), momentum = c.f64(3, 0), dampening = c.f64(4, 0), wd = c.f64(5, 0);
+       bool nesterov = c.b(6, false), maximize = c.b(7, false);
+       if (bufs.size() != params.size()) c.fail("argument", "sgdStep: params and buffers must have the same length");
+       at::NoGradGuard ng;
+       Napi::Array out = Napi::Array::New(c.env, params.size());
+       for (size_t i = 0; i < params.size(); i++) {
+         at::Tensor& p = params[i];
+         at::Tensor g = p.grad();
+         if (!g.defined()) { out.Set(i, false); continue; }
+         if (maximize) g = g.neg();
+         if (wd != 0) g = g.add(p, wd);
+         Napi::Value result = c.env.Null();
+         if (momentum != 0) {
+           at::Tensor buf;
+           if (!bufs[i]) {
+             buf = g.clone();
+             result = c.wrap(buf);
+           } else {
+             buf = *bufs[i];
+             buf.mul_(momentum).add_(g, 1 - dampening);
+           }
+           g = nesterov ? g.add(buf, momentum) : buf;
+         }
+         p.add_(g, -lr);
+         out.Set(i, result);
+       }
+       return out;
+     }},
+};
+
+}  // namespace
+
+const std::vector<OpDef>& nnOps() { return kOps; }
+
+}  // namespace pt
