@@ -220,6 +220,7 @@ const std::vector<OpDef> kOps = {
     {"argmin", [](Ctx& c) -> Napi::Value { at::Tensor& x = c.t(0); return c.wrap(at::argmin(x, c.optI64(1), c.b(2, false))); }},
     {"logsumexp", [](Ctx& c) -> Napi::Value { at::Tensor& x = c.t(0); return c.wrap(at::logsumexp(x, c.ints(1), c.b(2, false))); }},
     {"cumsum", [](Ctx& c) -> Napi::Value { at::Tensor& x = c.t(0); return c.wrap(at::cumsum(x, c.i64(1), c.optDtype(2))); }},
+    {"cummax", [](Ctx& c) -> Napi::Value { at::Tensor& x = c.t(0); return c.wrap(std::get<0>(at::cummax(x, c.i64(1)))); }},
     {"cumprod", [](Ctx& c) -> Napi::Value { at::Tensor& x = c.t(0); return c.wrap(at::cumprod(x, c.i64(1), c.optDtype(2))); }},
     {"topk", [](Ctx& c) -> Napi::Value {  // (t, k, dim, largest, sorted)
        at::Tensor& x = c.t(0);

@@ -1,0 +1,69 @@
+// Process-wide engine settings and facts: thread counts (libtorch intra-op and OpenBLAS's own
+// pool), what the linked libtorch supports, and memory numbers that count native tensors.
+import { N } from './native.js';
+import { ArgumentError } from './errors.js';
+
+export interface ThreadSettings {
+  /** libtorch intra-op threads (elementwise kernels, reductions). */
+  intraOp?: number;
+  /** OpenBLAS threads (matmul). */
+  blas?: number;
+}
+
+/**
+ * Defaults measured on the 2-core reference machine (bench/bench.ts, DESIGN.md): intra-op 1 and
+ * OpenBLAS at the core count; 2+2 oversubscribes and halves speed. POSTTRAIN_THREADS and
+ * POSTTRAIN_BLAS_THREADS override them.
+ */
+export function setThreads(s: ThreadSettings): void {
+  for (const [k, v] of Object.entries(s)) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new ArgumentError('setThreads', `${k} must be a positive integer, got ${v}`);
+  }
+  N.setThreads(s.intraOp ?? null, s.blas ?? null);
+}
+
+export function getThreads(): { intraOp: number; blas: number | null } {
+  return N.getThreads();
+}
+
+export function buildInfo(): { torchVersion: string; cuda: boolean; cudaDevices: number; openblas: boolean; config: string } {
+  return N.buildInfo();
+}
+
+export function cudaAvailable(): boolean {
+  return N.buildInfo().cuda;
+}
+
+export interface MemoryStats {
+  /** Tensor handles alive in JS (not yet disposed or collected). */
+  liveTensors: number;
+  /** Distinct storages they hold. */
+  liveStorages: number;
+  /** Bytes of host (CPU) storage held by live tensors, counted once per storage. */
+  hostBytes: number;
+  /** Bytes of device storage held by live tensors. */
+  deviceBytes: number;
+  /** Process resident set size, bytes. */
+  rss: number;
+  /** V8 heap in use, bytes. */
+  heapUsed: number;
+}
+
+export function memory(): MemoryStats {
+  const m = N.memory();
+  const p = process.memoryUsage();
+  return { ...m, rss: p.rss, heapUsed: p.heapUsed };
+}
+
+function envInt(name: string): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new ArgumentError('threads', `${name} must be a positive integer, got '${v}'`);
+  return n;
+}
+
+/** Applied once when the tensor layer loads. */
+export function applyDefaultThreads(): void {
+  setThreads({ intraOp: envInt('POSTTRAIN_THREADS') ?? 1, blas: envInt('POSTTRAIN_BLAS_THREADS') });
+}
