@@ -43,8 +43,8 @@ at::Tensor attention(Ctx& c, at::Tensor q, at::Tensor k, at::Tensor v, const c10
     if (mask->scalar_type() != at::kBool) c.fail("dtype", "attention mask must be bool (true = attend), got " + describe(*mask));
     allowed = allowed.defined() ? at::logical_and(allowed, *mask) : *mask;
   }
-  at::Tensor rowHasKey;  // (..., T, 1): rows with no key allowed give zeros, not NaN
-  if (allowed.defined() && mask) {
+  at::Tensor rowHasKey;  // (..., T, 1): rows with no key allowed (padding, or T > S causal) give zeros, not NaN
+  if (allowed.defined() && (mask || T > S)) {
     rowHasKey = allowed.any(-1, true);
     allowed = at::logical_or(allowed, rowHasKey.logical_not());
   }
@@ -173,9 +173,12 @@ const std::vector<OpDef> kOps = {
        std::vector<at::Tensor> norms;
        std::vector<at::Tensor> grads;
        for (auto& p : params) {
-         if (!p.grad().defined()) continue;
-         grads.push_back(p.grad());
-         norms.push_back(std::isinf(normType) ? p.grad().abs().max().to(at::kFloat) : at::linalg_vector_norm(p.grad(), normType, c10::nullopt, false, at::kFloat));
+         const at::Tensor& g = p.grad();
+         if (!g.defined()) continue;
+         grads.push_back(g);
+         at::ScalarType acc = g.scalar_type() == at::kDouble ? at::kDouble : at::kFloat;  // half grads: norm in float32
+         at::Tensor n = std::isinf(normType) ? g.abs().max().to(acc) : at::linalg_vector_norm(g.to(acc), normType);
+         norms.push_back(n.to(at::kDouble));
        }
        if (grads.empty()) return Napi::Number::New(c.env, 0.0);
        at::Tensor stacked = at::stack(norms);

@@ -54,6 +54,7 @@ export function setRngState(state: Tensor): void { N.generatorSetState(null, han
 // ------------------------------------------------------------------ from JS values
 /** A tensor from a typed array, nested arrays or a scalar. Nested numbers default to int64 when all are integers, else float32 (as PyTorch). */
 export function tensor(data: TypedArray | NestedArray | readonly NestedArray[], opts: CreateOptions & { shape?: readonly number[] } = {}): Tensor {
+  if (opts.dtype !== undefined) dtypeCode(opts.dtype, 'tensor');  // an unknown dtype name fails here, naming this op
   if (ArrayBuffer.isView(data)) return fromTypedArray(data as TypedArray, opts);
   const shape: number[] = [];
   const flat: (number | boolean)[] = [];
@@ -67,8 +68,11 @@ export function tensor(data: TypedArray | NestedArray | readonly NestedArray[], 
 
 function flatten(v: NestedArray, depth: number, shape: number[], out: (number | boolean)[], path: number[]): void {
   if (Array.isArray(v)) {
-    if (shape.length === depth) shape.push(v.length);
-    else if (shape[depth] !== v.length) {
+    if (shape.length === depth) {
+      // A new dimension after values were already read means an earlier element at this depth was a scalar.
+      if (out.length > 0) throw new ArgumentError('tensor', `ragged nested array: element [${path.join('][')}] is an array where a scalar was expected`);
+      shape.push(v.length);
+    } else if (shape[depth] !== v.length) {
       throw new ArgumentError('tensor', `ragged nested array: element [${path.join('][')}] has length ${v.length}, expected ${shape[depth]}`);
     }
     for (let i = 0; i < v.length; i++) flatten(v[i]!, depth + 1, shape, out, [...path, i]);

@@ -45,14 +45,21 @@ export class ScopeError extends TensorError {
   constructor(op: string, detail: string) { super(op, detail, [], 'scope'); }
 }
 
-const INDEX = /out of (range|bounds)|index .* is out|invalid index|index_select\(\): index/i;
+const INDEX = /out of (range|bounds)|out of data bounds|exceeds dimension size|index .* is out|invalid index|index_select\(\): index/i;
 const DTYPE = /scalar type|dtype|not implemented for|Expected object of scalar type|can't be cast|result type|must be bool|only Tensors of floating point|floating point/i;
 const AUTOGRAD = /does not require grad|backward|leaf Variable|in-place operation|grad can be implicitly|gradient/i;
-const SHAPE = /shape|size|dimension|cannot be multiplied|broadcast|expand|same number|must match|invalid for input|rank|mismatch|dim/i;
+const SHAPE = /shape|size|dimension|\d+D tensor|cannot be multiplied|broadcast|expand|same number|must match|invalid for input|rank|mismatch|dim/i;
 const DEVICE = /device|cuda/i;
 
+/** Addon entry points whose users know them by another name. */
+const PUBLIC_NAME: Record<string, string> = {
+  fromBuffer: 'tensor', toBuffer: 'data', setGrad: 'grad', maxAll: 'max', maxDim: 'max', minAll: 'min', minDim: 'min',
+  generatorSetState: 'setState', generatorGetState: 'getState', generatorNew: 'Generator',
+};
+
 /** Builds the typed error for a failure reported by the addon (registered with setErrorFactory). */
-export function errorFromNative(kind: string, op: string, message: string, inputs: string[]): TensorError {
+export function errorFromNative(kind: string, nativeOp: string, message: string, inputs: string[]): TensorError {
+  const op = PUBLIC_NAME[nativeOp] ?? nativeOp;
   const detail = message.trim();
   switch (kind) {
     case 'argument': return new ArgumentError(op, detail, inputs);

@@ -50,7 +50,7 @@ export interface NativeAddon extends Record<TensorOpName, TensorOp> {
   setErrorFactory(f: (kind: string, op: string, message: string, inputs: string[]) => Error): void;
   dispose(h: Handle): void;
   isAlive(h: Handle): boolean;
-  memory(): { liveTensors: number; liveStorages: number; hostBytes: number; deviceBytes: number };
+  memory(): { liveTensors: number; liveStorages: number; hostBytes: number; deviceBytes: number; v8ExternalBytes: number };
   shape(h: Handle): number[];
   strides(h: Handle): number[];
   dtype(h: Handle): number;

@@ -43,6 +43,8 @@ export interface MemoryStats {
   hostBytes: number;
   /** Bytes of device storage held by live tensors. */
   deviceBytes: number;
+  /** V8's count of external memory (our host bytes are reported into it, so GC sees them). */
+  v8ExternalBytes: number;
   /** Process resident set size, bytes. */
   rss: number;
   /** V8 heap in use, bytes. */

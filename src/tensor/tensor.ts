@@ -5,8 +5,8 @@
 // prototype. Import tensors through src/tensor/index.ts (this module must be the entry of the cycle).
 import { inspect } from 'node:util';
 import { N, type Handle } from './native.js';
-import { type DType, dtypeCode, dtypeFromCode, viewBytes, type TypedArray } from './dtype.js';
-import { ArgumentError, DisposedError } from './errors.js';
+import { type DType, dtypeCode, dtypeFromCode, isFloating, viewBytes, type TypedArray } from './dtype.js';
+import { ArgumentError, DisposedError, DTypeError } from './errors.js';
 import { Scoped, track } from './scope.js';
 import { MathMethods } from './tensor_math.js';
 import { ShapeMethods } from './tensor_shape.js';
@@ -175,12 +175,21 @@ export class Tensor extends Scoped {
 
   // ------------------------------------------------------------------ autograd
   get requiresGrad(): boolean { return N.requiresGrad(this.h('requiresGrad')); }
-  set requiresGrad(on: boolean) { N.setRequiresGrad(this.h('requiresGrad'), on); }
+  set requiresGrad(on: boolean) { this.setRequiresGrad(on, 'requiresGrad'); }
 
   /** Sets requiresGrad in place and returns this tensor. */
   requiresGrad_(on = true): this {
-    N.setRequiresGrad(this.h('requiresGrad_'), on);
+    this.setRequiresGrad(on, 'requiresGrad_');
     return this;
+  }
+
+  /** Checks the dtype here so that the error names the op the caller used, not the addon's. */
+  private setRequiresGrad(on: boolean, op: string): void {
+    const h = this.h(op);
+    if (on && !isFloating(dtypeFromCode(N.dtype(h)))) {
+      throw new DTypeError(op, 'only floating-point tensors can require gradients', [N.describe(h)]);
+    }
+    N.setRequiresGrad(h, on);
   }
 
   get isLeaf(): boolean { return N.isLeaf(this.h('isLeaf')); }

@@ -1,0 +1,138 @@
+// `npm run bench`: the engine's speed against PyTorch eager (Debian python3-torch) measured in the
+// same command on the same machine, printed as ratios with their targets (issue [1/7]):
+//   matmul GFLOPS at 256/512/1024            target ≥ 0.95× PyTorch
+//   tiny forward+backward time (per-op cost)  target ≤ PyTorch's (ratio ≥ 1.0×)
+//   Llama-semantics decoder: train and sample tokens/s (../shared/bench/pytorch_llama_ref.py)
+// plus a sweep of thread settings (libtorch intra-op × OpenBLAS) for the engine's defaults.
+// Flags: --quick (fewer repetitions), --no-sweep, --no-llama, --json=FILE.
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as pt from '../src/tensor/index.js';
+import { runLlamaBench, type LlamaBench } from './llama_engine.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const flags = new Set(process.argv.slice(2).filter((a) => !a.startsWith('--json')));
+const jsonOut = process.argv.slice(2).find((a) => a.startsWith('--json='))?.slice(7);
+const QUICK = flags.has('--quick');
+const SIZES = [256, 512, 1024];
+const DEFAULT_THREADS = { intraOp: 1, blas: 2 };
+
+function bestOf(fn: () => void, reps: number, rounds = QUICK ? 3 : 5): number {
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t = performance.now();
+    for (let i = 0; i < reps; i++) fn();
+    best = Math.min(best, (performance.now() - t) / 1000 / reps);
+  }
+  return best;
+}
+
+function matmulGflops(n: number, baseReps = QUICK ? 4 : 10): number {
+  return pt.scope(() => {
+    const a = pt.randn([n, n]), b = pt.randn([n, n]);
+    const reps = Math.max(2, Math.round(baseReps * (512 / n) ** 3));
+    a.matmul(b).dispose();
+    return (2 * n ** 3) / bestOf(() => a.matmul(b).dispose(), reps) / 1e9;
+  });
+}
+
+/** Same network and steps as bench/pytorch_ops.py's tiny(): 2 linears, relu, mse, backward. */
+function tinyFwdBwdUs(): number {
+  return pt.scope(() => {
+    const x = pt.randn([4, 16]), tgt = pt.randn([4, 1]);
+    const ps = [pt.randn([32, 16]), pt.zeros([32]), pt.randn([1, 32]), pt.zeros([1])].map((p) => p.requiresGrad_());
+    const [w1, b1, w2, b2] = ps as [pt.Tensor, pt.Tensor, pt.Tensor, pt.Tensor];
+    const tiny = () => pt.scope(() => {
+      pt.zeroGrad(ps);
+      const h = pt.linear(x, w1, b1).relu();
+      pt.mseLoss(pt.linear(h, w2, b2), tgt).backward();
+    });
+    for (let i = 0; i < 200; i++) tiny();
+    return bestOf(tiny, QUICK ? 500 : 2000) * 1e6;
+  });
+}
+
+function singleOpUs(): number {
+  return pt.scope(() => {
+    const z = pt.randn([4, 4]);
+    return bestOf(() => z.neg().dispose(), QUICK ? 5000 : 20000) * 1e6;
+  });
+}
+
+// ------------------------------------------------------------------ the PyTorch side
+function python(): string | null {
+  for (const exe of [process.env['PYTHON'], '/usr/bin/python3', 'python3']) {
+    if (!exe) continue;
+    const r = spawnSync(exe, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (r.status === 0) return exe;
+  }
+  return null;
+}
+
+function runPython(exe: string, script: string, args: string[], blasThreads: number): Record<string, unknown> | null {
+  const r = spawnSync(exe, [script, ...args], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: '1' } });
+  if (r.status !== 0) {
+    console.error(`  ${script} failed: ${r.stderr.trim().split('\n').pop()}`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+// ------------------------------------------------------------------ report
+interface Row { metric: string; ours: number; torch: number | null; ratio: number | null; target: string; ok: boolean | null }
+const rows: Row[] = [];
+function row(metric: string, ours: number, torch: number | null, higherIsBetter: boolean, minRatio: number | null): void {
+  const ratio = torch === null ? null : higherIsBetter ? ours / torch : torch / ours;
+  rows.push({ metric, ours, torch, ratio, target: minRatio === null ? '—' : `≥ ${minRatio.toFixed(2)}×`, ok: ratio === null || minRatio === null ? null : ratio >= minRatio });
+}
+
+const fmt = (v: number | null) => (v === null ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(2));
+
+function main(): void {
+  const info = pt.buildInfo();
+  const py = python();
+  console.log(`posttrain bench · libtorch ${info.torchVersion} · OpenBLAS ${info.openblas ? 'yes' : 'NO (reference BLAS: install libopenblas0-pthread)'} · ${QUICK ? 'quick' : 'full'}`);
+  if (!py) console.log('PyTorch yardstick unavailable (apt-get install -y python3-torch): printing posttrain numbers only');
+
+  if (!flags.has('--no-sweep')) {
+    console.log('\nthread settings (posttrain): intra-op × OpenBLAS');
+    console.log('  intra  blas   matmul512 GFLOPS   tiny fwd+bwd µs' + (flags.has('--no-llama') ? '' : '   llama train tok/s'));
+    for (const [intraOp, blas] of [[1, 1], [1, 2], [2, 1], [2, 2]] as const) {
+      pt.setThreads({ intraOp, blas });
+      const g = matmulGflops(512, 4);
+      const us = tinyFwdBwdUs();
+      const llama = flags.has('--no-llama') ? '' : `   ${runLlamaBench({ steps: 2, batch: 4, seq: 128, newTokens: 2 }).train_tokens_per_s.toFixed(0).padStart(17)}`;
+      console.log(`  ${String(intraOp).padStart(5)}  ${String(blas).padStart(4)}   ${g.toFixed(1).padStart(16)}   ${us.toFixed(1).padStart(15)}${llama}`);
+    }
+  }
+
+  pt.setThreads(DEFAULT_THREADS);
+  const torchOps = py ? runPython(py, resolve(ROOT, 'bench/pytorch_ops.py'), ['--threads', '1', '--sizes', SIZES.join(','), '--reps', QUICK ? '4' : '10'], DEFAULT_THREADS.blas) : null;
+  const tm = (torchOps?.['matmul_gflops'] ?? {}) as Record<string, number>;
+  for (const n of SIZES) row(`matmul ${n}×${n} GFLOPS`, matmulGflops(n), tm[String(n)] ?? null, true, 0.95);
+  row('tiny forward+backward µs', tinyFwdBwdUs(), (torchOps?.['tiny_fwd_bwd_us'] as number) ?? null, false, 1.0);
+  row('single op (neg 4×4) µs', singleOpUs(), (torchOps?.['single_op_us'] as number) ?? null, false, null);
+
+  if (!flags.has('--no-llama')) {
+    const ref = resolve(ROOT, '../shared/bench/pytorch_llama_ref.py');
+    const steps = QUICK ? 2 : 5;
+    const ours: LlamaBench = runLlamaBench({ steps });
+    const theirs = py && existsSync(ref) ? runPython(py, ref, ['--threads', '1', '--steps', String(steps)], DEFAULT_THREADS.blas) : null;
+    if (py && !existsSync(ref)) console.log(`(${ref} not found: Llama yardstick skipped)`);
+    row('llama train tokens/s', ours.train_tokens_per_s, (theirs?.['train_tokens_per_s'] as number) ?? null, true, null);
+    row('llama sample tokens/s', ours.sample_tokens_per_s, (theirs?.['sample_tokens_per_s'] as number) ?? null, true, null);
+    row('llama peak RSS MiB (lower better)', ours.peak_rss_mib, (theirs?.['peak_rss_mib'] as number) ?? null, false, null);
+  }
+
+  console.log(`\nposttrain vs PyTorch eager, threads intra-op ${DEFAULT_THREADS.intraOp} + OpenBLAS ${DEFAULT_THREADS.blas} (ratio > 1: posttrain faster)`);
+  console.log(`  ${'metric'.padEnd(34)} ${'posttrain'.padStart(10)} ${'pytorch'.padStart(10)} ${'ratio'.padStart(7)}  target`);
+  for (const r of rows) {
+    const mark = r.ok === null ? '' : r.ok ? '  ok' : '  MISSED';
+    console.log(`  ${r.metric.padEnd(34)} ${fmt(r.ours).padStart(10)} ${fmt(r.torch).padStart(10)} ${(r.ratio === null ? '—' : r.ratio.toFixed(2) + '×').padStart(7)}  ${r.target}${mark}`);
+  }
+  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ info: { torchVersion: info.torchVersion, threads: DEFAULT_THREADS }, rows }, null, 2));
+}
+
+main();

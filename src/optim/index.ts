@@ -1,0 +1,4 @@
+// Optimizers over parameter lists or groups, with state dicts for exact resume.
+export * from './optimizer.js';
+export * from './adamw.js';
+export * from './sgd.js';
