@@ -2,6 +2,7 @@
 // reading, error conversion, metadata, typed-array conversion, random generators, threads, build
 // facts. Op tables of the other translation units are registered here under their names.
 #include "common.h"
+#include "storage_table.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
@@ -15,22 +16,36 @@
 #include <cstring>
 #include <mutex>
 #include <sstream>
-#include <unordered_map>
+#include <deque>
+#include <stdexcept>
 
 namespace pt {
 
-// ---------------------------------------------------------------- memory accounting
+// ---------------------------------------------------------------- tensor slots and accounting
 namespace {
-struct StorageEntry {
-  int64_t refs;
-  int64_t bytes;
-  bool host;
+// A tensor handle is a number: slot index + generation · 2^24. Passing numbers costs Node-API
+// nothing, where a handle object cost an allocation plus a weak reference that the garbage
+// collector had to process for every tensor (that was most of a tiny op's time). A stale or forged
+// id fails the generation check and is reported as a disposed tensor; it can never reach freed memory.
+constexpr double kSlotSpan = 16777216.0;  // 2^24 slots per generation
+
+struct Slot {
+  at::Tensor t;
+  const void* storageKey = nullptr;  // StorageImpl counted for this slot, or null
+  uint32_t gen = 0;
 };
-std::mutex g_mutex;
-std::unordered_map<const void*, StorageEntry> g_storages;
-int64_t g_live_tensors = 0;
-int64_t g_host_bytes = 0;
-int64_t g_device_bytes = 0;
+
+// State of one JS thread (an addon instance per worker keeps its own).
+struct Accounts {
+  std::deque<Slot> slots;  // deque: references stay valid while slots are added
+  std::vector<uint32_t> freeSlots;
+  StorageTable storages;
+  int64_t liveTensors = 0;
+  int64_t hostBytes = 0;
+  int64_t deviceBytes = 0;
+  int64_t unreported = 0;  // host bytes changed but not yet reported to V8
+};
+thread_local Accounts acct;
 
 struct AddonData {
   Napi::FunctionReference errorFactory;
@@ -39,77 +54,93 @@ struct AddonData {
 // Host-byte changes reach V8 in batches: one napi_adjust_external_memory per ~1 MiB of change
 // instead of two per op (a tiny op costs about a microsecond; the call is a measurable part of it).
 constexpr int64_t kReportQuantum = 1 << 20;
-int64_t g_unreported = 0;  // host bytes changed but not yet reported to V8 (under g_mutex)
 
-void reportToV8(node_api_basic_env env, bool force) {
-  int64_t delta;
-  {
-    std::lock_guard<std::mutex> lock(g_mutex);
-    if (!force && g_unreported < kReportQuantum && g_unreported > -kReportQuantum) return;
-    delta = g_unreported;
-    g_unreported = 0;
-  }
+void reportToV8(node_api_basic_env env) {
+  int64_t delta = acct.unreported;
+  acct.unreported = 0;
   if (delta && env) {
     int64_t out;
     napi_adjust_external_memory(env, delta, &out);
   }
 }
 
-void accountAdd(node_api_basic_env env, Holder* h) {
-  bool flush = false;
-  {
-    std::lock_guard<std::mutex> lock(g_mutex);
-    g_live_tensors++;
-    if (!h->t.defined() || !h->t.has_storage()) return;
-    const c10::Storage& s = h->t.storage();
-    const void* key = s.unsafeGetStorageImpl();
-    h->storage_key = key;
-    auto it = g_storages.find(key);
-    if (it != g_storages.end()) {
-      it->second.refs++;
-      return;
-    }
-    bool host = h->t.device().is_cpu();
-    int64_t bytes = static_cast<int64_t>(s.nbytes());
-    g_storages.emplace(key, StorageEntry{1, bytes, host});
-    if (host) {
-      g_host_bytes += bytes;
-      g_unreported += bytes;
-      flush = g_unreported >= kReportQuantum;
-    } else {
-      g_device_bytes += bytes;
-    }
+void accountAdd(node_api_basic_env env, Slot& h) {
+  acct.liveTensors++;
+  if (!h.t.has_storage()) return;
+  const c10::Storage& s = h.t.storage();
+  const void* key = s.unsafeGetStorageImpl();
+  h.storageKey = key;
+  if (StorageEntry* e = acct.storages.find(key)) {
+    e->refs++;
+    return;
   }
-  if (flush) reportToV8(env, false);
+  StorageEntry& e = acct.storages.insert(key);
+  e.refs = 1;
+  e.bytes = static_cast<int64_t>(s.nbytes());
+  e.host = h.t.device().is_cpu();
+  if (!e.host) {
+    acct.deviceBytes += e.bytes;
+    return;
+  }
+  acct.hostBytes += e.bytes;
+  acct.unreported += e.bytes;
+  if (acct.unreported >= kReportQuantum) reportToV8(env);
 }
 
-void accountRemove(node_api_basic_env env, Holder* h) {
-  bool flush = false;
-  {
-    std::lock_guard<std::mutex> lock(g_mutex);
-    g_live_tensors--;
-    if (h->storage_key) {
-      auto it = g_storages.find(h->storage_key);
-      if (it != g_storages.end() && --it->second.refs == 0) {
-        if (it->second.host) {
-          g_host_bytes -= it->second.bytes;
-          g_unreported -= it->second.bytes;
-          flush = g_unreported <= -kReportQuantum;
-        } else {
-          g_device_bytes -= it->second.bytes;
-        }
-        g_storages.erase(it);
-      }
-      h->storage_key = nullptr;
-    }
+void accountRemove(node_api_basic_env env, Slot& h) {
+  acct.liveTensors--;
+  if (!h.storageKey) return;
+  StorageEntry* e = acct.storages.find(h.storageKey);
+  h.storageKey = nullptr;
+  if (!e || --e->refs > 0) return;
+  if (e->host) {
+    acct.hostBytes -= e->bytes;
+    acct.unreported -= e->bytes;
+  } else {
+    acct.deviceBytes -= e->bytes;
   }
-  if (flush) reportToV8(env, false);
+  acct.storages.erase(e);
+  if (acct.unreported <= -kReportQuantum) reportToV8(env);
 }
 
-void releaseHolder(node_api_basic_env env, Holder* h) {
-  if (!h->t.defined()) return;
-  accountRemove(env, h);
-  h->t = at::Tensor();
+// The live slot an id names, or null; its index through `index`.
+Slot* lookup(double id, size_t* index = nullptr) {
+  if (!(id >= 0) || id >= 9007199254740992.0 || std::floor(id) != id) return nullptr;
+  double genPart = std::floor(id / kSlotSpan);
+  size_t i = static_cast<size_t>(id - genPart * kSlotSpan);
+  if (i >= acct.slots.size()) return nullptr;
+  Slot& s = acct.slots[i];
+  if (static_cast<double>(s.gen) != genPart || !s.t.defined()) return nullptr;
+  if (index) *index = i;
+  return &s;
+}
+
+double newSlot(node_api_basic_env env, at::Tensor t) {
+  uint32_t index;
+  if (!acct.freeSlots.empty()) {
+    index = acct.freeSlots.back();
+    acct.freeSlots.pop_back();
+  } else {
+    if (acct.slots.size() >= static_cast<size_t>(kSlotSpan)) throw std::runtime_error("too many live tensors (16.7M): dispose tensors or use scopes");
+    index = static_cast<uint32_t>(acct.slots.size());
+    acct.slots.emplace_back();
+  }
+  Slot& s = acct.slots[index];
+  s.t = std::move(t);
+  accountAdd(env, s);
+  return static_cast<double>(s.gen) * kSlotSpan + index;
+}
+
+// Frees the slot an id names; false if it was not live.
+bool releaseSlot(node_api_basic_env env, double id) {
+  size_t index;
+  Slot* s = lookup(id, &index);
+  if (!s) return false;
+  accountRemove(env, *s);
+  s->t = at::Tensor();
+  s->gen = (s->gen + 1) % (1u << 29);  // every id handed out for this slot so far is now stale
+  acct.freeSlots.push_back(static_cast<uint32_t>(index));
+  return true;
 }
 }  // namespace
 
@@ -173,13 +204,18 @@ static const char* jsTypeName(const Napi::Value& v) {
   return "value";
 }
 
+static Slot* slotAt(Ctx& c, const Napi::Value& v, size_t i, const std::string& where) {
+  if (!v.IsNumber()) c.argFail(i, where + "must be a Tensor, got " + jsTypeName(v));
+  Slot* s = lookup(v.As<Napi::Number>().DoubleValue());
+  if (!s) throw ArgError{"disposed", "argument " + std::to_string(i) + " " + where + "is a disposed tensor (or not a tensor handle)"};
+  return s;
+}
+
 at::Tensor& Ctx::t(size_t i) {
-  if (i >= info.Length() || !info[i].IsExternal())
-    argFail(i, std::string("must be a Tensor, got ") + (i < info.Length() ? jsTypeName(info[i]) : "nothing"));
-  Holder* h = info[i].As<Napi::External<Holder>>().Data();
-  if (!h->t.defined()) throw ArgError{"disposed", "argument " + std::to_string(i) + " is a disposed tensor"};
-  seen.push_back(&h->t);
-  return h->t;
+  if (i >= info.Length()) argFail(i, "must be a Tensor, got nothing");
+  Slot* s = slotAt(*this, info[i], i, "");
+  seen.push_back(&s->t);
+  return s->t;
 }
 
 c10::optional<at::Tensor> Ctx::optT(size_t i) {
@@ -193,12 +229,9 @@ std::vector<at::Tensor> Ctx::tensors(size_t i) {
   std::vector<at::Tensor> out;
   out.reserve(a.Length());
   for (uint32_t k = 0; k < a.Length(); k++) {
-    Napi::Value v = a.Get(k);
-    if (!v.IsExternal()) argFail(i, "element " + std::to_string(k) + " must be a Tensor, got " + jsTypeName(v));
-    Holder* h = v.As<Napi::External<Holder>>().Data();
-    if (!h->t.defined()) throw ArgError{"disposed", "argument " + std::to_string(i) + " element " + std::to_string(k) + " is a disposed tensor"};
-    seen.push_back(&h->t);
-    out.push_back(h->t);
+    Slot* s = slotAt(*this, a.Get(k), i, "element " + std::to_string(k) + " ");
+    seen.push_back(&s->t);
+    out.push_back(s->t);
   }
   return out;
 }
@@ -213,11 +246,9 @@ std::vector<c10::optional<at::Tensor>> Ctx::optTensors(size_t i) {
       out.emplace_back(c10::nullopt);
       continue;
     }
-    if (!v.IsExternal()) argFail(i, "element " + std::to_string(k) + " must be a Tensor or null, got " + jsTypeName(v));
-    Holder* h = v.As<Napi::External<Holder>>().Data();
-    if (!h->t.defined()) throw ArgError{"disposed", "argument " + std::to_string(i) + " element " + std::to_string(k) + " is a disposed tensor"};
-    seen.push_back(&h->t);
-    out.emplace_back(h->t);
+    Slot* s = slotAt(*this, v, i, "element " + std::to_string(k) + " ");
+    seen.push_back(&s->t);
+    out.emplace_back(s->t);
   }
   return out;
 }
@@ -228,12 +259,14 @@ static bool isWholeInt64(double d) {
 
 at::Scalar Ctx::scalar(size_t i) {
   if (i < info.Length()) {
-    if (info[i].IsNumber()) {
-      double d = info[i].As<Napi::Number>().DoubleValue();
+    Napi::Value v = info[i];
+    if (v.IsArray() && v.As<Napi::Array>().Length() == 1) v = v.As<Napi::Array>().Get(0u);  // a boxed scalar
+    if (v.IsNumber()) {
+      double d = v.As<Napi::Number>().DoubleValue();
       if (isWholeInt64(d) && !(d == 0 && std::signbit(d))) return at::Scalar(static_cast<int64_t>(d));
       return at::Scalar(d);
     }
-    if (info[i].IsBoolean()) return at::Scalar(info[i].As<Napi::Boolean>().Value());
+    if (v.IsBoolean()) return at::Scalar(v.As<Napi::Boolean>().Value());
   }
   argFail(i, std::string("must be a number or boolean, got ") + (i < info.Length() ? jsTypeName(info[i]) : "nothing"));
 }
@@ -324,29 +357,12 @@ c10::optional<at::Generator> Ctx::optGenerator(size_t i) {
   return generator(i);
 }
 
-// A "basic" finalizer (NAPI_EXPERIMENTAL, Node >= 20.10): it calls no JS, so Node runs it inside
-// GC instead of queueing it for the event loop. A synchronous training loop that never yields would
-// otherwise pile up one pending finalizer record per tensor it ever created.
-static void finalizeHolder(node_api_basic_env env, void* data, void* /*hint*/) {
-  Holder* h = static_cast<Holder*>(data);
-  releaseHolder(env, h);
-  delete h;
-}
-
 static void finalizeGenerator(node_api_basic_env /*env*/, void* data, void* /*hint*/) {
   delete static_cast<at::Generator*>(data);
 }
 
 Napi::Value Ctx::wrap(at::Tensor t) {
-  Holder* h = new Holder{std::move(t)};
-  accountAdd(env, h);
-  napi_value ext;
-  if (napi_create_external(env, h, finalizeHolder, nullptr, &ext) != napi_ok) {
-    releaseHolder(env, h);
-    delete h;
-    throw Napi::Error::New(env, std::string(op) + ": could not create a tensor handle");
-  }
-  return Napi::Value(env, ext);
+  return Napi::Number::New(env, newSlot(env, std::move(t)));
 }
 
 Napi::Value Ctx::wrapList(const std::vector<at::Tensor>& ts) {
@@ -397,26 +413,26 @@ static BlasGetThreads blasGet() { return reinterpret_cast<BlasGetThreads>(dlsym(
 
 // ---------------------------------------------------------------- core ops
 static const std::vector<OpDef> kCore = {
+    // Idempotent: a stale id is ignored.
     {"dispose", [](Ctx& c) -> Napi::Value {
        if (!c.isTensor(0)) c.argFail(0, "must be a Tensor");
-       releaseHolder(c.env, c.info[0].As<Napi::External<Holder>>().Data());
+       releaseSlot(c.env, c.info[0].As<Napi::Number>().DoubleValue());
        return c.env.Undefined();
      }},
     {"isAlive", [](Ctx& c) -> Napi::Value {
        if (!c.isTensor(0)) c.argFail(0, "must be a Tensor");
-       return Napi::Boolean::New(c.env, c.info[0].As<Napi::External<Holder>>().Data()->t.defined());
+       return Napi::Boolean::New(c.env, lookup(c.info[0].As<Napi::Number>().DoubleValue()) != nullptr);
      }},
     {"memory", [](Ctx& c) -> Napi::Value {
        Napi::Object o = Napi::Object::New(c.env);
-       reportToV8(c.env, true);
+       reportToV8(c.env);
        int64_t v8External = 0;  // V8's own count of external memory, which our host bytes feed
        napi_adjust_external_memory(c.env, 0, &v8External);
        o.Set("v8ExternalBytes", (double)v8External);
-       std::lock_guard<std::mutex> lock(g_mutex);
-       o.Set("liveTensors", (double)g_live_tensors);
-       o.Set("liveStorages", (double)g_storages.size());
-       o.Set("hostBytes", (double)g_host_bytes);
-       o.Set("deviceBytes", (double)g_device_bytes);
+       o.Set("liveTensors", (double)acct.liveTensors);
+       o.Set("liveStorages", (double)acct.storages.size());
+       o.Set("hostBytes", (double)acct.hostBytes);
+       o.Set("deviceBytes", (double)acct.deviceBytes);
        return o;
      }},
     {"shape", [](Ctx& c) -> Napi::Value {

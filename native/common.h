@@ -2,8 +2,10 @@
 // arguments are read from a call, and how every failure becomes a typed JS error.
 //
 // Contract:
-//  - A tensor crosses into JS as a napi External over a Holder. The Holder owns one reference to
-//    the TensorImpl; dispose() drops it at once, the External's finalizer drops it if nobody did.
+//  - A tensor crosses into JS as a number: the id of a slot that owns one reference to the
+//    TensorImpl (addon.cc). dispose() frees the slot at once; ids of freed slots go stale, and a
+//    stale id is refused as a disposed tensor. Where an op takes "tensor or scalar", a scalar comes
+//    boxed in a one-element array, so the two cannot be confused.
 //  - Host bytes are reported to V8 once per storage (several views of one storage count once).
 //  - Each exported op is a plain function `Napi::Value (*)(Ctx&)` listed in a table; one trampoline
 //    catches every C++ exception and throws the JS error built by the factory that TypeScript
@@ -18,11 +20,6 @@
 #include <vector>
 
 namespace pt {
-
-struct Holder {
-  at::Tensor t;
-  const void* storage_key = nullptr;  // StorageImpl counted for this holder, or null
-};
 
 // Thrown (as a C++ exception) by argument readers; the trampoline turns it into a JS error.
 struct ArgError {
@@ -40,13 +37,14 @@ class Ctx {
 
   size_t count() const { return info.Length(); }
   bool has(size_t i) const { return i < info.Length() && !info[i].IsUndefined() && !info[i].IsNull(); }
-  bool isTensor(size_t i) const { return i < info.Length() && info[i].IsExternal(); }
+  // Where an op takes a tensor or a scalar, the tensor is an id (number), the scalar a boxed [value].
+  bool isTensor(size_t i) const { return i < info.Length() && info[i].IsNumber(); }
 
   at::Tensor& t(size_t i);                        // a required tensor
   c10::optional<at::Tensor> optT(size_t i);       // tensor, or null/undefined
   std::vector<at::Tensor> tensors(size_t i);      // an array of tensors
   std::vector<c10::optional<at::Tensor>> optTensors(size_t i);  // array of tensor | null
-  at::Scalar scalar(size_t i);                    // number or boolean
+  at::Scalar scalar(size_t i);                    // number or boolean, bare or boxed as [value]
   c10::optional<at::Scalar> optScalar(size_t i);
   int64_t i64(size_t i);
   int64_t i64(size_t i, int64_t dflt) { return has(i) ? i64(i) : dflt; }

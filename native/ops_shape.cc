@@ -26,7 +26,7 @@ const std::vector<OpDef> kOps = {
     {"repeatInterleave", [](Ctx& c) -> Napi::Value {  // (t, repeats: int | Tensor, dim?)
        at::Tensor& x = c.t(0);
        if (c.isTensor(1)) return c.wrap(at::repeat_interleave(x, c.t(1), c.optI64(2)));
-       return c.wrap(at::repeat_interleave(x, c.i64(1), c.optI64(2)));
+       return c.wrap(at::repeat_interleave(x, c.scalar(1).toLong(), c.optI64(2)));
      }},
     {"squeeze", [](Ctx& c) -> Napi::Value { at::Tensor& x = c.t(0); return c.wrap(c.has(1) ? x.squeeze(c.i64(1)) : x.squeeze()); }},
     VIEW("unsqueeze", x.unsqueeze(c.i64(1))),

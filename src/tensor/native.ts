@@ -7,14 +7,16 @@ import { fileURLToPath } from 'node:url';
 import { errorFromNative } from './errors.js';
 
 declare const handleBrand: unique symbol;
-/** A libtorch tensor held by the addon. */
-export type Handle = { readonly [handleBrand]: 'tensor' };
+/** A libtorch tensor held by the addon: the id of one of its slots (a number; stale once disposed). */
+export type Handle = number & { readonly [handleBrand]: 'tensor' };
+/** A scalar where an op takes "tensor or scalar" travels boxed, so it is never read as a tensor id. */
+export type BoxedScalar = readonly [number | boolean];
 declare const generatorBrand: unique symbol;
 export type GeneratorHandle = { readonly [generatorBrand]: 'generator' };
 
 export type NativeArg =
   | Handle | GeneratorHandle | number | boolean | string | null | undefined
-  | readonly number[] | readonly Handle[] | readonly (Handle | null)[] | ArrayBufferView;
+  | BoxedScalar | readonly number[] | readonly Handle[] | readonly (Handle | null)[] | ArrayBufferView;
 
 /** Ops that return one new tensor handle. */
 export type TensorOpName =

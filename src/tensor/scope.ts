@@ -4,6 +4,10 @@
 // value (searched through arrays, plain objects and Maps), which move to the enclosing scope, and
 // tensors marked with keep(), which no scope disposes. A scope cannot span `await`: given an async
 // function, or a function returning a promise, it throws a ScopeError after freeing what it made.
+//
+// Objects that no scope owns (made outside every scope, returned from the outermost one, or kept)
+// are guard()ed: handed to the garbage-collector safety net, which frees them if nobody disposes
+// them. Scope-owned objects skip that cost: their scope frees them.
 import { ScopeError } from './errors.js';
 
 /** Anything a scope can own: tensors, and any future native-backed object. */
@@ -11,6 +15,8 @@ export abstract class Scoped {
   /** Set by keep(): no scope disposes this object. */
   kept = false;
   abstract dispose(): void;
+  /** No scope owns this object any more: let the garbage collector free it if nobody disposes it. */
+  abstract guard(): void;
 }
 
 const stack: Scoped[][] = [];
@@ -18,11 +24,12 @@ let current: Scoped[] | null = null;
 
 export function track(obj: Scoped): void {
   if (current !== null) current.push(obj);
+  else obj.guard();
 }
 
 /** Marks a tensor (or an array/object of them) as outliving every scope; dispose it yourself. */
 export function keep<T>(value: T): T {
-  forEachScoped(value, (s) => { s.kept = true; }, 0);
+  forEachScoped(value, (s) => { s.kept = true; s.guard(); }, 0);
   return value;
 }
 
@@ -56,6 +63,7 @@ export function scope<T>(fn: () => T, name = 'scope'): T {
   forEachScoped(result, (s) => returned.add(s), 0);
   disposeAll(mine, returned);
   if (current !== null) for (const s of returned) current.push(s);
+  else for (const s of returned) s.guard();
   return result;
 }
 

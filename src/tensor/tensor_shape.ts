@@ -40,7 +40,7 @@ export class ShapeMethods {
   expandAs(this: Tensor, other: Tensor): Tensor { return wrap(N.expand(this.h('expandAs'), other.shape)); }
   repeat(this: Tensor, ...reps: (number | ShapeArg)[]): Tensor { return wrap(N.repeat(this.h('repeat'), shapeArgs('repeat', reps))); }
   repeatInterleave(this: Tensor, repeats: number | Tensor, dim?: number): Tensor {
-    return wrap(N.repeatInterleave(this.h('repeatInterleave'), operand(repeats, 'repeatInterleave') as Handle | number, dim ?? null));
+    return wrap(N.repeatInterleave(this.h('repeatInterleave'), operand(repeats, 'repeatInterleave'), dim ?? null));
   }
   squeeze(this: Tensor, dim?: number): Tensor { return wrap(N.squeeze(this.h('squeeze'), dim ?? null)); }
   unsqueeze(this: Tensor, dim: number): Tensor { return wrap(N.unsqueeze(this.h('unsqueeze'), dim)); }
