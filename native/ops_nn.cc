@@ -146,6 +146,8 @@ const std::vector<OpDef> kOps = {
        at::Tensor& t = c.t(0);
        auto g = c.optT(1);
        if (!t.requires_grad()) c.fail("autograd", "backward() on a tensor that does not require grad (no parameter it depends on has requiresGrad)");
+       if (g && !g->sizes().equals(t.sizes()))
+         c.fail("shape", "the gradient given to backward() must have the output's shape: got " + describe(*g) + " for " + describe(t));
        t.backward(g ? *g : at::Tensor(), c.b(2, false), c.b(3, false));
        return c.env.Undefined();
      }},

@@ -1,7 +1,7 @@
 // Autograd controls beyond Tensor.backward(): grad-mode scopes, gradient clipping by global norm,
 // zeroing gradients. Grad mode is global to the thread, so its scopes are synchronous only.
 import { N } from './native.js';
-import { ScopeError } from './errors.js';
+import { ArgumentError, ScopeError } from './errors.js';
 import { Tensor, handleOf } from './tensor.js';
 
 function withGradMode<T>(on: boolean, fn: () => T, name: string): T {
@@ -35,6 +35,8 @@ function handles(params: readonly Tensor[], op: string) {
  * clip_grad_norm_). Returns the norm before clipping; Infinity norm allowed.
  */
 export function clipGradNorm(params: readonly Tensor[], maxNorm: number, normType = 2, errorIfNonfinite = false): number {
+  if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new ArgumentError('clipGradNorm', `maxNorm must be a number >= 0, got ${String(maxNorm)}`);
+  if (typeof normType !== 'number' || !(normType > 0)) throw new ArgumentError('clipGradNorm', `normType must be > 0 (or Infinity), got ${String(normType)}`);
   return N.clipGradNorm(handles(params, 'clipGradNorm'), maxNorm, normType, errorIfNonfinite);
 }
 

@@ -232,12 +232,20 @@ test('autograd misuse throws AutogradError', () => {
   expectError(() => f32([2]).sum().backward(), pt.AutogradError, 'backward', ['does not require grad']);
   const a = pt.randn([2], { requiresGrad: true });
   expectError(() => a.mul(2).backward(), pt.AutogradError, 'backward', ['scalar']);
-  expectError(() => a.mul(2).backward(pt.ones([3])), pt.AutogradError, 'backward', ['float32[3] cpu']);
+  expectError(() => a.mul(2).backward(pt.ones([3])), pt.ShapeError, 'backward', ['float32[3] cpu']);
   expectError(() => { a.grad = pt.ones([3]); }, pt.ShapeError, 'grad');
   const p = pt.zeros([2], { requiresGrad: true });
   p.grad = pt.tensor([Infinity, 1], { dtype: 'float32' });
   const e = expectError(() => pt.clipGradNorm([p], 1, 2, true), pt.TensorError, 'clipGradNorm', ['non-finite']);
   assert.equal(e.kind, 'value');
+});
+
+test('a gradient of the wrong shape for a scalar output, and a NaN clipping bound, are refused', () => {
+  const w = pt.randn([2], { requiresGrad: true });
+  expectError(() => w.mul(2).sum().backward(pt.randn([5])), pt.ShapeError, 'backward', ['float32[5] cpu', 'float32[] cpu']);
+  assert.equal(w.grad, null, 'nothing was accumulated');
+  expectError(() => pt.clipGradNorm([w], NaN), pt.ArgumentError, 'clipGradNorm', ['maxNorm']);
+  expectError(() => pt.clipGradNorm([w], 1, 0), pt.ArgumentError, 'clipGradNorm', ['normType']);
 });
 
 test('async functions in scope / noGrad are ScopeErrors (TensorErrors)', () => {
