@@ -5,7 +5,7 @@
 // prototype. Import tensors through src/tensor/index.ts (this module must be the entry of the cycle).
 import { inspect } from 'node:util';
 import { N, type Handle, type BoxedScalar } from './native.js';
-import { type DType, dtypeCode, dtypeFromCode, isFloating, viewBytes, type TypedArray } from './dtype.js';
+import { type DType, DTYPE_CODE, dtypeCode, dtypeFromCode, isFloating, viewBytes, type TypedArray } from './dtype.js';
 import { ArgumentError, DisposedError, DTypeError } from './errors.js';
 import { Scoped, track } from './scope.js';
 import { MathMethods } from './tensor_math.js';
@@ -77,7 +77,7 @@ export class Tensor extends Scoped {
     if (pendingGuard.length >= GUARD_BATCH) flushGuards();
   }
 
-  /** Puts a guarded, still-live tensor into the FinalizationRegistry (see flushGuards). */
+  /** @internal Puts a guarded, still-live tensor into the FinalizationRegistry (see flushGuards). */
   register(): void {
     if (this.registered || this.handle === null) return;
     unowned.register(this, this.handle, this);
@@ -182,7 +182,7 @@ export class Tensor extends Scoped {
     let device: Device | undefined;
     let copy = false;
     if (typeof target === 'string') {
-      if (target in DTYPE_NAMES) dtype = target as DType; else device = target;
+      if (target in DTYPE_CODE) dtype = target as DType; else device = target;
     } else {
       ({ dtype, device } = target);
       copy = target.copy ?? false;
@@ -257,10 +257,6 @@ export class Tensor extends Scoped {
     return new Tensor(N.detach(this.h('detach')));
   }
 }
-
-const DTYPE_NAMES: Record<string, true> = {
-  float32: true, float64: true, bfloat16: true, float16: true, int64: true, int32: true, int16: true, int8: true, uint8: true, bool: true,
-};
 
 /** A Tensor for a handle the addon just returned. */
 export function wrap(h: Handle): Tensor {
