@@ -122,8 +122,8 @@ function main(): void {
     const ours: LlamaBench = runLlamaBench({ steps });
     const theirs = py && existsSync(ref) ? runPython(py, ref, ['--threads', '1', '--steps', String(steps)], DEFAULT_THREADS.blas) : null;
     if (py && !existsSync(ref)) console.log(`(${ref} not found: Llama yardstick skipped)`);
-    row('llama train tokens/s', ours.train_tokens_per_s, (theirs?.['train_tokens_per_s'] as number) ?? null, true, null);
-    row('llama sample tokens/s', ours.sample_tokens_per_s, (theirs?.['sample_tokens_per_s'] as number) ?? null, true, null);
+    row('llama train tokens/s', ours.train_tokens_per_s, (theirs?.['train_tokens_per_s'] as number) ?? null, true, 0.95);
+    row('llama sample tokens/s', ours.sample_tokens_per_s, (theirs?.['sample_tokens_per_s'] as number) ?? null, true, 1.0);
     row('llama peak RSS MiB (lower better)', ours.peak_rss_mib, (theirs?.['peak_rss_mib'] as number) ?? null, false, null);
   }
 

@@ -1,0 +1,38 @@
+// The slow reference for generate(): no KV cache — every step runs the whole sequence (prompt and
+// tokens so far, left-padded) through the model again — with the same sampler, generator use and
+// batch-row bookkeeping, so the fast engine must produce the same tokens, token for token.
+import * as pt from '../tensor/index.js';
+import type { CausalLM } from '../models/decoder.js';
+import { checkFinished, leftPad, prepare, presence, type Completion, type GenerateOptions } from './engine.js';
+import { selectTokens } from './sampler.js';
+
+export function generateReference(model: CausalLM, prompts: readonly (readonly number[])[], o: GenerateOptions): Completion[] {
+  const p = prepare(model, prompts, o);
+  const out: Completion[] = prompts.map(() => ({ tokens: [], logprobs: [], finishReason: 'length' }));
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    let active = prompts.map((_, i) => i);
+    for (let step = 0; step < o.maxNewTokens && active.length > 0; step++) {
+      const seqs = active.map((i) => [...prompts[i]!, ...out[i]!.tokens]);
+      const { tok, lp } = pt.noGrad(() => pt.scope(() => {
+        const { ids, mask } = leftPad(seqs, p.pad);
+        const logits = model.forward(ids, { attentionMask: mask }).select(1, -1);              // (B, V)
+        const seen = p.s.repetitionPenalty !== 1 ? presence(seqs, model.config.vocabSize) : null;
+        const { tokens, logprobs } = selectTokens(logits, seen, p.s, p.gen);
+        return { tok: tokens.toFlatArray() as number[], lp: logprobs.toFlatArray() as number[] };
+      }));
+      const next: number[] = [];
+      active.forEach((idx, row) => {
+        const c = out[idx]!;
+        c.tokens.push(tok[row]!);
+        c.logprobs.push(lp[row]!);
+        if (!checkFinished(c, tok[row]!, p, o)) next.push(idx);
+      });
+      active = next;
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  return out;
+}
