@@ -1,40 +1,34 @@
 #!/usr/bin/env node
 // posttrain <command> [--key=value ...]
-// Commands so far: `example` (the engine's own example: MLPs on XOR and a regression) and `info`
-// (build, threads, memory). Training commands arrive with their trainers.
+// Commands so far: `generate` and `chat` for a model folder, `example` (the engine's own example:
+// MLPs on XOR and a regression) and `info` (build, threads, memory). Training commands arrive with
+// their trainers.
 import * as pt from '../tensor/index.js';
 import { trainXor, trainRegression } from '../examples/mlp.js';
+import { Flags } from './flags.js';
+import { generateCommand } from './generate.js';
+import { chatCommand } from './chat.js';
 
 const HELP = `posttrain — post-train language models the DeepSeek-V3 way, from TypeScript
 
 usage: posttrain <command> [--key=value ...]
 
 commands:
+  generate --model=DIR --input=FILE.jsonl [--output=FILE.jsonl]
+           [--max-new-tokens=N --temperature=T --top-k=K --top-p=P --min-p=P
+            --repetition-penalty=R --seed=S --batch-size=N --stop=STR --logprobs]
+                                   completions for JSONL rows with 'prompt' or 'messages'
+  chat --model=DIR [--system=TEXT] [sampling flags as above]
+                                   interactive chat, tokens streamed as they are sampled
   example [--steps=N] [--seed=S]   train small MLPs (XOR, sin regression) with AdamW and report
   info                             libtorch build, devices, threads, memory
   help                             this text
 `;
 
-function parseFlags(args: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const a of args) {
-    const m = /^--([\w-]+)(?:=(.*))?$/.exec(a);
-    if (!m) throw new Error(`unexpected argument '${a}' (flags look like --key=value)`);
-    out[m[1]!] = m[2] ?? 'true';
-  }
-  return out;
-}
-
-function intFlag(flags: Record<string, string>, key: string, dflt: number): number {
-  if (flags[key] === undefined) return dflt;
-  const v = Number(flags[key]);
-  if (!Number.isInteger(v) || v < 0) throw new Error(`--${key} must be a non-negative integer, got '${flags[key]}'`);
-  return v;
-}
-
-function example(flags: Record<string, string>): void {
-  const seed = intFlag(flags, 'seed', 0);
-  const steps = intFlag(flags, 'steps', 0);
+function example(flags: Flags): void {
+  const seed = flags.int('seed', 0);
+  const steps = flags.int('steps', 0);
+  flags.rejectUnknown('example');
   const t = pt.getThreads();
   console.log(`libtorch ${pt.buildInfo().torchVersion} · threads intra-op ${t.intraOp}, BLAS ${t.blas ?? 'n/a'} · seed ${seed}`);
   const tty = process.stdout.isTTY === true;
@@ -62,11 +56,13 @@ function info(): void {
     threads: pt.getThreads(), memory: pt.memory() }, null, 2));
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
-      case 'example': example(parseFlags(rest)); return 0;
+      case 'generate': await generateCommand(rest); return 0;
+      case 'chat': await chatCommand(rest); return 0;
+      case 'example': example(new Flags(rest)); return 0;
       case 'info': info(); return 0;
       case undefined: case 'help': case '--help': case '-h': process.stdout.write(HELP); return 0;
       default:
@@ -79,4 +75,4 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

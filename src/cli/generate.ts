@@ -1,0 +1,86 @@
+// `posttrain generate --model DIR --input prompts.jsonl [--output out.jsonl]`: completions for
+// JSONL prompts. Each input row has `prompt` (text, used as is) or `messages` (rendered with the
+// model's chat template and the assistant header). Output rows keep the input's other columns and
+// add completion, finish_reason, completion_tokens (and logprobs with --logprobs). Rows are
+// written, and flushed, batch by batch in input order, so an interrupted run keeps what it finished.
+import { createReadStream, openSync, writeSync, closeSync, fsyncSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { generate } from '../generation/index.js';
+import { applyChatTemplate, type ChatMessage } from '../tokenizer/index.js';
+import { Flags } from './flags.js';
+import { loadForGeneration, samplingFlags } from './model_io.js';
+
+interface Row { line: number; data: Record<string, unknown>; promptText: string }
+
+function rowPrompt(data: Record<string, unknown>, where: string, render: (m: ChatMessage[]) => string): string {
+  if (typeof data['prompt'] === 'string') return data['prompt'];
+  const msgs = data['messages'];
+  if (Array.isArray(msgs)) {
+    msgs.forEach((m, i) => {
+      if (!m || typeof m !== 'object' || typeof (m as ChatMessage).role !== 'string' || typeof (m as ChatMessage).content !== 'string') {
+        throw new Error(`${where}: field 'messages[${i}]' must be {role: string, content: string}`);
+      }
+    });
+    return render(msgs as ChatMessage[]);
+  }
+  throw new Error(`${where}: needs a 'prompt' string or a 'messages' array`);
+}
+
+export async function generateCommand(args: string[]): Promise<void> {
+  const f = new Flags(args);
+  const dir = f.str('model');
+  const input = f.str('input');
+  const output = f.optStr('output');
+  const batchSize = f.int('batch-size', 8, 1);
+  const withLogprobs = f.bool('logprobs', false);
+  const skipSpecial = f.bool('skip-special-tokens', true);
+  const stop = f.optStr('stop');
+  const loaded = loadForGeneration(dir);
+  const sampling = samplingFlags(f, loaded.defaults);
+  f.rejectUnknown('generate');
+  const { model, tokenizer, eosTokenIds } = loaded;
+  const render = (m: ChatMessage[]) => applyChatTemplate(tokenizer, m, { addGenerationPrompt: true });
+
+  const out = output ? openSync(output, 'w') : 1;
+  const gen = { seed: sampling.seed };
+  let pending: Row[] = [];
+  let done = 0;
+  const flush = () => {
+    if (!pending.length) return;
+    const prompts = pending.map((r) => tokenizer.encode(r.promptText, { addSpecialTokens: false }));
+    const completions = generate(model, prompts, {
+      ...sampling, seed: gen.seed++, eosTokenIds, padTokenId: tokenizer.padTokenId ?? eosTokenIds[0] ?? 0,
+      stopStrings: stop ? [stop] : undefined, detokenize: (ids) => tokenizer.decode(ids),
+    });
+    const text = pending.map((r, i) => {
+      const c = completions[i]!;
+      let completion = tokenizer.decode(c.tokens, { skipSpecialTokens: skipSpecial });
+      if (c.stopString) completion = completion.slice(0, completion.indexOf(c.stopString));
+      return JSON.stringify({ ...r.data, completion, finish_reason: c.finishReason, completion_tokens: c.tokens.length,
+        ...(withLogprobs ? { logprobs: c.logprobs } : {}) }) + '\n';
+    }).join('');
+    writeSync(out, text);
+    if (out !== 1) fsyncSync(out);
+    done += pending.length;
+    if (out !== 1) process.stderr.write(`\rgenerated ${done}`);
+    pending = [];
+  };
+  const rl = createInterface({ input: createReadStream(input), crlfDelay: Infinity });
+  let line = 0;
+  try {
+    for await (const raw of rl) {
+      line++;
+      if (raw.trim() === '') continue;
+      const where = `${input}:${line}`;
+      let data: unknown;
+      try { data = JSON.parse(raw); } catch (e) { throw new Error(`${where}: invalid JSON (${(e as Error).message})`); }
+      if (!data || typeof data !== 'object' || Array.isArray(data)) throw new Error(`${where}: each line must be a JSON object`);
+      pending.push({ line, data: data as Record<string, unknown>, promptText: rowPrompt(data as Record<string, unknown>, where, render) });
+      if (pending.length >= batchSize) flush();
+    }
+    flush();
+  } finally {
+    if (out !== 1) { closeSync(out); process.stderr.write('\n'); }
+    model.dispose();
+  }
+}
