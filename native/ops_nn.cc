@@ -38,7 +38,8 @@ at::Tensor attention(Ctx& c, at::Tensor q, at::Tensor k, at::Tensor v, const c10
   }
   int64_t T = q.size(-2), S = k.size(-2);
   at::Tensor allowed;  // bool, broadcastable to (..., T, S)
-  if (causal) allowed = at::ones({T, S}, q.options().dtype(at::kBool)).tril(S - T);  // bottom-right aligned (KV cache)
+  // Causal, bottom-right aligned (KV cache). One query row sees every key: no mask needed.
+  if (causal && T > 1) allowed = at::ones({T, S}, q.options().dtype(at::kBool)).tril(S - T);
   if (mask) {
     if (mask->scalar_type() != at::kBool) c.fail("dtype", "attention mask must be bool (true = attend), got " + describe(*mask));
     allowed = allowed.defined() ? at::logical_and(allowed, *mask) : *mask;
