@@ -31,12 +31,9 @@ at::Tensor attention(Ctx& c, at::Tensor q, at::Tensor k, at::Tensor v, const c10
     c.fail("shape", "query, key and value must have the same rank >= 3, laid out (..., heads, seq, head_dim)");
   int64_t H = q.size(-3), Hkv = k.size(-3);
   if (v.size(-3) != Hkv) c.fail("shape", "key and value must have the same number of heads");
-  if (H != Hkv) {
-    if (Hkv == 0 || H % Hkv != 0) c.fail("shape", "query heads (" + std::to_string(H) + ") must be a multiple of key/value heads (" + std::to_string(Hkv) + ")");
-    k = k.repeat_interleave(H / Hkv, -3);  // grouped-query attention: share each kv head
-    v = v.repeat_interleave(H / Hkv, -3);
-  }
-  int64_t T = q.size(-2), S = k.size(-2);
+  if (Hkv == 0 || H % Hkv != 0) c.fail("shape", "query heads (" + std::to_string(H) + ") must be a multiple of key/value heads (" + std::to_string(Hkv) + ")");
+  int64_t G = H / Hkv;  // query heads per key/value head (grouped-query attention)
+  int64_t T = q.size(-2), S = k.size(-2), D = q.size(-1);
   at::Tensor allowed;  // bool, broadcastable to (..., T, S)
   // Causal, bottom-right aligned (KV cache). One query row sees every key: no mask needed.
   if (causal && T > 1) allowed = at::ones({T, S}, q.options().dtype(at::kBool)).tril(S - T);
@@ -49,16 +46,44 @@ at::Tensor attention(Ctx& c, at::Tensor q, at::Tensor k, at::Tensor v, const c10
     rowHasKey = allowed.any(-1, true);
     allowed = at::logical_or(allowed, rowHasKey.logical_not());
   }
-  double sc = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  double sc = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(D));
 #if TORCH_VERSION_MAJOR >= 2
+  if (G > 1) {
+    k = k.repeat_interleave(G, -3);
+    v = v.repeat_interleave(G, -3);
+  }
   at::Tensor out = at::scaled_dot_product_attention(q, k, v, allowed.defined() ? c10::optional<at::Tensor>(allowed) : c10::nullopt,
                                                     dropoutP, false, sc);
 #else
-  at::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul(sc);  // (..., H, T, S)
-  if (allowed.defined()) scores = scores.masked_fill(allowed.logical_not(), -std::numeric_limits<double>::infinity());
+  // Grouped-query attention without copying keys and values G times: the G query heads that share
+  // a key/value head become G·T rows against it (heads are grouped consecutively, as repeat_interleave
+  // would pair them). A mask with its own per-head dimension falls back to repeating K and V.
+  bool grouped = G > 1 && (!allowed.defined() || allowed.dim() < 3 || allowed.size(-3) == 1);
+  if (G > 1 && !grouped) {
+    k = k.repeat_interleave(G, -3);
+    v = v.repeat_interleave(G, -3);
+  }
+  std::vector<int64_t> lead(q.sizes().begin(), q.sizes().end() - 3);
+  auto shapeWith = [&](std::initializer_list<int64_t> tail) {
+    std::vector<int64_t> s = lead;
+    s.insert(s.end(), tail);
+    return s;
+  };
+  at::Tensor qq = grouped ? q.reshape(shapeWith({Hkv, G * T, D})) : q;                // (..., Hkv, G·T, D) or (..., H, T, D)
+  at::Tensor scores = at::matmul(qq, k.transpose(-2, -1)).mul(sc);                    // (..., Hkv, G·T, S) or (..., H, T, S)
+  if (allowed.defined()) {
+    at::Tensor blocked = allowed.logical_not();
+    if (grouped) {  // row g·T + t of a group uses the mask row t
+      std::vector<int64_t> reps(blocked.dim(), 1);
+      reps[blocked.dim() - 2] = G;
+      blocked = blocked.repeat(reps);                                                  // (..., G·T, S)
+    }
+    scores = scores.masked_fill(blocked, -std::numeric_limits<double>::infinity());
+  }
   at::Tensor probs = at::softmax(scores, -1);
   if (dropoutP > 0) probs = at::dropout(probs, dropoutP, true);
-  at::Tensor out = at::matmul(probs, v);  // (..., H, T, Dv)
+  at::Tensor out = at::matmul(probs, v);                                              // (..., Hkv, G·T, Dv)
+  if (grouped) out = out.reshape(shapeWith({H, T, v.size(-1)}));                      // (..., H, T, Dv)
 #endif
   if (rowHasKey.defined()) out = out.masked_fill(rowHasKey.logical_not(), 0);
   return out;
