@@ -38,6 +38,8 @@ export interface Prepared {
   eos: Set<number>;
   gen: pt.Generator;
   pad: number;
+  /** One completion per prompt, filled step by step. */
+  out: Completion[];
 }
 
 export function prepare(model: CausalLM, prompts: readonly (readonly number[])[], o: GenerateOptions): Prepared {
@@ -50,7 +52,36 @@ export function prepare(model: CausalLM, prompts: readonly (readonly number[])[]
   });
   if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1) throw new ArgumentError('generate', `maxNewTokens must be a positive integer, got ${o.maxNewTokens}`);
   if (o.stopStrings?.length && !o.detokenize) throw new ArgumentError('generate', 'stopStrings need a detokenize function');
-  return { s: checkSampling(o), eos: new Set(o.eosTokenIds ?? []), gen: o.generator ?? new pt.Generator(o.seed ?? 0), pad: o.padTokenId ?? 0 };
+  return {
+    s: checkSampling(o), eos: new Set(o.eosTokenIds ?? []), gen: o.generator ?? new pt.Generator(o.seed ?? 0), pad: o.padTokenId ?? 0,
+    out: prompts.map(() => ({ tokens: [], logprobs: [], finishReason: 'length' })),
+  };
+}
+
+/** Runs fn with the model in eval mode (no dropout), restoring its mode after. */
+export function inEvalMode<T>(model: CausalLM, fn: () => T): T {
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    return fn();
+  } finally {
+    model.train(wasTraining);
+  }
+}
+
+/**
+ * Appends the token chosen for each batch row (active[row] = prompt index) to its completion;
+ * returns the batch rows that are still running.
+ */
+export function recordStep(active: readonly number[], tok: readonly number[], lp: readonly number[], p: Prepared, o: GenerateOptions): number[] {
+  const running: number[] = [];
+  active.forEach((idx, row) => {
+    const c = p.out[idx]!;
+    c.tokens.push(tok[row]!);
+    c.logprobs.push(lp[row]!);
+    if (!checkFinished(c, tok[row]!, p, o)) running.push(row);
+  });
+  return running;
 }
 
 /** Decides whether a sequence has finished after appending its latest token; cuts a stop string. */
@@ -84,67 +115,54 @@ export function presence(seqs: readonly (readonly number[])[], vocab: number): T
 /** Generates a completion for each prompt (token ids), fast path with a KV cache. */
 export function generate(model: CausalLM, prompts: readonly (readonly number[])[], o: GenerateOptions): Completion[] {
   const p = prepare(model, prompts, o);
-  const out: Completion[] = prompts.map(() => ({ tokens: [], logprobs: [], finishReason: 'length' }));
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    pt.noGrad(() => pt.scope(() => {
-      const { ids, mask: promptMask } = leftPad(prompts, p.pad);
-      const L = ids.size(1);
-      const cache = model.newCache(prompts.length, L + o.maxNewTokens);
-      // With prompts of one length there is no padding: plain causal attention, positions from the cache.
-      const padded = prompts.some((q) => q.length !== L);
-      let mask = promptMask.keep();                                                              // (B, S)
-      let nextPos = prompts.map((q) => q.length);                                                // per row: position of the next token
-      let active = prompts.map((_, i) => i);                                                     // batch row → prompt index
-      let logits = pt.scope(() => model.forward(ids, { attentionMask: padded ? mask : null, cache }).select(1, -1)).keep();  // (B, V)
-      let seen = p.s.repetitionPenalty !== 1 ? presence(prompts, model.config.vocabSize).keep() : null;
-      try {
-        for (let step = 0; step < o.maxNewTokens && active.length > 0; step++) {
-          const { tokens, logprobs } = selectTokens(logits, seen, p.s, p.gen);
-          const tok = tokens.toFlatArray() as number[];
-          const lp = logprobs.toFlatArray() as number[];
-          tokens.dispose(); logprobs.dispose();
-          const keepRows: number[] = [];
-          active.forEach((idx, row) => {
-            const c = out[idx]!;
-            c.tokens.push(tok[row]!);
-            c.logprobs.push(lp[row]!);
-            if (!checkFinished(c, tok[row]!, p, o)) keepRows.push(row);
-          });
-          o.onTokens?.(active.map((idx, row) => ({ index: idx, token: tok[row]! })));
-          if (keepRows.length === 0) break;
-          const stillTok = keepRows.map((r) => tok[r]!);
-          if (keepRows.length < active.length) {                                                 // drop finished rows
-            const rows = pt.tensor(keepRows, { dtype: 'int64' });
-            cache.selectRows(rows);
-            const m2 = mask.indexSelect(0, rows).keep(); mask.dispose(); mask = m2;
-            if (seen) { const s2 = seen.indexSelect(0, rows).keep(); seen.dispose(); seen = s2; }
-            rows.dispose();
-            active = keepRows.map((r) => active[r]!);
-            nextPos = keepRows.map((r) => nextPos[r]!);
-          }
-          const next = pt.tensor(stillTok, { dtype: 'int64', shape: [stillTok.length, 1] });    // (B', 1)
-          if (seen) updateSeen(seen, next);
-          const l2 = pt.scope(() => {
-            if (!padded) return model.forward(next, { cache }).select(1, -1);
-            const m2 = pt.cat([mask, pt.ones([stillTok.length, 1], { dtype: 'bool' })], 1).keep();
-            mask.dispose(); mask = m2;
-            const positions = pt.tensor(nextPos, { dtype: 'int64', shape: [nextPos.length, 1] });
-            return model.forward(next, { attentionMask: mask, positions, cache }).select(1, -1);
-          }).keep();
-          nextPos = nextPos.map((q) => q + 1);
-          logits.dispose(); logits = l2;
-          next.dispose();
+  inEvalMode(model, () => pt.noGrad(() => pt.scope(() => {
+    const { ids, mask: promptMask } = leftPad(prompts, p.pad);
+    const L = ids.size(1);
+    const cache = model.newCache(prompts.length, L + o.maxNewTokens);
+    // With prompts of one length there is no padding: plain causal attention, positions from the cache.
+    const padded = prompts.some((q) => q.length !== L);
+    let mask = promptMask.keep();                                                              // (B, S)
+    let nextPos = prompts.map((q) => q.length);                                                // per row: position of the next token
+    let active = prompts.map((_, i) => i);                                                     // batch row → prompt index
+    let logits = pt.scope(() => model.forward(ids, { attentionMask: padded ? mask : null, cache }).select(1, -1)).keep();  // (B, V)
+    let seen = p.s.repetitionPenalty !== 1 ? presence(prompts, model.config.vocabSize).keep() : null;
+    try {
+      for (let step = 0; step < o.maxNewTokens && active.length > 0; step++) {
+        const { tokens, logprobs } = selectTokens(logits, seen, p.s, p.gen);
+        const tok = tokens.toFlatArray() as number[];
+        const lp = logprobs.toFlatArray() as number[];
+        tokens.dispose(); logprobs.dispose();
+        const keepRows = recordStep(active, tok, lp, p, o);
+        o.onTokens?.(active.map((idx, row) => ({ index: idx, token: tok[row]! })));
+        if (keepRows.length === 0) break;
+        const stillTok = keepRows.map((r) => tok[r]!);
+        if (keepRows.length < active.length) {                                                 // drop finished rows
+          const rows = pt.tensor(keepRows, { dtype: 'int64' });
+          cache.selectRows(rows);
+          const m2 = mask.indexSelect(0, rows).keep(); mask.dispose(); mask = m2;
+          if (seen) { const s2 = seen.indexSelect(0, rows).keep(); seen.dispose(); seen = s2; }
+          rows.dispose();
+          active = keepRows.map((r) => active[r]!);
+          nextPos = keepRows.map((r) => nextPos[r]!);
         }
-      } finally {
-        logits.dispose(); mask.dispose(); seen?.dispose(); cache.dispose();
+        const next = pt.tensor(stillTok, { dtype: 'int64', shape: [stillTok.length, 1] });    // (B', 1)
+        if (seen) updateSeen(seen, next);
+        const l2 = pt.scope(() => {
+          if (!padded) return model.forward(next, { cache }).select(1, -1);
+          const m2 = pt.cat([mask, pt.ones([stillTok.length, 1], { dtype: 'bool' })], 1).keep();
+          mask.dispose(); mask = m2;
+          const positions = pt.tensor(nextPos, { dtype: 'int64', shape: [nextPos.length, 1] });
+          return model.forward(next, { attentionMask: mask, positions, cache }).select(1, -1);
+        }).keep();
+        nextPos = nextPos.map((q) => q + 1);
+        logits.dispose(); logits = l2;
+        next.dispose();
       }
-    }));
-  } finally {
-    model.train(wasTraining);
-  }
-  return out;
+    } finally {
+      logits.dispose(); mask.dispose(); seen?.dispose(); cache.dispose();
+    }
+  })));
+  return p.out;
 }
 
 function updateSeen(seen: Tensor, next: Tensor): void {

@@ -3,18 +3,15 @@
 // batch-row bookkeeping, so the fast engine must produce the same tokens, token for token.
 import * as pt from '../tensor/index.js';
 import type { CausalLM } from '../models/decoder.js';
-import { checkFinished, leftPad, prepare, presence, type Completion, type GenerateOptions } from './engine.js';
+import { inEvalMode, leftPad, prepare, presence, recordStep, type Completion, type GenerateOptions } from './engine.js';
 import { selectTokens } from './sampler.js';
 
 export function generateReference(model: CausalLM, prompts: readonly (readonly number[])[], o: GenerateOptions): Completion[] {
   const p = prepare(model, prompts, o);
-  const out: Completion[] = prompts.map(() => ({ tokens: [], logprobs: [], finishReason: 'length' }));
-  const wasTraining = model.training;
-  model.eval();
-  try {
+  inEvalMode(model, () => {
     let active = prompts.map((_, i) => i);
     for (let step = 0; step < o.maxNewTokens && active.length > 0; step++) {
-      const seqs = active.map((i) => [...prompts[i]!, ...out[i]!.tokens]);
+      const seqs = active.map((i) => [...prompts[i]!, ...p.out[i]!.tokens]);
       const { tok, lp } = pt.noGrad(() => pt.scope(() => {
         const { ids, mask } = leftPad(seqs, p.pad);
         const logits = model.forward(ids, { attentionMask: mask }).select(1, -1);              // (B, V)
@@ -22,17 +19,8 @@ export function generateReference(model: CausalLM, prompts: readonly (readonly n
         const { tokens, logprobs } = selectTokens(logits, seen, p.s, p.gen);
         return { tok: tokens.toFlatArray() as number[], lp: logprobs.toFlatArray() as number[] };
       }));
-      const next: number[] = [];
-      active.forEach((idx, row) => {
-        const c = out[idx]!;
-        c.tokens.push(tok[row]!);
-        c.logprobs.push(lp[row]!);
-        if (!checkFinished(c, tok[row]!, p, o)) next.push(idx);
-      });
-      active = next;
+      active = recordStep(active, tok, lp, p, o).map((row) => active[row]!);
     }
-  } finally {
-    model.train(wasTraining);
-  }
-  return out;
+  });
+  return p.out;
 }
