@@ -8,12 +8,20 @@ import { trainXor, trainRegression } from '../examples/mlp.js';
 import { Flags } from './flags.js';
 import { generateCommand } from './generate.js';
 import { chatCommand } from './chat.js';
+import { trainCommand } from './train.js';
+import { demoCommand } from './demo.js';
 
 const HELP = `posttrain — post-train language models the DeepSeek-V3 way, from TypeScript
 
 usage: posttrain <command> [--key=value ...]
 
 commands:
+  demo [--quick] [--out=DIR]       the recipe on the built-in task: tokenizer → pretraining → SFT →
+                                   evaluation of base and SFT models (accuracy, response length)
+  sft --config=FILE.yaml [--key=value ...]
+                                   supervised fine-tuning (DeepSeek-V3 defaults; see config.txt in a run)
+  pretrain --config=FILE.yaml [--key=value ...]
+                                   the same trainer on text rows, loss on every token
   generate --model=DIR --input=FILE.jsonl [--output=FILE.jsonl]
            [--max-new-tokens=N --temperature=T --top-k=K --top-p=P --min-p=P
             --repetition-penalty=R --seed=S --batch-size=N --stop=STR --logprobs]
@@ -60,6 +68,9 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
+      case 'demo': await demoCommand(rest); return 0;
+      case 'sft': await trainCommand('sft', rest); return 0;
+      case 'pretrain': await trainCommand('pretrain', rest); return 0;
       case 'generate': await generateCommand(rest); return 0;
       case 'chat': await chatCommand(rest); return 0;
       case 'example': example(new Flags(rest)); return 0;

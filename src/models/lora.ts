@@ -2,6 +2,7 @@
 // target_modules, train only the adapters, merge them into the base weights, and save/load
 // adapter_config.json + adapter_model.safetensors with PEFT's key names
 // (base_model.model.<module path>.lora_A.weight), so PEFT and vLLM take the adapter as it is.
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArgumentError, type Generator } from '../tensor/index.js';
 import { Linear } from '../nn/layers.js';
@@ -50,6 +51,7 @@ export function mergeLora(model: CausalLM): void {
 export function saveAdapter(model: CausalLM, dir: string, c: LoraConfig, baseModel = ''): void {
   const weights = new Map([...model.stateDict()].filter(([k]) => k.includes('.lora_A.') || k.includes('.lora_B.')).map(([k, t]) => [PEFT_PREFIX + k, t]));
   if (weights.size === 0) throw new ArgumentError('saveAdapter', 'the model has no LoRA adapter attached');
+  mkdirSync(dir, { recursive: true });
   writeSafetensors(join(dir, 'adapter_model.safetensors'), weights, { format: 'pt' });
   writeFileAtomically(join(dir, 'adapter_config.json'), JSON.stringify({
     peft_type: 'LORA', task_type: 'CAUSAL_LM', base_model_name_or_path: baseModel, r: c.r, lora_alpha: c.alpha,

@@ -2,3 +2,4 @@
 export * from './optimizer.js';
 export * from './adamw.js';
 export * from './sgd.js';
+export * from './schedule.js';

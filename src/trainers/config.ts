@@ -1,0 +1,106 @@
+// Typed flat run configs: a schema of fields (type, default, bounds, doc), values from a YAML/JSON
+// file and `--key=value` overrides, validated once. Every bad field is reported, each with where
+// its value came from, in one error — not the first one only.
+import { readFileSync, existsSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+
+export type FieldType = 'int' | 'number' | 'string' | 'bool' | 'strings' | 'object';
+
+export interface FieldSpec {
+  type: FieldType;
+  default: unknown;
+  doc: string;
+  nullable?: boolean;
+  required?: boolean;
+  min?: number;
+  max?: number;
+  values?: readonly string[];
+}
+
+export type Schema = Record<string, FieldSpec>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid config (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads a config file (YAML or JSON) into a plain object; errors name the file. */
+export function readConfigFile(path: string): Record<string, unknown> {
+  if (!existsSync(path)) throw new ConfigError([`${path}: file not found`]);
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError([`${path}: ${(e as Error).message.split('\n')[0]}`]);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError([`${path}: the top level must be a mapping of field: value`]);
+  return doc as Record<string, unknown>;
+}
+
+/** A --key=value string converted to the field's type (strings lists split on commas). */
+function fromString(spec: FieldSpec, raw: string): unknown {
+  if (spec.nullable && (raw === 'null' || raw === '')) return null;
+  switch (spec.type) {
+    case 'int': case 'number': return raw.trim() === '' ? NaN : Number(raw);
+    case 'bool': return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+    case 'strings': return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    case 'object': try { return JSON.parse(raw); } catch { return raw; }
+    default: return raw;
+  }
+}
+
+function check(key: string, spec: FieldSpec, v: unknown): string | null {
+  if (v === null && spec.nullable) return null;
+  const got = `got ${JSON.stringify(v)}`;
+  switch (spec.type) {
+    case 'int':
+    case 'number': {
+      if (typeof v !== 'number' || !Number.isFinite(v)) return `must be a number, ${got}`;
+      if (spec.type === 'int' && !Number.isInteger(v)) return `must be an integer, ${got}`;
+      if (spec.min !== undefined && v < spec.min) return `must be >= ${spec.min}, ${got}`;
+      if (spec.max !== undefined && v > spec.max) return `must be <= ${spec.max}, ${got}`;
+      return null;
+    }
+    case 'bool': return typeof v === 'boolean' ? null : `must be true or false, ${got}`;
+    case 'string':
+      if (typeof v !== 'string' || (spec.required && v === '')) return `must be a${spec.required ? ' non-empty' : ''} string, ${got}`;
+      if (spec.values && !spec.values.includes(v)) return `must be one of ${spec.values.join(' | ')}, ${got}`;
+      return null;
+    case 'strings':
+      if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) return `must be a list of strings, ${got}`;
+      if (spec.required && v.length === 0) return 'must list at least one entry';
+      return null;
+    case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v) ? null : `must be a mapping, ${got}`;
+  }
+}
+
+/**
+ * Resolves a config: defaults < file < overrides. Unknown keys are errors (a typo is never silently
+ * ignored). Throws one ConfigError listing every problem.
+ */
+export function resolveConfig<T>(schema: Schema, file: Record<string, unknown>, fileName: string | null, overrides: Record<string, string>): T {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(file)) if (!(key in schema)) problems.push(`${fileName ?? 'config'}: unknown field '${key}'`);
+  for (const key of Object.keys(overrides)) if (!(key in schema)) problems.push(`--${key}: unknown field`);
+  for (const [key, spec] of Object.entries(schema)) {
+    let v: unknown = spec.default;
+    let from = 'default';
+    if (key in file) { v = file[key]; from = fileName ?? 'config'; }
+    if (key in overrides) { v = fromString(spec, overrides[key]!); from = `--${key}`; }
+    if (spec.required && (v === undefined || v === null)) { problems.push(`field '${key}' is required (${spec.doc})`); continue; }
+    const bad = check(key, spec, v);
+    if (bad) problems.push(`${from === 'default' ? '' : `${from}: `}field '${key}' ${bad}`);
+    out[key] = v;
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out as T;
+}
+
+/** Lines of `key: value  # doc` for a resolved config (written into the run folder). */
+export function describeConfig(schema: Schema, values: Record<string, unknown>): string {
+  return Object.keys(schema).map((k) => `${k}: ${JSON.stringify(values[k])}  # ${schema[k]!.doc}`).join('\n') + '\n';
+}

@@ -1,0 +1,64 @@
+// A run folder and what a trainer writes into it while it runs: the resolved config, metrics as
+// JSON lines (one per step, and one per evaluation), log lines, and a terminal progress line with
+// rate and ETA (redrawn in place on a TTY, a line every ~5% otherwise).
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export class RunFolder {
+  readonly metricsFile: string;
+  readonly logFile: string;
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.metricsFile = join(dir, 'metrics.jsonl');
+    this.logFile = join(dir, 'log.txt');
+  }
+
+  writeConfig(resolved: Record<string, unknown>, described: string): void {
+    writeFileSync(join(this.dir, 'config.json'), JSON.stringify(resolved, null, 2) + '\n');
+    writeFileSync(join(this.dir, 'config.txt'), described);
+  }
+
+  metrics(record: Record<string, unknown>): void {
+    appendFileSync(this.metricsFile, JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
+  }
+
+  log(message: string, echo = true): void {
+    appendFileSync(this.logFile, `${new Date().toISOString()} ${message}\n`);
+    if (echo) process.stderr.write(`${message}\n`);
+  }
+}
+
+function duration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+}
+
+export class Progress {
+  private readonly start = performance.now();
+  private lastPrinted = -1;
+  private readonly tty = process.stderr.isTTY === true;
+  constructor(private readonly label: string, private readonly total: number, private readonly startStep = 0, private readonly quiet = false) {}
+
+  update(step: number, fields: Record<string, string>): void {
+    if (this.quiet) return;
+    const done = step - this.startStep;
+    const elapsed = (performance.now() - this.start) / 1000;
+    const eta = done > 0 ? (elapsed / done) * (this.total - step) : Infinity;
+    const width = 20;
+    const filled = Math.round((step / this.total) * width);
+    const bar = '='.repeat(Math.max(0, filled - 1)) + (filled > 0 ? '>' : '') + ' '.repeat(width - filled);
+    const extra = Object.entries(fields).map(([k, v]) => `${k} ${v}`).join('  ');
+    const line = `${this.label} ${String(step).padStart(String(this.total).length)}/${this.total} [${bar}] ${extra}  ETA ${duration(eta)}`;
+    if (this.tty) {
+      process.stderr.write(`\r${line}\x1b[K`);
+      if (step >= this.total) process.stderr.write('\n');
+      return;
+    }
+    const pct = Math.floor((step / this.total) * 20);
+    if (pct !== this.lastPrinted || step >= this.total) {
+      this.lastPrinted = pct;
+      process.stderr.write(`${line}\n`);
+    }
+  }
+}

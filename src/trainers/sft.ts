@@ -1,0 +1,208 @@
+// Supervised fine-tuning (and pretraining: the same loop on `text` rows with loss on every token),
+// as DeepSeek-V3 §5.1 sets it up: epochs over packed rows with sample masking, AdamW without decay
+// on norms and biases, warmup then cosine decay, gradient accumulation with the loss normalised by
+// the step's target-token count, clipping, full fine-tuning or LoRA, held-out eval loss, atomic
+// checkpoints with exact resume (weights, optimizer moments, schedule step, data position, RNG).
+// A straight-line loop: no callbacks, no trainer class.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as pt from '../tensor/index.js';
+import { AdamW, decayGroups, lrAt, checkSchedule, type Schedule } from '../optim/index.js';
+import { createModel, loadModel, saveModel, type CausalLM } from '../models/index.js';
+import { applyLora, mergeLora, saveAdapter, type LoraConfig } from '../models/lora.js';
+import { TOKENIZER_FILES } from '../checkpoint/index.js';
+import { Tokenizer } from '../tokenizer/index.js';
+import { loadExamples, packExamples, padRows, toBatch, BatchSampler, type PackedRow } from '../data/index.js';
+import { describeConfig } from './config.js';
+import { SFT_SCHEMA, type SftConfig } from './sft_config.js';
+import { RunFolder, Progress } from './run.js';
+import { latestCheckpoint, restoreTraining, saveCheckpoint } from './checkpoint.js';
+
+export interface SftResult {
+  runDir: string;
+  finalDir: string;
+  steps: number;
+  finalLoss: number;
+  evalLoss: number | null;
+  tokensSeen: number;
+  seconds: number;
+  tokensPerSecond: number;
+}
+
+export interface SftHooks {
+  label?: string;
+  quiet?: boolean;
+  /** Stop (as if killed) after this optimizer step — for tests of resume. */
+  stopAfterStep?: number;
+}
+
+function tokenizerFiles(dir: string): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
+  for (const name of TOKENIZER_FILES) if (existsSync(join(dir, name))) out[name] = readFileSync(join(dir, name));
+  return out;
+}
+
+/** Token-weighted mean cross-entropy of `model` over rows, in micro-batches. */
+export function evalLoss(model: CausalLM, rows: PackedRow[], batchSize: number): number {
+  if (rows.length === 0) return NaN;
+  const wasTraining = model.training;
+  model.eval();
+  let sum = 0, tokens = 0;
+  pt.noGrad(() => {
+    for (let i = 0; i < rows.length; i += batchSize) {
+      pt.scope(() => {
+        const b = toBatch(rows.slice(i, i + batchSize));
+        const logits = model.forward(b.inputs, { segmentIds: b.segmentIds });               // (B, T, V)
+        sum += pt.crossEntropy(logits, b.targets, { reduction: 'sum', ignoreIndex: -100 }).item() as number;
+        tokens += b.tokens;
+      });
+    }
+  });
+  model.train(wasTraining);
+  return tokens > 0 ? sum / tokens : NaN;
+}
+
+export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<SftResult> {
+  const t0 = performance.now();
+  const run = new RunFolder(cfg.output_dir);
+  run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(SFT_SCHEMA, cfg as unknown as Record<string, unknown>));
+  const log = (m: string) => run.log(m, !hooks.quiet);
+  pt.manualSeed(cfg.seed);
+
+  // ---- data
+  const tokDir = cfg.tokenizer ?? cfg.model;
+  if (!tokDir) throw new Error('config: set `tokenizer` (or `model`, whose folder holds the tokenizer)');
+  const tokenizer = Tokenizer.fromDir(tokDir);
+  const dataOpts = { errorPolicy: cfg.error_policy, lossOn: cfg.loss_on, maxLength: cfg.seq_len + 1, truncation: cfg.truncation, addEos: true } as const;
+  const train = await loadExamples(cfg.train_data, tokenizer, dataOpts);
+  for (const s of train.skipped.slice(0, 20)) log(`skipped ${s.file}:${s.line}${s.field ? ` field '${s.field}'` : ''}: ${s.message}`);
+  log(`data: ${train.counts.rows} rows, ${train.counts.kept} kept, ${train.counts.skipped} skipped, ${train.counts.truncated} truncated, ${train.counts.dropped} dropped`);
+  let examples = train.examples;
+  let evalExamples = cfg.eval_data.length ? (await loadExamples(cfg.eval_data, tokenizer, dataOpts)).examples : [];
+  if (!cfg.eval_data.length && cfg.eval_fraction > 0) {
+    const perm = pt.scope(() => pt.randperm(examples.length, { generator: new pt.Generator(cfg.seed + 7) }).toFlatArray() as number[]);
+    const nEval = Math.max(1, Math.round(examples.length * cfg.eval_fraction));
+    const evalSet = new Set(perm.slice(0, nEval));
+    evalExamples = examples.filter((_, i) => evalSet.has(i));
+    examples = examples.filter((_, i) => !evalSet.has(i));
+  }
+  if (examples.length === 0) throw new Error(`no training examples left in ${cfg.train_data.join(', ')}`);
+  const rows = cfg.packing ? packExamples(examples, cfg.seq_len) : padRows(examples, cfg.seq_len);
+  const evalRows = evalExamples.length ? (cfg.packing ? packExamples(evalExamples, cfg.seq_len) : padRows(evalExamples, cfg.seq_len)) : [];
+  log(`rows: ${rows.length} training rows of ${cfg.seq_len} tokens (${examples.length} samples${cfg.packing ? ', packed' : ''}), ${evalRows.length} eval rows`);
+
+  // ---- model, optimizer, schedule, data order (fresh or resumed)
+  const resumeFrom = cfg.resume ? latestCheckpoint(cfg.output_dir) : null;
+  const dtype = cfg.dtype;
+  let model: CausalLM;
+  let generationConfig: Record<string, unknown> | null = null;
+  if (resumeFrom) ({ model, generationConfig } = loadModel(resumeFrom.dir, { dtype }));
+  else if (cfg.model) ({ model, generationConfig } = loadModel(cfg.model, { dtype }));
+  else if (cfg.model_config) model = createModel({ ...cfg.model_config, vocab_size: cfg.model_config['vocab_size'] ?? tokenizer.vocabSize }, { seed: cfg.seed, dtype });
+  else throw new Error('config: set `model` (a folder) or `model_config` (to train from scratch)');
+  if (model.config.vocabSize < tokenizer.vocabSize) throw new Error(`the model's vocab_size ${model.config.vocabSize} is smaller than the tokenizer's ${tokenizer.vocabSize}`);
+  generationConfig ??= { eos_token_id: tokenizer.eosTokenIds, ...(tokenizer.bosTokenId !== undefined ? { bos_token_id: tokenizer.bosTokenId } : {}) };
+  const lora: LoraConfig | null = cfg.lora ? { r: cfg.lora_r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targetModules: cfg.lora_targets } : null;
+  const makeOptimizer = () => new AdamW(decayGroups(model.trainableParameters(), cfg.weight_decay), { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps });
+  const rowsPerStep = cfg.batch_size * cfg.grad_accum;
+  const stepsPerEpoch = Math.ceil(rows.length / rowsPerStep);
+  const totalSteps = cfg.max_steps > 0 ? cfg.max_steps : stepsPerEpoch * cfg.epochs;
+  const epochs = Math.ceil(totalSteps / stepsPerEpoch);
+  const schedule: Schedule = { kind: cfg.schedule, lr: cfg.lr, minLr: cfg.min_lr, totalSteps,
+    warmupSteps: cfg.warmup_steps > 0 ? cfg.warmup_steps : Math.round(cfg.warmup_ratio * totalSteps) };
+  checkSchedule(schedule);
+  let optimizer: AdamW;
+  let sampler: BatchSampler;
+  let step = 0, tokensSeen = 0;
+  if (resumeFrom) {
+    const restored = restoreTraining(resumeFrom.dir, model, makeOptimizer);
+    optimizer = restored.optimizer;
+    step = restored.state.step;
+    tokensSeen = restored.state.tokensSeen;
+    sampler = BatchSampler.restore(rows.length, rowsPerStep, epochs, restored.state.sampler);
+    log(`resumed from ${resumeFrom.dir} at step ${step}`);
+  } else {
+    if (lora) log(`LoRA on ${applyLora(model, lora, new pt.Generator(cfg.seed + 1)).length} layers (r ${lora.r}, alpha ${lora.alpha})`);
+    optimizer = makeOptimizer();
+    sampler = new BatchSampler(rows.length, rowsPerStep, { epochs, seed: cfg.seed });
+  }
+  model.train();
+  const params = model.trainableParameters();
+  log(`model: ${model.config.family}, ${(model.numParameters() / 1e6).toFixed(2)}M parameters (${(model.numParameters(true) / 1e6).toFixed(2)}M trainable); ${totalSteps} steps of ${rowsPerStep} rows`);
+
+  const tokFiles = tokenizerFiles(tokDir);
+  const save = (s: number) => saveCheckpoint(cfg.output_dir, {
+    model, optimizer, lora, tokenizerFiles: tokFiles, generationConfig, keepLast: cfg.keep_last,
+    state: { step: s, epoch: sampler.state().epoch, sampler: sampler.state(), tokensSeen, extra: { config: cfg } },
+  });
+
+  // ---- the loop
+  const progress = new Progress(hooks.label ?? 'train', totalSteps, step, hooks.quiet);
+  let lastLoss = NaN, lastEval: number | null = null;
+  const loopStart = performance.now();
+  let loopTokens = 0;
+  while (step < totalSteps) {
+    const batch = sampler.next();
+    if (!batch) break;
+    const lr = lrAt(schedule, step);
+    for (const g of optimizer.paramGroups) g.lr = lr;
+    const micro: PackedRow[][] = [];
+    for (let i = 0; i < batch.rows.length; i += cfg.batch_size) micro.push(batch.rows.slice(i, i + cfg.batch_size).map((r) => rows[r]!));
+    const stepTokens = micro.reduce((n, m) => n + toBatchTokens(m), 0);
+    optimizer.zeroGrad();
+    let lossSum = 0;
+    for (const m of micro) {
+      lossSum += pt.scope(() => {
+        const b = toBatch(m);
+        const logits = model.forward(b.inputs, { segmentIds: b.segmentIds });                  // (B, T, V)
+        const loss = pt.crossEntropy(logits, b.targets, { reduction: 'sum', ignoreIndex: -100 }).div(Math.max(1, stepTokens));
+        loss.backward();
+        return loss.item() as number;
+      });
+    }
+    const gradNorm = cfg.max_grad_norm > 0 ? pt.clipGradNorm(params, cfg.max_grad_norm) : pt.clipGradNorm(params, Infinity);
+    optimizer.step();
+    step++;
+    tokensSeen += stepTokens;
+    loopTokens += micro.reduce((n, m) => n + m.length * cfg.seq_len, 0);
+    lastLoss = lossSum;
+    const elapsed = (performance.now() - loopStart) / 1000;
+    const tps = loopTokens / elapsed;
+    run.metrics({ step, epoch: batch.epoch, loss: lossSum, lr, grad_norm: gradNorm, tokens: stepTokens, tokens_seen: tokensSeen, tokens_per_s: tps });
+    if (cfg.eval_every > 0 && step % cfg.eval_every === 0 && evalRows.length) {
+      lastEval = evalLoss(model, evalRows, cfg.batch_size);
+      run.metrics({ step, eval_loss: lastEval });
+    }
+    progress.update(step, { loss: lossSum.toFixed(3), lr: lr.toExponential(1), 'tok/s': tps.toFixed(0) });
+    if (cfg.save_every > 0 && step % cfg.save_every === 0 && step < totalSteps) save(step);
+    if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {
+      optimizer.dispose(); model.dispose();
+      return { runDir: cfg.output_dir, finalDir: '', steps: step, finalLoss: lastLoss, evalLoss: lastEval, tokensSeen, seconds: (performance.now() - t0) / 1000, tokensPerSecond: tps };
+    }
+  }
+  if (evalRows.length) {
+    lastEval = evalLoss(model, evalRows, cfg.batch_size);
+    run.metrics({ step, eval_loss: lastEval });
+    log(`eval loss ${lastEval.toFixed(4)}`);
+  }
+  save(step);
+  const finalDir = join(cfg.output_dir, 'final');
+  if (lora) {
+    saveAdapter(model, join(cfg.output_dir, 'final-adapter'), lora);
+    mergeLora(model);
+  }
+  saveModel(model, finalDir, { generationConfig, tokenizerFiles: tokFiles });
+  const seconds = (performance.now() - t0) / 1000;
+  const tokensPerSecond = loopTokens / ((performance.now() - loopStart) / 1000);
+  log(`done: ${step} steps, loss ${lastLoss.toFixed(4)}, ${tokensPerSecond.toFixed(0)} tok/s, model in ${finalDir}`);
+  optimizer.dispose();
+  model.dispose();
+  return { runDir: cfg.output_dir, finalDir, steps: step, finalLoss: lastLoss, evalLoss: lastEval, tokensSeen, seconds, tokensPerSecond };
+}
+
+/** Target tokens (loss-bearing) in a set of rows, without building tensors. */
+function toBatchTokens(rows: PackedRow[]): number {
+  let n = 0;
+  for (const r of rows) for (let i = 0; i < r.targets.length; i++) if (r.targets[i] !== -100) n++;
+  return n;
+}
