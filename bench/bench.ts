@@ -3,7 +3,8 @@
 //   matmul GFLOPS at 256/512/1024            target ≥ 0.95× PyTorch
 //   tiny forward+backward time (per-op cost)  target ≤ PyTorch's (ratio ≥ 1.0×)
 //   Llama model (src/models) train and sample tokens/s vs ../shared/bench/pytorch_llama_ref.py
-//   (targets: train ≥ 0.95×, sample ≥ 1.0×), best of 3 alternating rounds
+//   (targets: train ≥ 0.95×, sample ≥ 1.0×), and the SFT trainer's tokens/s on the same model
+//   (target ≥ 0.95× the reference's training step), best of 3 alternating rounds
 // plus a sweep of thread settings (libtorch intra-op × OpenBLAS) for the engine's defaults.
 // Flags: --quick (fewer repetitions), --no-sweep, --no-llama, --json=FILE.
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as pt from '../src/tensor/index.js';
 import { runLlamaBench, type LlamaBench } from './llama_engine.js';
+import { runSftBench, type SftBench } from './sft_bench.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const flags = new Set(process.argv.slice(2).filter((a) => !a.startsWith('--json')));
@@ -92,7 +94,7 @@ function row(metric: string, ours: number, torch: number | null, higherIsBetter:
 
 const fmt = (v: number | null) => (v === null ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(2));
 
-function main(): void {
+async function main(): Promise<void> {
   const info = pt.buildInfo();
   const py = python();
   console.log(`posttrain bench · libtorch ${info.torchVersion} · OpenBLAS ${info.openblas ? 'yes' : 'NO (reference BLAS: install libopenblas0-pthread)'} · ${QUICK ? 'quick' : 'full'}`);
@@ -125,9 +127,11 @@ function main(): void {
     const rounds = QUICK ? 1 : 3;
     if (py && !existsSync(ref)) console.log(`(${ref} not found: Llama yardstick skipped)`);
     const ours: LlamaBench[] = [];
+    const sft: SftBench[] = [];
     const theirs: Record<string, number>[] = [];
     for (let r = 0; r < rounds; r++) {
       ours.push(runLlamaBench({ steps }));
+      sft.push(await runSftBench(QUICK ? 4 : 12));
       const t = py && existsSync(ref) ? runPython(py, ref, ['--threads', '1', '--steps', String(steps)], DEFAULT_THREADS.blas) : null;
       if (t) theirs.push(t as Record<string, number>);
     }
@@ -135,7 +139,8 @@ function main(): void {
     const least = (xs: number[]) => (xs.length ? Math.min(...xs) : null);
     row('llama train tokens/s', best(ours.map((o) => o.train_tokens_per_s))!, best(theirs.map((t) => t['train_tokens_per_s']!)), true, 0.95);
     row('llama sample tokens/s', best(ours.map((o) => o.sample_tokens_per_s))!, best(theirs.map((t) => t['sample_tokens_per_s']!)), true, 1.0);
-    row('llama peak RSS MiB (lower better)', least(ours.map((o) => o.peak_rss_mib))!, least(theirs.map((t) => t['peak_rss_mib']!)), false, null);
+    row('SFT trainer tokens/s (packed chat)', best(sft.map((o) => o.tokens_per_s))!, best(theirs.map((t) => t['train_tokens_per_s']!)), true, 0.95);
+    row('peak RSS MiB (lower better)', least(ours.map((o) => o.peak_rss_mib))!, least(theirs.map((t) => t['peak_rss_mib']!)), false, null);
   }
 
   console.log(`\nposttrain vs PyTorch eager, threads intra-op ${DEFAULT_THREADS.intraOp} + OpenBLAS ${DEFAULT_THREADS.blas} (ratio > 1: posttrain faster)`);
@@ -147,4 +152,4 @@ function main(): void {
   if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ info: { torchVersion: info.torchVersion, threads: DEFAULT_THREADS }, rows }, null, 2));
 }
 
-main();
+await main();
