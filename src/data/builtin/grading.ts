@@ -1,0 +1,82 @@
+// Checking answers to the built-in task: the last \boxed{...} of a math completion against the
+// reference integer, and an instruction completion against its exact reference (after light
+// normalisation). Pure string functions; they know nothing about models or tokenizers.
+import type { InstructionItem } from './types.js';
+
+const BOXED = '\\boxed{';
+
+/**
+ * The content of the last \boxed{...} in `text`, braces balanced ("\boxed{\frac{1}{2}}" gives
+ * "\frac{1}{2}"). Null when there is no \boxed{ or the last one is never closed (a truncated
+ * completion has no final answer, even if an earlier box was closed).
+ */
+export function extractBoxed(text: string): string | null {
+  const start = text.lastIndexOf(BOXED);
+  if (start < 0) return null;
+  let depth = 1;
+  const from = start + BOXED.length;
+  for (let i = from; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '{') depth++;
+    else if (ch === '}' && --depth === 0) return text.slice(from, i);
+  }
+  return null;
+}
+
+/**
+ * Parse a boxed answer as an integer: surrounding spaces and $ are ignored, as are a leading
+ * "x =", thousands separators ("1,200") and a zero fractional part ("12.0"). Anything else
+ * (words, units, fractions, digits split by a space) gives null.
+ */
+export function parseBoxedInteger(content: string): number | null {
+  let s = content.trim().replace(/^\$+|\$+$/g, '').trim();
+  s = s.replace(/^[a-zA-Z]\s*=\s*/, '');
+  if (/^[+-]?\d{1,3}(,\d{3})+(\.0+)?$/.test(s)) s = s.replace(/,/g, '');
+  const m = /^([+-]?\d+)(\.0+)?$/.exec(s);
+  if (!m) return null;
+  const value = Number(m[1]);
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+/** Whether the completion's last \boxed{} holds an integer equal to `answer`. */
+export function mathCorrect(completion: string, answer: number): boolean {
+  const boxed = extractBoxed(completion);
+  if (boxed === null) return false;
+  const value = parseBoxedInteger(boxed);
+  return value !== null && value === answer;
+}
+
+/** Kinds whose answers are compared case-sensitively (the case is the point). */
+const CASE_SENSITIVE = new Set(['uppercase', 'lowercase']);
+
+/**
+ * Normalise an instruction answer: trim; drop surrounding quotes and one trailing . or !; collapse
+ * white space; no space around dashes ("a - p" → "a-p"); ", " after commas. Lower-cased unless
+ * `keepCase`.
+ */
+export function normaliseAnswer(text: string, keepCase = false): string {
+  let s = text.trim();
+  s = s.replace(/^["'`]+|["'`]+$/g, '').trim();
+  s = s.replace(/[.!]$/, '').trim();
+  s = s.replace(/["'`]+$/g, '').trim();
+  s = s.replace(/\s+/g, ' ');
+  s = s.replace(/\s*-\s*/g, '-').replace(/\s*,\s*/g, ', ');
+  return keepCase ? s : s.toLowerCase();
+}
+
+/**
+ * Whether a completion answers an instruction: normalised exact match with the reference. Items
+ * with `members` and `count` (List three fruits.) also accept any `count` distinct members,
+ * separated by commas and/or "and", in any order.
+ */
+export function instructionCorrect(completion: string, item: InstructionItem): boolean {
+  const keepCase = CASE_SENSITIVE.has(item.kind);
+  const got = normaliseAnswer(completion, keepCase);
+  if (got.length > 0 && got === normaliseAnswer(item.answer, keepCase)) return true;
+  if (item.members && item.count !== undefined) {
+    const parts = got.split(/\s*,\s*(?:and\s+)?|\s+and\s+/).map((p) => p.trim()).filter((p) => p.length > 0);
+    const members = new Set(item.members.map((m) => m.toLowerCase()));
+    return parts.length === item.count && new Set(parts).size === parts.length && parts.every((p) => members.has(p));
+  }
+  return false;
+}
