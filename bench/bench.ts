@@ -113,11 +113,21 @@ async function main(): Promise<void> {
   }
 
   pt.setThreads(DEFAULT_THREADS);
-  const torchOps = py ? runPython(py, resolve(ROOT, 'bench/pytorch_ops.py'), ['--threads', '1', '--sizes', SIZES.join(','), '--reps', QUICK ? '4' : '10'], DEFAULT_THREADS.blas) : null;
-  const tm = (torchOps?.['matmul_gflops'] ?? {}) as Record<string, number>;
-  for (const n of SIZES) row(`matmul ${n}×${n} GFLOPS`, matmulGflops(n), tm[String(n)] ?? null, true, 0.95);
-  row('tiny forward+backward µs', tinyFwdBwdUs(), (torchOps?.['tiny_fwd_bwd_us'] as number) ?? null, false, 1.0);
-  row('single op (neg 4×4) µs', singleOpUs(), (torchOps?.['single_op_us'] as number) ?? null, false, null);
+  // Alternating rounds, best of each engine (this machine's speed drifts; see the Llama part below).
+  const opsRounds = QUICK ? 1 : 3;
+  const oursOps: { matmul: number[]; tiny: number; single: number }[] = [];
+  const torchOps: Record<string, unknown>[] = [];
+  for (let r = 0; r < opsRounds; r++) {
+    const t = py ? runPython(py, resolve(ROOT, 'bench/pytorch_ops.py'), ['--threads', '1', '--sizes', SIZES.join(','), '--reps', QUICK ? '4' : '10'], DEFAULT_THREADS.blas) : null;
+    if (t) torchOps.push(t);
+    oursOps.push({ matmul: SIZES.map((n) => matmulGflops(n)), tiny: tinyFwdBwdUs(), single: singleOpUs() });
+  }
+  const maxOf = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
+  const minOf = (xs: number[]) => (xs.length ? Math.min(...xs) : null);
+  SIZES.forEach((n, i) => row(`matmul ${n}×${n} GFLOPS`, maxOf(oursOps.map((o) => o.matmul[i]!))!,
+    maxOf(torchOps.map((t) => (t['matmul_gflops'] as Record<string, number>)[String(n)]!)), true, 0.95));
+  row('tiny forward+backward µs', minOf(oursOps.map((o) => o.tiny))!, minOf(torchOps.map((t) => t['tiny_fwd_bwd_us'] as number)), false, 1.0);
+  row('single op (neg 4×4) µs', minOf(oursOps.map((o) => o.single))!, minOf(torchOps.map((t) => t['single_op_us'] as number)), false, null);
 
   if (!flags.has('--no-llama')) {
     // This machine's speed drifts by up to 2× within a minute (shared cores), so the two engines run
