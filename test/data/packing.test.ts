@@ -14,17 +14,8 @@ import {
   type TokenizedExample,
 } from '../../src/data/index.js';
 import { chatmlTokenizer, CONVERSATION } from './helpers.js';
+import { random } from '../helpers/random.js';
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Skewed lengths: mostly short examples, some close to the row size. */
 function skewedExamples(n: number, seqLen: number, seed: number): TokenizedExample[] {

@@ -14,17 +14,8 @@ import {
   type JsonObject,
 } from '../../src/tokenizer/index.js';
 import { maskedRuns, temporaryDir } from './real_tokenizers.js';
+import { random } from '../helpers/random.js';
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ('the of and to in is that for it as was with be by on not he this are or his from at which but have an they ' +
   'you were her she there been one all we their has would when if so no what up out who them some into more time only ' +
