@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libtorch-dev libopenblas0-pthread g++ make)
+packages=(libtorch-dev libopenblas0-pthread g++ make bubblewrap)
 [[ "${1:-}" == "--bench" ]] && packages+=(python3-torch)
 
 missing=()
