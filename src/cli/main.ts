@@ -10,6 +10,7 @@ import { generateCommand } from './generate.js';
 import { chatCommand } from './chat.js';
 import { trainCommand } from './train.js';
 import { demoCommand } from './demo.js';
+import { evalCommand } from './eval.js';
 
 const HELP = `posttrain — post-train language models the DeepSeek-V3 way, from TypeScript
 
@@ -22,6 +23,9 @@ commands:
                                    supervised fine-tuning (DeepSeek-V3 defaults; see config.txt in a run)
   pretrain --config=FILE.yaml [--key=value ...]
                                    the same trainer on text rows, loss on every token
+  eval --model=DIR --data=FILE.jsonl [--format=auto|gsm8k|math|builtin] [--k=N] [--output=FILE.jsonl]
+                                   math evaluation: greedy accuracy, pass@1 over k samples, pass@k, maj@k,
+                                   response lengths (also --temperature --top-p --max-new-tokens --limit)
   generate --model=DIR --input=FILE.jsonl [--output=FILE.jsonl]
            [--max-new-tokens=N --temperature=T --top-k=K --top-p=P --min-p=P
             --repetition-penalty=R --seed=S --batch-size=N --stop=STR --logprobs]
@@ -71,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
       case 'demo': await demoCommand(rest); return 0;
       case 'sft': await trainCommand('sft', rest); return 0;
       case 'pretrain': await trainCommand('pretrain', rest); return 0;
+      case 'eval': await evalCommand(rest); return 0;
       case 'generate': await generateCommand(rest); return 0;
       case 'chat': await chatCommand(rest); return 0;
       case 'example': example(new Flags(rest)); return 0;

@@ -6,13 +6,13 @@
 // skipped when its output already exists, so a killed demo continues where it stopped.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtinTask, writeBuiltinData, mathCorrect, instructionCorrect } from '../data/builtin/index.js';
+import { builtinTask, writeBuiltinData, instructionCorrect } from '../data/builtin/index.js';
 import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, CHATML_SPECIAL_TOKENS } from '../tokenizer/index.js';
 import { loadModel } from '../models/index.js';
 import { trainSft } from '../trainers/sft.js';
 import { resolveConfig } from '../trainers/config.js';
 import { schemaWithDefaults, PRETRAIN_DEFAULTS, type SftConfig } from '../trainers/sft_config.js';
-import { evaluate, type EvalItem, type EvalReport } from './evaluate.js';
+import { evaluate, evaluateMath, type EvalItem, type EvalReport, type MathEvalReport } from './evaluate.js';
 
 export interface DemoOptions {
   out: string;
@@ -57,8 +57,8 @@ function finished(runDir: string): { finalDir: string } | null {
 }
 
 export interface DemoSummary {
-  base: { math: EvalReport; instructions: EvalReport };
-  sft: { math: EvalReport; instructions: EvalReport };
+  base: { math: MathEvalReport; instructions: EvalReport };
+  sft: { math: MathEvalReport; instructions: EvalReport };
   seconds: Record<string, number>;
   params: number;
 }
@@ -112,13 +112,17 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   }), { label: 'sft' }));
 
   // 5. evaluation of base and SFT models on held-out problems
-  const mathItems: EvalItem[] = task.heldOutMath.map((p) => ({ question: p.question, kind: 'math', check: (c) => mathCorrect(c, p.answer) }));
+  // math through the evaluation harness (posttrain eval's: the rule-based math verifier), greedy
+  const mathProblems = task.heldOutMath.map((p) => ({ question: p.question, answer: String(p.answer) }));
   const instrItems: EvalItem[] = task.heldOutInstructions.map((it) => ({ question: it.instruction, kind: it.kind, check: (c) => instructionCorrect(c, it) }));
   const evalModel = (dir: string) => {
     const { model } = loadModel(dir);
     try {
       const opts = { maxNewTokens: s.evalTokens, batchSize: 32 };
-      return { math: evaluate(model, tokenizer, mathItems, opts), instructions: evaluate(model, tokenizer, instrItems, opts), params: model.numParameters() };
+      return {
+        math: evaluateMath(model, tokenizer, mathProblems, { ...opts, k: 0, temperature: 0, topP: 1, seed: o.seed }),
+        instructions: evaluate(model, tokenizer, instrItems, opts), params: model.numParameters(),
+      };
     } finally {
       model.dispose();
     }
@@ -135,8 +139,8 @@ export function summaryTable(s: DemoSummary): string {
   const len = (x: number) => x.toFixed(1).padStart(6);
   const lines = [
     'model   math accuracy  math length  instr. accuracy  instr. length',
-    `base    ${pct(s.base.math.accuracy)}        ${len(s.base.math.meanLength)}       ${pct(s.base.instructions.accuracy)}          ${len(s.base.instructions.meanLength)}`,
-    `SFT     ${pct(s.sft.math.accuracy)}        ${len(s.sft.math.meanLength)}       ${pct(s.sft.instructions.accuracy)}          ${len(s.sft.instructions.meanLength)}`,
+    `base    ${pct(s.base.math.greedyAccuracy)}        ${len(s.base.math.meanLength)}       ${pct(s.base.instructions.accuracy)}          ${len(s.base.instructions.meanLength)}`,
+    `SFT     ${pct(s.sft.math.greedyAccuracy)}        ${len(s.sft.math.meanLength)}       ${pct(s.sft.instructions.accuracy)}          ${len(s.sft.instructions.meanLength)}`,
   ];
   return lines.join('\n');
 }

@@ -18,13 +18,14 @@ test('demo --quick: tokenizer → pretraining → SFT → evaluation, and a re-r
     for (const m of [s.base, s.sft]) {
       assert.equal(m.math.n, 16);
       assert.equal(m.instructions.n, 8);
-      assert.ok(m.math.accuracy >= 0 && m.math.accuracy <= 1 && m.math.meanLength > 0);
+      assert.ok(m.math.greedyAccuracy >= 0 && m.math.greedyAccuracy <= 1 && m.math.meanLength > 0);
+      assert.equal(m.math.items.length, 16);
     }
     assert.match(summaryTable(s), /^model .*\nbase .*\nSFT /);
     const metrics = readFileSync(join(out, 'sft', 'metrics.jsonl'), 'utf8').trim().split('\n');
     const again = await runDemo({ out, seed: 0, quick: true, log: () => {} });
     assert.equal(readFileSync(join(out, 'sft', 'metrics.jsonl'), 'utf8').trim().split('\n').length, metrics.length, 'SFT was not run again');
-    assert.deepEqual(again.sft.math.accuracy, s.sft.math.accuracy);
+    assert.deepEqual(again.sft.math.greedyAccuracy, s.sft.math.greedyAccuracy);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
