@@ -12,8 +12,14 @@ import {
   type JsonObject,
 } from '../../src/tokenizer/index.js';
 
+const made: string[] = [];
+process.on('exit', () => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); });
+
+/** A fresh temp folder, removed when the test process exits. */
 export function tempDir(prefix = 'data'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `posttrain-${prefix}-`));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `posttrain-${prefix}-`));
+  made.push(d);
+  return d;
 }
 
 const CORPUS_LINES = [

@@ -8,7 +8,7 @@ import { N } from '../../src/tensor/native.js';
 import { createModel, loadModel, saveModel, decoderConfig, CausalLM } from '../../src/models/index.js';
 import { TINY, tinyModel } from '../helpers/models.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'posttrain-model-'));
+const tmp = () => mkdtempSync(join(tmpdir(), 'posttrain-model-'));  // each test removes its own
 const bytes = (t: pt.Tensor) => Buffer.from(N.toBuffer(t.h('test')));
 
 test('save → load is bit-exact for every family, in float32 and bfloat16', () => {
