@@ -1,0 +1,114 @@
+// GRPO's objective as pure tensor functions (SPEC.md §2.2, DeepSeekMath / V3 eq. 26–28), with the
+// variants users of TRL and verl expect: group-relative advantages (group std, batch std or none, ε,
+// Bessel), the ratio per token | per sequence as a geometric mean (GSPO) | per sequence as a product
+// (V3 as written), asymmetric clipping ε_low / ε_high (DAPO) with optional dual clip, KL to a
+// reference with the k1 / k2 / k3 estimators, and three aggregations: per-sequence token mean then
+// mean (GRPO), global token mean (DAPO), sum over a constant length (Dr. GRPO). Knows nothing about
+// models or sampling: it takes per-token log-probabilities and a completion mask.
+import * as pt from '../tensor/index.js';
+import type { Tensor } from '../tensor/index.js';
+
+export interface AdvantageOptions {
+  /** Divide by the group's std (GRPO), the whole batch's std, or not at all (Dr. GRPO). */
+  scale: 'group' | 'batch' | 'none';
+  /** Added to the std. */
+  eps: number;
+  /** Sample std (n − 1) instead of population std (n). */
+  bessel: boolean;
+}
+
+function std(xs: readonly number[], bessel: boolean): number {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const d = bessel ? xs.length - 1 : xs.length;
+  return d > 0 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / d) : 0;
+}
+
+/** A_i = (r_i − mean of its group) / (std + eps); rewards laid out group after group (G per group). */
+export function groupAdvantages(rewards: readonly number[], groupSize: number, o: AdvantageOptions): number[] {
+  if (!Number.isInteger(groupSize) || groupSize < 1 || rewards.length % groupSize !== 0) {
+    throw new RangeError(`groupAdvantages: ${rewards.length} rewards do not split into groups of ${groupSize}`);
+  }
+  const batchStd = std(rewards, o.bessel);
+  const out: number[] = [];
+  for (let g = 0; g < rewards.length; g += groupSize) {
+    const group = rewards.slice(g, g + groupSize);
+    const mean = group.reduce((a, b) => a + b, 0) / groupSize;
+    const s = o.scale === 'group' ? std(group, o.bessel) : o.scale === 'batch' ? batchStd : 0;
+    for (const r of group) out.push(o.scale === 'none' ? r - mean : (r - mean) / (s + o.eps));
+  }
+  return out;
+}
+
+export type RatioLevel = 'token' | 'sequence-geomean' | 'sequence';
+export type Aggregation = 'sequence-mean' | 'token-mean' | 'constant-sum';
+export type KlEstimator = 'k1' | 'k2' | 'k3';
+
+export interface GrpoLossOptions {
+  ratioLevel: RatioLevel;
+  aggregation: Aggregation;
+  epsLow: number;
+  epsHigh: number;
+  /** Dual clip c (> 1) bounds the loss of negative-advantage tokens at c·A; null = off. */
+  dualClip: number | null;
+  beta: number;
+  klEstimator: KlEstimator;
+  /** The constant length of Dr. GRPO's sum (usually the generation limit). */
+  maxLength: number;
+}
+
+export interface GrpoLossOutput {
+  loss: Tensor;
+  /** Masked token means, as plain numbers for logging. */
+  stats: { kl: number; clipLow: number; clipHigh: number; clipRegion: number; ratioMean: number };
+}
+
+/**
+ * logp, oldLogp, refLogp: (B, T) log-probabilities of the sampled tokens under the policy being
+ * trained (with grad), the policy that sampled them, and the reference; advantages (B); mask (B, T)
+ * 1 on completion tokens. Returns the loss to minimise (the negated objective).
+ */
+export function grpoLoss(logp: Tensor, oldLogp: Tensor, refLogp: Tensor | null, advantages: Tensor, mask: Tensor, o: GrpoLossOptions): GrpoLossOutput {
+  return pt.scope(() => {
+    const m = mask.to(logp.dtype);                                                          // (B, T)
+    const lengths = m.sum(-1).clamp(1);                                                      // (B)
+    const delta = logp.sub(oldLogp.detach()).mul(m);                                         // (B, T) log ρ per token
+    let logRatio: Tensor;                                                                    // (B, T)
+    if (o.ratioLevel === 'token') logRatio = delta;
+    else {
+      const seq = delta.sum(-1);                                                             // (B)
+      const perSeq = o.ratioLevel === 'sequence-geomean' ? seq.div(lengths) : seq;
+      logRatio = perSeq.unsqueeze(-1).expandAs(logp);
+    }
+    const ratio = logRatio.exp();                                                            // (B, T)
+    const A = advantages.to(logp.dtype).unsqueeze(-1);                                       // (B, 1)
+    const unclipped = ratio.mul(A);
+    const clipped = ratio.clamp(1 - o.epsLow, 1 + o.epsHigh).mul(A);
+    let surrogate = pt.where(unclipped.lt(clipped), unclipped, clipped);                     // min(ρA, clip(ρ)A)
+    if (o.dualClip !== null) {
+      const floor = A.mul(o.dualClip).expandAs(surrogate);
+      surrogate = pt.where(A.lt(0).expandAs(surrogate), pt.where(surrogate.gt(floor), surrogate, floor), surrogate);
+    }
+    let perToken = surrogate.neg();                                                          // (B, T)
+    let kl: Tensor | null = null;
+    if (o.beta !== 0 && refLogp) {
+      const d = refLogp.detach().sub(logp);                                                  // log(π_ref / π)
+      kl = o.klEstimator === 'k1' ? d.neg() : o.klEstimator === 'k2' ? d.square().mul(0.5) : d.exp().sub(d).sub(1);
+      perToken = perToken.add(kl.mul(o.beta));
+    }
+    const masked = perToken.mul(m);
+    let loss: Tensor;
+    if (o.aggregation === 'sequence-mean') loss = masked.sum(-1).div(lengths).mean();
+    else if (o.aggregation === 'token-mean') loss = masked.sum().div(m.sum().clamp(1));
+    else loss = masked.sum().div(logp.size(0) * o.maxLength);
+    const tokens = Math.max(1, m.sum().item() as number);
+    const meanOf = (t: Tensor) => (t.to(logp.dtype).mul(m).sum().item() as number) / tokens;
+    const pos = A.gt(0).expandAs(ratio), neg = A.lt(0).expandAs(ratio);
+    const low = ratio.lt(1 - o.epsLow).logicalAnd(neg), high = ratio.gt(1 + o.epsHigh).logicalAnd(pos);
+    const stats = {
+      kl: kl ? meanOf(pt.noGrad(() => kl!.detach())) : 0,
+      clipLow: meanOf(low), clipHigh: meanOf(high), clipRegion: meanOf(low.logicalOr(high)),
+      ratioMean: meanOf(ratio.detach()),
+    };
+    return { loss, stats };
+  });
+}
