@@ -11,6 +11,7 @@ import { chatCommand } from './chat.js';
 import { trainCommand } from './train.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
+import { grpoCommand } from './grpo.js';
 
 const HELP = `posttrain — post-train language models the DeepSeek-V3 way, from TypeScript
 
@@ -23,6 +24,8 @@ commands:
                                    supervised fine-tuning (DeepSeek-V3 defaults; see config.txt in a run)
   pretrain --config=FILE.yaml [--key=value ...]
                                    the same trainer on text rows, loss on every token
+  grpo --config=FILE.yaml [--key=value ...]
+                                   GRPO: group sampling, rule-based rewards, clipped surrogate with KL
   eval --model=DIR --data=FILE.jsonl [--format=auto|gsm8k|math|builtin] [--k=N] [--output=FILE.jsonl]
                                    math evaluation: greedy accuracy, pass@1 over k samples, pass@k, maj@k,
                                    response lengths (also --temperature --top-p --max-new-tokens --limit)
@@ -75,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
       case 'demo': await demoCommand(rest); return 0;
       case 'sft': await trainCommand('sft', rest); return 0;
       case 'pretrain': await trainCommand('pretrain', rest); return 0;
+      case 'grpo': await grpoCommand(rest); return 0;
       case 'eval': await evalCommand(rest); return 0;
       case 'generate': await generateCommand(rest); return 0;
       case 'chat': await chatCommand(rest); return 0;

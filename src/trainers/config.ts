@@ -4,7 +4,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 
-export type FieldType = 'int' | 'number' | 'string' | 'bool' | 'strings' | 'object';
+export type FieldType = 'int' | 'number' | 'string' | 'bool' | 'strings' | 'numbers' | 'object';
 
 export interface FieldSpec {
   type: FieldType;
@@ -47,6 +47,7 @@ function fromString(spec: FieldSpec, raw: string): unknown {
     case 'int': case 'number': return raw.trim() === '' ? NaN : Number(raw);
     case 'bool': return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
     case 'strings': return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    case 'numbers': return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
     case 'object': try { return JSON.parse(raw); } catch { return raw; }
     default: return raw;
   }
@@ -73,6 +74,8 @@ function check(key: string, spec: FieldSpec, v: unknown): string | null {
       if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) return `must be a list of strings, ${got}`;
       if (spec.required && v.length === 0) return 'must list at least one entry';
       return null;
+    case 'numbers':
+      return Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? null : `must be a list of numbers, ${got}`;
     case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v) ? null : `must be a mapping, ${got}`;
   }
 }
