@@ -98,6 +98,8 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
   for (const n of TOKENIZER_FILES) if (existsSync(join(tokDir, n))) tokFiles[n] = readFileSync(join(tokDir, n));
   const progress = new Progress(hooks.label ?? 'grpo', cfg.max_steps, step, hooks.quiet);
   const rewardCurve: number[] = [], accuracyCurve: number[] = [];
+  const save = () => saveCheckpoint(cfg.output_dir, { model, optimizer, generationConfig, tokenizerFiles: tokFiles, keepLast: cfg.keep_last,
+    state: { step, epoch: 0, sampler: sampler.state(), tokensSeen: 0, extra: { config: cfg } } });
   log(`GRPO: ${prompts.length} prompts, ${cfg.prompts_per_step} × G=${G} per step, rewards ${rewards.map((r) => `${r.name}×${r.weight}`).join(' + ')}, β ${cfg.beta}`);
 
   while (step < cfg.max_steps) {
@@ -191,12 +193,9 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
       time_generation_s: genMs / 1000, time_scoring_s: scoreMs / 1000, time_update_s: updateMs / 1000, time_step_s: (performance.now() - t0) / 1000,
     });
     progress.update(step, { reward: meanReward.toFixed(3), ...(typeof acc === 'number' ? { acc: acc.toFixed(3) } : {}), kl: stats.kl.toExponential(1) });
-    const save = () => saveCheckpoint(cfg.output_dir, { model, optimizer, generationConfig, tokenizerFiles: tokFiles, keepLast: cfg.keep_last,
-      state: { step, epoch: 0, sampler: sampler.state(), tokensSeen: 0, extra: { config: cfg } } });
     if (cfg.save_every > 0 && step % cfg.save_every === 0 && step < cfg.max_steps) save();
   }
-  saveCheckpoint(cfg.output_dir, { model, optimizer, generationConfig, tokenizerFiles: tokFiles, keepLast: cfg.keep_last,
-    state: { step, epoch: 0, sampler: sampler.state(), tokensSeen: 0, extra: { config: cfg } } });
+  save();
   const finalDir = join(cfg.output_dir, 'final');
   saveModel(model, finalDir, { generationConfig, tokenizerFiles: tokFiles });
   optimizer.dispose(); model.dispose(); ref?.dispose();
