@@ -63,7 +63,7 @@ function tokenLogprobs(model: CausalLM, ids: Tensor, mask: Tensor, temperature: 
 
 export interface GrpoResult { steps: number; rewards: number[]; accuracy: number[]; finalDir: string; runDir: string }
 
-export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label?: string; rewardFns?: Record<string, RewardFn> } = {}): Promise<GrpoResult> {
+export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label?: string; rewardFns?: Record<string, RewardFn>; stopAfterStep?: number } = {}): Promise<GrpoResult> {
   const run = new RunFolder(cfg.output_dir);
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(GRPO_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
@@ -194,6 +194,10 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
     });
     progress.update(step, { reward: meanReward.toFixed(3), ...(typeof acc === 'number' ? { acc: acc.toFixed(3) } : {}), kl: stats.kl.toExponential(1) });
     if (cfg.save_every > 0 && step % cfg.save_every === 0 && step < cfg.max_steps) save();
+    if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {            // as if killed (tests of resume)
+      optimizer.dispose(); model.dispose(); ref?.dispose();
+      return { steps: step, rewards: rewardCurve, accuracy: accuracyCurve, finalDir: '', runDir: cfg.output_dir };
+    }
   }
   save();
   const finalDir = join(cfg.output_dir, 'final');

@@ -48,3 +48,14 @@ test('unknown reward names and missing prompt fields are refused with context', 
   writeFileSync(bad, '{"q": 1}\n');
   await assert.rejects(trainGrpo(cfg('run4', { train_data: [bad] }), { quiet: true, rewardFns: short }), /bad\.jsonl:1: field 'prompt'/);
 });
+
+test('GRPO resumes exactly: the rounds after a mid-run checkpoint repeat the uninterrupted run', async () => {
+  const metric = (dir: string) => readFileSync(join(setup.dir, dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((x) => [x.step, x.reward, x.kl] as [number, number, number]);
+  await trainGrpo(cfg('resume-a', { max_steps: 6, save_every: 2, keep_last: 5 }), { quiet: true, rewardFns: short });
+  await trainGrpo(cfg('resume-b', { max_steps: 6, save_every: 2, keep_last: 5 }), { quiet: true, rewardFns: short, stopAfterStep: 3 });
+  await trainGrpo(cfg('resume-b', { max_steps: 6, save_every: 2, keep_last: 5 }), { quiet: true, rewardFns: short });
+  const a = new Map(metric('resume-a').map(([s, r, k]) => [s, [r, k]]));
+  const b = metric('resume-b');
+  assert.deepEqual(b.map(([s]) => s), [1, 2, 3, 3, 4, 5, 6], 'steps 1–3, then 3–6 again after resuming at 2');
+  for (const [s, r, k] of b) assert.deepEqual([r, k], a.get(s), `step ${s}`);
+});
