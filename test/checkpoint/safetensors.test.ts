@@ -10,22 +10,12 @@ import * as pt from '../../src/tensor/index.js';
 import type { Handle } from '../../src/tensor/native.js';
 import { N } from '../../src/tensor/native.js';
 import { readSafetensors, readSafetensorsHeader, writeSafetensors, CheckpointError } from '../../src/checkpoint/index.js';
-import { ALL_DTYPES, bytesOf, bitsOf, expectCheckpointError, leftovers, randomTensor, tempDir } from './util.js';
+import { ALL_DTYPES, bytesOf, bitsOf, expectCheckpointError, leftovers, randomTensor, tempDir, assertSameTensors } from './util.js';
 
 const { dir, cleanup } = tempDir();
 after(cleanup);
 let n = 0;
 const fresh = (name = 'f'): string => join(dir, `${name}-${n++}.safetensors`);
-
-function assertSameTensors(got: Map<string, pt.Tensor>, want: Map<string, pt.Tensor>): void {
-  assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort());
-  for (const [name, w] of want) {
-    const g = got.get(name)!;
-    assert.equal(g.dtype, w.dtype, name);
-    assert.deepEqual(g.shape, w.shape, name);
-    assert.deepEqual(bitsOf(bytesOf(g), g.dtype), bitsOf(bytesOf(w), w.dtype), `bits of ${name}`);
-  }
-}
 
 describe('save → load is bit-exact', () => {
   test('every dtype, random bits with NaN payloads, -0, infinities, int64 extremes', () => {

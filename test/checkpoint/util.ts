@@ -93,3 +93,14 @@ export function deadPid(): number {
 }
 
 export const ALL_DTYPES: pt.DType[] = ['float64', 'float32', 'float16', 'bfloat16', 'int64', 'int32', 'int16', 'int8', 'uint8', 'bool'];
+
+/** Same names, dtypes, shapes and bit patterns (NaN payloads, -0 and all). */
+export function assertSameTensors(got: Map<string, pt.Tensor>, want: Map<string, pt.Tensor>): void {
+  assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort());
+  for (const [name, w] of want) {
+    const g = got.get(name)!;
+    assert.equal(g.dtype, w.dtype, name);
+    assert.deepEqual(g.shape, w.shape, name);
+    assert.deepEqual(bitsOf(bytesOf(g), g.dtype), bitsOf(bytesOf(w), w.dtype), `bits of ${name}`);
+  }
+}

@@ -10,22 +10,12 @@ import * as pt from '../../src/tensor/index.js';
 import {
   loadWeights, readSafetensors, readSafetensorsHeader, saveWeights, WEIGHTS_INDEX_NAME, WEIGHTS_NAME,
 } from '../../src/checkpoint/index.js';
-import { bitsOf, bytesOf, expectCheckpointError, randomTensor, tempDir } from './util.js';
+import { expectCheckpointError, randomTensor, tempDir, assertSameTensors } from './util.js';
 
 const { dir, cleanup } = tempDir();
 after(cleanup);
 let n = 0;
 const fresh = (): string => join(dir, `w${n++}`);
-
-function assertSame(got: Map<string, pt.Tensor>, want: Map<string, pt.Tensor>): void {
-  assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort());
-  for (const [name, w] of want) {
-    const g = got.get(name)!;
-    assert.equal(g.dtype, w.dtype, name);
-    assert.deepEqual(g.shape, w.shape, name);
-    assert.deepEqual(bitsOf(bytesOf(g), g.dtype), bitsOf(bytesOf(w), w.dtype), name);
-  }
-}
 
 /** a..e: 40 bytes each; big: 120 bytes. With a 100-byte limit, huggingface_hub's split is [a b] [big] [c d] [e]. */
 function sample(): Map<string, pt.Tensor> {
@@ -45,7 +35,7 @@ describe('saveWeights / loadWeights', () => {
     assert.deepEqual(saved, { files: [WEIGHTS_NAME], totalSize: 320 });
     assert.deepEqual(readdirSync(d), [WEIGHTS_NAME]);
     assert.deepEqual(readSafetensorsHeader(join(d, WEIGHTS_NAME)).metadata, { format: 'pt' });
-    assertSame(loadWeights(d), w);
+    assertSameTensors(loadWeights(d), w);
   });
 
   test('over the limit: shards split and named as transformers does, the index byte for byte', () => {
@@ -72,7 +62,7 @@ describe('saveWeights / loadWeights', () => {
   }
 }
 `);
-    assertSame(loadWeights(d), w);
+    assertSameTensors(loadWeights(d), w);
   });
 
   test('filter: only the shards holding wanted tensors are opened', () => {
@@ -81,7 +71,7 @@ describe('saveWeights / loadWeights', () => {
     saveWeights(d, w, { maxShardBytes: 100 });
     truncateSync(join(d, SHARDS[0]!), 10);  // a and b are unreadable now
     const only = loadWeights(d, { filter: (name) => name === 'e' || name === 'big' });
-    assertSame(only, new Map([['e', w.get('e')!], ['big', w.get('big')!]]));
+    assertSameTensors(only, new Map([['e', w.get('e')!], ['big', w.get('big')!]]));
     expectCheckpointError(() => loadWeights(d), join(d, SHARDS[0]!), 'header length');
   });
 
@@ -91,17 +81,17 @@ describe('saveWeights / loadWeights', () => {
     const small = new Map([['x', pt.tensor([1, 2, 3])]]);
     saveWeights(d, small);
     assert.deepEqual(readdirSync(d), [WEIGHTS_NAME]);
-    assertSame(loadWeights(d), small);
+    assertSameTensors(loadWeights(d), small);
     writeFileSync(join(d, 'README.md'), 'mine');
     const w = sample();
     saveWeights(d, w, { maxShardBytes: 100 });
     assert.deepEqual(readdirSync(d).sort(), [...SHARDS, WEIGHTS_INDEX_NAME, 'README.md'].sort());
-    assertSame(loadWeights(d), w);
+    assertSameTensors(loadWeights(d), w);
     // Fewer shards than before: the surplus old shards go.
     saveWeights(d, w, { maxShardBytes: 200 });
     assert.deepEqual(readdirSync(d).filter((f) => f.startsWith('model-')).sort(),
       ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']);
-    assertSame(loadWeights(d), w);
+    assertSameTensors(loadWeights(d), w);
   });
 
   test('a tensor bigger than the limit goes alone in its shard; an empty map makes an empty model.safetensors', () => {
