@@ -4,7 +4,9 @@
 //   tiny forward+backward time (per-op cost)  target ≤ PyTorch's (ratio ≥ 1.0×)
 //   Llama model (src/models) train and sample tokens/s vs ../shared/bench/pytorch_llama_ref.py
 //   (targets: train ≥ 0.95×, sample ≥ 1.0×), and the SFT trainer's tokens/s on the same model
-//   (target ≥ 0.95× the reference's training step), best of 3 alternating rounds
+//   (target ≥ 0.95× the reference's training step), and one GRPO round's time split (generation /
+//   scoring / update) with its sampling tokens/s against the reference's (target ≥ 1.0×), best of
+//   3 alternating rounds
 // plus a sweep of thread settings (libtorch intra-op × OpenBLAS) for the engine's defaults.
 // Flags: --quick (fewer repetitions), --no-sweep, --no-llama, --json=FILE.
 import { spawnSync } from 'node:child_process';
@@ -14,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import * as pt from '../src/tensor/index.js';
 import { runLlamaBench, type LlamaBench } from './llama_engine.js';
 import { runSftBench, type SftBench } from './sft_bench.js';
+import { runGrpoBench, type GrpoBench } from './grpo_bench.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const flags = new Set(process.argv.slice(2).filter((a) => !a.startsWith('--json')));
@@ -138,10 +141,12 @@ async function main(): Promise<void> {
     if (py && !existsSync(ref)) console.log(`(${ref} not found: Llama yardstick skipped)`);
     const ours: LlamaBench[] = [];
     const sft: SftBench[] = [];
+    const grpo: GrpoBench[] = [];
     const theirs: Record<string, number>[] = [];
     for (let r = 0; r < rounds; r++) {
       ours.push(runLlamaBench({ steps }));
       sft.push(await runSftBench(QUICK ? 4 : 12));
+      grpo.push(await runGrpoBench(QUICK ? 1 : 3));
       const t = py && existsSync(ref) ? runPython(py, ref, ['--threads', '1', '--steps', String(steps)], DEFAULT_THREADS.blas) : null;
       if (t) theirs.push(t as Record<string, number>);
     }
@@ -150,6 +155,11 @@ async function main(): Promise<void> {
     row('llama train tokens/s', best(ours.map((o) => o.train_tokens_per_s))!, best(theirs.map((t) => t['train_tokens_per_s']!)), true, 0.95);
     row('llama sample tokens/s', best(ours.map((o) => o.sample_tokens_per_s))!, best(theirs.map((t) => t['sample_tokens_per_s']!)), true, 1.0);
     row('SFT trainer tokens/s (packed chat)', best(sft.map((o) => o.tokens_per_s))!, best(theirs.map((t) => t['train_tokens_per_s']!)), true, 0.95);
+    const g = grpo.reduce((a, b) => (b.step_s < a.step_s ? b : a));
+    row('GRPO sampling tokens/s (T = 1)', best(grpo.map((o) => o.sampling_tokens_per_s))!, best(theirs.map((t) => t['sample_tokens_per_s']!)), true, 1.0);
+    row('GRPO update tokens/s (+ reference)', g.update_tokens_per_s, best(theirs.map((t) => t['train_tokens_per_s']!)), true, null);
+    console.log(`GRPO round (16 completions × 96 new tokens, yardstick model): generation ${g.generation_s.toFixed(2)} s, scoring ${(g.scoring_s * 1000).toFixed(1)} ms, `
+      + `update ${g.update_s.toFixed(2)} s (policy forward + backward, reference forward), total ${g.step_s.toFixed(2)} s`);
     row('peak RSS MiB (lower better)', least(ours.map((o) => o.peak_rss_mib))!, least(theirs.map((t) => t['peak_rss_mib']!)), false, null);
   }
 

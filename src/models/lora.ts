@@ -4,7 +4,8 @@
 // (base_model.model.<module path>.lora_A.weight), so PEFT and vLLM take the adapter as it is.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArgumentError, type Generator } from '../tensor/index.js';
+import * as pt from '../tensor/index.js';
+import { ArgumentError, type Generator, type Tensor } from '../tensor/index.js';
 import { Linear } from '../nn/layers.js';
 import { readJson, readSafetensors, writeSafetensors } from '../checkpoint/index.js';
 import { writeFileAtomically } from '../checkpoint/files.js';
@@ -45,6 +46,45 @@ export function applyLora(model: CausalLM, c: LoraConfig, generator?: Generator)
 /** Folds every adapter into its base weight and removes it. */
 export function mergeLora(model: CausalLM): void {
   for (const [, m] of model.namedModules()) if (m instanceof Linear) m.mergeLora();
+}
+
+/**
+ * Runs fn with every adapter switched off, so the model computes its base (PEFT's
+ * disable_adapter): a LoRA policy's frozen reference without a second copy of the weights.
+ */
+export function withAdaptersDisabled<T>(model: CausalLM, fn: () => T): T {
+  const layers = model.namedModules().map(([, m]) => m).filter((m): m is Linear => m instanceof Linear && m.lora !== null);
+  for (const l of layers) l.loraEnabled = false;
+  try {
+    return fn();
+  } finally {
+    for (const l of layers) l.loraEnabled = true;
+  }
+}
+
+/**
+ * The base-layout state dict (no lora_A / lora_B keys) of what the model computes: each adapted
+ * weight is W + (alpha / r) · B A, computed into new tensors; the model is left as it is. The
+ * caller owns (and disposes) the returned tensors that are new; unadapted entries are the model's own.
+ */
+export function mergedStateDict(model: CausalLM): { weights: Map<string, Tensor>; created: Tensor[] } {
+  const adapted = new Map(model.namedModules().filter(([, m]) => m instanceof Linear && m.lora !== null) as [string, Linear][]);
+  const weights = new Map<string, Tensor>(), created: Tensor[] = [];
+  const sd = model.stateDict();
+  for (const [key, t] of sd) {
+    if (key.includes('.lora_A.') || key.includes('.lora_B.')) continue;
+    const path = key.endsWith('.weight') ? key.slice(0, -'.weight'.length) : '';
+    const lin = adapted.get(path);
+    if (!lin) { weights.set(key, t); continue; }
+    const s = lin.lora!;
+    const merged = pt.noGrad(() => pt.scope(() => {
+      const delta = sd.get(`${path}.lora_B.weight`)!.matmul(sd.get(`${path}.lora_A.weight`)!).mul(s.alpha / s.r);  // (out, in)
+      return t.add(delta.to(t.dtype));
+    }));
+    weights.set(key, merged);
+    created.push(merged);
+  }
+  return { weights, created };
 }
 
 /** Writes adapter_config.json and adapter_model.safetensors (adapter weights only). */

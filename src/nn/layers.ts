@@ -22,6 +22,8 @@ export class Linear extends Module {
   private readonly hasBias: boolean;
   /** Set while a LoRA adapter is attached (src/nn/lora.ts): children lora_A (r, in), lora_B (out, r). */
   lora: LoraSettings | null = null;
+  /** False while the adapter is switched off (PEFT's disable_adapter): the layer is its base. */
+  loraEnabled = true;
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, bias: boolean, init: InitOptions = {}) {
     super();
@@ -36,7 +38,7 @@ export class Linear extends Module {
   /** x (..., in) → (..., out); with LoRA: + (alpha / r) · B(A(dropout(x))). */
   forward(x: Tensor): Tensor {
     const base = pt.linear(x, this.weight, this.bias);
-    if (!this.lora) return base;
+    if (!this.lora || !this.loraEnabled) return base;
     const { r, alpha, dropout } = this.lora;
     return pt.scope(() => {
       const a = this.child<Linear>('lora_A');

@@ -49,6 +49,8 @@ export interface SaveCheckpointInput {
   tokenizerFiles?: Record<string, string | Uint8Array>;
   generationConfig?: Record<string, unknown> | null;
   lora?: LoraConfig | null;
+  /** More weight files written into the checkpoint as <name>.safetensors (e.g. GRPO's refreshed reference). */
+  extraWeights?: Record<string, Map<string, pt.Tensor>>;
   keepLast: number;
 }
 
@@ -61,6 +63,7 @@ export function saveCheckpoint(runDir: string, c: SaveCheckpointInput): string {
   saveModel(c.model, tmp, { generationConfig: c.generationConfig ?? null, tokenizerFiles: c.tokenizerFiles });
   pauseForCrashTest(tmp);
   if (c.lora) saveAdapter(c.model, join(tmp, 'adapter'), c.lora);
+  for (const [name, weights] of Object.entries(c.extraWeights ?? {})) writeSafetensors(join(tmp, `${name}.safetensors`), weights);
   const sd = c.optimizer.stateDict();
   const tensors = new Map<string, pt.Tensor>();
   const steps: Record<string, number> = {};

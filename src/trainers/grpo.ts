@@ -1,65 +1,33 @@
 // GRPO (SPEC.md §2.2): for each prompt sample a group of G completions from the current policy with
 // the KV-cache engine, score them with rule-based (or custom) rewards, turn rewards into
 // group-relative advantages, and take μ clipped-surrogate steps with a KL penalty to a frozen
-// reference (the starting model). Groups whose rewards all agree are dropped and refilled (dynamic
-// sampling). A straight-line loop like sft.ts, with the same run folder and checkpoints.
+// reference (the starting model; with LoRA the base with adapters off; optionally refreshed to the
+// policy every N rounds). Groups whose rewards all agree are dropped and refilled (dynamic
+// sampling). A straight-line loop like sft.ts, with the same run folder and checkpoints; sampling
+// lives in grpo_rollout.ts, the update in grpo_update.ts, the objective in grpo_loss.ts.
 import * as pt from '../tensor/index.js';
-import type { Tensor } from '../tensor/index.js';
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { AdamW, decayGroups } from '../optim/index.js';
+import { lrAt, checkSchedule, type Schedule } from '../optim/schedule.js';
 import { loadModel, saveModel, type CausalLM } from '../models/index.js';
-import { TOKENIZER_FILES } from '../checkpoint/index.js';
-import { Tokenizer, applyChatTemplate, type ChatMessage } from '../tokenizer/index.js';
-import { generate } from '../generation/index.js';
-import { readRows, BatchSampler, DataError } from '../data/index.js';
-import { extractBoxed } from '../data/builtin/index.js';
-import { verifyMath } from '../rewards/math.js';
-import { thinkFormat } from '../rewards/format.js';
-import { scoreAll, type NamedReward, type RewardFn } from '../rewards/compose.js';
+import { applyLora, mergeLora, saveAdapter, withAdaptersDisabled, mergedStateDict, type LoraConfig } from '../models/lora.js';
+import { TOKENIZER_FILES, readSafetensors } from '../checkpoint/index.js';
+import { Tokenizer } from '../tokenizer/index.js';
+import { BatchSampler } from '../data/index.js';
+import type { NamedReward, RewardFn } from '../rewards/compose.js';
 import { describeConfig } from './config.js';
 import { GRPO_SCHEMA, type GrpoConfig } from './grpo_config.js';
-import { groupAdvantages, grpoLoss } from './grpo_loss.js';
+import { groupAdvantages, sequenceKl } from './grpo_loss.js';
+import { BUILTIN_REWARDS, VERIFIER_REWARDS, fitGroups, loadPrompts, sampleRound, type Group } from './grpo_rollout.js';
+import { frozenLogprobs, microBatches, policyUpdate, type UpdateRow, type UpdateStats } from './grpo_update.js';
 import { RunFolder, Progress } from './run.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint } from './checkpoint.js';
 
-/** The built-in reward functions, by the names a config uses. */
-export const BUILTIN_REWARDS: Record<string, RewardFn> = {
-  math: (x) => (x.example['answer'] === undefined || x.example['answer'] === null ? null : verifyMath(x.completion, String(x.example['answer'])).correct ? 1 : 0),
-  format: (x) => thinkFormat(x.completion),
-  boxed: (x) => (extractBoxed(x.completion) !== null ? 1 : 0),
-};
+export { BUILTIN_REWARDS } from './grpo_rollout.js';
 
-interface PromptRow { ids: number[]; text: string; example: Record<string, unknown> }
-
-async function loadPrompts(files: readonly string[], tokenizer: Tokenizer, system: string | null): Promise<PromptRow[]> {
-  const out: PromptRow[] = [];
-  for (const file of files) {
-    for await (const row of readRows(file)) {
-      const d = row.data;
-      const chat = (msgs: ChatMessage[]) => applyChatTemplate(tokenizer, [...(system ? [{ role: 'system' as const, content: system }] : []), ...msgs], { addGenerationPrompt: true });
-      let text: string;
-      if (Array.isArray(d['messages'])) text = chat((d['messages'] as ChatMessage[]).filter((m) => m.role !== 'assistant'));
-      else if (Array.isArray(d['prompt'])) text = chat(d['prompt'] as ChatMessage[]);
-      else if (typeof d['prompt'] === 'string') text = d['prompt'];
-      else if (typeof d['question'] === 'string') text = chat([{ role: 'user', content: d['question'] }]);
-      else throw new DataError(row.file, row.line, "needs 'messages', 'prompt' or 'question'", 'prompt');
-      out.push({ ids: tokenizer.encode(text), text, example: d });
-    }
-  }
-  if (out.length === 0) throw new Error(`no prompts in ${files.join(', ')}`);
-  return out;
-}
-
-/** (B, S−1) log-probabilities of each next token under softmax(logits / T). */
-function tokenLogprobs(model: CausalLM, ids: Tensor, mask: Tensor, temperature: number): Tensor {
-  return pt.scope(() => {
-    const logits = model.forward(ids, { attentionMask: mask });                              // (B, S, V)
-    const S = ids.size(1);
-    const lp = logits.narrow(1, 0, S - 1).div(temperature).logSoftmax(-1);                   // (B, S−1, V)
-    return lp.gather(-1, ids.narrow(1, 1, S - 1).unsqueeze(-1)).squeeze(-1);                  // (B, S−1)
-  });
-}
+const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+const judged = (xs: readonly (number | null)[]) => xs.filter((v): v is number => v !== null);
 
 export interface GrpoResult { steps: number; rewards: number[]; accuracy: number[]; finalDir: string; runDir: string }
 
@@ -74,125 +42,131 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
     if (!fn) throw new Error(`config: unknown reward '${name}' (known: ${Object.keys(fns).join(', ')})`);
     return { name, weight: cfg.reward_weights[i] ?? 1, fn };
   });
+  if (cfg.reward_weights.length > cfg.rewards.length) throw new Error(`config: ${cfg.reward_weights.length} reward_weights for ${cfg.rewards.length} rewards`);
+  const accuracyName = cfg.accuracy_reward ?? cfg.rewards.find((r) => VERIFIER_REWARDS.includes(r)) ?? null;
+  if (accuracyName !== null && !cfg.rewards.includes(accuracyName)) throw new Error(`config: accuracy_reward '${accuracyName}' is not one of rewards [${cfg.rewards.join(', ')}]`);
+  const schedule: Schedule = { kind: cfg.schedule, lr: cfg.lr, minLr: cfg.min_lr, totalSteps: cfg.max_steps, warmupSteps: cfg.warmup_steps };
+  checkSchedule(schedule);
+  const { groups: groupsPerRound, note } = fitGroups(cfg.prompts_per_step, cfg.generation_batch_size, cfg.group_size);
+  if (note) log(note);
+
   const tokDir = cfg.tokenizer ?? cfg.model;
   const tokenizer = Tokenizer.fromDir(tokDir);
-  const prompts = await loadPrompts(cfg.train_data, tokenizer, cfg.system_prompt);
+  const prompts = await loadPrompts(cfg.train_data, tokenizer, cfg.system_prompt, cfg.max_prompt_tokens);
   const resumeFrom = cfg.resume ? latestCheckpoint(cfg.output_dir) : null;
   const { model, generationConfig } = loadModel(resumeFrom ? resumeFrom.dir : cfg.model);
-  const ref = cfg.beta > 0 ? loadModel(cfg.model).model.eval().freeze() : null;
+  const lora: LoraConfig | null = cfg.lora ? { r: cfg.lora_r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targetModules: cfg.lora_targets } : null;
+  // The reference: none (β = 0), the LoRA policy with adapters off, or a frozen copy of the start model.
+  const refMode = cfg.beta === 0 ? 'none' : lora && cfg.ref_refresh_every === 0 ? 'adapters-off' : 'copy';
+  const ref: CausalLM | null = refMode === 'copy' ? loadModel(cfg.model).model.eval().freeze() : null;
   const makeOptimizer = () => new AdamW(decayGroups(model.trainableParameters(), cfg.weight_decay), { lr: cfg.lr, beta1: 0.9, beta2: 0.99 });
   const G = cfg.group_size;
-  let optimizer: AdamW, sampler: BatchSampler, step = 0;
+  let optimizer: AdamW, sampler: BatchSampler, step = 0, refreshedAt = 0;
   if (resumeFrom) {
     const r = restoreTraining(resumeFrom.dir, model, makeOptimizer);
     optimizer = r.optimizer; step = r.state.step;
     sampler = BatchSampler.restore(prompts.length, 1, 1_000_000, r.state.sampler);
+    const refFile = join(resumeFrom.dir, 'reference.safetensors');
+    if (ref && existsSync(refFile)) {
+      const { tensors } = readSafetensors(refFile);
+      try { ref.loadStateDict(tensors, { source: refFile }); } finally { for (const t of tensors.values()) t.dispose(); }
+      refreshedAt = Number((r.state.extra as Record<string, unknown> | undefined)?.['reference_step'] ?? 0);
+    }
     log(`resumed from ${resumeFrom.dir} at step ${step}`);
   } else {
+    if (lora) log(`LoRA on ${applyLora(model, lora, new pt.Generator(cfg.seed + 1)).length} layers (r ${lora.r}, alpha ${lora.alpha})`);
     optimizer = makeOptimizer();
     sampler = new BatchSampler(prompts.length, 1, { epochs: 1_000_000, seed: cfg.seed });
   }
-  const params = model.trainableParameters();
+  model.train();
   const eos = tokenizer.eosTokenIds;
   const tokFiles: Record<string, Uint8Array> = {};
   for (const n of TOKENIZER_FILES) if (existsSync(join(tokDir, n))) tokFiles[n] = readFileSync(join(tokDir, n));
   const progress = new Progress(hooks.label ?? 'grpo', cfg.max_steps, step, hooks.quiet);
   const rewardCurve: number[] = [], accuracyCurve: number[] = [];
-  const save = () => saveCheckpoint(cfg.output_dir, { model, optimizer, generationConfig, tokenizerFiles: tokFiles, keepLast: cfg.keep_last,
-    state: { step, epoch: 0, sampler: sampler.state(), tokensSeen: 0, extra: { config: cfg } } });
-  log(`GRPO: ${prompts.length} prompts, ${cfg.prompts_per_step} × G=${G} per step, rewards ${rewards.map((r) => `${r.name}×${r.weight}`).join(' + ')}, β ${cfg.beta}`);
+  const save = () => saveCheckpoint(cfg.output_dir, {
+    model, optimizer, lora, generationConfig, tokenizerFiles: tokFiles, keepLast: cfg.keep_last,
+    extraWeights: ref && refreshedAt > 0 ? { reference: ref.stateDict() } : {},
+    state: { step, epoch: 0, sampler: sampler.state(), tokensSeen: 0, extra: { config: cfg, reference_step: refreshedAt } },
+  });
+  log(`GRPO: ${prompts.length} prompts, ${groupsPerRound} × G=${G} per round, rewards ${rewards.map((r) => `${r.name}×${r.weight}`).join(' + ')}`
+    + `${cfg.overlong_buffer > 0 ? ` + overlong×${cfg.overlong_penalty}` : ''}, β ${cfg.beta} (${refMode === 'none' ? 'no reference' : `reference: ${refMode}`}${cfg.kl_in_reward ? ', KL in the reward' : ''})`
+    + `; ${(model.numParameters() / 1e6).toFixed(2)}M parameters (${(model.numParameters(true) / 1e6).toFixed(2)}M trainable)`);
 
   while (step < cfg.max_steps) {
     const t0 = performance.now();
-    // ---- sample groups until prompts_per_step groups with differing rewards (dynamic sampling)
-    const kept: { prompt: PromptRow; tokens: number[][]; truncated: boolean[]; rewards: number[]; breakdown: Record<string, (number | null)[]> }[] = [];
-    let dropped = 0, skippedSamples = 0, genMs = 0, scoreMs = 0, rounds = 0;
-    const allRewards: number[] = [];
-    while (kept.length < cfg.prompts_per_step && rounds < 4) {
-      const need = cfg.prompts_per_step - kept.length;
-      const batch = Array.from({ length: need }, () => prompts[sampler.next()!.rows[0]!]!);
-      const tg = performance.now();
-      model.eval();
-      const outs = generate(model, batch.flatMap((p) => Array.from({ length: G }, () => p.ids)), {
-        maxNewTokens: cfg.max_new_tokens, temperature: cfg.temperature, topP: cfg.top_p, topK: cfg.top_k,
-        eosTokenIds: eos, padTokenId: tokenizer.padTokenId ?? 0, seed: cfg.seed * 1_000_003 + step * 101 + rounds,
-      });
-      model.train();
-      genMs += performance.now() - tg;
-      const ts = performance.now();
-      const texts = outs.map((c) => tokenizer.decode(c.tokens, { skipSpecialTokens: true }));
-      const scores = await scoreAll(rewards, texts.map((completion, i) => ({ prompt: batch[Math.floor(i / G)]!.text, completion, completionTokens: outs[i]!.tokens.length, example: batch[Math.floor(i / G)]!.example })));
-      scoreMs += performance.now() - ts;
-      skippedSamples += scores.skipped;
-      batch.forEach((p, j) => {
-        const r = scores.total.slice(j * G, (j + 1) * G).map((v) => v ?? 0);
-        allRewards.push(...r);
-        if (cfg.dynamic_sampling && r.every((v) => v === r[0])) { dropped++; return; }
-        const breakdown = Object.fromEntries(Object.entries(scores.breakdown).map(([k, v]) => [k, v.slice(j * G, (j + 1) * G)]));
-        kept.push({ prompt: p, tokens: outs.slice(j * G, (j + 1) * G).map((c) => c.tokens), truncated: outs.slice(j * G, (j + 1) * G).map((c) => c.finishReason === 'length'), rewards: r, breakdown });
-      });
-      rounds++;
-    }
+    const rollout = await sampleRound(model, tokenizer, prompts, sampler, rewards, {
+      groupSize: G, groups: groupsPerRound, maxNewTokens: cfg.max_new_tokens, temperature: cfg.temperature, topP: cfg.top_p, topK: cfg.top_k,
+      eosTokenIds: eos, padTokenId: tokenizer.padTokenId ?? 0, dynamicSampling: cfg.dynamic_sampling, maxPasses: cfg.dynamic_sampling_rounds,
+      overlongBuffer: cfg.overlong_buffer, overlongWeight: cfg.overlong_penalty, seed: cfg.seed * 1_000_003 + step * 101,
+    });
+    for (const g of optimizer.paramGroups) g.lr = lrAt(schedule, step);
     step++;
-    const meanReward = allRewards.reduce((a, b) => a + b, 0) / Math.max(1, allRewards.length);
-    rewardCurve.push(meanReward);
-    let stats = { kl: 0, clipLow: 0, clipHigh: 0, clipRegion: 0, ratioMean: 1 };
     const tu = performance.now();
+    const { kept } = rollout;
+    let stats: UpdateStats = { kl: 0, clipLow: 0, clipHigh: 0, clipRegion: 0, ratioMean: 1, entropy: 0, loss: 0, gradNorm: 0 };
+    let advantages: number[] = [], rewardKl: number | null = null;
     if (kept.length > 0) {
-      // ---- advantages and the batch: prompt + completion, right-padded
-      const adv = groupAdvantages(kept.flatMap((g) => g.rewards), G, { scale: cfg.adv_scale, eps: cfg.adv_eps, bessel: cfg.bessel });
-      const seqs = kept.flatMap((g) => g.tokens.map((t) => [...g.prompt.ids, ...t]));
-      const promptLen = kept.flatMap((g) => g.tokens.map(() => g.prompt.ids.length));
-      const trunc = kept.flatMap((g) => g.truncated);
-      const S = Math.max(...seqs.map((s) => s.length));
-      const B = seqs.length;
-      const ids = new BigInt64Array(B * S), attn = new Uint8Array(B * S), comp = new Float64Array(B * (S - 1));
-      seqs.forEach((s, b) => {
-        s.forEach((t, j) => { ids[b * S + j] = BigInt(t); attn[b * S + j] = 1; });
-        if (cfg.mask_truncated && trunc[b]) return;
-        for (let j = promptLen[b]! - 1; j < s.length - 1; j++) comp[b * (S - 1) + j] = 1;   // positions that predict completion tokens
-      });
       pt.scope(() => {
-        const idsT = pt.tensor(ids, { shape: [B, S] }), maskT = pt.tensor(attn, { dtype: 'bool', shape: [B, S] });
-        const compT = pt.tensor(comp, { shape: [B, S - 1] }).float();
-        const advT = pt.tensor(Float32Array.from(adv));
-        const old = pt.noGrad(() => tokenLogprobs(model, idsT, maskT, cfg.temperature));          // (B, S−1)
-        const refLp = ref ? pt.noGrad(() => tokenLogprobs(ref, idsT, maskT, cfg.temperature)) : null;
-        for (let u = 0; u < cfg.mu; u++) {
-          pt.scope(() => {
-            optimizer.zeroGrad();
-            const lp = tokenLogprobs(model, idsT, maskT, cfg.temperature);
-            const out = grpoLoss(lp, old, refLp, advT, compT, {
-              ratioLevel: cfg.ratio_level, aggregation: cfg.aggregation, epsLow: cfg.eps_low, epsHigh: cfg.eps_high,
-              dualClip: cfg.dual_clip > 1 ? cfg.dual_clip : null, beta: cfg.beta, klEstimator: cfg.kl_estimator, maxLength: cfg.max_new_tokens,
-            });
-            out.loss.backward();
-            if (cfg.max_grad_norm > 0) pt.clipGradNorm(params, cfg.max_grad_norm);
-            optimizer.step();
-            stats = out.stats;
-          });
+        const rows: UpdateRow[] = kept.flatMap((g) => g.tokens.map((t, k) => ({
+          ids: [...g.prompt.ids, ...t], promptLength: g.prompt.ids.length,
+          lossMask: g.rewards[k] !== null && !(cfg.mask_truncated && g.truncated[k]),
+        })));
+        const mbs = microBatches(rows, cfg.micro_batch_size);
+        const refLp = refMode === 'none' ? null
+          : refMode === 'adapters-off' ? withAdaptersDisabled(model, () => frozenLogprobs(model, mbs, cfg.temperature)) : frozenLogprobs(ref!, mbs, cfg.temperature);
+        const old = cfg.mu > 1 || (cfg.kl_in_reward && refLp) ? frozenLogprobs(model, mbs, cfg.temperature) : null;
+        const groupRewards = kept.flatMap((g) => g.rewards);
+        if (cfg.kl_in_reward && refLp && old) {
+          const kl = mbs.flatMap((mb, i) => sequenceKl(old[i]!, refLp[i]!, mb.completion, cfg.kl_estimator));
+          rewardKl = mean(kl);
+          groupRewards.forEach((r, i) => { if (r !== null) groupRewards[i] = r - cfg.beta * kl[i]!; });
         }
+        advantages = groupAdvantages(groupRewards, G, { scale: cfg.adv_scale, eps: cfg.adv_eps, bessel: cfg.bessel });
+        stats = policyUpdate(model, optimizer, mbs, old, cfg.kl_in_reward ? null : refLp, advantages, {
+          ratioLevel: cfg.ratio_level, aggregation: cfg.aggregation, epsLow: cfg.eps_low, epsHigh: cfg.eps_high,
+          dualClip: cfg.dual_clip > 1 ? cfg.dual_clip : null, beta: cfg.kl_in_reward ? 0 : cfg.beta, klEstimator: cfg.kl_estimator,
+          maxLength: cfg.max_new_tokens, entropyCoef: cfg.entropy_coef,
+        }, { mu: cfg.mu, temperature: cfg.temperature, maxGradNorm: cfg.max_grad_norm });
       });
     }
     const updateMs = performance.now() - tu;
-    const lengths = kept.flatMap((g) => g.tokens.map((t) => t.length));
-    const perFn = Object.fromEntries(rewards.map((r) => {
-      const vals = kept.flatMap((g) => g.breakdown[r.name]!).filter((v): v is number => v !== null);
-      return [`rewards/${r.name}`, vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : null];
+    if (ref && cfg.ref_refresh_every > 0 && step % cfg.ref_refresh_every === 0 && step < cfg.max_steps) {
+      refreshReference(ref, model);
+      refreshedAt = step;
+      log(`step ${step}: reference refreshed to the current policy`);
+    }
+
+    // ---- metrics: rewards over every sampled completion (kept or dropped), the rest over the update batch
+    const all = rollout.all;
+    const allRewards = judged(all.flatMap((g) => g.rewards));
+    const meanReward = mean(allRewards);
+    rewardCurve.push(meanReward);
+    const perFn = Object.fromEntries(Object.keys(all[0]?.breakdown ?? {}).map((k) => {
+      const vals = judged(all.flatMap((g) => g.breakdown[k]!));
+      return [`rewards/${k}`, vals.length ? mean(vals) : null];
     }));
-    const acc = perFn['rewards/math'] ?? null;
+    const acc = accuracyName ? perFn[`rewards/${accuracyName}`] ?? null : null;
     if (typeof acc === 'number') accuracyCurve.push(acc);
-    const groupsSeen = kept.length + dropped;
+    const lengths = kept.flatMap((g) => g.tokens.map((t) => t.length));
+    const allLengths = all.flatMap((g) => g.tokens.map((t) => t.length));
     run.metrics({
-      step, reward: meanReward, reward_std: Math.sqrt(allRewards.reduce((a, b) => a + (b - meanReward) ** 2, 0) / Math.max(1, allRewards.length)),
-      ...perFn, frac_reward_zero_std: groupsSeen ? dropped / groupsSeen : 0, groups_kept: kept.length, skipped_samples: skippedSamples,
-      kl: stats.kl, clip_ratio_low: stats.clipLow, clip_ratio_high: stats.clipHigh, clip_ratio_region: stats.clipRegion,
-      completion_length_mean: lengths.length ? lengths.reduce((a, b) => a + b, 0) / lengths.length : 0,
-      completion_length_min: lengths.length ? Math.min(...lengths) : 0, completion_length_max: lengths.length ? Math.max(...lengths) : 0,
-      clipped_ratio: kept.length ? kept.flatMap((g) => g.truncated).filter(Boolean).length / lengths.length : 0,
-      time_generation_s: genMs / 1000, time_scoring_s: scoreMs / 1000, time_update_s: updateMs / 1000, time_step_s: (performance.now() - t0) / 1000,
+      step, lr: optimizer.paramGroups[0]!.lr, reward: meanReward, reward_std: Math.sqrt(mean(allRewards.map((r) => (r - meanReward) ** 2))),
+      ...perFn, ...(typeof acc === 'number' ? { accuracy: acc } : {}),
+      frac_reward_zero_std: all.length ? rollout.dropped / all.length : 0, groups_kept: kept.length, sampling_passes: rollout.passes,
+      skipped_samples: rollout.skippedSamples, loss: stats.loss, grad_norm: stats.gradNorm,
+      kl: stats.kl, ...(rewardKl !== null ? { kl_in_reward: rewardKl } : {}), entropy: stats.entropy,
+      clip_ratio_low: stats.clipLow, clip_ratio_high: stats.clipHigh, clip_ratio_region: stats.clipRegion,
+      completion_length_mean: mean(allLengths), completion_length_min: allLengths.length ? Math.min(...allLengths) : 0,
+      completion_length_max: allLengths.length ? Math.max(...allLengths) : 0, update_length_mean: mean(lengths),
+      clipped_ratio: allLengths.length ? all.flatMap((g) => g.truncated).filter(Boolean).length / allLengths.length : 0,
+      sampling_tokens_per_s: allLengths.reduce((a, b) => a + b, 0) / Math.max(1e-9, rollout.generationMs / 1000),
+      time_generation_s: rollout.generationMs / 1000, time_scoring_s: rollout.scoringMs / 1000, time_update_s: updateMs / 1000,
+      time_step_s: (performance.now() - t0) / 1000,
     });
-    progress.update(step, { reward: meanReward.toFixed(3), ...(typeof acc === 'number' ? { acc: acc.toFixed(3) } : {}), kl: stats.kl.toExponential(1) });
+    if (cfg.log_samples_every > 0 && (step % cfg.log_samples_every === 0 || step === 1)) logSamples(run, step, kept, advantages, G);
+    progress.update(step, { reward: meanReward.toFixed(3), ...(typeof acc === 'number' ? { acc: acc.toFixed(3) } : {}), kl: stats.kl.toExponential(1),
+      len: mean(allLengths).toFixed(0) });
     if (cfg.save_every > 0 && step % cfg.save_every === 0 && step < cfg.max_steps) save();
     if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {            // as if killed (tests of resume)
       optimizer.dispose(); model.dispose(); ref?.dispose();
@@ -201,7 +175,33 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
   }
   save();
   const finalDir = join(cfg.output_dir, 'final');
+  if (lora) {
+    saveAdapter(model, join(cfg.output_dir, 'final-adapter'), lora, cfg.model);
+    mergeLora(model);
+  }
   saveModel(model, finalDir, { generationConfig, tokenizerFiles: tokFiles });
+  log(`done: ${step} rounds, reward ${rewardCurve[0]?.toFixed(3)} → ${rewardCurve.at(-1)?.toFixed(3)}, model in ${finalDir}`);
   optimizer.dispose(); model.dispose(); ref?.dispose();
   return { steps: step, rewards: rewardCurve, accuracy: accuracyCurve, finalDir, runDir: cfg.output_dir };
+}
+
+/** The reference takes the policy's current weights (with LoRA: base + adapters merged). */
+function refreshReference(ref: CausalLM, policy: CausalLM): void {
+  const { weights, created } = mergedStateDict(policy);
+  try {
+    ref.loadStateDict(weights, { source: 'the policy' });
+  } finally {
+    for (const t of created) t.dispose();
+  }
+}
+
+/** One samples.jsonl line per kept group: prompt, completions with rewards and advantages. */
+function logSamples(run: RunFolder, step: number, kept: readonly Group[], advantages: readonly number[], G: number): void {
+  kept.forEach((g, j) => run.sample({
+    step, prompt: g.prompt.text, ...('answer' in g.prompt.example ? { answer: g.prompt.example['answer'] } : {}),
+    completions: g.texts.map((text, k) => ({
+      text, reward: g.rewards[k], rewards: Object.fromEntries(Object.entries(g.breakdown).map(([n, v]) => [n, v[k]])),
+      advantage: advantages[j * G + k] ?? null, length: g.tokens[k]!.length, truncated: g.truncated[k],
+    })),
+  }));
 }

@@ -3,8 +3,10 @@
 // Bessel), the ratio per token | per sequence as a geometric mean (GSPO) | per sequence as a product
 // (V3 as written), asymmetric clipping ε_low / ε_high (DAPO) with optional dual clip, KL to a
 // reference with the k1 / k2 / k3 estimators, and three aggregations: per-sequence token mean then
-// mean (GRPO), global token mean (DAPO), sum over a constant length (Dr. GRPO). Knows nothing about
-// models or sampling: it takes per-token log-probabilities and a completion mask.
+// mean (GRPO), global token mean (DAPO), sum over a constant length (Dr. GRPO); an optional entropy
+// bonus; micro-batches normalised by the whole batch's counts; and the per-sequence KL used when
+// the KL penalty goes into the reward instead of the loss. Knows nothing about models or sampling:
+// it takes per-token log-probabilities and a completion mask.
 import * as pt from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 
@@ -18,23 +20,30 @@ export interface AdvantageOptions {
 }
 
 function std(xs: readonly number[], bessel: boolean): number {
+  if (xs.length === 0) return 0;
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
   const d = bessel ? xs.length - 1 : xs.length;
   return d > 0 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / d) : 0;
 }
 
-/** A_i = (r_i − mean of its group) / (std + eps); rewards laid out group after group (G per group). */
-export function groupAdvantages(rewards: readonly number[], groupSize: number, o: AdvantageOptions): number[] {
+/**
+ * A_i = (r_i − mean of its group) / (std + eps); rewards laid out group after group (G per group).
+ * A null reward (a reward function could not judge the sample) takes no part in its group's mean
+ * and std and gets advantage 0 (the trainer also masks it out of the loss).
+ */
+export function groupAdvantages(rewards: readonly (number | null)[], groupSize: number, o: AdvantageOptions): number[] {
   if (!Number.isInteger(groupSize) || groupSize < 1 || rewards.length % groupSize !== 0) {
     throw new RangeError(`groupAdvantages: ${rewards.length} rewards do not split into groups of ${groupSize}`);
   }
-  const batchStd = std(rewards, o.bessel);
+  const judged = (xs: readonly (number | null)[]) => xs.filter((r): r is number => r !== null);
+  const batchStd = std(judged(rewards), o.bessel);
   const out: number[] = [];
   for (let g = 0; g < rewards.length; g += groupSize) {
     const group = rewards.slice(g, g + groupSize);
-    const mean = group.reduce((a, b) => a + b, 0) / groupSize;
-    const s = o.scale === 'group' ? std(group, o.bessel) : o.scale === 'batch' ? batchStd : 0;
-    for (const r of group) out.push(o.scale === 'none' ? r - mean : (r - mean) / (s + o.eps));
+    const valid = judged(group);
+    const mean = valid.reduce((a, b) => a + b, 0) / Math.max(1, valid.length);
+    const s = o.scale === 'group' ? std(valid, o.bessel) : o.scale === 'batch' ? batchStd : 0;
+    for (const r of group) out.push(r === null ? 0 : o.scale === 'none' ? r - mean : (r - mean) / (s + o.eps));
   }
   return out;
 }
@@ -54,20 +63,47 @@ export interface GrpoLossOptions {
   klEstimator: KlEstimator;
   /** The constant length of Dr. GRPO's sum (usually the generation limit). */
   maxLength: number;
+  /** Entropy bonus: the loss falls by entropyCoef × the entropy, aggregated like the surrogate. */
+  entropyCoef?: number;
+  /**
+   * The whole update batch's sequence and completion-token counts, when this call sees one
+   * micro-batch of it: each aggregation then divides by the batch's counts, so the micro-batch
+   * losses (and gradients) sum to the full batch's. Default: this call's own counts.
+   */
+  totals?: { sequences: number; tokens: number };
 }
 
 export interface GrpoLossOutput {
   loss: Tensor;
-  /** Masked token means, as plain numbers for logging. */
-  stats: { kl: number; clipLow: number; clipHigh: number; clipRegion: number; ratioMean: number };
+  /** Masked token means over this call's completion tokens (`tokens` of them), for logging. */
+  stats: { kl: number; clipLow: number; clipHigh: number; clipRegion: number; ratioMean: number; entropy: number; tokens: number };
 }
 
 /**
  * logp, oldLogp, refLogp: (B, T) log-probabilities of the sampled tokens under the policy being
  * trained (with grad), the policy that sampled them, and the reference; advantages (B); mask (B, T)
- * 1 on completion tokens. Returns the loss to minimise (the negated objective).
+ * 1 on completion tokens; entropy (B, T) of the policy's next-token distribution (with grad when
+ * entropyCoef ≠ 0; only logged otherwise). Returns the loss to minimise (the negated objective).
  */
-export function grpoLoss(logp: Tensor, oldLogp: Tensor, refLogp: Tensor | null, advantages: Tensor, mask: Tensor, o: GrpoLossOptions): GrpoLossOutput {
+/** log(π_ref / π) per token → the k1 / k2 / k3 estimate of KL(π ‖ π_ref) per token. */
+function klEstimate(d: Tensor, estimator: KlEstimator): Tensor {
+  return estimator === 'k1' ? d.neg() : estimator === 'k2' ? d.square().mul(0.5) : d.exp().sub(d).sub(1);
+}
+
+/**
+ * KL in the reward: each sequence's summed per-token KL estimate between the sampling policy
+ * (logp, (B, T)) and the reference (refLogp, (B, T)) over its completion tokens (mask (B, T)), as
+ * plain numbers; the trainer subtracts β × this from the sequence's reward before advantages.
+ */
+export function sequenceKl(logp: Tensor, refLogp: Tensor, mask: Tensor, estimator: KlEstimator): number[] {
+  return pt.noGrad(() => pt.scope(() => {
+    const perToken = klEstimate(refLogp.sub(logp), estimator).mul(mask.to(logp.dtype));       // (B, T)
+    return Array.from(perToken.sum(-1).to('float64').data() as Float64Array);                  // (B)
+  }));
+}
+
+export function grpoLoss(logp: Tensor, oldLogp: Tensor, refLogp: Tensor | null, advantages: Tensor, mask: Tensor, o: GrpoLossOptions,
+  entropy: Tensor | null = null): GrpoLossOutput {
   return pt.scope(() => {
     const m = mask.to(logp.dtype);                                                          // (B, T)
     const lengths = m.sum(-1).clamp(1);                                                      // (B)
@@ -92,22 +128,28 @@ export function grpoLoss(logp: Tensor, oldLogp: Tensor, refLogp: Tensor | null, 
     let kl: Tensor | null = null;
     if (o.beta !== 0 && refLogp) {
       const d = refLogp.detach().sub(logp);                                                  // log(π_ref / π)
-      kl = o.klEstimator === 'k1' ? d.neg() : o.klEstimator === 'k2' ? d.square().mul(0.5) : d.exp().sub(d).sub(1);
+      kl = klEstimate(d, o.klEstimator);
       perToken = perToken.add(kl.mul(o.beta));
     }
+    const coef = o.entropyCoef ?? 0;
+    if (coef !== 0) {
+      if (!entropy) throw new RangeError('grpoLoss: entropyCoef is set but no entropy tensor was given');
+      perToken = perToken.sub(entropy.mul(coef));
+    }
+    const tokens = m.sum().item() as number;
+    const totals = o.totals ?? { sequences: logp.size(0), tokens };
     const masked = perToken.mul(m);
     let loss: Tensor;
-    if (o.aggregation === 'sequence-mean') loss = masked.sum(-1).div(lengths).mean();
-    else if (o.aggregation === 'token-mean') loss = masked.sum().div(m.sum().clamp(1));
-    else loss = masked.sum().div(logp.size(0) * o.maxLength);
-    const tokens = Math.max(1, m.sum().item() as number);
-    const meanOf = (t: Tensor) => (t.to(logp.dtype).mul(m).sum().item() as number) / tokens;
+    if (o.aggregation === 'sequence-mean') loss = masked.sum(-1).div(lengths).sum().div(Math.max(1, totals.sequences));
+    else if (o.aggregation === 'token-mean') loss = masked.sum().div(Math.max(1, totals.tokens));
+    else loss = masked.sum().div(Math.max(1, totals.sequences) * o.maxLength);
+    const meanOf = (t: Tensor) => (t.to(logp.dtype).mul(m).sum().item() as number) / Math.max(1, tokens);
     const pos = A.gt(0).expandAs(ratio), neg = A.lt(0).expandAs(ratio);
     const low = ratio.lt(1 - o.epsLow).logicalAnd(neg), high = ratio.gt(1 + o.epsHigh).logicalAnd(pos);
     const stats = {
       kl: kl ? meanOf(pt.noGrad(() => kl!.detach())) : 0,
       clipLow: meanOf(low), clipHigh: meanOf(high), clipRegion: meanOf(low.logicalOr(high)),
-      ratioMean: meanOf(ratio.detach()),
+      ratioMean: meanOf(ratio.detach()), entropy: entropy ? meanOf(entropy.detach()) : 0, tokens,
     };
     return { loss, stats };
   });

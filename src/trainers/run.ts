@@ -1,5 +1,5 @@
 // A run folder and what a trainer writes into it while it runs: the resolved config, metrics as
-// JSON lines (one per step, and one per evaluation), log lines, and a terminal progress line with
+// JSON lines (one per step, and one per evaluation), log lines, sample lines, and a terminal progress line with
 // rate and ETA (redrawn in place on a TTY, a line every ~5% otherwise).
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,10 +7,12 @@ import { join } from 'node:path';
 export class RunFolder {
   readonly metricsFile: string;
   readonly logFile: string;
+  readonly samplesFile: string;
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
     this.metricsFile = join(dir, 'metrics.jsonl');
     this.logFile = join(dir, 'log.txt');
+    this.samplesFile = join(dir, 'samples.jsonl');
   }
 
   writeConfig(resolved: Record<string, unknown>, described: string): void {
@@ -20,6 +22,11 @@ export class RunFolder {
 
   metrics(record: Record<string, unknown>): void {
     appendFileSync(this.metricsFile, JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
+  }
+
+  /** A line of samples.jsonl (generated text with its scores, for reading what the model does). */
+  sample(record: Record<string, unknown>): void {
+    appendFileSync(this.samplesFile, JSON.stringify(record) + '\n');
   }
 
   log(message: string, echo = true): void {

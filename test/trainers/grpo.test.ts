@@ -49,13 +49,65 @@ test('unknown reward names and missing prompt fields are refused with context', 
   await assert.rejects(trainGrpo(cfg('run4', { train_data: [bad] }), { quiet: true, rewardFns: short }), /bad\.jsonl:1: field 'prompt'/);
 });
 
-test('GRPO resumes exactly: the rounds after a mid-run checkpoint repeat the uninterrupted run', async () => {
-  const metric = (dir: string) => readFileSync(join(setup.dir, dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((x) => [x.step, x.reward, x.kl] as [number, number, number]);
-  await trainGrpo(cfg('resume-a', { max_steps: 6, save_every: 2, keep_last: 5 }), { quiet: true, rewardFns: short });
-  await trainGrpo(cfg('resume-b', { max_steps: 6, save_every: 2, keep_last: 5 }), { quiet: true, rewardFns: short, stopAfterStep: 3 });
-  await trainGrpo(cfg('resume-b', { max_steps: 6, save_every: 2, keep_last: 5 }), { quiet: true, rewardFns: short });
-  const a = new Map(metric('resume-a').map(([s, r, k]) => [s, [r, k]]));
-  const b = metric('resume-b');
-  assert.deepEqual(b.map(([s]) => s), [1, 2, 3, 3, 4, 5, 6], 'steps 1–3, then 3–6 again after resuming at 2');
-  for (const [s, r, k] of b) assert.deepEqual([r, k], a.get(s), `step ${s}`);
+for (const [name, over] of [['plain', {}], ['LoRA, reference refresh, micro-batches, μ 2', { lora: true, lora_r: 4, ref_refresh_every: 2, micro_batch_size: 5, mu: 2 }]] as const) {
+  test(`GRPO resumes exactly (${name}): the rounds after a mid-run checkpoint repeat the uninterrupted run`, async () => {
+    const tag = name === 'plain' ? 'p' : 'x';
+    const metric = (dir: string) => readFileSync(join(setup.dir, dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((x) => [x.step, x.reward, x.kl] as [number, number, number]);
+    const c = (out: string) => cfg(out, { max_steps: 6, save_every: 2, keep_last: 5, ...over });
+    await trainGrpo(c(`resume-a-${tag}`), { quiet: true, rewardFns: short });
+    await trainGrpo(c(`resume-b-${tag}`), { quiet: true, rewardFns: short, stopAfterStep: 3 });
+    await trainGrpo(c(`resume-b-${tag}`), { quiet: true, rewardFns: short });
+    const a = new Map(metric(`resume-a-${tag}`).map(([s, r, k]) => [s, [r, k]]));
+    const b = metric(`resume-b-${tag}`);
+    assert.deepEqual(b.map(([s]) => s), [1, 2, 3, 3, 4, 5, 6], 'steps 1–3, then 3–6 again after resuming at 2');
+    for (const [s, r, k] of b) assert.deepEqual([r, k], a.get(s), `step ${s}`);
+    if (tag === 'x') assert.ok(existsSync(join(setup.dir, `resume-b-${tag}`, 'checkpoints', 'step-00000002', 'reference.safetensors')), 'the refreshed reference is checkpointed');
+  });
+}
+
+const metrics = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+test('LoRA: the reference is the base with adapters off (KL 0 at the first round), and the adapter and the merged model are saved', async () => {
+  const r = await trainGrpo(cfg('lora', { lora: true, lora_r: 4, max_steps: 3 }), { quiet: true, rewardFns: short });
+  assert.match(readFileSync(join(r.runDir, 'log.txt'), 'utf8'), /reference: adapters-off/);
+  const m = metrics(r.runDir);
+  assert.equal(m[0].kl, 0, 'B = 0 at the start: the policy is its base');
+  assert.ok(m.slice(1).some((x) => x.kl > 0), 'the adapters move the policy away from the base');
+  assert.ok(existsSync(join(r.runDir, 'final-adapter', 'adapter_config.json')));
+  assert.ok(existsSync(join(r.finalDir, 'model.safetensors')));
+});
+
+test('reference refresh every round keeps the policy at its reference at each update (KL exactly 0)', async () => {
+  const r = await trainGrpo(cfg('refresh', { ref_refresh_every: 1, max_steps: 4 }), { quiet: true, rewardFns: short });
+  const m = metrics(r.runDir);
+  assert.ok(m.every((x) => x.kl === 0), m.map((x) => x.kl).join(' '));
+  assert.ok(m.some((x) => x.groups_kept > 0));
+  assert.equal((readFileSync(join(r.runDir, 'log.txt'), 'utf8').match(/reference refreshed/g) ?? []).length, 3, 'after rounds 1, 2, 3 (not after the last)');
+});
+
+test('KL in the reward, entropy bonus, overlong punishment, a batch size fitted to G, the samples log and accuracy', async () => {
+  const r = await trainGrpo(cfg('extras', { kl_in_reward: true, entropy_coef: 0.01, overlong_buffer: 4, generation_batch_size: 10, log_samples_every: 2,
+    rewards: ['short', 'math'], max_steps: 3 }), { quiet: true, rewardFns: short });
+  assert.match(readFileSync(join(r.runDir, 'log.txt'), 'utf8'), /generation_batch_size 10 is not a multiple of group_size 4: using 3 groups = 12 completions/);
+  const m = metrics(r.runDir);
+  for (const x of m) {
+    assert.ok(x.groups_kept <= 3);
+    assert.equal(x.kl, 0, 'no KL term in the loss');
+    assert.ok(x['rewards/overlong'] <= 0 && x['rewards/overlong'] >= -1);
+    assert.ok(typeof x.accuracy === 'number' && x.accuracy === x['rewards/math']);
+    if (x.groups_kept > 0) { assert.ok(x.kl_in_reward >= 0); assert.ok(x.entropy > 0); }
+  }
+  assert.ok(m.some((x) => x.kl_in_reward > 0), 'the policy moves: the sequence KL enters the reward');
+  const samples = readFileSync(join(r.runDir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual([...new Set(samples.map((s) => s.step))], [1, 2].filter((s) => m[s - 1].groups_kept > 0));
+  for (const s of samples) {
+    assert.equal(s.completions.length, 4);
+    assert.ok(typeof s.prompt === 'string' && 'answer' in s);
+    for (const c of s.completions) assert.ok('short' in c.rewards && 'math' in c.rewards && 'overlong' in c.rewards && typeof c.advantage === 'number');
+  }
+});
+
+test('config: an accuracy reward that is not listed and surplus reward weights are refused', async () => {
+  await assert.rejects(trainGrpo(cfg('bad1', { accuracy_reward: 'math' }), { quiet: true, rewardFns: short }), /accuracy_reward 'math' is not one of rewards \[short\]/);
+  await assert.rejects(trainGrpo(cfg('bad2', { reward_weights: [1, 2] }), { quiet: true, rewardFns: short }), /2 reward_weights for 1 rewards/);
 });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as pt from '../../src/tensor/index.js';
-import { groupAdvantages, grpoLoss, type GrpoLossOptions } from '../../src/trainers/grpo_loss.js';
+import { groupAdvantages, grpoLoss, sequenceKl, type GrpoLossOptions } from '../../src/trainers/grpo_loss.js';
 
 const near = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 const f64 = (x: pt.NestedArray) => pt.tensor(x, { dtype: 'float64' });
@@ -86,4 +86,65 @@ test('KL to the reference: k1, k2, k3 values; zero when the policy equals the re
     near(same.stats.kl, 0);
     near(same.loss.item() as number, grpoLoss(logp, logp, null, f64([1.5]), mask, BASE).loss.item() as number);
   }
+});
+
+test('a reward that cannot judge (null) takes no part in its group and gets advantage 0', () => {
+  const o = { scale: 'group' as const, eps: 0, bessel: false };
+  assert.deepEqual(groupAdvantages([1, null, 0, 0, 0, 1], 3, o).map((a) => Math.round(a * 1e9) / 1e9),
+    [1, 0, -1, -1 / Math.sqrt(2), -1 / Math.sqrt(2), Math.sqrt(2)].map((a) => Math.round(a * 1e9) / 1e9));
+  assert.deepEqual(groupAdvantages([null, null], 2, o), [0, 0]);
+});
+
+test('entropy bonus: the loss falls by coef × the aggregated entropy, and its gradient is −coef ∂H', () => {
+  const mask = f64([[1, 1, 0], [1, 0, 0]]);
+  const logp = f64([[-1, -1, -1], [-1, -1, -1]]);
+  const H = f64([[0.5, 1.5, 9], [2, 9, 9]]).requiresGrad_();
+  const withBonus = grpoLoss(logp, logp, null, f64([0, 0]), mask, { ...BASE, entropyCoef: 0.1 }, H);
+  near(withBonus.loss.item() as number, -0.1 * ((0.5 + 1.5) / 2 + 2 / 1) / 2);              // sequence mean of H = 1.5
+  near(withBonus.stats.entropy, (0.5 + 1.5 + 2) / 3);
+  withBonus.loss.backward();
+  (H.grad!.toArray() as number[][]).forEach((row, i) => row.forEach((g, t) => near(g, [[-0.025, -0.025, 0], [-0.05, 0, 0]][i]![t]!)));
+  const logged = grpoLoss(logp, logp, null, f64([0, 0]), mask, BASE, H.detach());
+  near(logged.loss.item() as number, 0);
+  near(logged.stats.entropy, 4 / 3);
+  assert.throws(() => grpoLoss(logp, logp, null, f64([0, 0]), mask, { ...BASE, entropyCoef: 0.1 }), /no entropy tensor/);
+});
+
+test('micro-batches with the batch totals sum to the full batch loss and gradient, for each aggregation', () => {
+  const mask = f64([[1, 1, 0], [1, 1, 1], [1, 0, 0]]);
+  const old = f64([[-1, -2, -3], [-0.5, -1, -1.5], [-2, -2, -2]]);
+  const ref = f64([[-1.1, -2, -3], [-0.4, -1.2, -1.5], [-2, -1.9, -2]]);
+  const A = f64([1, -2, 0.5]);
+  const values = [[-0.9, -2.1, -3], [-0.6, -1, -1.4], [-1.7, -2, -2]];
+  for (const aggregation of ['sequence-mean', 'token-mean', 'constant-sum'] as const) {
+    const o = { ...BASE, aggregation, beta: 0.04, epsHigh: 0.28 };
+    const full = f64(values).requiresGrad_();
+    const whole = grpoLoss(full, old, ref, A, mask, o);
+    whole.loss.backward();
+    const totals = { sequences: 3, tokens: 6 };
+    let sum = 0;
+    const grads: number[][] = [];
+    for (const [s, n] of [[0, 2], [2, 1]] as const) {
+      const part = f64(values.slice(s, s + n)).requiresGrad_();
+      const out = grpoLoss(part, old.narrow(0, s, n), ref.narrow(0, s, n), A.narrow(0, s, n), mask.narrow(0, s, n), { ...o, totals });
+      out.loss.backward();
+      sum += out.loss.item() as number;
+      grads.push(...(part.grad!.toArray() as number[][]));
+    }
+    near(sum, whole.loss.item() as number, 1e-12);
+    (full.grad!.toArray() as number[][]).forEach((row, i) => row.forEach((g, t) => near(grads[i]![t]!, g, 1e-12)));
+  }
+});
+
+test('KL in the reward: each sequence sums its per-token estimate over completion tokens only', () => {
+  const logp = f64([[Math.log(0.5), Math.log(0.5)], [Math.log(0.5), 0]]);
+  const ref = f64([[Math.log(0.25), Math.log(0.5)], [Math.log(0.25), Math.log(0.25)]]);
+  const mask = f64([[1, 1], [1, 0]]);
+  const d = Math.log(0.5);
+  const k3 = Math.exp(d) - d - 1;
+  const kl = sequenceKl(logp, ref, mask, 'k3');
+  near(kl[0]!, k3 + 0);
+  near(kl[1]!, k3);
+  const k1 = sequenceKl(logp, ref, mask, 'k1');
+  near(k1[0]!, -d);
 });

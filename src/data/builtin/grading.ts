@@ -1,7 +1,9 @@
 // Checking answers to the built-in task: the last \boxed{...} of a math completion against the
-// reference integer, and an instruction completion against its exact reference (after light
-// normalisation). Pure string functions; they know nothing about models or tokenizers.
+// reference integer, the worked steps of a solution (each equation true and built from the
+// question's numbers or earlier results), and an instruction completion against its exact reference
+// (after light normalisation). Pure string functions; they know nothing about models or tokenizers.
 import type { InstructionItem } from './types.js';
+import { equationsIn } from './math.js';
 
 const BOXED = '\\boxed{';
 
@@ -44,6 +46,25 @@ export function mathCorrect(completion: string, answer: number): boolean {
   if (boxed === null) return false;
   const value = parseBoxedInteger(boxed);
   return value !== null && value === answer;
+}
+
+/**
+ * Process check of a worked solution, in [0, 1]: the mean over its equations "a op b = c" of three
+ * equal parts — a is a number of the question or an earlier result, so is b, and the equation is
+ * true. 0 without any equation. A dense, rule-based signal for the built-in task (a number copied
+ * wrong or a slip in arithmetic costs part of its step), used with the answer check, never instead.
+ */
+export function groundedSteps(completion: string, question: string): number {
+  const eqs = equationsIn(completion);
+  if (eqs.length === 0) return 0;
+  const known = new Set((question.match(/\d+/g) ?? []).map(Number));
+  let score = 0;
+  for (const { a, op, b, c } of eqs) {
+    const value = op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : b !== 0 ? a / b : NaN;
+    score += ((known.has(a) ? 1 : 0) + (known.has(b) ? 1 : 0) + (value === c ? 1 : 0)) / 3;
+    known.add(c);
+  }
+  return score / eqs.length;
 }
 
 /** Kinds whose answers are compared case-sensitively (the case is the point). */

@@ -1,0 +1,157 @@
+// GRPO's sampling side: the prompt dataset, the built-in rewards, and one sampling round — G
+// completions per prompt from the current policy through the KV-cache engine, scored by the
+// weighted rewards (plus DAPO's soft overlong punishment when set), with dynamic sampling: groups
+// whose judged rewards all agree carry no signal and are dropped, and more prompts are drawn until
+// the round has its groups or runs out of passes. Plain numbers in, plain numbers out: the update
+// (grpo_update.ts) turns the kept groups into tensors.
+import type { CausalLM } from '../models/index.js';
+import { Tokenizer, applyChatTemplate, type ChatMessage } from '../tokenizer/index.js';
+import { generate } from '../generation/index.js';
+import { readRows, DataError, type BatchSampler } from '../data/index.js';
+import { extractBoxed, groundedSteps } from '../data/builtin/index.js';
+import { verifyMath } from '../rewards/math.js';
+import { verifyCode, type CodeLanguage, type CodeTest } from '../rewards/code.js';
+import { thinkFormat, overlongPenalty } from '../rewards/format.js';
+import { scoreAll, type NamedReward, type RewardFn } from '../rewards/compose.js';
+
+/** The built-in reward functions, by the names a config uses. null = cannot judge this row. */
+export const BUILTIN_REWARDS: Record<string, RewardFn> = {
+  /** 1 when the completion's final answer equals the row's `answer` (rule-based math verifier). */
+  math: (x) => (x.example['answer'] === undefined || x.example['answer'] === null ? null : verifyMath(x.completion, String(x.example['answer'])).correct ? 1 : 0),
+  /** Fraction of the row's `tests` passed by the completion's code, run in the sandbox. */
+  code: async (x) => {
+    const tests = x.example['tests'];
+    if (!Array.isArray(tests) || tests.length === 0) return null;
+    const language = (x.example['language'] ?? 'python') as CodeLanguage;
+    return (await verifyCode(x.completion, { language, tests: tests as CodeTest[] })).passFraction;
+  },
+  /** 1 for a well-formed <think>…</think> block. */
+  format: (x) => thinkFormat(x.completion),
+  /** The built-in task's process check: equations true and built from the question's numbers. */
+  steps: (x) => groundedSteps(x.completion, typeof x.example['question'] === 'string' ? x.example['question'] : x.prompt),
+  /** 1 when a \boxed{} answer is present. */
+  boxed: (x) => (extractBoxed(x.completion) !== null ? 1 : 0),
+};
+
+/** Rewards whose value is a verifier's judgement: the default accuracy metric. */
+export const VERIFIER_REWARDS = ['math', 'code'];
+
+export interface PromptRow { ids: number[]; text: string; example: Record<string, unknown> }
+
+/** Rows with messages | prompt (string or messages) | question, rendered with the chat template. */
+export async function loadPrompts(files: readonly string[], tokenizer: Tokenizer, system: string | null, maxTokens = 0): Promise<PromptRow[]> {
+  const out: PromptRow[] = [];
+  for (const file of files) {
+    for await (const row of readRows(file)) {
+      const d = row.data;
+      const chat = (msgs: ChatMessage[]) => applyChatTemplate(tokenizer, [...(system ? [{ role: 'system' as const, content: system }] : []), ...msgs], { addGenerationPrompt: true });
+      let text: string;
+      if (Array.isArray(d['messages'])) text = chat((d['messages'] as ChatMessage[]).filter((m) => m.role !== 'assistant'));
+      else if (Array.isArray(d['prompt'])) text = chat(d['prompt'] as ChatMessage[]);
+      else if (typeof d['prompt'] === 'string') text = d['prompt'];
+      else if (typeof d['question'] === 'string') text = chat([{ role: 'user', content: d['question'] }]);
+      else throw new DataError(row.file, row.line, "needs 'messages', 'prompt' or 'question'", 'prompt');
+      const ids = tokenizer.encode(text);
+      out.push({ ids: maxTokens > 0 && ids.length > maxTokens ? ids.slice(ids.length - maxTokens) : ids, text, example: d });
+    }
+  }
+  if (out.length === 0) throw new Error(`no prompts in ${files.join(', ')}`);
+  return out;
+}
+
+/** A prompt's G completions with their rewards (null: a reward could not judge that completion). */
+export interface Group {
+  prompt: PromptRow;
+  tokens: number[][];
+  texts: string[];
+  truncated: boolean[];
+  rewards: (number | null)[];
+  breakdown: Record<string, (number | null)[]>;
+}
+
+export interface RolloutOptions {
+  groupSize: number;
+  groups: number;
+  maxNewTokens: number;
+  temperature: number;
+  topP: number;
+  topK: number;
+  eosTokenIds: number[];
+  padTokenId: number;
+  dynamicSampling: boolean;
+  maxPasses: number;
+  /** DAPO soft overlong punishment: interval (tokens, 0 = off) and weight. */
+  overlongBuffer: number;
+  overlongWeight: number;
+  seed: number;
+}
+
+export interface Rollout {
+  kept: Group[];
+  /** Every sampled group, kept or dropped (for unbiased reward / accuracy metrics). */
+  all: Group[];
+  dropped: number;
+  skippedSamples: number;
+  passes: number;
+  generationMs: number;
+  scoringMs: number;
+}
+
+/** One sampling round: draw prompts, sample G completions each, score, keep groups with signal. */
+export async function sampleRound(model: CausalLM, tokenizer: Tokenizer, prompts: readonly PromptRow[], sampler: BatchSampler,
+  rewards: readonly NamedReward[], o: RolloutOptions): Promise<Rollout> {
+  const G = o.groupSize;
+  const r: Rollout = { kept: [], all: [], dropped: 0, skippedSamples: 0, passes: 0, generationMs: 0, scoringMs: 0 };
+  while (r.kept.length < o.groups && r.passes < o.maxPasses) {
+    const batch = Array.from({ length: o.groups - r.kept.length }, () => {
+      const next = sampler.next();
+      if (!next) throw new Error('GRPO: the prompt sampler ran out of prompts');
+      return prompts[next.rows[0]!]!;
+    });
+    const tg = performance.now();
+    const wasTraining = model.training;
+    model.eval();
+    const outs = generate(model, batch.flatMap((p) => Array.from({ length: G }, () => p.ids)), {
+      maxNewTokens: o.maxNewTokens, temperature: o.temperature, topP: o.topP, topK: o.topK,
+      eosTokenIds: o.eosTokenIds, padTokenId: o.padTokenId, seed: o.seed + r.passes,
+    });
+    if (wasTraining) model.train();
+    r.generationMs += performance.now() - tg;
+    const ts = performance.now();
+    const texts = outs.map((c) => tokenizer.decode(c.tokens, { skipSpecialTokens: true }));
+    const scores = await scoreAll(rewards, texts.map((completion, i) => ({
+      prompt: batch[Math.floor(i / G)]!.text, completion, completionTokens: outs[i]!.tokens.length, example: batch[Math.floor(i / G)]!.example,
+    })));
+    const total = scores.total;
+    const breakdown = scores.breakdown;
+    if (o.overlongBuffer > 0) {
+      breakdown['overlong'] = outs.map((c) => overlongPenalty(c.tokens.length, o.maxNewTokens, o.overlongBuffer));
+      for (let i = 0; i < total.length; i++) if (total[i] !== null) total[i] = total[i]! + o.overlongWeight * breakdown['overlong'][i]!;
+    }
+    r.scoringMs += performance.now() - ts;
+    r.skippedSamples += scores.skipped;
+    batch.forEach((prompt, j) => {
+      const part = <T>(xs: readonly T[]) => xs.slice(j * G, (j + 1) * G);
+      const group: Group = {
+        prompt, tokens: part(outs).map((c) => c.tokens), texts: part(texts), truncated: part(outs).map((c) => c.finishReason === 'length'),
+        rewards: part(total), breakdown: Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, part(v)])),
+      };
+      r.all.push(group);
+      const judged = group.rewards.filter((v): v is number => v !== null);
+      const noSignal = judged.length < 2 || (o.dynamicSampling && judged.every((v) => v === judged[0]));
+      if (noSignal) r.dropped++;
+      else r.kept.push(group);
+    });
+    r.passes++;
+  }
+  return r;
+}
+
+/** Groups per round: prompts_per_step, or generation_batch_size fitted to a multiple of G. */
+export function fitGroups(promptsPerStep: number, generationBatchSize: number, groupSize: number): { groups: number; note: string | null } {
+  if (generationBatchSize <= 0) return { groups: promptsPerStep, note: null };
+  const groups = Math.max(1, Math.round(generationBatchSize / groupSize));
+  const note = groups * groupSize === generationBatchSize ? null
+    : `generation_batch_size ${generationBatchSize} is not a multiple of group_size ${groupSize}: using ${groups} groups = ${groups * groupSize} completions per round`;
+  return { groups, note };
+}

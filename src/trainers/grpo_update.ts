@@ -1,0 +1,101 @@
+// GRPO's update side: kept groups → right-padded micro-batches (prompt + completion, a mask on
+// the positions that predict completion tokens), log-probabilities under the sampling policy and
+// the reference, then μ optimizer steps of grpo_loss.ts, each accumulating gradients over the
+// micro-batches with the whole batch's counts as denominators (so any micro_batch_size gives the
+// same gradient as one big batch). All tensors live inside the caller's scope.
+import * as pt from '../tensor/index.js';
+import type { Tensor } from '../tensor/index.js';
+import type { CausalLM } from '../models/index.js';
+import type { AdamW } from '../optim/index.js';
+import { grpoLoss, type GrpoLossOptions } from './grpo_loss.js';
+
+/** One sequence of the update: prompt + completion tokens; lossMask false → no loss on it. */
+export interface UpdateRow { ids: number[]; promptLength: number; lossMask: boolean }
+
+export interface MicroBatch {
+  ids: Tensor;          // (B, S) int64
+  attention: Tensor;    // (B, S) bool
+  completion: Tensor;   // (B, S−1) float32: 1 where position t predicts a completion token
+  rows: number;
+}
+
+/** Splits rows (in order) into micro-batches of at most `size` (0: one batch), each padded to its own longest row. */
+export function microBatches(rows: readonly UpdateRow[], size: number): MicroBatch[] {
+  const out: MicroBatch[] = [];
+  const step = size > 0 ? size : rows.length;
+  for (let start = 0; start < rows.length; start += step) {
+    const part = rows.slice(start, start + step);
+    const S = Math.max(2, ...part.map((r) => r.ids.length));
+    const B = part.length;
+    const ids = new BigInt64Array(B * S), attn = new Uint8Array(B * S), comp = new Float32Array(B * (S - 1));
+    part.forEach((r, b) => {
+      r.ids.forEach((t, j) => { ids[b * S + j] = BigInt(t); attn[b * S + j] = 1; });
+      if (!r.lossMask) return;
+      for (let j = r.promptLength - 1; j < r.ids.length - 1; j++) comp[b * (S - 1) + j] = 1;
+    });
+    out.push({
+      ids: pt.tensor(ids, { shape: [B, S] }), attention: pt.tensor(attn, { dtype: 'bool', shape: [B, S] }),
+      completion: pt.tensor(comp, { shape: [B, S - 1] }), rows: B,
+    });
+  }
+  return out;
+}
+
+/**
+ * (B, S−1) log-probabilities of each next token under softmax(logits / T), and the (B, S−1)
+ * entropy of that distribution: none, detached (for logging) or differentiable (entropy bonus).
+ */
+export function tokenLogprobs(model: CausalLM, mb: MicroBatch, temperature: number, entropy: 'none' | 'detached' | 'grad'): { logp: Tensor; entropy: Tensor | null } {
+  return pt.scope(() => {
+    const logits = model.forward(mb.ids, { attentionMask: mb.attention });                     // (B, S, V)
+    const S = mb.ids.size(1);
+    const lp = logits.narrow(1, 0, S - 1).div(temperature).logSoftmax(-1);                     // (B, S−1, V)
+    const logp = lp.gather(-1, mb.ids.narrow(1, 1, S - 1).unsqueeze(-1)).squeeze(-1);          // (B, S−1)
+    const ent = (x: Tensor) => x.exp().mul(x).sum(-1).neg();                                   // (B, S−1)
+    return { logp, entropy: entropy === 'none' ? null : entropy === 'grad' ? ent(lp) : pt.noGrad(() => ent(lp.detach())) };
+  });
+}
+
+/** Log-probabilities without grad, one tensor per micro-batch (old policy or reference). */
+export function frozenLogprobs(model: CausalLM, mbs: readonly MicroBatch[], temperature: number): Tensor[] {
+  return pt.noGrad(() => mbs.map((mb) => tokenLogprobs(model, mb, temperature, 'none').logp));
+}
+
+export interface UpdateStats { kl: number; clipLow: number; clipHigh: number; clipRegion: number; ratioMean: number; entropy: number; loss: number; gradNorm: number }
+
+/**
+ * μ optimizer steps on the batch. old: the sampling policy's log-probs per micro-batch, or null
+ * when μ = 1 (then the policy's own detached log-probs are the old ones: ratio 1, as TRL does).
+ * ref: the reference's, or null (β = 0 or KL in the reward). advantages: one per row, in order.
+ */
+export function policyUpdate(model: CausalLM, optimizer: AdamW, mbs: readonly MicroBatch[], old: Tensor[] | null, ref: Tensor[] | null,
+  advantages: readonly number[], lossOptions: Omit<GrpoLossOptions, 'totals'>, o: { mu: number; temperature: number; maxGradNorm: number }): UpdateStats {
+  const params = model.trainableParameters();
+  const totals = { sequences: advantages.length, tokens: mbs.reduce((n, mb) => n + (mb.completion.sum().item() as number), 0) };
+  let stats: UpdateStats = { kl: 0, clipLow: 0, clipHigh: 0, clipRegion: 0, ratioMean: 1, entropy: 0, loss: 0, gradNorm: 0 };
+  for (let u = 0; u < o.mu; u++) {
+    optimizer.zeroGrad();
+    const sums = { kl: 0, clipLow: 0, clipHigh: 0, clipRegion: 0, ratioMean: 0, entropy: 0, loss: 0 };
+    let tokens = 0, row = 0;
+    mbs.forEach((mb, i) => {
+      pt.scope(() => {
+        const { logp, entropy } = tokenLogprobs(model, mb, o.temperature, (lossOptions.entropyCoef ?? 0) !== 0 ? 'grad' : 'detached');
+        const adv = pt.tensor(Float32Array.from(advantages.slice(row, row + mb.rows)));           // (B)
+        const out = grpoLoss(logp, old ? old[i]! : logp, ref ? ref[i]! : null, adv, mb.completion, { ...lossOptions, totals }, entropy);
+        out.loss.backward();
+        const w = out.stats.tokens;
+        tokens += w;
+        sums.kl += out.stats.kl * w; sums.clipLow += out.stats.clipLow * w; sums.clipHigh += out.stats.clipHigh * w;
+        sums.clipRegion += out.stats.clipRegion * w; sums.ratioMean += out.stats.ratioMean * w; sums.entropy += out.stats.entropy * w;
+        sums.loss += out.loss.item() as number;
+      });
+      row += mb.rows;
+    });
+    const gradNorm = pt.clipGradNorm(params, o.maxGradNorm > 0 ? o.maxGradNorm : Infinity);
+    optimizer.step();
+    const per = (x: number) => x / Math.max(1, tokens);
+    stats = { kl: per(sums.kl), clipLow: per(sums.clipLow), clipHigh: per(sums.clipHigh), clipRegion: per(sums.clipRegion),
+      ratioMean: tokens ? per(sums.ratioMean) : 1, entropy: per(sums.entropy), loss: sums.loss, gradNorm };
+  }
+  return stats;
+}
