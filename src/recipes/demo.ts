@@ -1,15 +1,18 @@
 // The demo recipe on the built-in task (`posttrain demo`): generate the task's data → train a
 // byte-level BPE tokenizer on it → pretrain a small Llama from scratch on the plain-text corpus →
 // SFT on chat conversations (reasoning + non-reasoning) with V3's settings (2 epochs, cosine decay,
-// packing with sample masking, loss on responses) → evaluate base and SFT models on held-out
-// problems (accuracy and mean response length). Each stage writes into its own folder and is
-// skipped when its output already exists, so a killed demo continues where it stopped.
+// packing with sample masking, loss on responses) → GRPO on further math problems with rule-based
+// rewards (the answer verifier plus a check of the worked steps) → evaluate base, SFT and GRPO
+// models on held-out problems (accuracy and mean response length). Each stage writes into its own
+// folder and is skipped when its output already exists, so a killed demo continues where it stopped.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtinTask, writeBuiltinData, instructionCorrect } from '../data/builtin/index.js';
 import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, CHATML_SPECIAL_TOKENS } from '../tokenizer/index.js';
 import { loadModel } from '../models/index.js';
 import { trainSft } from '../trainers/sft.js';
+import { trainGrpo } from '../trainers/grpo.js';
+import { GRPO_SCHEMA, type GrpoConfig } from '../trainers/grpo_config.js';
 import { resolveConfig } from '../trainers/config.js';
 import { schemaWithDefaults, PRETRAIN_DEFAULTS, type SftConfig } from '../trainers/sft_config.js';
 import { evaluate, evaluateMath, type EvalItem, type EvalReport, type MathEvalReport } from './evaluate.js';
@@ -26,15 +29,18 @@ interface Sizes {
   pretrainDocuments: number; sftConversations: number; heldOutMath: number; heldOutInstructions: number;
   vocab: number; hidden: number; layers: number; intermediate: number; seqLen: number; batch: number;
   pretrainSteps: number; sftEpochs: number; evalTokens: number;
+  rlMath: number; grpoSteps: number; grpoPrompts: number; grpoGroup: number; grpoTokens: number; grpoLr: number;
 }
 
 const FULL: Sizes = {
   pretrainDocuments: 30000, sftConversations: 6000, heldOutMath: 200, heldOutInstructions: 50,
   vocab: 1024, hidden: 256, layers: 4, intermediate: 688, seqLen: 256, batch: 8, pretrainSteps: 300, sftEpochs: 2, evalTokens: 96,
+  rlMath: 2000, grpoSteps: 50, grpoPrompts: 16, grpoGroup: 8, grpoTokens: 80, grpoLr: 5e-5,
 };
 const QUICK: Sizes = {
   pretrainDocuments: 600, sftConversations: 120, heldOutMath: 16, heldOutInstructions: 8,
   vocab: 400, hidden: 32, layers: 2, intermediate: 64, seqLen: 128, batch: 4, pretrainSteps: 12, sftEpochs: 1, evalTokens: 24,
+  rlMath: 32, grpoSteps: 2, grpoPrompts: 2, grpoGroup: 4, grpoTokens: 24, grpoLr: 1e-4,
 };
 
 function modelConfig(s: Sizes, vocab: number): Record<string, unknown> {
@@ -59,6 +65,7 @@ function finished(runDir: string): { finalDir: string } | null {
 export interface DemoSummary {
   base: { math: MathEvalReport; instructions: EvalReport };
   sft: { math: MathEvalReport; instructions: EvalReport };
+  grpo: { math: MathEvalReport; instructions: EvalReport };
   seconds: Record<string, number>;
   params: number;
 }
@@ -78,11 +85,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const dataDir = join(o.out, 'data');
   const task = await timed('data', () => {
     const t = builtinTask({ seed: o.seed, pretrainDocuments: s.pretrainDocuments, sftConversations: s.sftConversations,
-      heldOutMath: s.heldOutMath, heldOutInstructions: s.heldOutInstructions });
-    if (!existsSync(join(dataDir, 'sft.jsonl'))) writeBuiltinData(dataDir, t);
+      heldOutMath: s.heldOutMath, heldOutInstructions: s.heldOutInstructions, rlMath: s.rlMath });
+    if (!existsSync(join(dataDir, 'sft.jsonl')) || !existsSync(join(dataDir, 'rl_math.jsonl'))) writeBuiltinData(dataDir, t);
     return t;
   });
-  o.log(`data: ${task.pretrainDocuments.length} pretraining documents, ${task.sftConversations.length} SFT conversations, ${task.heldOutMath.length}+${task.heldOutInstructions.length} held-out items (${dataDir})`);
+  o.log(`data: ${task.pretrainDocuments.length} pretraining documents, ${task.sftConversations.length} SFT conversations, ${task.rlMath.length} RL problems, ${task.heldOutMath.length}+${task.heldOutInstructions.length} held-out items (${dataDir})`);
 
   // 2. tokenizer
   const tokDir = join(o.out, 'tokenizer');
@@ -111,7 +118,18 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     eval_fraction: 0.02, save_every: 0, seed: o.seed,
   }), { label: 'sft' }));
 
-  // 5. evaluation of base and SFT models on held-out problems
+  // 5. GRPO from the SFT model (V3 §2.2: group sampling, group-normalised advantages, KL to the SFT
+  // model as reference) on math problems neither held out nor in SFT, with rule-based rewards: the
+  // answer verifier, and a check of the worked steps (each equation true and built from the
+  // question's numbers) at half weight, which gives partial credit where the answer alone is rare.
+  const grpo = await timed('grpo', () => finished(join(o.out, 'grpo')) ?? trainGrpo(resolveConfig<GrpoConfig>(GRPO_SCHEMA, {
+    model: sft.finalDir, train_data: [join(dataDir, 'rl_math.jsonl')], output_dir: join(o.out, 'grpo'),
+    rewards: ['math', 'steps'], reward_weights: [1, 0.5], group_size: s.grpoGroup, prompts_per_step: s.grpoPrompts,
+    max_new_tokens: s.grpoTokens, temperature: 1, lr: s.grpoLr, beta: 0.04, aggregation: 'token-mean', eps_high: 0.28,
+    max_steps: s.grpoSteps, save_every: Math.max(5, Math.round(s.grpoSteps / 5)), log_samples_every: 10, seed: o.seed,
+  }, 'demo', {}), { label: 'grpo' }));
+
+  // 6. evaluation of base, SFT and GRPO models on held-out problems
   // math through the evaluation harness (posttrain eval's: the rule-based math verifier), greedy
   const mathProblems = task.heldOutMath.map((p) => ({ question: p.question, answer: String(p.answer) }));
   const instrItems: EvalItem[] = task.heldOutInstructions.map((it) => ({ question: it.instruction, kind: it.kind, check: (c) => instructionCorrect(c, it) }));
@@ -129,7 +147,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   };
   const base = await timed('eval-base', () => evalModel(pre.finalDir));
   const tuned = await timed('eval-sft', () => evalModel(sft.finalDir));
-  const summary: DemoSummary = { base: { math: base.math, instructions: base.instructions }, sft: { math: tuned.math, instructions: tuned.instructions }, seconds, params: base.params };
+  const rl = await timed('eval-grpo', () => evalModel(grpo.finalDir));
+  const summary: DemoSummary = {
+    base: { math: base.math, instructions: base.instructions }, sft: { math: tuned.math, instructions: tuned.instructions },
+    grpo: { math: rl.math, instructions: rl.instructions }, seconds, params: base.params,
+  };
   writeFileSync(join(o.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   return summary;
 }
@@ -141,6 +163,7 @@ export function summaryTable(s: DemoSummary): string {
     'model   math accuracy  math length  instr. accuracy  instr. length',
     `base    ${pct(s.base.math.greedyAccuracy)}        ${len(s.base.math.meanLength)}       ${pct(s.base.instructions.accuracy)}          ${len(s.base.instructions.meanLength)}`,
     `SFT     ${pct(s.sft.math.greedyAccuracy)}        ${len(s.sft.math.meanLength)}       ${pct(s.sft.instructions.accuracy)}          ${len(s.sft.instructions.meanLength)}`,
+    `GRPO    ${pct(s.grpo.math.greedyAccuracy)}        ${len(s.grpo.math.meanLength)}       ${pct(s.grpo.instructions.accuracy)}          ${len(s.grpo.instructions.meanLength)}`,
   ];
   return lines.join('\n');
 }

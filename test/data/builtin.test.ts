@@ -13,6 +13,7 @@ import {
   INSTRUCTION_KINDS,
   instructionCorrect,
   mathCorrect,
+  groundedSteps,
   MATH_KINDS,
   MATH_RANGES,
   MAX_DOC_CHARS,
@@ -86,6 +87,7 @@ function checkProblem(p: MathProblem, cap: number): void {
   // the boxed answer is the reference, and the reference follows from the question's numbers
   assert.equal(extractBoxed(p.solution), String(p.answer), where);
   assert.ok(mathCorrect(p.solution, p.answer), where);
+  assert.equal(groundedSteps(p.solution, p.question), 1, `every step grounded and true: ${where}`);
   const nums = questionNumbers(p.question);
   assert.equal(reference(p.kind, nums), p.answer, `reference answer: ${where}`);
   assert.ok(Number.isInteger(p.answer) && p.answer >= 0 && p.answer < cap, `answer in range: ${where}`);
@@ -316,6 +318,17 @@ test('extractBoxed: nested braces, last box wins, none → null', () => {
   assert.equal(extractBoxed('boxed{5}'), null);
 });
 
+test('groundedSteps: a third each for operands from the question (or earlier results) and a true equation', () => {
+  const q = 'Aria has 18 blocks. She drops 14 of them and then finds 3. How many now?';
+  assert.equal(groundedSteps('18 - 14 = 4. Then 4 + 3 = 7. \\boxed{7}', q), 1);
+  assert.equal(groundedSteps('20 - 14 = 6. \\boxed{6}', q), 2 / 3);                   // 20 is not in the question
+  assert.equal(groundedSteps('18 - 14 = 5. \\boxed{5}', q), 2 / 3);                   // false
+  assert.equal(groundedSteps('20 - 17 = 7. \\boxed{7}', q), 0);
+  assert.equal(groundedSteps('18 - 14 = 4. Then 5 + 3 = 8.', q), (1 + 2 / 3) / 2);       // 5 is neither given nor a result
+  assert.equal(groundedSteps('It is 7. \\boxed{7}', q), 0, 'no equation, no credit');
+  assert.equal(groundedSteps('12 / 0 = 0', 'split 12 among 0'), 2 / 3);
+});
+
 test('mathCorrect edge cases', () => {
   assert.ok(mathCorrect('7 + 5 = 12. \\boxed{12}', 12));
   assert.ok(mathCorrect('\\boxed{ 12 }', 12));
@@ -364,6 +377,24 @@ test('instructionCorrect: normalised exact match, case where it matters, set-val
   assert.ok(!instructionCorrect('pear, grape, car', fruits), 'all must be members');
 });
 
+test('RL problems: training side (no held-out key or computation), not SFT questions, right answers; asking for them changes nothing else', () => {
+  const plain = builtinTask({ seed: 5, ...SMALL });
+  const t = builtinTask({ seed: 5, ...SMALL, rlMath: 300 });
+  assert.equal(t.rlMath.length, 300);
+  assert.equal(plain.rlMath.length, 0);
+  assert.deepEqual(t.sftConversations, plain.sftConversations);
+  assert.deepEqual(t.heldOutMath, plain.heldOutMath);
+  assert.deepEqual(t.pretrainDocuments, plain.pretrainDocuments);
+  const heldKeys = new Set(t.heldOutMath.map((p) => p.key!)), heldSteps = new Set(t.heldOutMath.map((p) => p.stepsKey!));
+  const sftQuestions = new Set(t.sftConversations.map((c) => c.messages[0]!.content));
+  for (const p of t.rlMath) {
+    assert.ok(!heldKeys.has(p.key!) && !heldSteps.has(stepsKeyOf(p.solution)), `RL problem overlaps the held-out set: ${p.question}`);
+    assert.ok(!sftQuestions.has(p.question), `RL problem is an SFT question: ${p.question}`);
+    assert.ok(mathCorrect(p.solution, p.answer));
+  }
+  assert.equal(new Set(t.rlMath.map((p) => p.question)).size, 300, 'distinct questions');
+});
+
 test('writeBuiltinData writes JSONL files trainers can read', () => {
   const t = builtinTask({ seed: 3, ...SMALL });
   const dir = mkdtempSync(join(tmpdir(), 'builtin-'));
@@ -375,6 +406,9 @@ test('writeBuiltinData writes JSONL files trainers can read', () => {
     assert.deepEqual(read(files.heldOutMath), t.heldOutMath);
     assert.deepEqual(read(files.heldOutInstructions), t.heldOutInstructions);
     assert.ok(readFileSync(files.sft, 'utf8').endsWith('}\n'));
+    assert.equal(files.rlMath, null, 'no RL problems asked for, no file');
+    const withRl = writeBuiltinData(join(dir, 'rl'), builtinTask({ seed: 3, ...SMALL, rlMath: 20 }));
+    assert.equal(read(withRl.rlMath!).length, 20);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@
 //                        instruction with one exact answer
 //   heldOutMath          problems for evaluation (mathCorrect), never in any training text
 //   heldOutInstructions  instructions for evaluation (instructionCorrect), ditto
+//   rlMath               further training-side math problems (question + answer) for RL prompts
 //
 // The held-out split (drawn first, from its own random stream):
 //   - a math problem is identified by two canonical keys, neither of which depends on wording:
@@ -49,6 +50,8 @@ export interface BuiltinTaskOptions {
   sftConversations?: number;
   /** Share of SFT conversations that are math problems. Default 0.7. */
   reasoningFraction?: number;
+  /** Math problems for RL prompts (question + answer), none of them held out or in SFT. Default 0. */
+  rlMath?: number;
   /** Default 200. */
   heldOutMath?: number;
   /** Default 50. */
@@ -63,6 +66,7 @@ export const BUILTIN_DEFAULTS: Readonly<Required<BuiltinTaskOptions>> = {
   pretrainDocuments: 30000,
   sftConversations: 8000,
   reasoningFraction: 0.7,
+  rlMath: 0,
   heldOutMath: 200,
   heldOutInstructions: 50,
   difficulty: 1,
@@ -76,6 +80,8 @@ export interface BuiltinTask {
   sftConversations: SftConversation[];
   heldOutMath: MathProblem[];
   heldOutInstructions: InstructionItem[];
+  /** Math problems for RL prompts (options.rlMath of them): training side, not in SFT. */
+  rlMath: MathProblem[];
   /** Text for training the BPE tokenizer: pretraining documents, then every SFT message's content
    *  (no chat markup, no held-out text). */
   tokenizerCorpus(): Iterable<string>;
@@ -98,7 +104,7 @@ export function questionKey(text: string): string {
 function checkOptions(o: Required<BuiltinTaskOptions>): void {
   const bad = (name: string, why: string): never => { throw new RangeError(`builtinTask: ${name} ${why}`); };
   if (!Number.isSafeInteger(o.seed)) bad('seed', `must be an integer, got ${o.seed}`);
-  for (const name of ['pretrainDocuments', 'sftConversations', 'heldOutMath', 'heldOutInstructions'] as const) {
+  for (const name of ['pretrainDocuments', 'sftConversations', 'rlMath', 'heldOutMath', 'heldOutInstructions'] as const) {
     if (!Number.isSafeInteger(o[name]) || o[name] < 0) bad(name, `must be a whole number ≥ 0, got ${o[name]}`);
   }
   if (!(o.reasoningFraction >= 0 && o.reasoningFraction <= 1)) bad('reasoningFraction', `must be in [0, 1], got ${o.reasoningFraction}`);
@@ -219,6 +225,23 @@ export function builtinTask(opts: BuiltinTaskOptions = {}): BuiltinTask {
   const orderedMath = conversations.filter((c) => c.conv.kind === 'reasoning').map((c) => trainMath[c.index]!);
   const orderedInstr = conversations.filter((c) => c.conv.kind === 'non-reasoning').map((c) => trainInstr[c.index]!);
 
+  // ---- RL prompts: further training-side math problems, distinct from SFT's questions (own stream,
+  // so asking for them changes nothing else)
+  const rlMath: MathProblem[] = [];
+  {
+    const rng = root.fork('rl-math');
+    for (let tries = 0; rlMath.length < o.rlMath; tries++) {
+      if (tries > 100 * (o.rlMath + 100)) throw new Error(`builtinTask: could not draw ${o.rlMath} distinct RL math problems`);
+      const inst = drawMathInstance(rng, d);
+      if (!mathAllowed(inst)) continue;
+      const p = renderProblem(inst);
+      const q = questionKey(p.question);
+      if (seen.has(q)) continue;
+      seen.add(q);
+      rlMath.push(p);
+    }
+  }
+
   // ---- pretraining documents
   const pretrainDocuments: string[] = [];
   {
@@ -241,6 +264,7 @@ export function builtinTask(opts: BuiltinTaskOptions = {}): BuiltinTask {
     sftConversations,
     heldOutMath: heldMath,
     heldOutInstructions: heldInstr,
+    rlMath,
     tokenizerCorpus: function* () {
       yield* pretrainDocuments;
       for (const c of sftConversations) for (const m of c.messages) yield m.content;
@@ -260,6 +284,8 @@ function chat(user: string, assistant: string, kind: SftConversation['kind']): S
 export interface BuiltinDataFiles {
   pretrain: string;
   sft: string;
+  /** Written only when the task has RL problems. */
+  rlMath: string | null;
   heldOutMath: string;
   heldOutInstructions: string;
 }
@@ -268,13 +294,15 @@ export interface BuiltinDataFiles {
  * Write the task as JSONL files in `dir` (created if missing), one object per line, so trainers
  * read them like any user dataset: pretrain.jsonl {"text"}, sft.jsonl {"messages"},
  * heldout_math.jsonl {question, answer, solution, steps, kind, template, key, stepsKey},
- * heldout_instructions.jsonl {instruction, answer, kind, key, members?, count?}.
+ * heldout_instructions.jsonl {instruction, answer, kind, key, members?, count?}, and with RL problems
+ * rl_math.jsonl {question, answer, …} (the GRPO prompts).
  */
 export function writeBuiltinData(dir: string, task: BuiltinTask): BuiltinDataFiles {
   mkdirSync(dir, { recursive: true });
   const files: BuiltinDataFiles = {
     pretrain: join(dir, 'pretrain.jsonl'),
     sft: join(dir, 'sft.jsonl'),
+    rlMath: task.rlMath.length ? join(dir, 'rl_math.jsonl') : null,
     heldOutMath: join(dir, 'heldout_math.jsonl'),
     heldOutInstructions: join(dir, 'heldout_instructions.jsonl'),
   };
@@ -282,6 +310,7 @@ export function writeBuiltinData(dir: string, task: BuiltinTask): BuiltinDataFil
   writeFileSync(files.pretrain, jsonl(task.pretrainDocuments.map((text) => ({ text }))));
   writeFileSync(files.sft, jsonl(task.sftConversations.map((c) => ({ messages: c.messages }))));
   writeFileSync(files.heldOutMath, jsonl(task.heldOutMath));
+  if (files.rlMath) writeFileSync(files.rlMath, jsonl(task.rlMath));
   writeFileSync(files.heldOutInstructions, jsonl(task.heldOutInstructions));
   return files;
 }
