@@ -19,6 +19,17 @@ export interface FieldSpec {
 
 export type Schema = Record<string, FieldSpec>;
 
+/** The LoRA fields every trainer shares (lora, lora_r, lora_alpha, lora_dropout, lora_targets). */
+export function loraFields(o: { dropout: number; what: string }): Schema {
+  return {
+    lora: { type: 'bool', default: false, doc: `train LoRA adapters instead of all weights${o.what}` },
+    lora_r: { type: 'int', default: 16, min: 1, doc: 'LoRA rank' },
+    lora_alpha: { type: 'number', default: 32, min: 0, doc: 'LoRA alpha (scale alpha / r)' },
+    lora_dropout: { type: 'number', default: o.dropout, min: 0, max: 0.99, doc: 'LoRA dropout' },
+    lora_targets: { type: 'strings', default: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], doc: 'Linear layers that get adapters' },
+  };
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid config (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n  - ${problems.join('\n  - ')}`);

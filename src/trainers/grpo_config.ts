@@ -1,7 +1,7 @@
 // The GRPO run config (flat, validated once like SFT's): sampling, rewards, the loss variants of
 // grpo_loss.ts, the loop's sizes, LoRA and logging. Defaults follow DeepSeekMath where V3 gives none
 // (β 0.04, one update per sampling round) with a group of 8 for small runs.
-import type { Schema } from './config.js';
+import { loraFields, type Schema } from './config.js';
 
 export interface GrpoConfig {
   model: string;
@@ -102,11 +102,7 @@ export const GRPO_SCHEMA: Schema = {
   dynamic_sampling: { type: 'bool', default: true, doc: 'drop groups whose rewards all agree (and sample more prompts)' },
   dynamic_sampling_rounds: { type: 'int', default: 4, min: 1, doc: 'sampling passes per round at most while refilling dropped groups' },
   mask_truncated: { type: 'bool', default: false, doc: 'no loss on completions cut by max_new_tokens' },
-  lora: { type: 'bool', default: false, doc: 'train LoRA adapters (the reference is the base: adapters switched off)' },
-  lora_r: { type: 'int', default: 16, min: 1, doc: 'LoRA rank' },
-  lora_alpha: { type: 'number', default: 32, min: 0, doc: 'LoRA alpha (scale alpha / r)' },
-  lora_dropout: { type: 'number', default: 0, min: 0, max: 0.99, doc: 'LoRA dropout' },
-  lora_targets: { type: 'strings', default: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], doc: 'Linear layers that get adapters' },
+  ...loraFields({ dropout: 0, what: ' (the reference is then the base: adapters switched off)' }),
   log_samples_every: { type: 'int', default: 10, min: 0, doc: 'rounds between samples.jsonl entries (prompt, completions, rewards, advantages; 0: never)' },
   max_steps: { type: 'int', default: 100, min: 1, doc: 'sampling rounds' },
   save_every: { type: 'int', default: 0, min: 0, doc: 'rounds between checkpoints (0: at the end)' },

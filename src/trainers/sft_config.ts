@@ -1,7 +1,7 @@
 // The SFT / pretraining run config: one flat schema, validated once (trainers/config.ts). Defaults
 // follow DeepSeek-V3's SFT (§5.1: 2 epochs, cosine 5e-6 → 1e-6, packing with sample masking, loss on
 // responses); `pretrain` changes a few of them (loss on all tokens, higher rates).
-import type { Schema } from './config.js';
+import { loraFields, type Schema } from './config.js';
 
 export interface SftConfig {
   model: string | null;
@@ -70,11 +70,7 @@ export const SFT_SCHEMA: Schema = {
   beta2: { type: 'number', default: 0.95, min: 0, max: 0.999999, doc: 'AdamW beta2' },
   eps: { type: 'number', default: 1e-8, min: 0, doc: 'AdamW epsilon' },
   max_grad_norm: { type: 'number', default: 1, min: 0, doc: 'clip gradients to this global norm (0: no clipping)' },
-  lora: { type: 'bool', default: false, doc: 'train LoRA adapters instead of all weights' },
-  lora_r: { type: 'int', default: 16, min: 1, doc: 'LoRA rank' },
-  lora_alpha: { type: 'number', default: 32, min: 0, doc: 'LoRA alpha (scale alpha / r)' },
-  lora_dropout: { type: 'number', default: 0.05, min: 0, max: 0.99, doc: 'LoRA dropout' },
-  lora_targets: { type: 'strings', default: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], doc: 'Linear layers that get adapters' },
+  ...loraFields({ dropout: 0.05, what: '' }),
   seed: { type: 'int', default: 0, min: 0, doc: 'seed of initialisation, shuffling and dropout' },
   eval_every: { type: 'int', default: 0, min: 0, doc: 'steps between eval-loss passes (0: at the end only)' },
   save_every: { type: 'int', default: 0, min: 0, doc: 'steps between checkpoints (0: at the end only)' },

@@ -177,21 +177,24 @@ export function builtinTask(opts: BuiltinTaskOptions = {}): BuiltinTask {
   const nReasoning = Math.round(o.sftConversations * o.reasoningFraction);
   const nInstructions = o.sftConversations - nReasoning;
   const seen = new Set<string>();
-  const trainMath: MathProblem[] = [];
-  {
-    const rng = root.fork('sft-math');
-    for (let tries = 0; trainMath.length < nReasoning; tries++) {
-      if (tries > 100 * (nReasoning + 100)) throw new Error(`builtinTask: could not draw ${nReasoning} distinct training math problems`);
+  /** count training-side math problems from their own random stream, each question new to `seen`. */
+  const drawTrainingMath = (stream: string, count: number, what: string, onDrawn: (inst: MathInstance) => void = () => {}): MathProblem[] => {
+    const out: MathProblem[] = [];
+    const rng = root.fork(stream);
+    for (let tries = 0; out.length < count; tries++) {
+      if (tries > 100 * (count + 100)) throw new Error(`builtinTask: could not draw ${count} distinct ${what}`);
       const inst = drawMathInstance(rng, d);
       if (!mathAllowed(inst)) continue;
       const p = renderProblem(inst);
       const q = questionKey(p.question);
       if (seen.has(q)) continue;
       seen.add(q);
-      noteMath(inst);
-      trainMath.push(p);
+      onDrawn(inst);
+      out.push(p);
     }
-  }
+    return out;
+  };
+  const trainMath = drawTrainingMath('sft-math', nReasoning, 'training math problems', noteMath);
   const trainInstr: InstructionItem[] = [];
   {
     const rng = root.fork('sft-instructions');
@@ -227,20 +230,7 @@ export function builtinTask(opts: BuiltinTaskOptions = {}): BuiltinTask {
 
   // ---- RL prompts: further training-side math problems, distinct from SFT's questions (own stream,
   // so asking for them changes nothing else)
-  const rlMath: MathProblem[] = [];
-  {
-    const rng = root.fork('rl-math');
-    for (let tries = 0; rlMath.length < o.rlMath; tries++) {
-      if (tries > 100 * (o.rlMath + 100)) throw new Error(`builtinTask: could not draw ${o.rlMath} distinct RL math problems`);
-      const inst = drawMathInstance(rng, d);
-      if (!mathAllowed(inst)) continue;
-      const p = renderProblem(inst);
-      const q = questionKey(p.question);
-      if (seen.has(q)) continue;
-      seen.add(q);
-      rlMath.push(p);
-    }
-  }
+  const rlMath = drawTrainingMath('rl-math', o.rlMath, 'RL math problems');
 
   // ---- pretraining documents
   const pretrainDocuments: string[] = [];
