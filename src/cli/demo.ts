@@ -13,7 +13,7 @@ export async function demoCommand(args: string[]): Promise<void> {
   const t = performance.now();
   const summary = await runDemo({ out, seed, quick, log: (l) => process.stderr.write(`${l}\n`) });
   const minutes = (performance.now() - t) / 60000;
-  process.stdout.write(`\nposttrain demo — held-out evaluation (${(summary.params / 1e6).toFixed(2)}M-parameter model, greedy decoding)\n\n`);
+  process.stdout.write(`\nposttrain demo — held-out evaluation (${(summary.params / 1e6).toFixed(2)}M-parameter model; greedy decoding, and samples at temperature 1)\n\n`);
   process.stdout.write(summaryTable(summary) + '\n\n');
   process.stdout.write(`stages (s): ${Object.entries(summary.seconds).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} · total ${minutes.toFixed(1)} min · ${out}/summary.json\n`);
 }
