@@ -20,7 +20,7 @@ import { describeConfig } from './config.js';
 import { GRPO_SCHEMA, type GrpoConfig } from './grpo_config.js';
 import { groupAdvantages, sequenceKl } from './grpo_loss.js';
 import { BUILTIN_REWARDS, VERIFIER_REWARDS, fitGroups, loadPrompts, sampleRound, type Group } from './grpo_rollout.js';
-import { frozenLogprobs, microBatches, policyUpdate, type UpdateRow, type UpdateStats } from './grpo_update.js';
+import { frozenLogprobs, microBatches, policyUpdate, NO_UPDATE, type UpdateRow, type UpdateStats } from './grpo_update.js';
 import { RunFolder, Progress } from './run.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint } from './checkpoint.js';
 
@@ -104,7 +104,7 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
     step++;
     const tu = performance.now();
     const { kept } = rollout;
-    let stats: UpdateStats = { kl: 0, clipLow: 0, clipHigh: 0, clipRegion: 0, ratioMean: 1, entropy: 0, loss: 0, gradNorm: 0 };
+    let stats: UpdateStats = { ...NO_UPDATE };
     let advantages: number[] = [], rewardKl: number | null = null;
     if (kept.length > 0) {
       pt.scope(() => {

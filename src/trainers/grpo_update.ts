@@ -63,6 +63,9 @@ export function frozenLogprobs(model: CausalLM, mbs: readonly MicroBatch[], temp
 
 export interface UpdateStats { kl: number; clipLow: number; clipHigh: number; clipRegion: number; ratioMean: number; entropy: number; loss: number; gradNorm: number }
 
+/** The statistics of a round without an update (every group dropped). */
+export const NO_UPDATE: Readonly<UpdateStats> = { kl: 0, clipLow: 0, clipHigh: 0, clipRegion: 0, ratioMean: 1, entropy: 0, loss: 0, gradNorm: 0 };
+
 /**
  * μ optimizer steps on the batch. old: the sampling policy's log-probs per micro-batch, or null
  * when μ = 1 (then the policy's own detached log-probs are the old ones: ratio 1, as TRL does).
@@ -72,7 +75,7 @@ export function policyUpdate(model: CausalLM, optimizer: AdamW, mbs: readonly Mi
   advantages: readonly number[], lossOptions: Omit<GrpoLossOptions, 'totals'>, o: { mu: number; temperature: number; maxGradNorm: number }): UpdateStats {
   const params = model.trainableParameters();
   const totals = { sequences: advantages.length, tokens: mbs.reduce((n, mb) => n + (mb.completion.sum().item() as number), 0) };
-  let stats: UpdateStats = { kl: 0, clipLow: 0, clipHigh: 0, clipRegion: 0, ratioMean: 1, entropy: 0, loss: 0, gradNorm: 0 };
+  let stats: UpdateStats = { ...NO_UPDATE };
   for (let u = 0; u < o.mu; u++) {
     optimizer.zeroGrad();
     const sums = { kl: 0, clipLow: 0, clipHigh: 0, clipRegion: 0, ratioMean: 0, entropy: 0, loss: 0 };
