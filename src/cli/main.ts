@@ -11,21 +11,23 @@ import { chatCommand } from './chat.js';
 import { trainCommand } from './train.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
-import { grpoCommand } from './grpo.js';
+import { grpoCommand, rmCommand } from './grpo.js';
 
 const HELP = `posttrain — post-train language models the DeepSeek-V3 way, from TypeScript
 
 usage: posttrain <command> [--key=value ...]
 
 commands:
-  demo [--quick] [--out=DIR]       the recipe on the built-in task: tokenizer → pretraining → SFT →
-                                   evaluation of base and SFT models (accuracy, response length)
+  demo [--quick] [--out=DIR]       the recipe on the built-in task: tokenizer → pretraining → SFT → GRPO →
+                                   evaluation of base, SFT and GRPO models (accuracy, response length)
   sft --config=FILE.yaml [--key=value ...]
                                    supervised fine-tuning (DeepSeek-V3 defaults; see config.txt in a run)
   pretrain --config=FILE.yaml [--key=value ...]
                                    the same trainer on text rows, loss on every token
   grpo --config=FILE.yaml [--key=value ...]
                                    GRPO: group sampling, rule-based rewards, clipped surrogate with KL
+  rm --config=FILE.yaml [--key=value ...]
+                                   a scalar reward model from an SFT folder on preference pairs (Bradley-Terry)
   eval --model=DIR --data=FILE.jsonl [--format=auto|gsm8k|math|builtin] [--k=N] [--output=FILE.jsonl]
                                    math evaluation: greedy accuracy, pass@1 over k samples, pass@k, maj@k,
                                    response lengths (also --temperature --top-p --max-new-tokens --limit)
@@ -79,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
       case 'sft': await trainCommand('sft', rest); return 0;
       case 'pretrain': await trainCommand('pretrain', rest); return 0;
       case 'grpo': await grpoCommand(rest); return 0;
+      case 'rm': await rmCommand(rest); return 0;
       case 'eval': await evalCommand(rest); return 0;
       case 'generate': await generateCommand(rest); return 0;
       case 'chat': await chatCommand(rest); return 0;

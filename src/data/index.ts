@@ -41,3 +41,4 @@ export {
   type SkippedRow,
   type ErrorPolicy,
 } from './dataset.js';
+export { loadPreferences, type PreferencePair, type LoadPreferencesResult } from './preferences.js';

@@ -1,0 +1,135 @@
+// Reward-model training (`posttrain rm`, SPEC.md §2.1 "model-based RM trained from the SFT
+// checkpoint"): the SFT model's decoder plus a value head, trained on preference pairs with the
+// Bradley-Terry loss (optional margin column, reward centering), AdamW with warmup + decay, held-out
+// accuracy / margin / chosen and rejected rewards, and a final folder in HF sequence-classification
+// layout. A straight-line loop like sft.ts.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as pt from '../tensor/index.js';
+import type { Tensor } from '../tensor/index.js';
+import { AdamW, decayGroups } from '../optim/index.js';
+import { lrAt, checkSchedule, type Schedule } from '../optim/schedule.js';
+import { TOKENIZER_FILES, readJson } from '../checkpoint/index.js';
+import { Tokenizer } from '../tokenizer/index.js';
+import { BatchSampler, loadPreferences, type PreferencePair } from '../data/index.js';
+import { RewardModel, loadRewardModel, rewardModelFromCausal, saveRewardModel } from '../models/reward_model.js';
+import { describeConfig } from './config.js';
+import { RM_SCHEMA, type RmConfig } from './rm_config.js';
+import { bradleyTerryLoss, type PairStats } from './rm_loss.js';
+import { RunFolder, Progress } from './run.js';
+
+/** Pairs → one (2B, S) right-padded batch: chosen rows first, then rejected rows. */
+function pairBatch(pairs: readonly PreferencePair[], pad: number): { ids: Tensor; mask: Tensor; margin: Tensor } {
+  const seqs = [...pairs.map((p) => p.chosen), ...pairs.map((p) => p.rejected)];
+  const S = Math.max(...seqs.map((s) => s.length));
+  const ids = new BigInt64Array(seqs.length * S).fill(BigInt(pad)), mask = new Uint8Array(seqs.length * S);
+  seqs.forEach((s, b) => s.forEach((t, j) => { ids[b * S + j] = BigInt(t); mask[b * S + j] = 1; }));
+  return {
+    ids: pt.tensor(ids, { shape: [seqs.length, S] }), mask: pt.tensor(mask, { dtype: 'bool', shape: [seqs.length, S] }),
+    margin: pt.tensor(Float32Array.from(pairs.map((p) => p.margin))),
+  };
+}
+
+/** Rewards of each side of each pair: (B) chosen, (B) rejected. */
+function pairRewards(rm: RewardModel, pairs: readonly PreferencePair[], pad: number): { chosen: Tensor; rejected: Tensor; margin: Tensor } {
+  return pt.scope(() => {
+    const b = pairBatch(pairs, pad);
+    const r = rm.rewards(b.ids, b.mask);                                                         // (2B)
+    return { chosen: r.narrow(0, 0, pairs.length), rejected: r.narrow(0, pairs.length, pairs.length), margin: b.margin };
+  });
+}
+
+/** Held-out accuracy, margin and mean rewards over pairs, without grad. */
+export function evaluatePairs(rm: RewardModel, pairs: readonly PreferencePair[], pad: number, batch = 16): PairStats & { n: number } {
+  const sums = { accuracy: 0, margin: 0, chosen: 0, rejected: 0 };
+  pt.noGrad(() => {
+    for (let i = 0; i < pairs.length; i += batch) {
+      const part = pairs.slice(i, i + batch);
+      pt.scope(() => {
+        const r = pairRewards(rm, part, pad);
+        const s = bradleyTerryLoss(r.chosen, r.rejected, null).stats;
+        for (const k of Object.keys(sums) as (keyof PairStats)[]) sums[k] += s[k] * part.length;
+      });
+    }
+  });
+  const n = Math.max(1, pairs.length);
+  return { n: pairs.length, accuracy: sums.accuracy / n, margin: sums.margin / n, chosen: sums.chosen / n, rejected: sums.rejected / n };
+}
+
+export interface RmResult { finalDir: string; runDir: string; steps: number; eval: (PairStats & { n: number }) | null; trainPairs: number }
+
+export async function trainRewardModel(cfg: RmConfig, hooks: { quiet?: boolean; label?: string } = {}): Promise<RmResult> {
+  const run = new RunFolder(cfg.output_dir);
+  run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(RM_SCHEMA, cfg as unknown as Record<string, unknown>));
+  const log = (m: string) => run.log(m, !hooks.quiet);
+  pt.manualSeed(cfg.seed);
+  const tokDir = cfg.tokenizer ?? cfg.model;
+  const tokenizer = Tokenizer.fromDir(tokDir);
+  const pad = tokenizer.padTokenId ?? tokenizer.eosTokenIds[0] ?? 0;
+  const loaded = await loadPreferences(cfg.train_data, tokenizer, { maxLength: cfg.max_length, system: cfg.system_prompt });
+  let train = loaded.pairs, held: PreferencePair[] = [];
+  let tooLong = loaded.tooLong;
+  if (cfg.eval_data.length) {
+    const e = await loadPreferences(cfg.eval_data, tokenizer, { maxLength: cfg.max_length, system: cfg.system_prompt });
+    held = e.pairs; tooLong += e.tooLong;
+  } else if (cfg.eval_fraction > 0 && train.length > 1) {
+    const order = new BatchSampler(train.length, train.length, { epochs: 1, seed: cfg.seed + 7 }).next()!.rows;
+    const nHeld = Math.max(1, Math.round(cfg.eval_fraction * train.length));
+    held = order.slice(0, nHeld).map((i) => train[i]!);
+    train = order.slice(nHeld).map((i) => train[i]!);
+  }
+  if (train.length === 0) throw new Error(`rm: no training pairs in ${cfg.train_data.join(', ')}${tooLong ? ` (${tooLong} longer than max_length ${cfg.max_length})` : ''}`);
+  log(`data: ${train.length} training pairs, ${held.length} held out${tooLong ? `, ${tooLong} dropped as longer than max_length ${cfg.max_length}` : ''}`);
+
+  const hf = readJson(join(cfg.model, 'config.json'), 'model config') as Record<string, unknown>;
+  const fromRm = Array.isArray(hf['architectures']) && String(hf['architectures'][0]).endsWith('ForSequenceClassification');
+  const rm = fromRm ? loadRewardModel(cfg.model) : rewardModelFromCausal(cfg.model, cfg.seed);
+  rm.train();
+  log(`reward model from ${fromRm ? 'a reward model' : 'the causal LM'} ${cfg.model}: ${(rm.numParameters() / 1e6).toFixed(2)}M parameters`);
+  const sampler = new BatchSampler(train.length, cfg.batch_size, { epochs: cfg.epochs, seed: cfg.seed });
+  const totalSteps = cfg.max_steps > 0 ? Math.min(cfg.max_steps, sampler.totalSteps) : sampler.totalSteps;
+  const schedule: Schedule = { kind: cfg.schedule, lr: cfg.lr, minLr: cfg.min_lr, totalSteps, warmupSteps: Math.round(cfg.warmup_ratio * totalSteps) };
+  checkSchedule(schedule);
+  const optimizer = new AdamW(decayGroups(rm.trainableParameters(), cfg.weight_decay), { lr: cfg.lr });
+  const params = rm.trainableParameters();
+  const progress = new Progress(hooks.label ?? 'rm', totalSteps, 0, hooks.quiet);
+  let step = 0, lastEval: (PairStats & { n: number }) | null = null;
+  const evaluate = () => {
+    rm.eval();
+    lastEval = evaluatePairs(rm, held, pad);
+    rm.train();
+    run.metrics({ step, eval_accuracy: lastEval.accuracy, eval_margin: lastEval.margin, eval_rewards_chosen: lastEval.chosen, eval_rewards_rejected: lastEval.rejected, eval_pairs: lastEval.n });
+    return lastEval;
+  };
+  while (step < totalSteps) {
+    const batch = sampler.next();
+    if (!batch) break;
+    const lr = lrAt(schedule, step);
+    for (const g of optimizer.paramGroups) g.lr = lr;
+    const stats = pt.scope(() => {
+      optimizer.zeroGrad();
+      const r = pairRewards(rm, batch.rows.map((i) => train[i]!), pad);
+      const out = bradleyTerryLoss(r.chosen, r.rejected, r.margin, cfg.center_rewards);
+      out.loss.backward();
+      const gradNorm = pt.clipGradNorm(params, cfg.max_grad_norm > 0 ? cfg.max_grad_norm : Infinity);
+      optimizer.step();
+      return { ...out.stats, loss: out.loss.item() as number, gradNorm };
+    });
+    step++;
+    run.metrics({ step, epoch: batch.epoch, lr, loss: stats.loss, accuracy: stats.accuracy, margin: stats.margin, rewards_chosen: stats.chosen, rewards_rejected: stats.rejected, grad_norm: stats.gradNorm });
+    if (cfg.eval_every > 0 && step % cfg.eval_every === 0 && held.length && step < totalSteps) evaluate();
+    progress.update(step, { loss: stats.loss.toFixed(3), acc: stats.accuracy.toFixed(2), ...(lastEval ? { 'eval acc': (lastEval as PairStats).accuracy.toFixed(3) } : {}) });
+  }
+  if (held.length) {
+    const e = evaluate();
+    log(`held-out: accuracy ${(100 * e.accuracy).toFixed(1)}% on ${e.n} pairs, margin ${e.margin.toFixed(3)}, chosen ${e.chosen.toFixed(3)}, rejected ${e.rejected.toFixed(3)}`);
+  }
+  const finalDir = join(cfg.output_dir, 'final');
+  const tokFiles: Record<string, Uint8Array> = {};
+  for (const n of TOKENIZER_FILES) if (existsSync(join(tokDir, n))) tokFiles[n] = readFileSync(join(tokDir, n));
+  saveRewardModel(rm, finalDir, { padTokenId: pad, tokenizerFiles: tokFiles });
+  log(`done: ${step} steps, reward model in ${finalDir}`);
+  optimizer.dispose();
+  rm.dispose();
+  return { finalDir, runDir: cfg.output_dir, steps: step, eval: lastEval, trainPairs: train.length };
+}
