@@ -1,17 +1,20 @@
 // The demo recipe on the built-in task (`posttrain demo`): generate the task's data → train a
 // byte-level BPE tokenizer on it → pretrain a small Llama from scratch on the plain-text corpus →
 // SFT on chat conversations (reasoning + non-reasoning) with V3's settings (2 epochs, cosine decay,
-// packing with sample masking, loss on responses) → GRPO on further math problems with rule-based
+// packing with sample masking, loss on responses) → a scalar reward model from the SFT model on
+// built-in preference pairs (held-out pair accuracy) → GRPO on further math problems with rule-based
 // rewards (the answer verifier plus a check of the worked steps) → evaluate base, SFT and GRPO
 // models on held-out problems (accuracy and mean response length). Each stage writes into its own
 // folder and is skipped when its output already exists, so a killed demo continues where it stopped.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtinTask, writeBuiltinData, instructionCorrect } from '../data/builtin/index.js';
+import { builtinTask, writeBuiltinData, instructionCorrect, preferencePairs } from '../data/builtin/index.js';
 import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, CHATML_SPECIAL_TOKENS } from '../tokenizer/index.js';
 import { loadModel } from '../models/index.js';
 import { trainSft } from '../trainers/sft.js';
 import { trainGrpo } from '../trainers/grpo.js';
+import { trainRewardModel } from '../trainers/rm.js';
+import { RM_SCHEMA, type RmConfig } from '../trainers/rm_config.js';
 import { GRPO_SCHEMA, type GrpoConfig } from '../trainers/grpo_config.js';
 import { resolveConfig } from '../trainers/config.js';
 import { schemaWithDefaults, PRETRAIN_DEFAULTS, type SftConfig } from '../trainers/sft_config.js';
@@ -29,18 +32,18 @@ interface Sizes {
   pretrainDocuments: number; sftConversations: number; heldOutMath: number; heldOutInstructions: number;
   vocab: number; hidden: number; layers: number; intermediate: number; seqLen: number; batch: number;
   pretrainSteps: number; sftEpochs: number; evalTokens: number;
-  rlMath: number; grpoSteps: number; grpoPrompts: number; grpoGroup: number; grpoTokens: number; grpoLr: number; evalSamples: number;
+  rlMath: number; rmMath: number; rmInstructions: number; grpoSteps: number; grpoPrompts: number; grpoGroup: number; grpoTokens: number; grpoLr: number; evalSamples: number;
 }
 
 const FULL: Sizes = {
   pretrainDocuments: 30000, sftConversations: 6000, heldOutMath: 200, heldOutInstructions: 50,
   vocab: 1024, hidden: 256, layers: 4, intermediate: 688, seqLen: 256, batch: 8, pretrainSteps: 300, sftEpochs: 4, evalTokens: 96,
-  rlMath: 2000, grpoSteps: 40, grpoPrompts: 8, grpoGroup: 16, grpoTokens: 80, grpoLr: 2e-4, evalSamples: 4,
+  rlMath: 2000, rmMath: 1500, rmInstructions: 500, grpoSteps: 40, grpoPrompts: 8, grpoGroup: 16, grpoTokens: 80, grpoLr: 2e-4, evalSamples: 4,
 };
 const QUICK: Sizes = {
   pretrainDocuments: 600, sftConversations: 120, heldOutMath: 16, heldOutInstructions: 8,
   vocab: 400, hidden: 32, layers: 2, intermediate: 64, seqLen: 128, batch: 4, pretrainSteps: 12, sftEpochs: 1, evalTokens: 24,
-  rlMath: 32, grpoSteps: 2, grpoPrompts: 2, grpoGroup: 4, grpoTokens: 24, grpoLr: 1e-4, evalSamples: 2,
+  rlMath: 32, rmMath: 24, rmInstructions: 8, grpoSteps: 2, grpoPrompts: 2, grpoGroup: 4, grpoTokens: 24, grpoLr: 1e-4, evalSamples: 2,
 };
 
 function modelConfig(s: Sizes, vocab: number): Record<string, unknown> {
@@ -66,6 +69,8 @@ export interface DemoSummary {
   base: { math: MathEvalReport; instructions: EvalReport };
   sft: { math: MathEvalReport; instructions: EvalReport };
   grpo: { math: MathEvalReport; instructions: EvalReport };
+  /** The reward model's held-out pair accuracy and mean margin. */
+  rm: { accuracy: number; margin: number; n: number };
   /** Mean GRPO training reward over the first and last 5 rounds. */
   grpoReward: { first: number; last: number };
   seconds: Record<string, number>;
@@ -89,6 +94,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     const t = builtinTask({ seed: o.seed, pretrainDocuments: s.pretrainDocuments, sftConversations: s.sftConversations,
       heldOutMath: s.heldOutMath, heldOutInstructions: s.heldOutInstructions, rlMath: s.rlMath });
     if (!existsSync(join(dataDir, 'sft.jsonl')) || !existsSync(join(dataDir, 'rl_math.jsonl'))) writeBuiltinData(dataDir, t);
+    if (!existsSync(join(dataDir, 'preferences.jsonl'))) {
+      const pairs = preferencePairs(t.rlMath.slice(0, s.rmMath), t.trainInstructions.slice(0, s.rmInstructions), o.seed);
+      writeFileSync(join(dataDir, 'preferences.jsonl'), pairs.map((p) => JSON.stringify(p) + '\n').join(''));
+    }
     return t;
   });
   o.log(`data: ${task.pretrainDocuments.length} pretraining documents, ${task.sftConversations.length} SFT conversations, ${task.rlMath.length} RL problems, ${task.heldOutMath.length}+${task.heldOutInstructions.length} held-out items (${dataDir})`);
@@ -120,7 +129,21 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     eval_fraction: 0.02, save_every: 0, seed: o.seed,
   }), { label: 'sft' }));
 
-  // 5. GRPO from the SFT model (V3 §2.2: group sampling, group-normalised advantages, KL to the SFT
+  // 5. a scalar reward model from the SFT checkpoint (V3 §2.1), Bradley-Terry on preference pairs:
+  // worked solutions against copies with one mistake, exact instruction answers against wrong ones
+  const rm = await timed('rm', async () => {
+    const evalFile = join(o.out, 'rm', 'eval.json');
+    if (finished(join(o.out, 'rm')) && existsSync(evalFile)) return JSON.parse(readFileSync(evalFile, 'utf8')) as NonNullable<DemoSummary['rm']>;
+    const r = await trainRewardModel(resolveConfig<RmConfig>(RM_SCHEMA, {
+      model: sft.finalDir, train_data: [join(dataDir, 'preferences.jsonl')], output_dir: join(o.out, 'rm'), eval_fraction: 0.1,
+      batch_size: 16, epochs: 1, lr: 3e-4, max_length: s.seqLen, seed: o.seed,
+    }, 'demo', {}), { label: 'rm' });
+    const e = { accuracy: r.eval!.accuracy, margin: r.eval!.margin, n: r.eval!.n };
+    writeFileSync(evalFile, JSON.stringify(e) + '\n');
+    return e;
+  });
+
+  // 6. GRPO from the SFT model (V3 §2.2: group sampling, group-normalised advantages, KL to the SFT
   // model as reference) on math problems neither held out nor in SFT, with rule-based rewards: the
   // answer verifier, and a check of the worked steps (each equation true and built from the
   // question's numbers) at half weight, which gives partial credit where a right answer is rare.
@@ -135,7 +158,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     max_steps: s.grpoSteps, save_every: Math.max(5, Math.round(s.grpoSteps / 4)), log_samples_every: 10, seed: o.seed,
   }, 'demo', {}), { label: 'grpo' }));
 
-  // 6. evaluation of base, SFT and GRPO models on held-out problems
+  // 7. evaluation of base, SFT and GRPO models on held-out problems
   // math through the evaluation harness (posttrain eval's: the rule-based math verifier), greedy
   const mathProblems = task.heldOutMath.map((p) => ({ question: p.question, answer: String(p.answer) }));
   const instrItems: EvalItem[] = task.heldOutInstructions.map((it) => ({ question: it.instruction, kind: it.kind, check: (c) => instructionCorrect(c, it) }));
@@ -156,7 +179,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const rl = await timed('eval-grpo', () => evalModel(grpo.finalDir));
   const summary: DemoSummary = {
     base: { math: base.math, instructions: base.instructions }, sft: { math: tuned.math, instructions: tuned.instructions },
-    grpo: { math: rl.math, instructions: rl.instructions }, grpoReward: rewardTrend(join(o.out, 'grpo', 'metrics.jsonl')), seconds, params: base.params,
+    grpo: { math: rl.math, instructions: rl.instructions }, grpoReward: rewardTrend(join(o.out, 'grpo', 'metrics.jsonl')), rm, seconds, params: base.params,
   };
   writeFileSync(join(o.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   return summary;
@@ -180,5 +203,6 @@ export function summaryTable(s: DemoSummary): string {
     `model   math greedy   pass@1 (T=1, ${k})   maj@${k}   math length  instr. accuracy  instr. length`,
     row('base', s.base), row('SFT', s.sft), row('GRPO', s.grpo),
     `GRPO training reward (answer + ½ steps, mean of the first / last 5 rounds): ${s.grpoReward.first.toFixed(3)} → ${s.grpoReward.last.toFixed(3)}`,
+    `reward model (Bradley-Terry from the SFT model): held-out pair accuracy ${(100 * s.rm.accuracy).toFixed(1)}% on ${s.rm.n} pairs, mean margin ${s.rm.margin.toFixed(2)}`,
   ].join('\n');
 }

@@ -14,6 +14,7 @@ import {
   instructionCorrect,
   mathCorrect,
   groundedSteps,
+  preferencePairs,
   MATH_KINDS,
   MATH_RANGES,
   MAX_DOC_CHARS,
@@ -393,6 +394,23 @@ test('RL problems: training side (no held-out key or computation), not SFT quest
     assert.ok(mathCorrect(p.solution, p.answer));
   }
   assert.equal(new Set(t.rlMath.map((p) => p.question)).size, 300, 'distinct questions');
+});
+
+test('preference pairs: the worked solution against a copy with one mistake; an instruction answer against another item\'s', () => {
+  const t = builtinTask({ seed: 2, ...SMALL, rlMath: 200 });
+  const rows = preferencePairs(t.rlMath, t.trainInstructions.slice(0, 100), 2);
+  assert.deepEqual(rows, preferencePairs(t.rlMath, t.trainInstructions.slice(0, 100), 2), 'deterministic');
+  const math = rows.filter((r) => r.kind.startsWith('math-'));
+  assert.ok(math.length >= 195 && rows.length - math.length >= 90, `${math.length} math, ${rows.length - math.length} instruction pairs`);
+  for (const kind of ['math-slip', 'math-copy', 'math-box']) assert.ok(math.some((r) => r.kind === kind), kind);
+  for (const r of math) {
+    const p = t.rlMath.find((x) => x.question === r.prompt[0]!.content)!;
+    assert.equal(r.chosen[0]!.content, p.solution);
+    const bad = r.rejected[0]!.content;
+    assert.ok(bad !== p.solution && (!mathCorrect(bad, p.answer) || groundedSteps(bad, p.question) < 1), `the rejected copy has a mistake: ${bad}`);
+    if (r.kind === 'math-slip' || r.kind === 'math-box') assert.ok(!mathCorrect(bad, p.answer), `wrong answer: ${bad}`);
+  }
+  for (const r of rows.filter((x) => x.kind.startsWith('instruction-'))) assert.notEqual(r.rejected[0]!.content, r.chosen[0]!.content);
 });
 
 test('writeBuiltinData writes JSONL files trainers can read', () => {
