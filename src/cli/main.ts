@@ -12,6 +12,7 @@ import { trainCommand } from './train.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { grpoCommand, rmCommand } from './grpo.js';
+import { serveCommand } from './serve.js';
 
 const HELP = `posttrain — post-train language models the DeepSeek-V3 way, from TypeScript
 
@@ -28,6 +29,8 @@ commands:
                                    GRPO: group sampling, rule-based rewards, clipped surrogate with KL
   rm --config=FILE.yaml [--key=value ...]
                                    a scalar reward model from an SFT folder on preference pairs (Bradley-Terry)
+  serve --model=DIR [--host=127.0.0.1 --port=8000 --api-key=KEY]
+                                   an OpenAI-compatible API: /v1/chat/completions, /v1/completions (streaming, logprobs)
   eval --model=DIR --data=FILE.jsonl [--format=auto|gsm8k|math|builtin] [--k=N] [--output=FILE.jsonl]
                                    math evaluation: greedy accuracy, pass@1 over k samples, pass@k, maj@k,
                                    response lengths (also --temperature --top-p --max-new-tokens --limit)
@@ -82,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
       case 'pretrain': await trainCommand('pretrain', rest); return 0;
       case 'grpo': await grpoCommand(rest); return 0;
       case 'rm': await rmCommand(rest); return 0;
+      case 'serve': await serveCommand(rest); return 0;
       case 'eval': await evalCommand(rest); return 0;
       case 'generate': await generateCommand(rest); return 0;
       case 'chat': await chatCommand(rest); return 0;
