@@ -2,14 +2,17 @@
 // byte-level BPE tokenizer on it → pretrain a small Llama from scratch on the plain-text corpus →
 // SFT on chat conversations (reasoning + non-reasoning) with V3's settings (2 epochs, cosine decay,
 // packing with sample masking, loss on responses) → a scalar reward model from the SFT model on
-// built-in preference pairs (held-out pair accuracy) → GRPO on further math problems with rule-based
+// built-in preference pairs (held-out pair accuracy) → a generative judge from the SFT model on
+// judgements with their reasoning (held-out verdict accuracy) → GRPO on further math problems with rule-based
 // rewards (the answer verifier plus a check of the worked steps) → evaluate base, SFT and GRPO
 // models on held-out problems (accuracy and mean response length). Each stage writes into its own
 // folder and is skipped when its output already exists, so a killed demo continues where it stopped.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtinTask, writeBuiltinData, instructionCorrect, preferencePairs } from '../data/builtin/index.js';
-import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, CHATML_SPECIAL_TOKENS } from '../tokenizer/index.js';
+import { builtinTask, writeBuiltinData, instructionCorrect, preferencePairs, judgementRows } from '../data/builtin/index.js';
+import { judgementConversation, judgeMessages, parseJudgement } from '../rewards/judge.js';
+import { generate } from '../generation/index.js';
+import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, applyChatTemplate, CHATML_SPECIAL_TOKENS } from '../tokenizer/index.js';
 import { loadModel } from '../models/index.js';
 import { trainSft } from '../trainers/sft.js';
 import { trainGrpo } from '../trainers/grpo.js';
@@ -32,18 +35,18 @@ interface Sizes {
   pretrainDocuments: number; sftConversations: number; heldOutMath: number; heldOutInstructions: number;
   vocab: number; hidden: number; layers: number; intermediate: number; seqLen: number; batch: number;
   pretrainSteps: number; sftEpochs: number; evalTokens: number;
-  rlMath: number; rmMath: number; rmInstructions: number; grpoSteps: number; grpoPrompts: number; grpoGroup: number; grpoTokens: number; grpoLr: number; evalSamples: number;
+  rlMath: number; rmMath: number; rmInstructions: number; judgeEval: number; grpoSteps: number; grpoPrompts: number; grpoGroup: number; grpoTokens: number; grpoLr: number; evalSamples: number;
 }
 
 const FULL: Sizes = {
   pretrainDocuments: 30000, sftConversations: 6000, heldOutMath: 200, heldOutInstructions: 50,
   vocab: 1024, hidden: 256, layers: 4, intermediate: 688, seqLen: 256, batch: 8, pretrainSteps: 300, sftEpochs: 4, evalTokens: 96,
-  rlMath: 2000, rmMath: 1500, rmInstructions: 500, grpoSteps: 40, grpoPrompts: 8, grpoGroup: 16, grpoTokens: 80, grpoLr: 2e-4, evalSamples: 4,
+  rlMath: 2000, rmMath: 1500, rmInstructions: 500, judgeEval: 50, grpoSteps: 40, grpoPrompts: 8, grpoGroup: 16, grpoTokens: 80, grpoLr: 2e-4, evalSamples: 4,
 };
 const QUICK: Sizes = {
   pretrainDocuments: 600, sftConversations: 120, heldOutMath: 16, heldOutInstructions: 8,
   vocab: 400, hidden: 32, layers: 2, intermediate: 64, seqLen: 128, batch: 4, pretrainSteps: 12, sftEpochs: 1, evalTokens: 24,
-  rlMath: 32, rmMath: 24, rmInstructions: 8, grpoSteps: 2, grpoPrompts: 2, grpoGroup: 4, grpoTokens: 24, grpoLr: 1e-4, evalSamples: 2,
+  rlMath: 32, rmMath: 24, rmInstructions: 8, judgeEval: 4, grpoSteps: 2, grpoPrompts: 2, grpoGroup: 4, grpoTokens: 24, grpoLr: 1e-4, evalSamples: 2,
 };
 
 function modelConfig(s: Sizes, vocab: number): Record<string, unknown> {
@@ -71,6 +74,8 @@ export interface DemoSummary {
   grpo: { math: MathEvalReport; instructions: EvalReport };
   /** The reward model's held-out pair accuracy and mean margin. */
   rm: { accuracy: number; margin: number; n: number };
+  /** The generative judge on held-out judgements: verdict accuracy, unparseable verdicts. */
+  judge: { accuracy: number; unparseable: number; n: number };
   /** Mean GRPO training reward over the first and last 5 rounds. */
   grpoReward: { first: number; last: number };
   seconds: Record<string, number>;
@@ -94,6 +99,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     const t = builtinTask({ seed: o.seed, pretrainDocuments: s.pretrainDocuments, sftConversations: s.sftConversations,
       heldOutMath: s.heldOutMath, heldOutInstructions: s.heldOutInstructions, rlMath: s.rlMath });
     if (!existsSync(join(dataDir, 'sft.jsonl')) || !existsSync(join(dataDir, 'rl_math.jsonl'))) writeBuiltinData(dataDir, t);
+    if (!existsSync(join(dataDir, 'judge_sft.jsonl'))) {
+      const rows = judgementRows(t.rlMath.slice(s.rmMath), o.seed).map((r) => ({ messages: judgementConversation(r) }));
+      writeFileSync(join(dataDir, 'judge_sft.jsonl'), rows.map((r) => JSON.stringify(r) + '\n').join(''));
+    }
     if (!existsSync(join(dataDir, 'preferences.jsonl'))) {
       const pairs = preferencePairs(t.rlMath.slice(0, s.rmMath), t.trainInstructions.slice(0, s.rmInstructions), o.seed);
       writeFileSync(join(dataDir, 'preferences.jsonl'), pairs.map((p) => JSON.stringify(p) + '\n').join(''));
@@ -143,7 +152,16 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     return e;
   });
 
-  // 6. GRPO from the SFT model (V3 §2.2: group sampling, group-normalised advantages, KL to the SFT
+  // 6. a generative judge from the SFT checkpoint: SFT on judgements that carry their reasoning
+  // (checks of each step, then the verdict against the reference), evaluated on judgements of
+  // held-out problems' solutions and corrupted copies
+  const judge = await timed('judge', () => finished(join(o.out, 'judge')) ?? trainSft(trainerConfig('sft', {
+    model: sft.finalDir, tokenizer: tokDir, train_data: [join(dataDir, 'judge_sft.jsonl')], output_dir: join(o.out, 'judge'),
+    seq_len: 384, batch_size: s.batch, epochs: 2, lr: 5e-4, min_lr: 5e-5, warmup_ratio: 0.05, save_every: 0, seed: o.seed,
+  }), { label: 'judge' }));
+  const judgeEval = await timed('eval-judge', () => evaluateJudge(judge.finalDir, tokenizer, judgementRows(task.heldOutMath.slice(0, s.judgeEval), o.seed + 1)));
+
+  // 7. GRPO from the SFT model (V3 §2.2: group sampling, group-normalised advantages, KL to the SFT
   // model as reference) on math problems neither held out nor in SFT, with rule-based rewards: the
   // answer verifier, and a check of the worked steps (each equation true and built from the
   // question's numbers) at half weight, which gives partial credit where a right answer is rare.
@@ -158,7 +176,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     max_steps: s.grpoSteps, save_every: Math.max(5, Math.round(s.grpoSteps / 4)), log_samples_every: 10, seed: o.seed,
   }, 'demo', {}), { label: 'grpo' }));
 
-  // 7. evaluation of base, SFT and GRPO models on held-out problems
+  // 8. evaluation of base, SFT and GRPO models on held-out problems
   // math through the evaluation harness (posttrain eval's: the rule-based math verifier), greedy
   const mathProblems = task.heldOutMath.map((p) => ({ question: p.question, answer: String(p.answer) }));
   const instrItems: EvalItem[] = task.heldOutInstructions.map((it) => ({ question: it.instruction, kind: it.kind, check: (c) => instructionCorrect(c, it) }));
@@ -179,10 +197,30 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const rl = await timed('eval-grpo', () => evalModel(grpo.finalDir));
   const summary: DemoSummary = {
     base: { math: base.math, instructions: base.instructions }, sft: { math: tuned.math, instructions: tuned.instructions },
-    grpo: { math: rl.math, instructions: rl.instructions }, grpoReward: rewardTrend(join(o.out, 'grpo', 'metrics.jsonl')), rm, seconds, params: base.params,
+    grpo: { math: rl.math, instructions: rl.instructions }, grpoReward: rewardTrend(join(o.out, 'grpo', 'metrics.jsonl')), rm, judge: judgeEval, seconds, params: base.params,
   };
   writeFileSync(join(o.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   return summary;
+}
+
+/** Greedy judgements of held-out rows: share whose parsed verdict equals the label (no verdict = wrong). */
+function evaluateJudge(dir: string, tokenizer: Tokenizer, rows: readonly { question: string; response: string; reference: string; verdict: string }[]): { accuracy: number; unparseable: number; n: number } {
+  const { model } = loadModel(dir);
+  try {
+    const prompts = rows.map((r) => tokenizer.encode(applyChatTemplate(tokenizer, judgeMessages(r, 'reference'), { addGenerationPrompt: true })));
+    let right = 0, unparseable = 0;
+    for (let i = 0; i < prompts.length; i += 16) {
+      const outs = generate(model, prompts.slice(i, i + 16), { maxNewTokens: 160, temperature: 0, eosTokenIds: tokenizer.eosTokenIds, padTokenId: tokenizer.padTokenId ?? 0 });
+      outs.forEach((c, j) => {
+        const v = parseJudgement(tokenizer.decode(c.tokens, { skipSpecialTokens: true }), 'reference').score;
+        if (v === null) unparseable++;
+        else if ((v === 1) === (rows[i + j]!.verdict === 'correct')) right++;
+      });
+    }
+    return { accuracy: right / Math.max(1, rows.length), unparseable, n: rows.length };
+  } finally {
+    model.dispose();
+  }
 }
 
 /** Mean reward of the first and last 5 rounds of a GRPO run's metrics.jsonl. */
@@ -204,5 +242,6 @@ export function summaryTable(s: DemoSummary): string {
     row('base', s.base), row('SFT', s.sft), row('GRPO', s.grpo),
     `GRPO training reward (answer + ½ steps, mean of the first / last 5 rounds): ${s.grpoReward.first.toFixed(3)} → ${s.grpoReward.last.toFixed(3)}`,
     `reward model (Bradley-Terry from the SFT model): held-out pair accuracy ${(100 * s.rm.accuracy).toFixed(1)}% on ${s.rm.n} pairs, mean margin ${s.rm.margin.toFixed(2)}`,
+    `generative judge (SFT on judgements with reasoning): verdict accuracy ${(100 * s.judge.accuracy).toFixed(1)}% on ${s.judge.n} held-out judgements, ${s.judge.unparseable} without a verdict`,
   ].join('\n');
 }

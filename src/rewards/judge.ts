@@ -90,3 +90,28 @@ export function judgeReward(judge: (messages: ChatMessage[], k: number) => Promi
   };
   return Object.assign(fn, { unparseable: () => unparseable });
 }
+
+/** A judgement training row (V3: the reward data carries the chain-of-thought behind each reward). */
+export interface JudgementRow { question: string; response: string; reference?: string | null; rubric?: string | null; reasoning: string; verdict?: boolean | 'correct' | 'incorrect'; score?: number }
+
+/**
+ * The SFT conversation that teaches a judge one judgement: the judge prompt of its mode (reference
+ * when the row has one, else rubric) and the reasoning followed by the verdict or score line.
+ * Throws a RangeError naming the field at fault.
+ */
+export function judgementConversation(row: JudgementRow, scale = 10): ChatMessage[] {
+  if (typeof row.question !== 'string' || typeof row.response !== 'string') throw new RangeError("judgement row: 'question' and 'response' must be strings");
+  if (typeof row.reasoning !== 'string' || row.reasoning.trim() === '') throw new RangeError("judgement row: 'reasoning' must be a non-empty string (the chain-of-thought behind the verdict)");
+  const hasRef = row.reference !== undefined && row.reference !== null;
+  let last: string;
+  if (hasRef) {
+    const v = row.verdict;
+    if (v !== true && v !== false && v !== 'correct' && v !== 'incorrect') throw new RangeError(`judgement row: 'verdict' must be true, false, "correct" or "incorrect" when there is a reference, got ${JSON.stringify(v)}`);
+    last = `Verdict: ${v === true || v === 'correct' ? 'correct' : 'incorrect'}`;
+  } else {
+    const s = row.score;
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > scale) throw new RangeError(`judgement row: 'score' must be a whole number in 1..${scale} without a reference, got ${JSON.stringify(s)}`);
+    last = `Score: ${s}`;
+  }
+  return [...judgeMessages(row, hasRef ? 'reference' : 'rubric', scale), { role: 'assistant', content: `${row.reasoning.trim()}\n${last}` }];
+}

@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDemo, summaryTable } from '../../src/recipes/demo.js';
 
-test('demo --quick: tokenizer → pretraining → SFT → reward model → GRPO → evaluation, and a re-run reuses finished stages', async () => {
+test('demo --quick: tokenizer → pretraining → SFT → reward model → judge → GRPO → evaluation, and a re-run reuses finished stages', async () => {
   const out = mkdtempSync(join(tmpdir(), 'posttrain-demo-'));
   try {
     const lines: string[] = [];
     const s = await runDemo({ out, seed: 0, quick: true, log: (l) => lines.push(l) });
-    for (const f of ['data/sft.jsonl', 'data/pretrain.jsonl', 'tokenizer/tokenizer.json', 'pretrain/final/model.safetensors', 'sft/final/model.safetensors', 'data/rl_math.jsonl', 'data/preferences.jsonl', 'rm/final/model.safetensors', 'rm/eval.json', 'grpo/final/model.safetensors', 'grpo/metrics.jsonl', 'summary.json']) {
+    for (const f of ['data/sft.jsonl', 'data/pretrain.jsonl', 'tokenizer/tokenizer.json', 'pretrain/final/model.safetensors', 'sft/final/model.safetensors', 'data/rl_math.jsonl', 'data/preferences.jsonl', 'rm/final/model.safetensors', 'rm/eval.json', 'data/judge_sft.jsonl', 'judge/final/model.safetensors', 'grpo/final/model.safetensors', 'grpo/metrics.jsonl', 'summary.json']) {
       assert.ok(existsSync(join(out, f)), f);
     }
     for (const m of [s.base, s.sft, s.grpo]) {
@@ -21,7 +21,8 @@ test('demo --quick: tokenizer → pretraining → SFT → reward model → GRPO 
       assert.ok(m.math.greedyAccuracy >= 0 && m.math.greedyAccuracy <= 1 && m.math.meanLength > 0);
       assert.equal(m.math.items.length, 16);
     }
-    assert.match(summaryTable(s), /^model .*\nbase .*\nSFT .*\nGRPO .*\n.*\nreward model .*held-out pair accuracy/);
+    assert.match(summaryTable(s), /^model .*\nbase .*\nSFT .*\nGRPO .*\n.*\nreward model .*held-out pair accuracy.*\ngenerative judge .*verdict accuracy/);
+    assert.ok(s.judge.n > 0 && s.judge.accuracy >= 0 && s.judge.accuracy <= 1 && s.judge.unparseable <= s.judge.n);
     assert.ok(s.rm.n > 0 && s.rm.accuracy >= 0 && s.rm.accuracy <= 1);
     const metrics = readFileSync(join(out, 'sft', 'metrics.jsonl'), 'utf8').trim().split('\n');
     const grpoMetrics = readFileSync(join(out, 'grpo', 'metrics.jsonl'), 'utf8').trim().split('\n');

@@ -1,4 +1,6 @@
-// Built-in preference pairs for reward models: each math problem's worked solution (chosen)
+// Built-in preference pairs for reward models, and judgement rows for a generative judge (the same
+// solutions and corrupted copies, each with the reasoning that finds the mistake and a verdict —
+// V3's chain-of-thought reward data). Pairs: each math problem's worked solution (chosen)
 // against a corrupted copy (rejected) carrying the mistakes a small model makes — an arithmetic
 // slip carried to the answer, a number copied wrong from the question, a boxed answer that
 // disagrees with the work — and each instruction's exact answer against another item's answer of
@@ -40,6 +42,41 @@ export function corruptSolution(p: MathProblem, rng: Rng): { text: string; mista
   const wrong = near(rng, last.c);
   const from = `${last.a} ${last.op} ${last.b} = ${last.c}`;
   return { text: p.solution.replace(from, `${last.a} ${last.op} ${last.b} = ${wrong}`).replace(/\\boxed\{[^}]*\}/, `\\boxed{${wrong}}`), mistake: 'slip' };
+}
+
+/** The reasoning a careful judge writes for a response to `p`, checked against its reference. */
+export function judgementReasoning(p: MathProblem, response: string): { reasoning: string; correct: boolean } {
+  const known = new Set((p.question.match(/\d+/g) ?? []).map(Number));
+  const steps: string[] = [];
+  for (const { a, op, b, c } of equationsIn(response)) {
+    const value = op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : b !== 0 ? a / b : NaN;
+    for (const x of [a, b]) if (!known.has(x)) steps.push(`${x} is neither in the question nor an earlier result.`);
+    steps.push(value === c ? `${a} ${op} ${b} = ${c} is right.` : `${a} ${op} ${b} is ${value}, not ${c}.`);
+    known.add(c);
+  }
+  const flawed = steps.some((x) => !x.endsWith('is right.'));
+  const boxed = /\\boxed\{([^}]*)\}/.exec(response)?.[1]?.trim() ?? null;
+  const correct = boxed === String(p.answer);
+  steps.push(boxed === null ? 'The response gives no boxed answer.' : `The response answers ${boxed}; the reference is ${p.answer}${correct ? ', the same' : ''}.`);
+  if (correct && flawed) steps.push('The work has a mistake, but the final answer matches the reference.');
+  return { reasoning: steps.join(' '), correct };
+}
+
+export interface JudgementExample { question: string; response: string; reference: string; reasoning: string; verdict: 'correct' | 'incorrect' }
+
+/** For each problem: its worked solution and a corrupted copy, each judged with its reasoning. */
+export function judgementRows(math: readonly MathProblem[], seed = 0): JudgementExample[] {
+  const rng = new Rng(seed).fork('judgements');
+  const rows: JudgementExample[] = [];
+  for (const p of math) {
+    const bad = corruptSolution(p, rng);
+    for (const response of bad && bad.text !== p.solution ? [p.solution, bad.text] : [p.solution]) {
+      const j = judgementReasoning(p, response);
+      rows.push({ question: p.question, response, reference: String(p.answer), reasoning: j.reasoning, verdict: j.correct ? 'correct' : 'incorrect' });
+    }
+  }
+  rng.shuffle(rows);
+  return rows;
 }
 
 export function preferencePairs(math: readonly MathProblem[], instructions: readonly InstructionItem[], seed = 0): PreferenceRow[] {
