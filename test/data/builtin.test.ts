@@ -15,6 +15,7 @@ import {
   mathCorrect,
   groundedSteps,
   preferencePairs,
+  judgementRows,
   MATH_KINDS,
   MATH_RANGES,
   MAX_DOC_CHARS,
@@ -411,6 +412,20 @@ test('preference pairs: the worked solution against a copy with one mistake; an 
     if (r.kind === 'math-slip' || r.kind === 'math-box') assert.ok(!mathCorrect(bad, p.answer), `wrong answer: ${bad}`);
   }
   for (const r of rows.filter((x) => x.kind.startsWith('instruction-'))) assert.notEqual(r.rejected[0]!.content, r.chosen[0]!.content);
+});
+
+test('judgement rows: a solution and its corrupted copy per problem, the reasoning checks each step, the verdict follows the answer', () => {
+  const t = builtinTask({ seed: 4, ...SMALL, rlMath: 120 });
+  const rows = judgementRows(t.rlMath, 4);
+  assert.ok(rows.length >= 230, `${rows.length} rows`);
+  for (const r of rows) {
+    const p = t.rlMath.find((x) => x.question === r.question)!;
+    assert.equal(r.verdict, mathCorrect(r.response, p.answer) ? 'correct' : 'incorrect', r.response);
+    assert.equal(r.reference, String(p.answer));
+    if (r.response === p.solution) assert.ok(!/not|neither/.test(r.reasoning), `the worked solution has no flagged step: ${r.reasoning}`);
+    else assert.ok(/ is \d+, not \d+\.|neither in the question|answers \d+; the reference is \d+\./.test(r.reasoning), r.reasoning);
+  }
+  assert.ok(rows.some((r) => r.verdict === 'incorrect') && rows.some((r) => r.verdict === 'correct'));
 });
 
 test('writeBuiltinData writes JSONL files trainers can read', () => {

@@ -69,3 +69,17 @@ test('a judge served over loopback: k judgements per response, unparseable ones 
     rmSync(setup.dir, { recursive: true, force: true });
   }
 });
+
+test('judgement rows become SFT conversations: the judge prompt, then the reasoning and the verdict or score line; bad rows name the field', async () => {
+  const { judgementConversation } = await import('../../src/rewards/judge.js');
+  const c = judgementConversation({ question: 'What is 2 + 3?', response: '2 + 3 = 6. \\boxed{6}', reference: '5', reasoning: '2 + 3 is 5, not 6.', verdict: 'incorrect' });
+  assert.equal(c.length, 3);
+  assert.match(c[1]!.content, /Reference answer:\n5[\s\S]*Response:\n2 \+ 3 = 6/);
+  assert.equal(c[2]!.content, '2 + 3 is 5, not 6.\nVerdict: incorrect');
+  assert.equal(parseJudgement(c[2]!.content, 'reference').score, 0, 'the parser reads back what the judge is taught');
+  const r = judgementConversation({ question: 'Say hi', response: 'hi', reasoning: 'Short and polite.', score: 9 });
+  assert.equal(parseJudgement(r[2]!.content, 'rubric').score, 8 / 9);
+  assert.throws(() => judgementConversation({ question: 'q', response: 'r', reference: '1', reasoning: 'x', verdict: undefined }), /'verdict' must be/);
+  assert.throws(() => judgementConversation({ question: 'q', response: 'r', reasoning: 'x', score: 11 }), /'score' must be a whole number in 1\.\.10/);
+  assert.throws(() => judgementConversation({ question: 'q', response: 'r', reference: '1', reasoning: ' ', verdict: true }), /'reasoning' must be a non-empty string/);
+});
