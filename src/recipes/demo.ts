@@ -75,7 +75,7 @@ export interface DemoSummary {
   /** The reward model's held-out pair accuracy and mean margin. */
   rm: { accuracy: number; margin: number; n: number };
   /** The generative judge on held-out judgements: verdict accuracy, unparseable verdicts. */
-  judge: { accuracy: number; unparseable: number; n: number };
+  judge: { accuracy: number; onCorrect: number; onIncorrect: number; balanced: number; correctShare: number; unparseable: number; n: number };
   /** Mean GRPO training reward over the first and last 5 rounds. */
   grpoReward: { first: number; last: number };
   seconds: Record<string, number>;
@@ -203,21 +203,32 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   return summary;
 }
 
-/** Greedy judgements of held-out rows: share whose parsed verdict equals the label (no verdict = wrong). */
-function evaluateJudge(dir: string, tokenizer: Tokenizer, rows: readonly { question: string; response: string; reference: string; verdict: string }[]): { accuracy: number; unparseable: number; n: number } {
+/**
+ * Greedy judgements of held-out rows: the share whose parsed verdict equals the label (no verdict =
+ * wrong), overall and per label — the labels are not balanced (a copy with a wrong step can still
+ * reach the reference answer), so the balanced accuracy is the mean of the two.
+ */
+function evaluateJudge(dir: string, tokenizer: Tokenizer, rows: readonly { question: string; response: string; reference: string; verdict: string }[]): DemoSummary['judge'] {
   const { model } = loadModel(dir);
   try {
     const prompts = rows.map((r) => tokenizer.encode(applyChatTemplate(tokenizer, judgeMessages(r, 'reference'), { addGenerationPrompt: true })));
     let right = 0, unparseable = 0;
+    const perLabel = { correct: [0, 0], incorrect: [0, 0] };
     for (let i = 0; i < prompts.length; i += 16) {
       const outs = generate(model, prompts.slice(i, i + 16), { maxNewTokens: 160, temperature: 0, eosTokenIds: tokenizer.eosTokenIds, padTokenId: tokenizer.padTokenId ?? 0 });
       outs.forEach((c, j) => {
         const v = parseJudgement(tokenizer.decode(c.tokens, { skipSpecialTokens: true }), 'reference').score;
+        const label = rows[i + j]!.verdict === 'correct' ? 'correct' : 'incorrect';
+        const ok = v !== null && (v === 1) === (label === 'correct');
+        perLabel[label][0]! += ok ? 1 : 0;
+        perLabel[label][1]!++;
         if (v === null) unparseable++;
-        else if ((v === 1) === (rows[i + j]!.verdict === 'correct')) right++;
+        if (ok) right++;
       });
     }
-    return { accuracy: right / Math.max(1, rows.length), unparseable, n: rows.length };
+    const rate = ([k, n]: number[]) => k! / Math.max(1, n!);
+    return { accuracy: right / Math.max(1, rows.length), onCorrect: rate(perLabel.correct), onIncorrect: rate(perLabel.incorrect),
+      balanced: (rate(perLabel.correct) + rate(perLabel.incorrect)) / 2, correctShare: perLabel.correct[1]! / Math.max(1, rows.length), unparseable, n: rows.length };
   } finally {
     model.dispose();
   }
@@ -242,6 +253,8 @@ export function summaryTable(s: DemoSummary): string {
     row('base', s.base), row('SFT', s.sft), row('GRPO', s.grpo),
     `GRPO training reward (answer + ½ steps, mean of the first / last 5 rounds): ${s.grpoReward.first.toFixed(3)} → ${s.grpoReward.last.toFixed(3)}`,
     `reward model (Bradley-Terry from the SFT model): held-out pair accuracy ${(100 * s.rm.accuracy).toFixed(1)}% on ${s.rm.n} pairs, mean margin ${s.rm.margin.toFixed(2)}`,
-    `generative judge (SFT on judgements with reasoning): verdict accuracy ${(100 * s.judge.accuracy).toFixed(1)}% on ${s.judge.n} held-out judgements, ${s.judge.unparseable} without a verdict`,
+    `generative judge (SFT on judgements with reasoning): verdict accuracy ${(100 * s.judge.accuracy).toFixed(1)}% on ${s.judge.n} held-out judgements `
+      + `(${(100 * s.judge.correctShare).toFixed(0)}% labelled correct; right on ${(100 * s.judge.onCorrect).toFixed(1)}% of those and ${(100 * s.judge.onIncorrect).toFixed(1)}% of the incorrect ones, `
+      + `balanced ${(100 * s.judge.balanced).toFixed(1)}%), ${s.judge.unparseable} without a verdict`,
   ].join('\n');
 }

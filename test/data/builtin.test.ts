@@ -414,7 +414,7 @@ test('preference pairs: the worked solution against a copy with one mistake; an 
   for (const r of rows.filter((x) => x.kind.startsWith('instruction-'))) assert.notEqual(r.rejected[0]!.content, r.chosen[0]!.content);
 });
 
-test('judgement rows: a solution and its corrupted copy per problem, the reasoning checks each step, the verdict follows the answer', () => {
+test('judgement rows: a solution and a wrong-answer copy per problem (balanced verdicts), the reasoning checks each step, the verdict follows the answer', () => {
   const t = builtinTask({ seed: 4, ...SMALL, rlMath: 120 });
   const rows = judgementRows(t.rlMath, 4);
   assert.ok(rows.length >= 230, `${rows.length} rows`);
@@ -425,7 +425,7 @@ test('judgement rows: a solution and its corrupted copy per problem, the reasoni
     if (r.response === p.solution) assert.ok(!/not|neither/.test(r.reasoning), `the worked solution has no flagged step: ${r.reasoning}`);
     else assert.ok(/ is \d+, not \d+\.|neither in the question|answers \d+; the reference is \d+\./.test(r.reasoning), r.reasoning);
   }
-  assert.ok(rows.some((r) => r.verdict === 'incorrect') && rows.some((r) => r.verdict === 'correct'));
+  assert.equal(rows.filter((r) => r.verdict === 'correct').length, rows.filter((r) => r.verdict === 'incorrect').length, 'balanced');
 });
 
 test('writeBuiltinData writes JSONL files trainers can read', () => {

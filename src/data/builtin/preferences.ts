@@ -23,10 +23,10 @@ function near(rng: Rng, n: number): number {
 }
 
 /** The solution with one mistake, or null when it has no equation to corrupt. */
-export function corruptSolution(p: MathProblem, rng: Rng): { text: string; mistake: string } | null {
+export function corruptSolution(p: MathProblem, rng: Rng, kinds: readonly ('slip' | 'copy' | 'box')[] = ['slip', 'copy', 'box']): { text: string; mistake: string } | null {
   const eqs = equationsIn(p.solution);
   if (eqs.length === 0) return null;
-  const mistake = rng.pick(['slip', 'copy', 'box']);
+  const mistake = rng.pick(kinds);
   const last = eqs.at(-1)!;
   if (mistake === 'box') {
     const wrong = near(rng, p.answer);
@@ -64,12 +64,16 @@ export function judgementReasoning(p: MathProblem, response: string): { reasonin
 
 export interface JudgementExample { question: string; response: string; reference: string; reasoning: string; verdict: 'correct' | 'incorrect' }
 
-/** For each problem: its worked solution and a corrupted copy, each judged with its reasoning. */
+/**
+ * For each problem: its worked solution and a copy whose answer is wrong (an arithmetic slip carried
+ * to the answer, or a boxed answer that disagrees with the work), each judged with its reasoning:
+ * half the verdicts are "correct", half "incorrect".
+ */
 export function judgementRows(math: readonly MathProblem[], seed = 0): JudgementExample[] {
   const rng = new Rng(seed).fork('judgements');
   const rows: JudgementExample[] = [];
   for (const p of math) {
-    const bad = corruptSolution(p, rng);
+    const bad = corruptSolution(p, rng, ['slip', 'box']);
     for (const response of bad && bad.text !== p.solution ? [p.solution, bad.text] : [p.solution]) {
       const j = judgementReasoning(p, response);
       rows.push({ question: p.question, response, reference: String(p.answer), reasoning: j.reasoning, verdict: j.correct ? 'correct' : 'incorrect' });
