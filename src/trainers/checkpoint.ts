@@ -4,12 +4,12 @@
 // and, with LoRA, the adapter in PEFT layout under adapter/. A checkpoint is built in a temporary
 // folder and renamed into place, so a crash or kill mid-write leaves the previous ones intact; the
 // newest K are kept.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pt from '../tensor/index.js';
 import type { AdamW, OptimizerStateDict } from '../optim/index.js';
 import type { SamplerState } from '../data/index.js';
-import { readJson, readSafetensors, writeSafetensors } from '../checkpoint/index.js';
+import { readJson, readSafetensors, writeSafetensors, TOKENIZER_FILES } from '../checkpoint/index.js';
 import { fsyncDir, writeFileAtomically } from '../checkpoint/files.js';
 import { saveModel, type CausalLM } from '../models/index.js';
 import { saveAdapter, loadAdapter, type LoraConfig } from '../models/lora.js';
@@ -36,6 +36,13 @@ function pauseForCrashTest(tmp: string): void {
   if (!(ms > 0)) return;
   writeFileSync(join(tmp, '.paused'), String(process.pid));
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** The tokenizer files present in a folder, to copy into every saved model folder. */
+export function tokenizerFiles(dir: string): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
+  for (const name of TOKENIZER_FILES) if (existsSync(join(dir, name))) out[name] = readFileSync(join(dir, name));
+  return out;
 }
 
 export function checkpointDir(runDir: string, step: number): string {

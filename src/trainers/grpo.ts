@@ -7,12 +7,12 @@
 // lives in grpo_rollout.ts, the update in grpo_update.ts, the objective in grpo_loss.ts.
 import * as pt from '../tensor/index.js';
 import { join } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { AdamW, decayGroups } from '../optim/index.js';
 import { lrAt, checkSchedule, type Schedule } from '../optim/schedule.js';
 import { loadModel, saveModel, type CausalLM } from '../models/index.js';
 import { applyLora, mergeLora, saveAdapter, withAdaptersDisabled, mergedStateDict, type LoraConfig } from '../models/lora.js';
-import { TOKENIZER_FILES, readSafetensors } from '../checkpoint/index.js';
+import { readSafetensors } from '../checkpoint/index.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { BatchSampler } from '../data/index.js';
 import type { NamedReward, RewardFn } from '../rewards/compose.js';
@@ -22,7 +22,7 @@ import { groupAdvantages, sequenceKl } from './grpo_loss.js';
 import { BUILTIN_REWARDS, VERIFIER_REWARDS, fitGroups, loadPrompts, sampleRound, type Group } from './grpo_rollout.js';
 import { frozenLogprobs, microBatches, policyUpdate, NO_UPDATE, type UpdateRow, type UpdateStats } from './grpo_update.js';
 import { RunFolder, Progress } from './run.js';
-import { latestCheckpoint, restoreTraining, saveCheckpoint } from './checkpoint.js';
+import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
 
 export { BUILTIN_REWARDS } from './grpo_rollout.js';
 
@@ -80,8 +80,7 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
   }
   model.train();
   const eos = tokenizer.eosTokenIds;
-  const tokFiles: Record<string, Uint8Array> = {};
-  for (const n of TOKENIZER_FILES) if (existsSync(join(tokDir, n))) tokFiles[n] = readFileSync(join(tokDir, n));
+  const tokFiles = tokenizerFiles(tokDir);
   const progress = new Progress(hooks.label ?? 'grpo', cfg.max_steps, step, hooks.quiet);
   const rewardCurve: number[] = [], accuracyCurve: number[] = [];
   const save = () => saveCheckpoint(cfg.output_dir, {

@@ -3,13 +3,12 @@
 // Bradley-Terry loss (optional margin column, reward centering), AdamW with warmup + decay, held-out
 // accuracy / margin / chosen and rejected rewards, and a final folder in HF sequence-classification
 // layout. A straight-line loop like sft.ts.
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pt from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { AdamW, decayGroups } from '../optim/index.js';
 import { lrAt, checkSchedule, type Schedule } from '../optim/schedule.js';
-import { TOKENIZER_FILES, readJson } from '../checkpoint/index.js';
+import { readJson } from '../checkpoint/index.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { BatchSampler, loadPreferences, type PreferencePair } from '../data/index.js';
 import { RewardModel, loadRewardModel, rewardModelFromCausal, saveRewardModel } from '../models/reward_model.js';
@@ -17,6 +16,7 @@ import { describeConfig } from './config.js';
 import { RM_SCHEMA, type RmConfig } from './rm_config.js';
 import { bradleyTerryLoss, type PairStats } from './rm_loss.js';
 import { RunFolder, Progress } from './run.js';
+import { tokenizerFiles } from './checkpoint.js';
 
 /** Pairs → one (2B, S) right-padded batch: chosen rows first, then rejected rows. */
 function pairBatch(pairs: readonly PreferencePair[], pad: number): { ids: Tensor; mask: Tensor; margin: Tensor } {
@@ -125,9 +125,7 @@ export async function trainRewardModel(cfg: RmConfig, hooks: { quiet?: boolean; 
     log(`held-out: accuracy ${(100 * e.accuracy).toFixed(1)}% on ${e.n} pairs, margin ${e.margin.toFixed(3)}, chosen ${e.chosen.toFixed(3)}, rejected ${e.rejected.toFixed(3)}`);
   }
   const finalDir = join(cfg.output_dir, 'final');
-  const tokFiles: Record<string, Uint8Array> = {};
-  for (const n of TOKENIZER_FILES) if (existsSync(join(tokDir, n))) tokFiles[n] = readFileSync(join(tokDir, n));
-  saveRewardModel(rm, finalDir, { padTokenId: pad, tokenizerFiles: tokFiles });
+  saveRewardModel(rm, finalDir, { padTokenId: pad, tokenizerFiles: tokenizerFiles(tokDir) });
   log(`done: ${step} steps, reward model in ${finalDir}`);
   optimizer.dispose();
   rm.dispose();

@@ -4,19 +4,17 @@
 // the step's target-token count, clipping, full fine-tuning or LoRA, held-out eval loss, atomic
 // checkpoints with exact resume (weights, optimizer moments, schedule step, data position, RNG).
 // A straight-line loop: no callbacks, no trainer class.
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pt from '../tensor/index.js';
 import { AdamW, decayGroups, lrAt, checkSchedule, type Schedule } from '../optim/index.js';
 import { createModel, loadModel, saveModel, type CausalLM } from '../models/index.js';
 import { applyLora, mergeLora, saveAdapter, type LoraConfig } from '../models/lora.js';
-import { TOKENIZER_FILES } from '../checkpoint/index.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { loadExamples, packExamples, padRows, toBatch, BatchSampler, type PackedRow } from '../data/index.js';
 import { describeConfig } from './config.js';
 import { SFT_SCHEMA, type SftConfig } from './sft_config.js';
 import { RunFolder, Progress } from './run.js';
-import { latestCheckpoint, restoreTraining, saveCheckpoint } from './checkpoint.js';
+import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
 
 export interface SftResult {
   runDir: string;
@@ -34,12 +32,6 @@ export interface SftHooks {
   quiet?: boolean;
   /** Stop (as if killed) after this optimizer step — for tests of resume. */
   stopAfterStep?: number;
-}
-
-function tokenizerFiles(dir: string): Record<string, Uint8Array> {
-  const out: Record<string, Uint8Array> = {};
-  for (const name of TOKENIZER_FILES) if (existsSync(join(dir, name))) out[name] = readFileSync(join(dir, name));
-  return out;
 }
 
 /** Token-weighted mean cross-entropy of `model` over rows, in micro-batches. */
