@@ -55,16 +55,24 @@ export function mathCorrect(completion: string, answer: number): boolean {
  * wrong or a slip in arithmetic costs part of its step), used with the answer check, never instead.
  */
 export function groundedSteps(completion: string, question: string): number {
-  const eqs = equationsIn(completion);
-  if (eqs.length === 0) return 0;
+  const steps = checkSteps(completion, question);
+  if (steps.length === 0) return 0;
+  return steps.reduce((sum, x) => sum + ((x.aGiven ? 1 : 0) + (x.bGiven ? 1 : 0) + (x.value === x.c ? 1 : 0)) / 3, 0) / steps.length;
+}
+
+/** One equation "a op b = c" of a worked solution, checked: its true value, and whether each
+ *  operand is a number of the question or an earlier result. */
+export interface CheckedStep { a: number; op: string; b: number; c: number; value: number; aGiven: boolean; bGiven: boolean }
+
+/** Every equation of `completion` checked against arithmetic and against `question`'s numbers. */
+export function checkSteps(completion: string, question: string): CheckedStep[] {
   const known = new Set((question.match(/\d+/g) ?? []).map(Number));
-  let score = 0;
-  for (const { a, op, b, c } of eqs) {
+  return equationsIn(completion).map(({ a, op, b, c }) => {
     const value = op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : b !== 0 ? a / b : NaN;
-    score += ((known.has(a) ? 1 : 0) + (known.has(b) ? 1 : 0) + (value === c ? 1 : 0)) / 3;
+    const step = { a, op, b, c, value, aGiven: known.has(a), bGiven: known.has(b) };
     known.add(c);
-  }
-  return score / eqs.length;
+    return step;
+  });
 }
 
 /** Kinds whose answers are compared case-sensitively (the case is the point). */

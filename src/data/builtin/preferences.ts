@@ -7,6 +7,7 @@
 // the same kind. Rows are TRL's explicit-prompt conversational format, deterministic in the seed.
 import { Rng } from './rng.js';
 import { equationsIn } from './math.js';
+import { checkSteps, extractBoxed } from './grading.js';
 import type { InstructionItem, MathProblem } from './types.js';
 
 export interface PreferenceRow {
@@ -46,16 +47,14 @@ export function corruptSolution(p: MathProblem, rng: Rng, kinds: readonly ('slip
 
 /** The reasoning a careful judge writes for a response to `p`, checked against its reference. */
 export function judgementReasoning(p: MathProblem, response: string): { reasoning: string; correct: boolean } {
-  const known = new Set((p.question.match(/\d+/g) ?? []).map(Number));
   const steps: string[] = [];
-  for (const { a, op, b, c } of equationsIn(response)) {
-    const value = op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : b !== 0 ? a / b : NaN;
-    for (const x of [a, b]) if (!known.has(x)) steps.push(`${x} is neither in the question nor an earlier result.`);
+  let flawed = false;
+  for (const { a, op, b, c, value, aGiven, bGiven } of checkSteps(response, p.question)) {
+    for (const [x, given] of [[a, aGiven], [b, bGiven]] as const) if (!given) steps.push(`${x} is neither in the question nor an earlier result.`);
     steps.push(value === c ? `${a} ${op} ${b} = ${c} is right.` : `${a} ${op} ${b} is ${value}, not ${c}.`);
-    known.add(c);
+    flawed ||= !aGiven || !bGiven || value !== c;
   }
-  const flawed = steps.some((x) => !x.endsWith('is right.'));
-  const boxed = /\\boxed\{([^}]*)\}/.exec(response)?.[1]?.trim() ?? null;
+  const boxed = extractBoxed(response)?.trim() ?? null;
   const correct = boxed === String(p.answer);
   steps.push(boxed === null ? 'The response gives no boxed answer.' : `The response answers ${boxed}; the reference is ${p.answer}${correct ? ', the same' : ''}.`);
   if (correct && flawed) steps.push('The work has a mistake, but the final answer matches the reference.');
