@@ -1,7 +1,9 @@
 // Training checkpoints: run/checkpoints/step-00000042/ is a Hugging Face model folder (loadModel
 // reads it as is) plus what exact resume needs — optimizer.safetensors (moment tensors, the default
 // RNG state) and trainer_state.json (step, data position, optimizer hyperparameters, counters) —
-// and, with LoRA, the adapter in PEFT layout under adapter/. A checkpoint is built in a temporary
+// and, with LoRA, the adapter in PEFT layout under adapter/. A trainer whose model has its own
+// folder layout (the reward model's sequence classifier) passes saveModelFolder to write it instead,
+// so the checkpoint loads with that model's loader. A checkpoint is built in a temporary
 // folder and renamed into place, so a crash or kill mid-write leaves the previous ones intact; the
 // newest K are kept.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -58,6 +60,11 @@ export interface SaveCheckpointInput {
   lora?: LoraConfig | null;
   /** More weight files written into the checkpoint as <name>.safetensors (e.g. GRPO's refreshed reference). */
   extraWeights?: Record<string, Map<string, pt.Tensor>>;
+  /**
+   * Writes the model folder into the given (not yet existing) folder instead of saveModel — for a
+   * model saved in another layout (e.g. saveRewardModel's sequence classifier with score.weight).
+   */
+  saveModelFolder?: (dir: string) => void;
   keepLast: number;
 }
 
@@ -67,7 +74,8 @@ export function saveCheckpoint(runDir: string, c: SaveCheckpointInput): string {
   const final = checkpointDir(runDir, c.state.step);
   const tmp = join(root, `.tmp-step-${c.state.step}-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
-  saveModel(c.model, tmp, { generationConfig: c.generationConfig ?? null, tokenizerFiles: c.tokenizerFiles });
+  if (c.saveModelFolder) c.saveModelFolder(tmp);
+  else saveModel(c.model, tmp, { generationConfig: c.generationConfig ?? null, tokenizerFiles: c.tokenizerFiles });
   pauseForCrashTest(tmp);
   if (c.lora) saveAdapter(c.model, join(tmp, 'adapter'), c.lora);
   for (const [name, weights] of Object.entries(c.extraWeights ?? {})) writeSafetensors(join(tmp, `${name}.safetensors`), weights);

@@ -2,7 +2,10 @@
 // checkpoint"): the SFT model's decoder plus a value head, trained on preference pairs with the
 // Bradley-Terry loss (optional margin column, reward centering), AdamW with warmup + decay, held-out
 // accuracy / margin / chosen and rejected rewards, and a final folder in HF sequence-classification
-// layout. A straight-line loop like sft.ts.
+// layout. Checkpoints as sft.ts's (every save_every steps and at the end, the newest keep_last kept,
+// written atomically), each a reward-model folder plus optimizer and trainer state, so a run resumes
+// exactly: weights with the value head, AdamW moments, step, data position, the same held-out split.
+// A straight-line loop like sft.ts.
 import { join } from 'node:path';
 import * as pt from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
@@ -16,7 +19,7 @@ import { describeConfig } from './config.js';
 import { RM_SCHEMA, type RmConfig } from './rm_config.js';
 import { bradleyTerryLoss, type PairStats } from './rm_loss.js';
 import { RunFolder, Progress } from './run.js';
-import { tokenizerFiles } from './checkpoint.js';
+import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
 
 /** Pairs → one (2B, S) right-padded batch: chosen rows first, then rejected rows. */
 function pairBatch(pairs: readonly PreferencePair[], pad: number): { ids: Tensor; mask: Tensor; margin: Tensor } {
@@ -58,7 +61,17 @@ export function evaluatePairs(rm: RewardModel, pairs: readonly PreferencePair[],
 
 export interface RmResult { finalDir: string; runDir: string; steps: number; eval: (PairStats & { n: number }) | null; trainPairs: number }
 
-export async function trainRewardModel(cfg: RmConfig, hooks: { quiet?: boolean; label?: string } = {}): Promise<RmResult> {
+export interface RmHooks {
+  quiet?: boolean;
+  label?: string;
+  /** Stop (as if killed) after this optimizer step — for tests of resume. */
+  stopAfterStep?: number;
+}
+
+/** How the pairs were split; a resumed run must see the same split, or its data order means nothing. */
+interface PairSplit { pairs: number; train: number; held: number }
+
+export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Promise<RmResult> {
   const run = new RunFolder(cfg.output_dir);
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(RM_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
@@ -80,20 +93,52 @@ export async function trainRewardModel(cfg: RmConfig, hooks: { quiet?: boolean; 
   }
   if (train.length === 0) throw new Error(`rm: no training pairs in ${cfg.train_data.join(', ')}${tooLong ? ` (${tooLong} longer than max_length ${cfg.max_length})` : ''}`);
   log(`data: ${train.length} training pairs, ${held.length} held out${tooLong ? `, ${tooLong} dropped as longer than max_length ${cfg.max_length}` : ''}`);
+  const split: PairSplit = { pairs: loaded.pairs.length, train: train.length, held: held.length };
 
-  const hf = readJson(join(cfg.model, 'config.json'), 'model config') as Record<string, unknown>;
-  const fromRm = Array.isArray(hf['architectures']) && String(hf['architectures'][0]).endsWith('ForSequenceClassification');
-  const rm = fromRm ? loadRewardModel(cfg.model) : rewardModelFromCausal(cfg.model, cfg.seed);
+  // ---- model, optimizer, schedule, data order (fresh or resumed from the newest checkpoint)
+  const resumeFrom = cfg.resume ? latestCheckpoint(cfg.output_dir) : null;
+  const stale = cfg.resume ? null : latestCheckpoint(cfg.output_dir);
+  if (stale) log(`resume: false — starting over; the checkpoints already in ${cfg.output_dir} (newest: step ${stale.step}) are overwritten only at the steps this run saves, and a later resume takes the newest`);
+  let rm: RewardModel;
+  if (resumeFrom) {
+    rm = loadRewardModel(resumeFrom.dir);
+  } else {
+    const hf = readJson(join(cfg.model, 'config.json'), 'model config') as Record<string, unknown>;
+    const fromRm = Array.isArray(hf['architectures']) && String(hf['architectures'][0]).endsWith('ForSequenceClassification');
+    rm = fromRm ? loadRewardModel(cfg.model) : rewardModelFromCausal(cfg.model, cfg.seed);
+    log(`reward model from ${fromRm ? 'a reward model' : 'the causal LM'} ${cfg.model}: ${(rm.numParameters() / 1e6).toFixed(2)}M parameters`);
+  }
+  const makeOptimizer = () => new AdamW(decayGroups(rm.trainableParameters(), cfg.weight_decay), { lr: cfg.lr });
+  let optimizer: AdamW, sampler: BatchSampler, step = 0;
+  if (resumeFrom) {
+    const restored = restoreTraining(resumeFrom.dir, rm, makeOptimizer);
+    optimizer = restored.optimizer;
+    const saved = restored.state.extra['split'] as PairSplit | undefined;
+    if (saved && (saved.pairs !== split.pairs || saved.train !== split.train || saved.held !== split.held)) {
+      optimizer.dispose(); rm.dispose();
+      throw new Error(`rm: cannot resume from ${resumeFrom.dir}: it was trained on ${saved.pairs} pairs (${saved.train} train, ${saved.held} held out), `
+        + `the data now gives ${split.pairs} (${split.train} train, ${split.held} held out); restore the data or set resume: false`);
+    }
+    step = restored.state.step;
+    sampler = BatchSampler.restore(train.length, cfg.batch_size, cfg.epochs, restored.state.sampler);
+    log(`resumed from ${resumeFrom.dir} at step ${step}`);
+  } else {
+    optimizer = makeOptimizer();
+    sampler = new BatchSampler(train.length, cfg.batch_size, { epochs: cfg.epochs, seed: cfg.seed });
+  }
   rm.train();
-  log(`reward model from ${fromRm ? 'a reward model' : 'the causal LM'} ${cfg.model}: ${(rm.numParameters() / 1e6).toFixed(2)}M parameters`);
-  const sampler = new BatchSampler(train.length, cfg.batch_size, { epochs: cfg.epochs, seed: cfg.seed });
   const totalSteps = cfg.max_steps > 0 ? Math.min(cfg.max_steps, sampler.totalSteps) : sampler.totalSteps;
   const schedule: Schedule = { kind: cfg.schedule, lr: cfg.lr, minLr: cfg.min_lr, totalSteps, warmupSteps: Math.round(cfg.warmup_ratio * totalSteps) };
   checkSchedule(schedule);
-  const optimizer = new AdamW(decayGroups(rm.trainableParameters(), cfg.weight_decay), { lr: cfg.lr });
   const params = rm.trainableParameters();
-  const progress = new Progress(hooks.label ?? 'rm', totalSteps, 0, hooks.quiet);
-  let step = 0, lastEval: (PairStats & { n: number }) | null = null;
+  const tokFiles = tokenizerFiles(tokDir);
+  const save = () => saveCheckpoint(cfg.output_dir, {
+    model: rm, optimizer, keepLast: cfg.keep_last,
+    saveModelFolder: (dir) => saveRewardModel(rm, dir, { padTokenId: pad, tokenizerFiles: tokFiles }),
+    state: { step, epoch: sampler.state().epoch, sampler: sampler.state(), tokensSeen: 0, extra: { config: cfg, split } },
+  });
+  const progress = new Progress(hooks.label ?? 'rm', totalSteps, step, hooks.quiet);
+  let lastEval: (PairStats & { n: number }) | null = null;
   const evaluate = () => {
     rm.eval();
     lastEval = evaluatePairs(rm, held, pad);
@@ -119,13 +164,19 @@ export async function trainRewardModel(cfg: RmConfig, hooks: { quiet?: boolean; 
     run.metrics({ step, epoch: batch.epoch, lr, loss: stats.loss, accuracy: stats.accuracy, margin: stats.margin, rewards_chosen: stats.chosen, rewards_rejected: stats.rejected, grad_norm: stats.gradNorm });
     if (cfg.eval_every > 0 && step % cfg.eval_every === 0 && held.length && step < totalSteps) evaluate();
     progress.update(step, { loss: stats.loss.toFixed(3), acc: stats.accuracy.toFixed(2), ...(lastEval ? { 'eval acc': (lastEval as PairStats).accuracy.toFixed(3) } : {}) });
+    if (cfg.save_every > 0 && step % cfg.save_every === 0 && step < totalSteps) save();
+    if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {              // as if killed (tests of resume)
+      optimizer.dispose(); rm.dispose();
+      return { finalDir: '', runDir: cfg.output_dir, steps: step, eval: lastEval, trainPairs: train.length };
+    }
   }
   if (held.length) {
     const e = evaluate();
     log(`held-out: accuracy ${(100 * e.accuracy).toFixed(1)}% on ${e.n} pairs, margin ${e.margin.toFixed(3)}, chosen ${e.chosen.toFixed(3)}, rejected ${e.rejected.toFixed(3)}`);
   }
+  save();
   const finalDir = join(cfg.output_dir, 'final');
-  saveRewardModel(rm, finalDir, { padTokenId: pad, tokenizerFiles: tokenizerFiles(tokDir) });
+  saveRewardModel(rm, finalDir, { padTokenId: pad, tokenizerFiles: tokFiles });
   log(`done: ${step} steps, reward model in ${finalDir}`);
   optimizer.dispose();
   rm.dispose();

@@ -1,5 +1,6 @@
 // The reward-model run config (`posttrain rm`), flat and validated once like SFT's: the SFT folder
-// the model starts from, preference files, the Bradley-Terry options, and the loop's sizes.
+// the model starts from, preference files, the Bradley-Terry options, the loop's sizes and its
+// checkpoints (save_every, keep_last, resume as in GRPO's).
 // Defaults follow TRL's RewardTrainer where it has one.
 import type { Schema } from './config.js';
 
@@ -23,7 +24,10 @@ export interface RmConfig {
   max_grad_norm: number;
   center_rewards: number;
   eval_every: number;
+  save_every: number;
+  keep_last: number;
   seed: number;
+  resume: boolean;
 }
 
 export const RM_SCHEMA: Schema = {
@@ -32,7 +36,7 @@ export const RM_SCHEMA: Schema = {
   train_data: { type: 'strings', default: [], required: true, doc: 'preference files: {prompt | question, chosen, rejected, margin?} or {chosen, rejected} conversations' },
   eval_data: { type: 'strings', default: [], doc: 'held-out preference files (default: eval_fraction of train_data)' },
   eval_fraction: { type: 'number', default: 0.05, min: 0, max: 0.5, doc: 'share of train_data held out when eval_data is empty' },
-  output_dir: { type: 'string', default: null, required: true, doc: 'run folder (config, metrics, final reward model)' },
+  output_dir: { type: 'string', default: null, required: true, doc: 'run folder (config, metrics, checkpoints, final reward model)' },
   system_prompt: { type: 'string', default: null, nullable: true, doc: 'system message put before conversational prompts' },
   max_length: { type: 'int', default: 1024, min: 2, doc: 'pairs with a longer side are dropped (and counted)' },
   batch_size: { type: 'int', default: 8, min: 1, doc: 'pairs per step' },
@@ -46,5 +50,8 @@ export const RM_SCHEMA: Schema = {
   max_grad_norm: { type: 'number', default: 1, min: 0, doc: 'gradient clipping (0: off)' },
   center_rewards: { type: 'number', default: 0, min: 0, doc: 'reward centering λ: adds λ·mean((r_chosen + r_rejected)²) (TRL center_rewards_coefficient; 0: off)' },
   eval_every: { type: 'int', default: 0, min: 0, doc: 'steps between held-out evaluations (0: at the end only)' },
+  save_every: { type: 'int', default: 0, min: 0, doc: 'steps between checkpoints (0: at the end)' },
+  keep_last: { type: 'int', default: 2, min: 1, doc: 'checkpoints kept' },
   seed: { type: 'int', default: 0, min: 0, doc: 'seed of the value head, the split and the order' },
+  resume: { type: 'bool', default: true, doc: 'continue from the newest checkpoint in output_dir' },
 };

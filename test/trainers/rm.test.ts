@@ -1,8 +1,9 @@
 // The scalar reward model: HF sequence-classification layout, last-token scores independent of
-// padding, preference data with located errors, and training that separates a learnable preference.
+// padding, preference data with located errors, training that separates a learnable preference,
+// and checkpoints: exact resume, keep_last pruning, resume: false starting over.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pt from '../../src/tensor/index.js';
 import { createModel, saveModel, loadModel } from '../../src/models/index.js';
@@ -11,6 +12,7 @@ import { readSafetensors } from '../../src/checkpoint/index.js';
 import { Tokenizer } from '../../src/tokenizer/index.js';
 import { loadPreferences, DataError } from '../../src/data/index.js';
 import { trainRewardModel } from '../../src/trainers/rm.js';
+import { latestCheckpoint, listCheckpoints } from '../../src/trainers/checkpoint.js';
 import { resolveConfig } from '../../src/trainers/config.js';
 import { RM_SCHEMA, type RmConfig } from '../../src/trainers/rm_config.js';
 import { makeSftSetup } from '../helpers/sft_setup.js';
@@ -104,4 +106,72 @@ test('posttrain rm learns a preference it can see (held-out accuracy well above 
   assert.ok(existsSync(join(r.finalDir, 'model.safetensors')) && existsSync(join(r.finalDir, 'tokenizer.json')));
   const again = loadRewardModel(r.finalDir);
   again.dispose();
+});
+
+// ---- checkpoints and resume: 40 pairs, 8 held out, 32 to train on in batches of 4 (8 steps an epoch)
+const resumeData = join(setup.dir, 'rm-resume.jsonl');
+writeFileSync(resumeData, Array.from({ length: 40 }, (_, i) => JSON.stringify({
+  prompt: `what is ${i % 9} plus ${i % 7}?`, chosen: ` it is ${(i % 9) + (i % 7)}. \\boxed{${(i % 9) + (i % 7)}}`, rejected: ` it is ${(i % 9) + (i % 7)}.`,
+})).join('\n') + '\n');
+const resumeCfg = (out: string, over: Partial<RmConfig> = {}) => resolveConfig<RmConfig>(RM_SCHEMA, {
+  model: sftDir, train_data: [resumeData], output_dir: join(setup.dir, out), eval_fraction: 0.2, batch_size: 4, max_steps: 6,
+  lr: 3e-3, max_length: 64, eval_every: 2, save_every: 2, keep_last: 5, seed: 5, ...over,
+}, 'test', {});
+const metricRows = (out: string) => readFileSync(join(setup.dir, out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+const trainRows = (out: string) => metricRows(out).filter((x) => 'loss' in x).map((x) => [x.step, x.loss, x.grad_norm]);
+const evalRows = (out: string) => metricRows(out).filter((x) => 'eval_accuracy' in x).map((x) => [x.step, x.eval_accuracy, x.eval_margin]);
+
+/** Largest |a − b| over every weight of two reward-model folders (which must hold the same names). */
+function largestWeightDifference(dirA: string, dirB: string): number {
+  const a = loadRewardModel(dirA), b = loadRewardModel(dirB);
+  try {
+    const wa = a.stateDict(), wb = b.stateDict();
+    assert.deepEqual([...wa.keys()].sort(), [...wb.keys()].sort());
+    assert.ok(wa.has('score.weight') && wa.has('model.layers.0.self_attn.q_proj.weight'), 'the value head and the decoder are both compared');
+    return Math.max(...[...wa].map(([k, t]) => t.sub(wb.get(k)!).abs().max().item() as number));
+  } finally {
+    a.dispose(); b.dispose();
+  }
+}
+
+test('rm resumes exactly: stopped after step 4 and resumed, it ends with the weights and metrics of the uninterrupted run', async () => {
+  const straight = await trainRewardModel(resumeCfg('rm-resume-a'), { quiet: true });
+  assert.equal(straight.steps, 6);
+  const stopped = await trainRewardModel(resumeCfg('rm-resume-b'), { quiet: true, stopAfterStep: 4 });   // "killed" after the step-4 checkpoint
+  assert.equal(stopped.steps, 4);
+  assert.equal(stopped.finalDir, '');
+  const latest = latestCheckpoint(join(setup.dir, 'rm-resume-b'))!;
+  assert.equal(latest.step, 4);
+  assert.deepEqual(JSON.parse(readFileSync(join(latest.dir, 'config.json'), 'utf8')).architectures, ['LlamaForSequenceClassification'], 'a checkpoint is a reward-model folder');
+  assert.ok(existsSync(join(latest.dir, 'tokenizer.json')) && existsSync(join(latest.dir, 'optimizer.safetensors')));
+  loadRewardModel(latest.dir).dispose();
+  const resumed = await trainRewardModel(resumeCfg('rm-resume-b'), { quiet: true });
+  assert.equal(resumed.steps, 6);
+  assert.match(readFileSync(join(setup.dir, 'rm-resume-b', 'log.txt'), 'utf8'), /resumed from .*step-00000004 at step 4/);
+  assert.deepEqual(trainRows('rm-resume-b').map(([s]) => s), [1, 2, 3, 4, 5, 6], 'the step sequence continues where the checkpoint left off');
+  assert.deepEqual(trainRows('rm-resume-b'), trainRows('rm-resume-a'), 'per-step loss and gradient norm');
+  assert.deepEqual(evalRows('rm-resume-b'), evalRows('rm-resume-a'), 'held-out evaluations at steps 2, 4 and the end (the same split)');
+  assert.deepEqual(resumed.eval, straight.eval);
+  const diff = largestWeightDifference(straight.finalDir, resumed.finalDir);
+  assert.ok(diff <= 1e-6, `final weights differ by ${diff}`);
+  const ckDiff = largestWeightDifference(latestCheckpoint(join(setup.dir, 'rm-resume-a'))!.dir, resumed.finalDir);
+  assert.equal(ckDiff, 0, 'the end checkpoint holds the final weights');
+});
+
+test('rm keeps the newest keep_last checkpoints', async () => {
+  const r = await trainRewardModel(resumeCfg('rm-keep', { save_every: 1, keep_last: 2, eval_every: 0 }), { quiet: true });
+  assert.deepEqual(listCheckpoints(r.runDir).map((c) => c.step), [5, 6]);
+  assert.deepEqual(readdirSync(join(r.runDir, 'checkpoints')).sort(), ['step-00000005', 'step-00000006'], 'no older or temporary folders left');
+});
+
+test('rm with resume: false starts over from the start model despite a checkpoint in output_dir', async () => {
+  await trainRewardModel(resumeCfg('rm-fresh', { eval_every: 0 }), { quiet: true, stopAfterStep: 4 });
+  assert.equal(latestCheckpoint(join(setup.dir, 'rm-fresh'))!.step, 4);
+  const r = await trainRewardModel(resumeCfg('rm-fresh', { eval_every: 0, resume: false }), { quiet: true });
+  assert.equal(r.steps, 6);
+  assert.deepEqual(trainRows('rm-fresh').map(([s]) => s), [1, 2, 3, 4, 1, 2, 3, 4, 5, 6], 'the second run logs from step 1 again');
+  assert.deepEqual(trainRows('rm-fresh').slice(4), trainRows('rm-resume-a'), 'and repeats the straight run step for step');
+  assert.doesNotMatch(readFileSync(join(r.runDir, 'log.txt'), 'utf8'), /resumed from/);
+  assert.match(readFileSync(join(r.runDir, 'log.txt'), 'utf8'), /resume: false — starting over/);
+  assert.equal(largestWeightDifference(r.finalDir, join(setup.dir, 'rm-resume-a', 'final')), 0);
 });
