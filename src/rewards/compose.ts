@@ -1,6 +1,9 @@
 // Reward composition: named reward functions with weights, sync or async, combined per sample into
 // a weighted total with the per-function breakdown kept for logging. A function may answer null
-// ("cannot judge"): then the sample has no total and is skipped by the trainer — and counted.
+// ("cannot judge"): then the sample has no total and is skipped by the trainer — and counted;
+// except a weight-0 reward, which is only logged (an accuracy metric on a mixed dataset).
+// A function may also leave notes on a sample (x.note(key, value): the route it took, a judge's
+// reasoning), which scoreAll returns per sample for the trainer's samples log.
 export interface RewardInput {
   prompt: string;
   completion: string;
@@ -8,6 +11,8 @@ export interface RewardInput {
   completionTokens?: number;
   /** The dataset row: reference answer, tests, anything a reward needs. */
   example: Record<string, unknown>;
+  /** Leaves a note on this sample for the logs (set by scoreAll; absent elsewhere). */
+  note?: (key: string, value: unknown) => void;
 }
 
 export type RewardFn = (x: RewardInput) => number | null | Promise<number | null>;
@@ -25,6 +30,8 @@ export interface Scores {
   breakdown: Record<string, (number | null)[]>;
   /** Samples with a null total. */
   skipped: number;
+  /** Notes the reward functions left on each sample (empty objects where none). */
+  notes: Record<string, unknown>[];
 }
 
 export async function scoreAll(rewards: readonly NamedReward[], inputs: readonly RewardInput[]): Promise<Scores> {
@@ -35,8 +42,10 @@ export async function scoreAll(rewards: readonly NamedReward[], inputs: readonly
     names.add(r.name);
   }
   const breakdown: Record<string, (number | null)[]> = {};
+  const notes: Record<string, unknown>[] = inputs.map(() => ({}));
+  const noted = inputs.map((x, i) => ({ ...x, note: (key: string, value: unknown) => { notes[i]![key] = value; } }));
   for (const r of rewards) {
-    breakdown[r.name] = await Promise.all(inputs.map(async (x, i) => {
+    breakdown[r.name] = await Promise.all(noted.map(async (x, i) => {
       const v = await r.fn(x);
       if (v !== null && (typeof v !== 'number' || !Number.isFinite(v))) throw new Error(`reward '${r.name}' returned ${String(v)} for sample ${i} (a finite number or null)`);
       return v;
@@ -46,10 +55,11 @@ export async function scoreAll(rewards: readonly NamedReward[], inputs: readonly
     let sum = 0;
     for (const r of rewards) {
       const v = breakdown[r.name]![i]!;
+      if (v === null && r.weight === 0) continue;                 // logged only: it cannot void the sample
       if (v === null) return null;
       sum += r.weight * v;
     }
     return sum;
   });
-  return { total, breakdown, skipped: total.filter((t) => t === null).length };
+  return { total, breakdown, skipped: total.filter((t) => t === null).length, notes };
 }

@@ -8,6 +8,7 @@
 // function from chat messages to k texts: a local model or a RemoteModel.
 import type { ChatMessage } from '../tokenizer/index.js';
 import type { RewardFn } from './compose.js';
+import type { ChatBackend } from '../generation/chat_backend.js';
 
 export type JudgeMode = 'reference' | 'rubric';
 
@@ -86,9 +87,18 @@ export function judgeReward(judge: (messages: ChatMessage[], k: number) => Promi
     unparseable += judgements.filter((j) => j.score === null).length;
     const score = combineJudgements(judgements, o.mode);
     o.onJudged?.(input, judgements, score);
+    x.note?.(`judge_${o.mode}`, { score, votes: judgements.map((j) => j.score), reasoning: judgements.map((j) => j.reasoning) });
     return score;
   };
   return Object.assign(fn, { unparseable: () => unparseable });
+}
+
+/** A judge on a chat backend (local folder or server): k texts per judgement, sampled when k > 1. */
+export function backendJudge(backend: ChatBackend, o: { maxTokens: number; temperature: number; seed?: number }): (messages: ChatMessage[], k: number) => Promise<string[]> {
+  return async (messages, k) => {
+    if (k > 1 && o.temperature === 0) throw new RangeError(`judge: ${k} votes need a temperature above 0 (greedy votes are all the same)`);
+    return (await backend.chat({ messages, n: k, maxTokens: o.maxTokens, temperature: o.temperature, seed: o.seed })).texts;
+  };
 }
 
 /** A judgement training row (V3: the reward data carries the chain-of-thought behind each reward). */

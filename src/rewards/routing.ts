@@ -46,10 +46,14 @@ function pearson(xs: readonly number[], ys: readonly number[]): number | null {
   return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : null;
 }
 
-export function routedReward(o: RoutingOptions): RewardFn & { diagnostics(): RoutingDiagnostics } {
-  const routed = { rule: 0, judgeWithReference: 0, models: 0, none: 0 };
+/**
+ * The routed reward. diagnostics() covers every sample since the start or the last
+ * diagnostics({ reset: true }) (a trainer takes them per round). Each sample gets a 'route' note.
+ */
+export function routedReward(o: RoutingOptions): RewardFn & { diagnostics(opts?: { reset?: boolean }): RoutingDiagnostics } {
+  let routed = { rule: 0, judgeWithReference: 0, models: 0, none: 0 };
   let gated = 0, checked = 0, disagree = 0, seen = 0;
-  const scores: number[] = [], lengths: number[] = [];
+  let scores: number[] = [], lengths: number[] = [];
   const clip = (v: number) => (o.clip ? Math.min(o.clip[1], Math.max(o.clip[0], v)) : v);
   const modelScore = async (x: RewardInput): Promise<number | null> => {
     const vals: number[] = [];
@@ -62,38 +66,46 @@ export function routedReward(o: RoutingOptions): RewardFn & { diagnostics(): Rou
   };
   const record = (x: RewardInput, v: number) => { scores.push(v); lengths.push(x.completionTokens ?? x.completion.length); };
   const fn: RewardFn = async (x) => {
-    seen++;
+    const index = ++seen;                                       // taken before any await: calls overlap
     const ruled = o.rule ? await o.rule(x) : null;
     if (ruled !== null) {
       routed.rule++;
+      x.note?.('route', 'rule');
       const share = o.crossCheck ?? 0;
-      if (o.models?.length && share > 0 && Math.floor(seen * share) > Math.floor((seen - 1) * share)) {       // every 1/share-th
+      if (o.models?.length && share > 0 && Math.floor(index * share) > Math.floor((index - 1) * share)) {       // every 1/share-th
         const m = await modelScore(x);
         if (m !== null) { checked++; if ((m >= (o.agreeThreshold ?? 0.5)) !== (ruled > 0.5)) disagree++; }
       }
       return ruled;
     }
-    if (o.gate && (((await o.gate(x)) ?? 0) < (o.gateThreshold ?? 1))) { gated++; return o.gatedValue ?? 0; }
+    if (o.gate && (((await o.gate(x)) ?? 0) < (o.gateThreshold ?? 1))) { gated++; x.note?.('route', 'gated'); return o.gatedValue ?? 0; }
     const ref = x.example['reference'];
     if (o.judgeWithReference && ref !== undefined && ref !== null) {
       routed.judgeWithReference++;
+      x.note?.('route', 'judge-with-reference');
       const v = await o.judgeWithReference(x);
       if (v !== null) record(x, clip(v));
       return v === null ? null : clip(v);
     }
     if (o.models?.length) {
       routed.models++;
+      x.note?.('route', 'models');
       const v = await modelScore(x);
       if (v !== null) record(x, v);
       return v;
     }
     routed.none++;
+    x.note?.('route', 'none');
     return null;
   };
   return Object.assign(fn, {
-    diagnostics: (): RoutingDiagnostics => ({
-      routed: { ...routed }, gated, modelLengthCorrelation: pearson(scores, lengths),
-      modelRuleDisagreement: checked ? disagree / checked : null, crossChecked: checked,
-    }),
+    diagnostics: (opts: { reset?: boolean } = {}): RoutingDiagnostics => {
+      const d: RoutingDiagnostics = {
+        routed: { ...routed }, gated, modelLengthCorrelation: pearson(scores, lengths),
+        modelRuleDisagreement: checked ? disagree / checked : null, crossChecked: checked,
+      };
+      if (opts.reset) { routed = { rule: 0, judgeWithReference: 0, models: 0, none: 0 }; gated = checked = disagree = 0; scores = []; lengths = []; }
+      return d;
+    },
   });
 }

@@ -15,11 +15,12 @@ import { applyLora, mergeLora, saveAdapter, withAdaptersDisabled, mergedStateDic
 import { readSafetensors } from '../checkpoint/index.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { BatchSampler } from '../data/index.js';
-import type { NamedReward, RewardFn } from '../rewards/compose.js';
+import type { RewardFn } from '../rewards/compose.js';
+import { buildGrpoRewards } from './grpo_rewards.js';
 import { describeConfig } from './config.js';
 import { GRPO_SCHEMA, type GrpoConfig } from './grpo_config.js';
 import { groupAdvantages, sequenceKl } from './grpo_loss.js';
-import { BUILTIN_REWARDS, VERIFIER_REWARDS, fitGroups, loadPrompts, sampleRound, type Group } from './grpo_rollout.js';
+import { VERIFIER_REWARDS, fitGroups, loadPrompts, sampleRound, type Group } from './grpo_rollout.js';
 import { frozenLogprobs, microBatches, policyUpdate, NO_UPDATE, type UpdateRow, type UpdateStats } from './grpo_update.js';
 import { RunFolder, Progress } from './run.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
@@ -36,13 +37,6 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(GRPO_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
   pt.manualSeed(cfg.seed);
-  const fns = { ...BUILTIN_REWARDS, ...hooks.rewardFns };
-  const rewards: NamedReward[] = cfg.rewards.map((name, i) => {
-    const fn = fns[name];
-    if (!fn) throw new Error(`config: unknown reward '${name}' (known: ${Object.keys(fns).join(', ')})`);
-    return { name, weight: cfg.reward_weights[i] ?? 1, fn };
-  });
-  if (cfg.reward_weights.length > cfg.rewards.length) throw new Error(`config: ${cfg.reward_weights.length} reward_weights for ${cfg.rewards.length} rewards`);
   const accuracyName = cfg.accuracy_reward ?? cfg.rewards.find((r) => VERIFIER_REWARDS.includes(r)) ?? null;
   if (accuracyName !== null && !cfg.rewards.includes(accuracyName)) throw new Error(`config: accuracy_reward '${accuracyName}' is not one of rewards [${cfg.rewards.join(', ')}]`);
   const schedule: Schedule = { kind: cfg.schedule, lr: cfg.lr, minLr: cfg.min_lr, totalSteps: cfg.max_steps, warmupSteps: cfg.warmup_steps };
@@ -52,6 +46,9 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
 
   const tokDir = cfg.tokenizer ?? cfg.model;
   const tokenizer = Tokenizer.fromDir(tokDir);
+  const rewardSet = buildGrpoRewards(cfg, hooks.rewardFns ?? {}, tokenizer);
+  const rewards = rewardSet.rewards;
+  for (const line of rewardSet.description) log(line);
   const prompts = await loadPrompts(cfg.train_data, tokenizer, cfg.system_prompt, cfg.max_prompt_tokens);
   const resumeFrom = cfg.resume ? latestCheckpoint(cfg.output_dir) : null;
   const { model, generationConfig } = loadModel(resumeFrom ? resumeFrom.dir : cfg.model);
@@ -161,14 +158,14 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
       clipped_ratio: allLengths.length ? all.flatMap((g) => g.truncated).filter(Boolean).length / allLengths.length : 0,
       sampling_tokens_per_s: allLengths.reduce((a, b) => a + b, 0) / Math.max(1e-9, rollout.generationMs / 1000),
       time_generation_s: rollout.generationMs / 1000, time_scoring_s: rollout.scoringMs / 1000, time_update_s: updateMs / 1000,
-      time_step_s: (performance.now() - t0) / 1000,
+      time_step_s: (performance.now() - t0) / 1000, ...rewardSet.roundDiagnostics(),
     });
     if (cfg.log_samples_every > 0 && (step % cfg.log_samples_every === 0 || step === 1)) logSamples(run, step, kept, advantages, G);
     progress.update(step, { reward: meanReward.toFixed(3), ...(typeof acc === 'number' ? { acc: acc.toFixed(3) } : {}), kl: stats.kl.toExponential(1),
       len: mean(allLengths).toFixed(0) });
     if (cfg.save_every > 0 && step % cfg.save_every === 0 && step < cfg.max_steps) save();
     if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {            // as if killed (tests of resume)
-      optimizer.dispose(); model.dispose(); ref?.dispose();
+      optimizer.dispose(); model.dispose(); ref?.dispose(); rewardSet.dispose();
       return { steps: step, rewards: rewardCurve, accuracy: accuracyCurve, finalDir: '', runDir: cfg.output_dir };
     }
   }
@@ -180,7 +177,7 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
   }
   saveModel(model, finalDir, { generationConfig, tokenizerFiles: tokFiles });
   log(`done: ${step} rounds, reward ${rewardCurve[0]?.toFixed(3)} → ${rewardCurve.at(-1)?.toFixed(3)}, model in ${finalDir}`);
-  optimizer.dispose(); model.dispose(); ref?.dispose();
+  optimizer.dispose(); model.dispose(); ref?.dispose(); rewardSet.dispose();
   return { steps: step, rewards: rewardCurve, accuracy: accuracyCurve, finalDir, runDir: cfg.output_dir };
 }
 
@@ -201,6 +198,7 @@ function logSamples(run: RunFolder, step: number, kept: readonly Group[], advant
     completions: g.texts.map((text, k) => ({
       text, reward: g.rewards[k], rewards: Object.fromEntries(Object.entries(g.breakdown).map(([n, v]) => [n, v[k]])),
       advantage: advantages[j * G + k] ?? null, length: g.tokens[k]!.length, truncated: g.truncated[k],
+      ...(Object.keys(g.notes[k] ?? {}).length ? { notes: g.notes[k] } : {}),
     })),
   }));
 }

@@ -21,6 +21,24 @@ export interface GrpoConfig {
   rewards: string[];
   reward_weights: number[];
   accuracy_reward: string | null;
+  rule_rewards: string[];
+  reward_models: string[];
+  reward_model_ensemble: 'mean' | 'min';
+  reward_model_transform: 'sigmoid' | 'none';
+  judge: string | null;
+  judge_model: string | null;
+  judge_api_key_env: string;
+  judge_votes: number;
+  judge_temperature: number;
+  judge_max_tokens: number;
+  judge_rubric: string | null;
+  judge_without_reference: boolean;
+  judge_cache_dir: string | null;
+  reward_gate: string | null;
+  reward_gate_threshold: number;
+  gated_reward: number;
+  model_reward_clip: number[];
+  cross_check: number;
   overlong_buffer: number;
   overlong_penalty: number;
   lr: number;
@@ -74,9 +92,28 @@ export const GRPO_SCHEMA: Schema = {
   temperature: { type: 'number', default: 1, min: 0.01, doc: 'sampling temperature (also applied to the log-probs in the loss)' },
   top_p: { type: 'number', default: 1, min: 0.01, max: 1, doc: 'nucleus sampling' },
   top_k: { type: 'int', default: 0, min: 0, doc: 'top-k sampling (0: off)' },
-  rewards: { type: 'strings', default: ['math', 'format'], doc: 'reward functions: math (verifyMath vs the answer column), format (<think> block), boxed (a \\boxed{} answer present), code (tests column run in the sandbox), steps (built-in task: grounded, true equations)' },
-  reward_weights: { type: 'numbers', default: [], doc: 'weights, one per reward (empty: 1 each)' },
+  rewards: { type: 'strings', default: ['math', 'format'], doc: 'reward functions: math (verifyMath vs the answer column), format (<think> block), boxed (a \\boxed{} answer present), code (tests column run in the sandbox), steps (built-in task: grounded, true equations), routed (per row as in V3: the math / code verifier where the row has answer / tests, the judge with the reference where it has a free-form reference, the reward models and rubric judge otherwise)' },
+  reward_weights: { type: 'numbers', default: [], doc: 'weights, one per reward (empty: 1 each); a weight-0 reward is only logged, and a row it cannot check still counts' },
   accuracy_reward: { type: 'string', default: null, nullable: true, doc: 'the reward logged and shown as accuracy (default: math or code when listed)' },
+  // ---- model-based rewards, used through the 'routed' reward (SPEC.md §2.1; src/rewards/routing.ts)
+  rule_rewards: { type: 'strings', default: ['math', 'code'], doc: "the 'routed' reward's rule verifiers, tried in order: the first that can check the row (math: an answer column, code: tests) gives the reward" },
+  reward_models: { type: 'strings', default: [], doc: "scalar reward-model folders (posttrain rm): the 'routed' reward's model ensemble for rows no rule can check" },
+  reward_model_ensemble: { type: 'string', default: 'mean', values: ['mean', 'min'], doc: 'how the model scores of one completion combine (min: the most pessimistic, harder to hack)' },
+  reward_model_transform: { type: 'string', default: 'sigmoid', values: ['sigmoid', 'none'], doc: 'reward-model logits → σ(r) in (0, 1), the rule verifiers\' range, or raw' },
+  judge: { type: 'string', default: null, nullable: true, doc: 'generative judge: a model folder or an OpenAI-compatible server URL (http://host:port/v1); judges rows with a free-form `reference` column, and with judge_without_reference the others by rubric' },
+  judge_model: { type: 'string', default: null, nullable: true, doc: 'the judge\'s model name at the server (judge is a URL)' },
+  judge_api_key_env: { type: 'string', default: 'OPENAI_API_KEY', doc: 'environment variable with the judge server\'s API key (unset: none)' },
+  judge_votes: { type: 'int', default: 1, min: 1, doc: 'judgements per completion, majority (verdicts) or mean (scores) — V3\'s voting; > 1 needs judge_temperature > 0' },
+  judge_temperature: { type: 'number', default: 0, min: 0, doc: 'judge sampling temperature (0: greedy)' },
+  judge_max_tokens: { type: 'int', default: 256, min: 1, doc: 'the judge\'s reasoning + verdict length limit' },
+  judge_rubric: { type: 'string', default: null, nullable: true, doc: 'rubric / constitution for judging without a reference (a row\'s `rubric` column wins; default: helpful, correct, honest, concise)' },
+  judge_without_reference: { type: 'bool', default: false, doc: 'the judge also scores rows without a reference (rubric mode), as a member of the model ensemble' },
+  judge_cache_dir: { type: 'string', default: null, nullable: true, doc: 'remote judge: folder of cached responses' },
+  reward_gate: { type: 'string', default: null, nullable: true, doc: 'a reward (e.g. format) that must reach reward_gate_threshold before a model score counts' },
+  reward_gate_threshold: { type: 'number', default: 1, doc: 'the gate\'s pass mark' },
+  gated_reward: { type: 'number', default: 0, doc: 'the routed reward of a completion that fails the gate' },
+  model_reward_clip: { type: 'numbers', default: [], doc: '[lo, hi]: model scores are clipped into this range (empty: no clipping)' },
+  cross_check: { type: 'number', default: 0.1, min: 0, max: 1, doc: 'share of rule-checked completions also scored by the models, for the model-rule disagreement diagnostic' },
   overlong_buffer: { type: 'int', default: 0, min: 0, doc: 'DAPO soft overlong punishment over the last N tokens before max_new_tokens (0: off)' },
   overlong_penalty: { type: 'number', default: 1, min: 0, doc: 'weight of the overlong punishment (reaches −weight at max_new_tokens)' },
   lr: { type: 'number', default: 1e-6, min: 0, doc: 'learning rate (DeepSeekMath: 1e-6)' },

@@ -67,6 +67,8 @@ export interface Group {
   truncated: boolean[];
   rewards: (number | null)[];
   breakdown: Record<string, (number | null)[]>;
+  /** What the reward functions noted on each completion (route, judge reasoning, RM score). */
+  notes: Record<string, unknown>[];
 }
 
 export interface RolloutOptions {
@@ -134,7 +136,7 @@ export async function sampleRound(model: CausalLM, tokenizer: Tokenizer, prompts
       const part = <T>(xs: readonly T[]) => xs.slice(j * G, (j + 1) * G);
       const group: Group = {
         prompt, tokens: part(outs).map((c) => c.tokens), texts: part(texts), truncated: part(outs).map((c) => c.finishReason === 'length'),
-        rewards: part(total), breakdown: Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, part(v)])),
+        rewards: part(total), notes: part(scores.notes), breakdown: Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, part(v)])),
       };
       r.all.push(group);
       const judged = group.rewards.filter((v): v is number => v !== null);

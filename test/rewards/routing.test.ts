@@ -43,6 +43,12 @@ test('diagnostics: model-score / length correlation, and model-rule disagreement
   const half = routedReward({ rule, models: [() => 1], crossCheck: 0.5 });
   for (let i = 0; i < 6; i++) await half(row({ answer: 1 }, '1'));
   assert.equal(half.diagnostics().crossChecked, 3);
+  // a trainer scores a round at once: calls overlap across awaits, the share must still hold
+  const overlapping = routedReward({ rule, models: [() => 1], crossCheck: 0.5 });
+  await Promise.all(Array.from({ length: 24 }, (_, i) => overlapping(row(i < 8 ? { answer: 1 } : {}, '1'))));
+  const d = overlapping.diagnostics({ reset: true });
+  assert.deepEqual([d.crossChecked, d.routed.rule, d.routed.models], [4, 8, 16]);
+  assert.deepEqual(overlapping.diagnostics().routed, { rule: 0, judgeWithReference: 0, models: 0, none: 0 }, 'reset');
 });
 
 test('a scalar reward model as a reward: the same number as RewardModel.rewards on prompt + completion + EOS', () => {

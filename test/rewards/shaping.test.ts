@@ -46,6 +46,12 @@ test('reward composition: weights, async rewards, breakdown, null = cannot judge
   assert.deepEqual(s.total, [1.5, 0, null]);
   assert.deepEqual(s.breakdown, { correct: [1, 0, null], format: [1, 0, 1] });
   assert.equal(s.skipped, 1);
+  // a weight-0 reward is only logged: a row it cannot check keeps its total
+  const logged = await scoreAll([rewards[1]!, { ...rewards[0]!, weight: 0 }], [{ prompt: 'p', completion: '<think>t</think> 4', example: {} }]);
+  assert.deepEqual([logged.total, logged.breakdown['correct'], logged.skipped], [[0.5], [null], 0]);
+  // notes a reward leaves on a sample come back with it
+  const noted = await scoreAll([{ name: 'n', weight: 1, fn: (x) => { x.note?.('why', x.completion.length); return 1; } }], [{ prompt: '', completion: 'abc', example: {} }, { prompt: '', completion: 'a', example: {} }]);
+  assert.deepEqual(noted.notes, [{ why: 3 }, { why: 1 }]);
   await assert.rejects(scoreAll([{ name: 'bad', weight: 1, fn: () => NaN }], [{ prompt: '', completion: '', example: {} }]), /bad.*NaN/);
   await assert.rejects(scoreAll([rewards[0]!, rewards[0]!], []), /listed twice/);
 });
