@@ -1,11 +1,14 @@
-// `posttrain eval --model DIR --data FILE.jsonl [--format auto|gsm8k|math|builtin] [--k N]
-//   [--temperature T --top-p P --max-new-tokens N --batch-size N --limit N --seed S --system TEXT]
-//   [--output results.jsonl]`: the math harness on a model folder — greedy accuracy, pass@1 over k
-// samples, pass@k, maj@k, response lengths — printed as a table, with per-item results in a file.
+// `posttrain eval (--model DIR | --url URL --served-model NAME [--tokenizer DIR] [--concurrency N])
+//   --data FILE.jsonl [--format auto|gsm8k|math|builtin] [--k N] [--temperature T --top-p P
+//   --max-new-tokens N --batch-size N --limit N --seed S --system TEXT] [--output results.jsonl]`:
+// the math harness on a model folder or any OpenAI-compatible server (vLLM, SGLang, llama.cpp,
+// `posttrain serve`; API key from $OPENAI_API_KEY) — greedy accuracy, pass@1 over k samples,
+// pass@k, maj@k, response lengths — printed as a table, with per-item results in a file.
 import { writeFileSync } from 'node:fs';
 import { loadModel } from '../models/index.js';
 import { Tokenizer } from '../tokenizer/index.js';
-import { evaluateMath, type MathEvalReport } from '../recipes/evaluate.js';
+import { evaluateMath, evaluateMathWith, type MathEvalReport } from '../recipes/evaluate.js';
+import { openChatBackend } from '../generation/chat_backend.js';
 import { loadProblems, type ProblemFormat } from '../recipes/problems.js';
 import { Progress } from '../trainers/run.js';
 import { Flags } from './flags.js';
@@ -16,8 +19,8 @@ export function reportTable(r: MathEvalReport, k: number): string {
     ['problems', String(r.n)],
     ['greedy accuracy', pct(r.greedyAccuracy)],
     ...(k > 0 ? [[`pass@1 (mean of ${k} samples)`, pct(r.pass1)] as [string, string], ...Object.entries(r.passAtK).filter(([n]) => n !== 'pass@1').map(([n, v]) => [n, pct(v)] as [string, string]), [`maj@${k}`, pct(r.majAtK)] as [string, string]] : []),
-    ['mean response length (tokens)', r.meanLength.toFixed(1)],
-    ['median response length (tokens)', r.medianLength.toFixed(1)],
+    ['mean response length (tokens)', r.meanLength === null ? '— (unknown: pass --tokenizer)' : r.meanLength.toFixed(1)],
+    ['median response length (tokens)', r.medianLength === null ? '—' : r.medianLength.toFixed(1)],
   ];
   const w = Math.max(...rows.map(([a]) => a.length));
   return rows.map(([a, b]) => `${a.padEnd(w)}  ${b}`).join('\n');
@@ -25,7 +28,11 @@ export function reportTable(r: MathEvalReport, k: number): string {
 
 export async function evalCommand(args: string[]): Promise<void> {
   const f = new Flags(args);
-  const dir = f.str('model');
+  const url = f.optStr('url');
+  const dir = url === undefined ? f.str('model') : null;
+  const servedModel = url === undefined ? null : f.str('served-model');
+  const tokenizerDir = f.optStr('tokenizer');
+  const concurrency = f.int('concurrency', 8, 1);
   const data = f.str('data');
   const format = f.str('format', 'auto') as ProblemFormat;
   if (!['auto', 'gsm8k', 'math', 'builtin'].includes(format)) throw new Error(`--format must be auto, gsm8k, math or builtin, got '${format}'`);
@@ -38,13 +45,22 @@ export async function evalCommand(args: string[]): Promise<void> {
   const output = f.optStr('output');
   f.rejectUnknown('eval');
   const problems = await loadProblems(data, format, limit > 0 ? limit : Infinity);
-  const tokenizer = Tokenizer.fromDir(dir);
-  const { model } = loadModel(dir);
   const progress = new Progress('eval', problems.length * (1 + k));
-  try {
-    const r = evaluateMath(model, tokenizer, problems, { ...opts, onProgress: (done) => progress.update(done, {}) });
+  const onProgress = (done: number) => progress.update(done, {});
+  const show = (r: MathEvalReport) => {
     if (output) writeFileSync(output, r.items.map((it) => JSON.stringify(it)).join('\n') + '\n');
     process.stdout.write(`\n${reportTable(r, k)}\n${output ? `per-item results: ${output}\n` : ''}`);
+  };
+  if (url !== undefined) {
+    const backend = openChatBackend({ source: url, model: servedModel, tokenizer: tokenizerDir ? Tokenizer.fromDir(tokenizerDir) : null, remote: { concurrency }, field: '--url' });
+    show(await evaluateMathWith(backend, problems, { ...opts, onProgress }));
+    return;
+  }
+  const tokenizer = Tokenizer.fromDir(tokenizerDir ?? dir!);
+  const { model } = loadModel(dir!);
+  try {
+    const r = evaluateMath(model, tokenizer, problems, { ...opts, onProgress });
+    show(r);
   } finally {
     model.dispose();
   }

@@ -4,7 +4,8 @@
 //     scoring a whole round with Promise.all, say) are gathered and generated as one padded batch
 //     (chunks of batchSize rows), so a caller can ask one conversation at a time and still batch.
 //   - remote: any OpenAI-compatible server through RemoteModel (concurrency, timeouts, retries,
-//     cache); response lengths are counted with a local tokenizer when one is given.
+//     cache); a single completion's length is the server's usage count, several are re-encoded
+//     with a local tokenizer when one is given (else unknown).
 // openChatBackend picks by the spec: an http(s):// URL is remote, anything else a model folder.
 import { generate } from './engine.js';
 import { loadModel, type CausalLM } from '../models/index.js';
@@ -24,7 +25,7 @@ export interface ChatRequest {
 
 export interface ChatResult {
   texts: string[];
-  /** Tokens of each text (without the end-of-turn token); null where unknown (remote, no tokenizer). */
+  /** Tokens of each text (locally without the end-of-turn token; remotely as the server counts); null where unknown. */
   lengths: (number | null)[];
   /** 'eos' | 'stop' | 'length' locally; the server's finish_reason remotely. */
   finishReasons: string[];
@@ -139,7 +140,10 @@ export class RemoteChatBackend implements ChatBackend {
       n: request.n ?? 1, maxTokens: request.maxTokens, temperature: request.temperature, topP: request.topP, seed: request.seed,
     });
     const tok = this.o.tokenizer;
-    return { texts: r.texts, lengths: r.texts.map((t) => (tok ? tok.encode(t).length : null)), finishReasons: r.finishReasons };
+    // the server's usage counts a single completion exactly (its own tokens); several share one
+    // count, so then a local tokenizer re-encodes each text when given
+    const lengths = r.texts.map((t) => (r.texts.length === 1 ? r.usage.completion : tok ? tok.encode(t).length : null));
+    return { texts: r.texts, lengths, finishReasons: r.finishReasons };
   }
 
   dispose(): void {}

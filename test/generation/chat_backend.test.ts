@@ -11,6 +11,7 @@ import { Tokenizer, applyChatTemplate, type ChatMessage } from '../../src/tokeni
 import { generate } from '../../src/generation/index.js';
 import { LocalChatBackend, openChatBackend, RemoteChatBackend } from '../../src/generation/chat_backend.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
+import { evaluateMath, evaluateMathWith } from '../../src/recipes/evaluate.js';
 import { tokenizerFiles } from '../../src/trainers/checkpoint.js';
 import { makeSftSetup } from '../helpers/sft_setup.js';
 
@@ -60,13 +61,27 @@ test('remote backend: posttrain serve over loopback gives the same greedy answer
   const remote = openChatBackend({ source: `${server.url}/v1`, model: 'tiny', tokenizer: Tokenizer.fromDir(modelDir) });
   assert.ok(remote instanceof RemoteChatBackend);
   const results = await Promise.all(conversations.map((messages) => remote.chat({ messages, maxTokens: 12, temperature: 0 })));
-  conversations.forEach((messages, i) => {
-    const expected = alone(messages, 12);
-    assert.equal(results[i]!.texts[0], expected.text);
-    assert.equal(typeof results[i]!.lengths[0], 'number');
-  });
+  conversations.forEach((messages, i) => assert.equal(results[i]!.texts[0], alone(messages, 12).text));
+  const several = await remote.chat({ messages: conversations[0]!, n: 3, maxTokens: 6, temperature: 1 });
+  assert.ok(several.lengths.every((l) => typeof l === 'number'), 'several completions: re-encoded with the local tokenizer');
   const bare = openChatBackend({ source: `${server.url}/v1`, model: 'tiny' });
-  assert.deepEqual((await bare.chat({ messages: conversations[0]!, maxTokens: 4, temperature: 0 })).lengths, [null], 'no tokenizer: lengths unknown');
+  const one = await bare.chat({ messages: conversations[0]!, maxTokens: 12, temperature: 0 });
+  assert.equal(one.lengths[0], alone(conversations[0]!, 12).length + (one.finishReasons[0] === 'stop' ? 1 : 0), "the server's usage (which counts the end-of-turn token)");
+  assert.deepEqual((await bare.chat({ messages: conversations[0]!, n: 2, maxTokens: 4, temperature: 1 })).lengths, [null, null], 'several completions share one usage count: unknown without a tokenizer');
+});
+
+test('the math harness through a backend: over posttrain serve it equals evaluateMath on the model in memory', async () => {
+  const problems = [{ question: 'what is 1 plus 2?', answer: '3' }, { question: 'what is 4 plus 4?', answer: '8' }, { question: 'what is 2 plus 0?', answer: '2' }];
+  const opts = { k: 2, temperature: 1, topP: 1, maxNewTokens: 10, batchSize: 4, seed: 0 };
+  const tok = Tokenizer.fromDir(modelDir);
+  const { model } = loadModel(modelDir);
+  const direct = evaluateMath(model, tok, problems, opts);
+  model.dispose();
+  const remote = await evaluateMathWith(openChatBackend({ source: `${server.url}/v1`, model: 'tiny', tokenizer: tok }), problems, opts);
+  assert.deepEqual(remote.items.map((it) => [it.completion, it.correct]), direct.items.map((it) => [it.completion, it.correct]), 'greedy answers and verdicts');
+  assert.ok(remote.items.every((it, i) => it.length! >= direct.items[i]!.length! && it.length! <= direct.items[i]!.length! + 1), 'lengths from the server\'s usage (+1 where it counts the end-of-turn token)');
+  assert.equal(remote.greedyAccuracy, direct.greedyAccuracy);
+  assert.ok(remote.items.every((it) => it.samples!.correct.length === 2) && remote.pass1 !== null && remote.majAtK !== null);
 });
 
 test('openChatBackend: a URL without a model name, a folder that is not a model', () => {

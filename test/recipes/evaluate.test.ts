@@ -44,7 +44,7 @@ test('evaluateMath: greedy accuracy, pass@1 over k samples equals the mean sampl
   assert.ok(Math.abs(r.pass1! - meanSample) < 1e-12);
   assert.ok(Math.abs(r.passAtK['pass@1']! - meanSample) < 1e-12);
   assert.ok(r.passAtK['pass@4']! >= r.passAtK['pass@2']! && r.passAtK['pass@2']! >= r.passAtK['pass@1']!);
-  assert.ok(r.meanLength > 0 && r.medianLength > 0);
+  assert.ok(r.meanLength! > 0 && r.medianLength! > 0);
   const again = evaluateMath(model, tok, problems, { k: 4, temperature: 1, topP: 1, maxNewTokens: 12, batchSize: 2, seed: 0 });
   assert.deepEqual(again.items.map((i) => i.samples!.extracted), r.items.map((i) => i.samples!.extracted), 'seeded');
   model.dispose();

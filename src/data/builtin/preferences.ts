@@ -7,7 +7,7 @@
 // the same kind. Rows are TRL's explicit-prompt conversational format, deterministic in the seed.
 import { Rng } from './rng.js';
 import { equationsIn } from './math.js';
-import { checkSteps, extractBoxed } from './grading.js';
+import { checkSteps, extractBoxed, instructionCorrect } from './grading.js';
 import type { InstructionItem, MathProblem } from './types.js';
 
 export interface PreferenceRow {
@@ -76,6 +76,28 @@ export function judgementRows(math: readonly MathProblem[], seed = 0): Judgement
     for (const response of bad && bad.text !== p.solution ? [p.solution, bad.text] : [p.solution]) {
       const j = judgementReasoning(p, response);
       rows.push({ question: p.question, response, reference: String(p.answer), reasoning: j.reasoning, verdict: j.correct ? 'correct' : 'incorrect' });
+    }
+  }
+  rng.shuffle(rows);
+  return rows;
+}
+
+/**
+ * For each instruction: its exact answer and another item's answer of the same kind, each judged
+ * against the reference (the instruction's answer) by quoting both and comparing — the check a
+ * judge with a free-form reference makes; labels follow the built-in grader (instructionCorrect).
+ */
+export function instructionJudgementRows(instructions: readonly InstructionItem[], seed = 0): JudgementExample[] {
+  const rng = new Rng(seed).fork('instruction-judgements');
+  const byKind = new Map<string, InstructionItem[]>();
+  for (const it of instructions) byKind.set(it.kind, [...(byKind.get(it.kind) ?? []), it]);
+  const rows: JudgementExample[] = [];
+  for (const it of instructions) {
+    const others = byKind.get(it.kind)!.filter((o) => o.answer !== it.answer);
+    for (const response of others.length ? [it.answer, rng.pick(others).answer] : [it.answer]) {
+      const correct = instructionCorrect(response, it);
+      rows.push({ question: it.instruction, response, reference: it.answer, verdict: correct ? 'correct' : 'incorrect',
+        reasoning: `The response says "${response}". The reference says "${it.answer}". ${correct ? 'They match.' : 'They differ.'}` });
     }
   }
   rng.shuffle(rows);
