@@ -19,21 +19,24 @@ const HELP = `posttrain — post-train language models the DeepSeek-V3 way, from
 usage: posttrain <command> [--key=value ...]
 
 commands:
-  demo [--quick] [--out=DIR]       the recipe on the built-in task: tokenizer → pretraining → SFT → GRPO →
-                                   evaluation of base, SFT and GRPO models (accuracy, response length)
+  demo [--quick] [--out=DIR]       the recipe on the built-in task: tokenizer → pretraining → SFT → reward model →
+                                   judge → GRPO (routed rewards) → evaluation of base, SFT and GRPO models
   sft --config=FILE.yaml [--key=value ...]
                                    supervised fine-tuning (DeepSeek-V3 defaults; see config.txt in a run)
   pretrain --config=FILE.yaml [--key=value ...]
                                    the same trainer on text rows, loss on every token
   grpo --config=FILE.yaml [--key=value ...]
-                                   GRPO: group sampling, rule-based rewards, clipped surrogate with KL
+                                   GRPO: group sampling, rule / judge / reward-model rewards routed per row,
+                                   clipped surrogate with KL
   rm --config=FILE.yaml [--key=value ...]
                                    a scalar reward model from an SFT folder on preference pairs (Bradley-Terry)
   serve --model=DIR [--host=127.0.0.1 --port=8000 --api-key=KEY]
                                    an OpenAI-compatible API: /v1/chat/completions, /v1/completions (streaming, logprobs)
   eval --model=DIR --data=FILE.jsonl [--format=auto|gsm8k|math|builtin] [--k=N] [--output=FILE.jsonl]
-                                   math evaluation: greedy accuracy, pass@1 over k samples, pass@k, maj@k,
-                                   response lengths (also --temperature --top-p --max-new-tokens --limit)
+  eval --url=URL --served-model=NAME [--tokenizer=DIR --concurrency=N] --data=...
+                                   math evaluation of a folder or an OpenAI-compatible server: greedy accuracy,
+                                   pass@1 over k samples, pass@k, maj@k, response lengths
+                                   (also --temperature --top-p --max-new-tokens --limit)
   generate --model=DIR --input=FILE.jsonl [--output=FILE.jsonl]
            [--max-new-tokens=N --temperature=T --top-k=K --top-p=P --min-p=P
             --repetition-penalty=R --seed=S --batch-size=N --stop=STR --logprobs]
