@@ -3,8 +3,9 @@
 // SFT on chat conversations (reasoning + non-reasoning) with V3's settings (2 epochs, cosine decay,
 // packing with sample masking, loss on responses) → a scalar reward model from the SFT model on
 // built-in preference pairs (held-out pair accuracy) → a generative judge from the SFT model on
-// judgements with their reasoning (held-out verdict accuracy) → GRPO on further math problems with rule-based
-// rewards (the answer verifier plus a check of the worked steps) → evaluate base, SFT and GRPO
+// math and instruction judgements with their reasoning (held-out verdict accuracy) → GRPO on further
+// math problems and instructions, each row routed to its reward (rule verifier plus a check of the
+// worked steps; the judge with a reference; the reward model) → evaluate base, SFT and GRPO
 // models on held-out problems (accuracy and mean response length). Each stage writes into its own
 // folder and is skipped when its output already exists, so a killed demo continues where it stopped.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
