@@ -4,11 +4,13 @@
 # Each step is skipped when it is already done, so running it before every command is cheap.
 #   bash scripts/setup.sh           what the library, CLI and tests need
 #   bash scripts/setup.sh --bench   also Debian's python3-torch, the PyTorch yardstick of `npm run bench`
+#   bash scripts/setup.sh --test    also Debian's chromium, the headless browser of the web-page tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libtorch-dev libopenblas0-pthread g++ make bubblewrap)
 [[ "${1:-}" == "--bench" ]] && packages+=(python3-torch)
+[[ "${1:-}" == "--test" ]] && packages+=(chromium)
 
 missing=()
 for p in "${packages[@]}"; do
