@@ -40,6 +40,7 @@ export { equationsIn, stepsKeyOf, mathKey, generateMathProblem, KINDS as MATH_KI
 export { INSTRUCTION_KINDS } from './instructions.js';
 export { MAX_DOC_CHARS, MAX_DOC_PIECES, countPieces } from './pretrain.js';
 export { Rng } from './rng.js';
+export { longCotSolution, workedOperation, checkOperation, REFLECTION_SYSTEM_PROMPT } from './long_cot.js';
 export { preferencePairs, corruptSolution, judgementRows, instructionJudgementRows, judgementReasoning, type PreferenceRow, type JudgementExample } from './preferences.js';
 
 export interface BuiltinTaskOptions {

@@ -1,0 +1,43 @@
+// The built-in task's long chain-of-thought: what the demo's expert (the "R1" of the recipe) is
+// taught to write when the reflection/verification system prompt asks for it. Every operation of a
+// problem's short solution is worked in smaller steps — a two-digit number split into tens and
+// ones, a product into a tens part and a ones part, a quotient through its product — inside
+// <think> … </think>, followed by a check of each result by working backwards (the verification),
+// then the short solution itself with its \boxed{} answer. Longer, and made of easier facts: V3
+// Table 9's trade (accuracy for length) in miniature.
+import { equationsIn } from './math.js';
+import type { MathProblem } from './types.js';
+
+/** The demo's reflection/verification system prompt (V3 §5.1 gives no text; this is a setting). */
+export const REFLECTION_SYSTEM_PROMPT = 'Think before answering, inside <think> and </think>: break every calculation into tens and ones, '
+  + 'then verify each result by working backwards. After thinking, give the solution and the final answer in \\boxed{}.';
+
+/** One operation in small steps: "24 + 16: 24 + 10 = 34, 34 + 6 = 40." */
+export function workedOperation(a: number, op: string, b: number, c: number): string {
+  const tens = (n: number) => n - (n % 10), ones = (n: number) => n % 10;
+  if (op === '+' && b >= 10 && ones(b) !== 0) { const x = a + tens(b); return `${a} + ${b}: ${a} + ${tens(b)} = ${x}, ${x} + ${ones(b)} = ${c}.`; }
+  if (op === '-' && b >= 10 && ones(b) !== 0) { const x = a - tens(b); return `${a} - ${b}: ${a} - ${tens(b)} = ${x}, ${x} - ${ones(b)} = ${c}.`; }
+  if (op === '*' && (a >= 10 || b >= 10)) {
+    const [big, small] = a >= b ? [a, b] : [b, a];
+    if (ones(big) !== 0 && big >= 10) {
+      const x = tens(big) * small, y = ones(big) * small;
+      return `${a} * ${b}: ${tens(big)} * ${small} = ${x}, ${ones(big)} * ${small} = ${y}, ${x} + ${y} = ${c}.`;
+    }
+  }
+  if (op === '/' && b !== 0) return `${a} / ${b}: ${b} * ${c} = ${a}, so ${a} / ${b} = ${c}.`;
+  return `${a} ${op} ${b} = ${c}.`;
+}
+
+/** The backwards check of one operation: "40 - 16 = 24, right." */
+export function checkOperation(a: number, op: string, b: number, c: number): string {
+  const inverse = op === '+' ? `${c} - ${b} = ${a}` : op === '-' ? `${c} + ${b} = ${a}` : op === '*' ? (b !== 0 ? `${c} / ${b} = ${a}` : `${b} * ${a} = ${c}`) : `${c} * ${b} = ${a}`;
+  return `${inverse}, right.`;
+}
+
+/** The long-CoT response to a built-in problem: worked steps and checks in <think>, then the solution. */
+export function longCotSolution(p: MathProblem): string {
+  const eqs = equationsIn(p.solution);
+  const work = eqs.map(({ a, op, b, c }) => workedOperation(a, op, b, c));
+  const checks = eqs.slice().reverse().map(({ a, op, b, c }) => checkOperation(a, op, b, c));
+  return `<think>\n${work.join('\n')}\nCheck: ${checks.join(' ')}\n</think>\n${p.solution}`;
+}
