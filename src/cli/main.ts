@@ -13,6 +13,7 @@ import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { grpoCommand, rmCommand } from './grpo.js';
 import { serveCommand } from './serve.js';
+import { genDataCommand } from './gen_data.js';
 
 const HELP = `posttrain — post-train language models the DeepSeek-V3 way, from TypeScript
 
@@ -30,6 +31,10 @@ commands:
                                    clipped surrogate with KL
   rm --config=FILE.yaml [--key=value ...]
                                    a scalar reward model from an SFT folder on preference pairs (Bradley-Terry)
+  gen-data --config=FILE.yaml [--key=value ...]
+                                   expert data with rejection sampling: a teacher (folder or server URL) answers
+                                   with a reflection/verification system prompt; verified samples of both types,
+                                   decontaminated, with provenance; resumable
   serve --model=DIR [--host=127.0.0.1 --port=8000 --api-key=KEY]
                                    an OpenAI-compatible API: /v1/chat/completions, /v1/completions (streaming, logprobs)
   eval --model=DIR --data=FILE.jsonl [--format=auto|gsm8k|math|builtin] [--k=N] [--output=FILE.jsonl]
@@ -90,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
       case 'rm': await rmCommand(rest); return 0;
       case 'serve': await serveCommand(rest); return 0;
       case 'eval': await evalCommand(rest); return 0;
+      case 'gen-data': await genDataCommand(rest); return 0;
       case 'generate': await generateCommand(rest); return 0;
       case 'chat': await chatCommand(rest); return 0;
       case 'example': example(new Flags(rest)); return 0;
