@@ -12,7 +12,9 @@ import { trainCommand } from './train.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { grpoCommand, rmCommand } from './grpo.js';
+import { distillCommand } from './distill.js';
 import { serveCommand } from './serve.js';
+import { annotateCommand } from './annotate.js';
 import { genDataCommand } from './gen_data.js';
 
 const HELP = `posttrain — post-train language models the DeepSeek-V3 way, from TypeScript
@@ -31,12 +33,21 @@ commands:
                                    clipped surrogate with KL
   rm --config=FILE.yaml [--key=value ...]
                                    a scalar reward model from an SFT folder on preference pairs (Bradley-Terry)
+  distill --config=FILE.yaml [--key=value ...]
+                                   token-level distillation from a teacher folder (same tokenizer): forward KL,
+                                   reverse KL or generalised JSD(β), on-policy fraction λ (GKD)
   gen-data --config=FILE.yaml [--key=value ...]
                                    expert data with rejection sampling: a teacher (folder or server URL) answers
                                    with a reflection/verification system prompt; verified samples of both types,
                                    decontaminated, with provenance; resumable
   serve --model=DIR [--host=127.0.0.1 --port=8000 --api-key=KEY]
                                    an OpenAI-compatible API: /v1/chat/completions, /v1/completions (streaming, logprobs)
+  annotate --queue=DIR [--host=127.0.0.1 --port=8080]
+                                   the annotation page for a queue of model answers: accept (a), edit (e), reject (r)
+  annotate --queue=DIR --fill --model=DIR|URL [--served-model=NAME] --prompts=FILE.jsonl
+           [--max-tokens=N --temperature=T --seed=S] [--auto-accept] [--export=OUT.jsonl]
+                                   a generalist model answers prompts into the queue (resumable); --auto-accept
+                                   accepts undecided items as 'auto'; --export writes SFT rows of accepted + edited
   eval --model=DIR --data=FILE.jsonl [--format=auto|gsm8k|math|builtin] [--k=N] [--output=FILE.jsonl]
   eval --url=URL --served-model=NAME [--tokenizer=DIR --concurrency=N] --data=...
                                    math evaluation of a folder or an OpenAI-compatible server: greedy accuracy,
@@ -93,7 +104,9 @@ async function main(argv: string[]): Promise<number> {
       case 'pretrain': await trainCommand('pretrain', rest); return 0;
       case 'grpo': await grpoCommand(rest); return 0;
       case 'rm': await rmCommand(rest); return 0;
+      case 'distill': await distillCommand(rest); return 0;
       case 'serve': await serveCommand(rest); return 0;
+      case 'annotate': await annotateCommand(rest); return 0;
       case 'eval': await evalCommand(rest); return 0;
       case 'gen-data': await genDataCommand(rest); return 0;
       case 'generate': await generateCommand(rest); return 0;
