@@ -4,7 +4,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 
-export type FieldType = 'int' | 'number' | 'string' | 'bool' | 'strings' | 'numbers' | 'object';
+export type FieldType = 'int' | 'number' | 'string' | 'bool' | 'strings' | 'numbers' | 'object' | 'objects';
 
 export interface FieldSpec {
   type: FieldType;
@@ -59,7 +59,7 @@ function fromString(spec: FieldSpec, raw: string): unknown {
     case 'bool': return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
     case 'strings': return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     case 'numbers': return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-    case 'object': try { return JSON.parse(raw); } catch { return raw; }
+    case 'object': case 'objects': try { return JSON.parse(raw); } catch { return raw; }
     default: return raw;
   }
 }
@@ -88,6 +88,7 @@ function check(key: string, spec: FieldSpec, v: unknown): string | null {
     case 'numbers':
       return Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? null : `must be a list of numbers, ${got}`;
     case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v) ? null : `must be a mapping, ${got}`;
+    case 'objects': return Array.isArray(v) && v.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x)) ? null : `must be a list of mappings, ${got}`;
   }
 }
 
