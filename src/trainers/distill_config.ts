@@ -1,0 +1,82 @@
+// The token-level distillation run config (`posttrain distill`), flat and validated once like SFT's
+// (trainers/config.ts): the student and teacher folders (one tokenizer), SFT-style training rows,
+// the divergence of kd_loss.ts with its β and temperature, GKD's on-policy fraction λ, an optional
+// cross-entropy term on the dataset's responses, the loop's sizes, LoRA and checkpoints.
+// Defaults: off-policy forward KL (classic token-level KD, the cheapest); GKD's setting as in TRL's
+// GKDConfig is loss: jsd, beta: 0.5, lambda: 0.5.
+import { loraFields, type Schema } from './config.js';
+import { KD_LOSSES, type KdLossKind } from './kd_loss.js';
+
+export interface DistillConfig {
+  student: string;
+  teacher: string;
+  tokenizer: string | null;
+  train_data: string[];
+  output_dir: string;
+  loss: KdLossKind;
+  beta: number;
+  lambda: number;
+  temperature: number;
+  generation_temperature: number | null;
+  max_new_tokens: number;
+  sft_weight: number;
+  max_length: number;
+  truncation: 'drop' | 'truncate';
+  error_policy: 'fail' | 'skip';
+  epochs: number;
+  max_steps: number;
+  batch_size: number;
+  grad_accum: number;
+  lr: number;
+  min_lr: number;
+  schedule: 'cosine' | 'linear' | 'constant';
+  warmup_steps: number;
+  warmup_ratio: number;
+  weight_decay: number;
+  max_grad_norm: number;
+  lora: boolean;
+  lora_r: number;
+  lora_alpha: number;
+  lora_dropout: number;
+  lora_targets: string[];
+  seed: number;
+  save_every: number;
+  keep_last: number;
+  dtype: 'float32' | 'bfloat16';
+  resume: boolean;
+}
+
+export const DISTILL_SCHEMA: Schema = {
+  student: { type: 'string', default: null, required: true, doc: 'HF model folder of the student (the model trained)' },
+  teacher: { type: 'string', default: null, required: true, doc: 'HF model folder of the teacher: loaded once, frozen, run under no-grad each step; must share the student\'s tokenizer and vocab_size' },
+  tokenizer: { type: 'string', default: null, nullable: true, doc: 'tokenizer folder (default: the student folder); the teacher folder\'s tokenizer must be the same' },
+  train_data: { type: 'strings', default: [], required: true, doc: 'SFT-style rows: messages conversations or prompt/completion (the loss is on the assistant / completion tokens)' },
+  output_dir: { type: 'string', default: null, required: true, doc: 'run folder (config, metrics, checkpoints, final model)' },
+  loss: { type: 'string', default: 'forward_kl', values: KD_LOSSES, doc: 'forward_kl KL(p_T‖p_S) | reverse_kl KL(p_S‖p_T) | jsd: generalised JSD(β) of GKD' },
+  beta: { type: 'number', default: 0.5, min: 0, max: 1, doc: 'JSD β (TRL convention): M = β·p_T + (1−β)·p_S, JSD = β·KL(p_T‖M) + (1−β)·KL(p_S‖M); 0 = forward KL, 1 = reverse KL' },
+  lambda: { type: 'number', default: 0, min: 0, max: 1, doc: 'on-policy fraction λ: each step, with probability λ (seeded draw), the batch\'s prompts are answered by the student and the loss is on those responses' },
+  temperature: { type: 'number', default: 1, min: 0.01, doc: 'distillation temperature T: both distributions are softmax(logits / T) (no T² factor)' },
+  generation_temperature: { type: 'number', default: null, nullable: true, min: 0, doc: 'sampling temperature of the on-policy responses (null: temperature; 0: greedy)' },
+  max_new_tokens: { type: 'int', default: 128, min: 1, doc: 'length limit of the on-policy responses' },
+  sft_weight: { type: 'number', default: 0, min: 0, doc: 'loss = kd_loss + sft_weight × cross-entropy on the dataset\'s responses (on on-policy steps too: an extra student pass over the dataset rows)' },
+  max_length: { type: 'int', default: 1024, min: 8, doc: 'tokens per dataset example (prompt + response)' },
+  truncation: { type: 'string', default: 'truncate', values: ['drop', 'truncate'], doc: 'examples longer than max_length' },
+  error_policy: { type: 'string', default: 'fail', values: ['fail', 'skip'], doc: 'malformed rows: stop, or skip and count' },
+  epochs: { type: 'int', default: 1, min: 1, doc: 'passes over the data' },
+  max_steps: { type: 'int', default: 0, min: 0, doc: 'optimizer steps; 0 = as many as the epochs take' },
+  batch_size: { type: 'int', default: 8, min: 1, doc: 'examples per micro-batch' },
+  grad_accum: { type: 'int', default: 1, min: 1, doc: 'micro-batches per optimizer step (losses normalised by the step\'s token count)' },
+  lr: { type: 'number', default: 1e-5, min: 0, doc: 'peak learning rate' },
+  min_lr: { type: 'number', default: 1e-6, min: 0, doc: 'final learning rate of the decay' },
+  schedule: { type: 'string', default: 'cosine', values: ['cosine', 'linear', 'constant'], doc: 'learning-rate schedule after warmup' },
+  warmup_steps: { type: 'int', default: 0, min: 0, doc: 'warmup steps (0: use warmup_ratio)' },
+  warmup_ratio: { type: 'number', default: 0.03, min: 0, max: 1, doc: 'warmup as a share of all steps' },
+  weight_decay: { type: 'number', default: 0, min: 0, doc: 'AdamW weight decay (never on norms and biases)' },
+  max_grad_norm: { type: 'number', default: 1, min: 0, doc: 'clip gradients to this global norm (0: no clipping)' },
+  ...loraFields({ dropout: 0.05, what: ' of the student' }),
+  seed: { type: 'int', default: 0, min: 0, doc: 'seed of the data order, the λ draws, on-policy sampling and dropout' },
+  save_every: { type: 'int', default: 0, min: 0, doc: 'steps between checkpoints (0: at the end only)' },
+  keep_last: { type: 'int', default: 2, min: 1, doc: 'checkpoints kept' },
+  dtype: { type: 'string', default: 'float32', values: ['float32', 'bfloat16'], doc: 'parameter dtype of student and teacher' },
+  resume: { type: 'bool', default: true, doc: 'continue from the newest checkpoint in output_dir when there is one' },
+};
