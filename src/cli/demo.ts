@@ -2,7 +2,7 @@
 // summary table (src/recipes/demo.ts). Re-running with the same --out continues a stopped demo.
 import { join } from 'node:path';
 import { Flags } from './flags.js';
-import { runDemo, summaryTable } from '../recipes/demo.js';
+import { runDemo, summaryText } from '../recipes/demo.js';
 
 export async function demoCommand(args: string[]): Promise<void> {
   const f = new Flags(args);
@@ -13,7 +13,7 @@ export async function demoCommand(args: string[]): Promise<void> {
   const t = performance.now();
   const summary = await runDemo({ out, seed, quick, log: (l) => process.stderr.write(`${l}\n`) });
   const minutes = (performance.now() - t) / 60000;
-  process.stdout.write(`\nposttrain demo — held-out evaluation (${(summary.params / 1e6).toFixed(2)}M-parameter model; greedy decoding, and samples at temperature 1)\n\n`);
-  process.stdout.write(summaryTable(summary) + '\n\n');
-  process.stdout.write(`stages (s): ${Object.entries(summary.seconds).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} · total ${minutes.toFixed(1)} min · ${out}/summary.json\n`);
+  process.stdout.write(`\nposttrain demo — held-out evaluation (${(summary.params / 1e6).toFixed(2)}M-parameter models; greedy decoding)\n\n`);
+  process.stdout.write(summaryText(summary) + '\n\n');
+  process.stdout.write(`total ${minutes.toFixed(1)} min · report: ${summary.report}\n`);
 }

@@ -16,14 +16,18 @@ import { distillCommand } from './distill.js';
 import { serveCommand } from './serve.js';
 import { annotateCommand } from './annotate.js';
 import { genDataCommand } from './gen_data.js';
+import { runCommand } from './run.js';
 
 const HELP = `posttrain — post-train language models the DeepSeek-V3 way, from TypeScript
 
 usage: posttrain <command> [--key=value ...]
 
 commands:
-  demo [--quick] [--out=DIR]       the recipe on the built-in task: tokenizer → pretraining → SFT → reward model →
-                                   judge → GRPO (routed rewards) → evaluation of base, SFT and GRPO models
+  run RECIPE.yaml [--out=DIR]      the whole post-training recipe as stages (pretrain, sft, rm, grpo, distill,
+                                   gen-data, mix, annotate, eval): cached, resumable, report.html at the end
+  demo [--quick] [--out=DIR]       the recipe on the built-in task: base → long-CoT expert (SFT + RL) → reasoning data
+                                   (rejection sampling) → annotation gate → student SFT → RM, judge → GRPO →
+                                   distillation → evaluation of every model, report.html
   sft --config=FILE.yaml [--key=value ...]
                                    supervised fine-tuning (DeepSeek-V3 defaults; see config.txt in a run)
   pretrain --config=FILE.yaml [--key=value ...]
@@ -109,6 +113,7 @@ async function main(argv: string[]): Promise<number> {
       case 'annotate': await annotateCommand(rest); return 0;
       case 'eval': await evalCommand(rest); return 0;
       case 'gen-data': await genDataCommand(rest); return 0;
+      case 'run': await runCommand(rest); return 0;
       case 'generate': await generateCommand(rest); return 0;
       case 'chat': await chatCommand(rest); return 0;
       case 'example': example(new Flags(rest)); return 0;

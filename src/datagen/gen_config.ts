@@ -27,6 +27,7 @@ export interface GenDataConfig {
   judge_max_tokens: number;
   keep: 'shortest' | 'first' | 'random';
   max_response_tokens: number;
+  drop_truncated: boolean;
   require_think: boolean;
   require_boxed: boolean;
   language: 'en' | 'zh' | null;
@@ -58,6 +59,7 @@ export const GEN_DATA_SCHEMA: Schema = {
   judge_max_tokens: { type: 'int', default: 256, min: 1, doc: 'the judge\'s reasoning + verdict length limit' },
   keep: { type: 'string', default: 'shortest', values: ['shortest', 'first', 'random'], doc: 'which correct sample is kept (shortest: the length control of V3 Table 9)' },
   max_response_tokens: { type: 'int', default: 0, min: 0, doc: 'correct samples longer than this are dropped (0: no limit below max_tokens)' },
+  drop_truncated: { type: 'bool', default: true, doc: 'drop samples cut by max_tokens (keep them only for smoke runs)' },
   require_think: { type: 'bool', default: true, doc: 'a teacher sample must open with one closed <think>…</think> block (else malformed)' },
   require_boxed: { type: 'bool', default: false, doc: 'a teacher sample must contain a \\boxed{} answer (else malformed)' },
   language: { type: 'string', default: 'en', nullable: true, values: ['en', 'zh'], doc: 'the expected language; samples mixing languages are dropped (null: no check)' },

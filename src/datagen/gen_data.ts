@@ -102,7 +102,7 @@ async function screen(cfg: GenDataConfig, p: Problem, r: ChatResult, verify: Rew
   const correct: Candidate[] = [];
   for (let i = 0; i < r.texts.length; i++) {
     const c: Candidate = { text: r.texts[i]!, length: r.lengths[i] ?? null, finish: r.finishReasons[i] ?? 'stop' };
-    if (c.finish === 'length') { drop('truncated'); continue; }
+    if (c.finish === 'length' && cfg.drop_truncated) { drop('truncated'); continue; }
     if ((teacherRules && cfg.require_think && thinkFormat(c.text) === 0) || (cfg.require_boxed && extractAnswer(c.text, false).source !== 'boxed') || c.text.trim() === '') { drop('malformed'); continue; }
     if (cfg.language && languageConsistency(c.text, cfg.language) < cfg.min_language_share) { drop('mixed_language'); continue; }
     if (verify) {
@@ -149,6 +149,7 @@ export async function generateData(cfg: GenDataConfig, hooks: GenDataHooks = {})
   // counts the original responses' tokens, as the teacher's are counted
   const counter = teacherTokenizer ?? (isUrl(cfg.teacher) ? null : Tokenizer.fromDir(cfg.teacher));
   const resumedFrom = done.size;
+  if (!existsSync(cfg.output)) writeFileAtomically(cfg.output, '');          // exists even when nothing is kept
   const teacher: ChatBackend = openChatBackend({ source: cfg.teacher, model: cfg.teacher_model, apiKeyEnv: cfg.api_key_env, tokenizer: teacherTokenizer, field: "config field 'teacher'" });
   let judgeBackend: ChatBackend | null = null;
   try {

@@ -1,7 +1,9 @@
 // The mix ratio of V3's two reasoning sample types — a length control of Table 9: from gen-data's
 // output (rows with sample_type 'original' | 'teacher' and a problem_id), keep each problem's
 // teacher sample with probability teacher_share and its original with probability original_share
-// (seeded, per problem), plus any further files as they are; written atomically, shuffled.
+// (seeded, per problem), optionally without their system prompts, plus any further files as they
+// are; written atomically, shuffled.
+import { statSync } from 'node:fs';
 import { readRows, DataError } from '../data/index.js';
 import { writeFileAtomically } from '../checkpoint/files.js';
 
@@ -11,6 +13,8 @@ export interface MixOptions {
   teacher_share?: number;
   original_share?: number;
   extra?: string[];
+  /** Remove system messages from the kept reasoning rows (the model then answers that way unprompted). */
+  drop_system?: boolean;
   seed?: number;
 }
 
@@ -34,15 +38,19 @@ export async function mixSampleTypes(o: MixOptions, where = 'mix'): Promise<MixS
   if (typeof o.data !== 'string') throw new Error(`${where}: 'data' must be gen-data's output file`);
   const out: string[] = [];
   const s: MixSummary = { teacher: 0, original: 0, extra: 0, rows: 0 };
-  for await (const r of readRows(o.data)) {
+  // an empty file is an empty source here (gen-data may keep nothing; a gate may accept nothing)
+  const rowsOf = (file: string) => (statSync(file).size === 0 ? (async function* () {})() : readRows(file));
+  for await (const r of rowsOf(o.data)) {
     const type = r.data['sample_type'], id = r.data['problem_id'];
     if (type !== 'teacher' && type !== 'original') throw new DataError(r.file, r.line, `'sample_type' must be 'teacher' or 'original', got ${JSON.stringify(type)}`, 'sample_type');
     if (typeof id !== 'string') throw new DataError(r.file, r.line, "'problem_id' must be a string", 'problem_id');
     if (unit(`${seed}|${type}|${id}`) >= (type === 'teacher' ? teacherShare : originalShare)) continue;
     s[type]++;
-    out.push(JSON.stringify(r.data));
+    const row = o.drop_system && Array.isArray(r.data['messages'])
+      ? { ...r.data, messages: (r.data['messages'] as { role?: unknown }[]).filter((m) => m.role !== 'system') } : r.data;
+    out.push(JSON.stringify(row));
   }
-  for (const file of o.extra ?? []) for await (const r of readRows(file)) { s.extra++; out.push(JSON.stringify(r.data)); }
+  for (const file of o.extra ?? []) for await (const r of rowsOf(file)) { s.extra++; out.push(JSON.stringify(r.data)); }
   // shuffle (seeded) so the types and the extra rows interleave
   const order = out.map((line, i) => ({ line, key: unit(`${seed}|order|${i}`) })).sort((a, b) => a.key - b.key);
   s.rows = order.length;

@@ -12,6 +12,8 @@ import { RM_SCHEMA, type RmConfig } from '../trainers/rm_config.js';
 import { trainRewardModel } from '../trainers/rm.js';
 import { GRPO_SCHEMA, type GrpoConfig } from '../trainers/grpo_config.js';
 import { trainGrpo } from '../trainers/grpo.js';
+import { DISTILL_SCHEMA, type DistillConfig } from '../trainers/distill_config.js';
+import { trainDistill } from '../trainers/distill.js';
 import { GEN_DATA_SCHEMA, type GenDataConfig } from '../datagen/gen_config.js';
 import { generateData } from '../datagen/gen_data.js';
 import { mixSampleTypes } from '../datagen/mix.js';
@@ -22,7 +24,9 @@ import { evaluateMath, evaluateMathWith, type MathEvalReport } from './evaluate.
 import { loadProblems, type ProblemFormat } from './problems.js';
 import type { RewardFn } from '../rewards/compose.js';
 import type { Schema } from '../trainers/config.js';
-import type { StageKind } from './stages.js';
+import { StageWaiting, type StageKind } from './stages.js';
+import { autoAccept, decide, exportAccepted, fillQueue, readQueue, type QueueItem } from '../annotate/queue.js';
+import { readPrompts } from '../annotate/prompts.js';
 
 const TRAINER_LABEL = (name: string) => name.slice(0, 12);
 
@@ -30,7 +34,21 @@ export interface StageKindOptions {
   /** Reward functions GRPO stages may name besides the built-in ones (the API's rewardFns). */
   rewardFns?: Record<string, RewardFn>;
   quiet?: boolean;
+  /** The automatic annotator of annotate stages with auto: grader — true accepts, false rejects (marked 'auto'). */
+  autoAnnotator?: (item: QueueItem) => boolean;
 }
+
+export const ANNOTATE_SCHEMA: Schema = {
+  generalist: { type: 'string', default: null, required: true, doc: 'the generalist model that answers: a folder or an OpenAI-compatible server URL' },
+  generalist_model: { type: 'string', default: null, nullable: true, doc: 'its model name at the server' },
+  prompts: { type: 'string', default: null, required: true, doc: 'non-reasoning prompts: rows with messages | prompt | question | instruction' },
+  max_tokens: { type: 'int', default: 512, min: 1, doc: 'response length limit' },
+  temperature: { type: 'number', default: 0.7, min: 0, doc: 'sampling temperature' },
+  seed: { type: 'int', default: 0, min: 0, doc: 'sampling seed' },
+  auto: { type: 'string', default: 'none', values: ['none', 'accept', 'grader'], doc: "none: people decide (posttrain annotate --queue=<stage>/queue; the recipe waits); accept: accept every undecided item; grader: the recipe's automatic annotator — both marked annotator 'auto'" },
+};
+
+interface AnnotateStageConfig { generalist: string; generalist_model: string | null; prompts: string; max_tokens: number; temperature: number; seed: number; auto: 'none' | 'accept' | 'grader' }
 
 export interface ModelEvaluation { name: string; model: string; accuracy: number; pass1: number | null; majAtK: number | null; meanLength: number | null; n: number }
 
@@ -89,6 +107,10 @@ export function stageKinds(o: StageKindOptions = {}): Record<string, StageKind> 
       const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
       return { output: r.finalDir, metrics: { steps: r.steps, reward_first5: mean(r.rewards.slice(0, 5)), reward_last5: mean(r.rewards.slice(-5)), accuracy_first5: mean(r.accuracy.slice(0, 5)), accuracy_last5: mean(r.accuracy.slice(-5)) } };
     },
+    distill: async (config, ctx) => {
+      const r = await trainDistill(resolveConfig<DistillConfig>(DISTILL_SCHEMA, { output_dir: ctx.dir, ...config }, ctx.where, {}), { label: TRAINER_LABEL(ctx.name), quiet: o.quiet });
+      return { output: r.finalDir, metrics: { steps: r.steps, final_loss: r.finalLoss, final_kd_loss: r.finalKdLoss, on_policy_steps: r.onPolicySteps, tokens: r.tokensSeen } };
+    },
     'gen-data': async (config, ctx) => {
       const cfg = resolveConfig<GenDataConfig>(GEN_DATA_SCHEMA, { output: join(ctx.dir, 'data.jsonl'), ...config }, ctx.where, {});
       const s = await generateData(cfg, { log: ctx.log, quiet: o.quiet });
@@ -98,6 +120,28 @@ export function stageKinds(o: StageKindOptions = {}): Record<string, StageKind> 
       const file = join(ctx.dir, 'mixed.jsonl');
       const s = await mixSampleTypes({ ...(config as Record<string, unknown>), output: file } as Parameters<typeof mixSampleTypes>[0], ctx.where);
       return { output: file, metrics: { ...s } };
+    },
+    annotate: async (config, ctx) => {
+      const c = resolveConfig<AnnotateStageConfig>(ANNOTATE_SCHEMA, config, ctx.where, {});
+      const queue = join(ctx.dir, 'queue');
+      const backend = openChatBackend({ source: c.generalist, model: c.generalist_model, field: `${ctx.where} 'generalist'` });
+      try {
+        const fill = await fillQueue(backend, await readPrompts(c.prompts), queue, { model: backend.description, maxTokens: c.max_tokens, temperature: c.temperature, seed: c.seed });
+        ctx.log(`  annotation queue ${queue}: ${fill.total} items (${fill.asked} answered now by ${backend.description})`);
+      } finally {
+        backend.dispose();
+      }
+      if (c.auto === 'accept') autoAccept(queue);
+      if (c.auto === 'grader') {
+        if (!o.autoAnnotator) throw new Error(`${ctx.where}: auto: grader needs the recipe's automatic annotator (the built-in task has one; a YAML recipe uses none or accept)`);
+        const state = readQueue(queue);
+        for (const item of state.items) if (!state.decisions[item.id]) decide(queue, item.id, o.autoAnnotator(item) ? 'accept' : 'reject', null, 'auto');
+      }
+      const { progress } = readQueue(queue);
+      if (progress.undecided > 0) throw new StageWaiting(`${progress.undecided} of ${progress.total} items wait for annotation: run 'posttrain annotate --queue=${queue}', decide them, then run the recipe again`);
+      const file = join(ctx.dir, 'accepted.jsonl');
+      const e = exportAccepted(queue, file);
+      return { output: file, metrics: { items: progress.total, accepted: e.accepted, edited: e.edited, rejected: e.rejected, auto: c.auto } };
     },
     eval: async (config, ctx) => {
       const cfg = resolveConfig<EvalStageConfig>(EVAL_SCHEMA, config, ctx.where, {});
