@@ -113,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
       case 'annotate': await annotateCommand(rest); return 0;
       case 'eval': await evalCommand(rest); return 0;
       case 'gen-data': await genDataCommand(rest); return 0;
-      case 'run': await runCommand(rest); return 0;
+      case 'run': return await runCommand(rest);
       case 'generate': await generateCommand(rest); return 0;
       case 'chat': await chatCommand(rest); return 0;
       case 'example': example(new Flags(rest)); return 0;

@@ -56,7 +56,8 @@ export function recipeReport(run: RunReport, doc: RecipeFile, file: string): Rep
   };
 }
 
-export async function runCommand(args: string[]): Promise<void> {
+/** The process exit code: 0 done, 3 paused at a gate. */
+export async function runCommand(args: string[]): Promise<number> {
   const file = args[0];
   if (!file || file.startsWith('--')) throw new Error('usage: posttrain run RECIPE.yaml [--out=DIR]');
   const f = new Flags(args.slice(1));
@@ -67,10 +68,10 @@ export async function runCommand(args: string[]): Promise<void> {
   const run = await runStages(out, stages, stageKinds(), { log: (l) => process.stderr.write(`${l}\n`), source: file });
   if (run.waiting) {
     process.stderr.write(`\nrecipe paused at stage '${run.waiting.stage}': ${run.waiting.message}\n`);
-    process.exitCode = 3;
-    return;
+    return 3;
   }
   const input = recipeReport(run, doc, file);
   const path = writeReport(out, input);
   process.stdout.write(`\n${terminalSummary(input)}\nreport: ${path}\n`);
+  return 0;
 }
