@@ -21,6 +21,7 @@ export interface GenDataConfig {
   top_p: number;
   max_tokens: number;
   prompts_per_batch: number;
+  batch_size: number;
   verifier: 'auto' | 'math' | 'code' | 'judge' | 'none';
   judge: string | null;
   judge_model: string | null;
@@ -53,6 +54,7 @@ export const GEN_DATA_SCHEMA: Schema = {
   top_p: { type: 'number', default: 0.95, min: 0.01, max: 1, doc: 'nucleus sampling' },
   max_tokens: { type: 'int', default: 1024, min: 1, doc: 'generation limit; a sample that reaches it is truncated and dropped' },
   prompts_per_batch: { type: 'int', default: 16, min: 1, doc: 'problems in flight together (batched locally, concurrent remotely); the resume granularity is one problem' },
+  batch_size: { type: 'int', default: 32, min: 1, doc: 'local teacher: rows (problems × samples) per generate call' },
   verifier: { type: 'string', default: 'auto', values: ['auto', 'math', 'code', 'judge', 'none'], doc: 'what keeps a sample: math (answer column), code (tests, sandboxed), judge (free-form reference), auto (by the row\'s columns), none (keep all)' },
   judge: { type: 'string', default: null, nullable: true, doc: 'judge for free-form references: a model folder or server URL' },
   judge_model: { type: 'string', default: null, nullable: true, doc: 'the judge\'s model name at the server' },

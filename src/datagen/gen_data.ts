@@ -150,7 +150,7 @@ export async function generateData(cfg: GenDataConfig, hooks: GenDataHooks = {})
   const counter = teacherTokenizer ?? (isUrl(cfg.teacher) ? null : Tokenizer.fromDir(cfg.teacher));
   const resumedFrom = done.size;
   if (!existsSync(cfg.output)) writeFileAtomically(cfg.output, '');          // exists even when nothing is kept
-  const teacher: ChatBackend = openChatBackend({ source: cfg.teacher, model: cfg.teacher_model, apiKeyEnv: cfg.api_key_env, tokenizer: teacherTokenizer, field: "config field 'teacher'" });
+  const teacher: ChatBackend = openChatBackend({ source: cfg.teacher, model: cfg.teacher_model, apiKeyEnv: cfg.api_key_env, tokenizer: teacherTokenizer, local: { batchSize: cfg.batch_size }, field: "config field 'teacher'" });
   let judgeBackend: ChatBackend | null = null;
   try {
     let judge: RewardFn | null = null;

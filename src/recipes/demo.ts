@@ -1,13 +1,13 @@
 // `posttrain demo`: DeepSeek-V3's post-training recipe on the built-in task, as stages of the same
 // runner `posttrain run` uses (src/recipes/stages.ts: cached, resumable):
-//   data → tokenizer → pretrain (the base, from scratch)
+//   data → tokenizer → pretrain (the base, from scratch) → sft-warm (short-CoT SFT, shared start)
 //   → expert-sft (long-CoT answers under the reflection/verification system prompt, + instructions)
 //   → expert-rl (GRPO on the expert: the long-CoT teacher, V3's "R1")
 //   → reasoning-data (gen-data: the teacher with the system prompt, rejection sampling, both sample types)
 //   → non-reasoning-data (the annotation gate: the expert as generalist; the demo's automatic
 //     annotator accepts what the built-in grader finds right — marked 'auto')
 //   → sft-data (mix: original short answers + built-in conversations + accepted non-reasoning data)
-//   → sft (the student, from the base) → rm, judge (from the SFT model) → grpo (routed rewards)
+//   → sft (the student, from sft-warm) → rm, judge (from the SFT model) → grpo (routed rewards)
 //   → distill-data (mix: the teacher's samples) → distill (sequence-level + token-level KD from the teacher)
 //   → eval (every model on held-out math and instructions) → report.html and the summary.
 import { join } from 'node:path';
@@ -38,12 +38,12 @@ interface Sizes extends Omit<DemoData, 'seed'> {
 }
 
 const FULL: Sizes = {
-  pretrainDocuments: 30000, sftConversations: 4000, heldOutMath: 200, heldOutInstructions: 50, rlMath: 2400,
-  expertMath: 2500, expertInstructions: 800, rmMath: 600, rmInstructions: 200, judgeMath: 150, judgeInstructions: 150, rlInstructions: 200, generalistPrompts: 200, vocab: 1024,
+  pretrainDocuments: 30000, sftConversations: 3000, heldOutMath: 200, heldOutInstructions: 50, rlMath: 1600,
+  expertMath: 800, expertInstructions: 100, rmMath: 500, rmInstructions: 200, judgeMath: 60, judgeInstructions: 60, rlInstructions: 100, generalistPrompts: 150, vocab: 1024,
   hidden: 256, layers: 4, intermediate: 688, seqLen: 256, expertSeqLen: 384, batch: 8,
-  pretrainSteps: 200, expertEpochs: 2, sftEpochs: 2, expertRlSteps: 5, genProblems: 1000, genSamples: 4,
-  grpoSteps: 12, grpoPrompts: 8, grpoGroup: 8, grpoTokens: 80, distillEpochs: 1, judgeEval: 50,
-  shortTokens: 96, longTokens: 224, evalSamples: 0, strictGeneration: true,
+  pretrainSteps: 200, expertEpochs: 1, sftEpochs: 3, expertRlSteps: 3, genProblems: 500, genSamples: 4,
+  grpoSteps: 10, grpoPrompts: 8, grpoGroup: 8, grpoTokens: 80, distillEpochs: 1, judgeEval: 50,
+  shortTokens: 96, longTokens: 200, evalSamples: 0, strictGeneration: true,
 };
 const QUICK: Sizes = {
   pretrainDocuments: 600, sftConversations: 120, heldOutMath: 16, heldOutInstructions: 8, rlMath: 48,
@@ -63,30 +63,35 @@ function modelConfig(s: Sizes, vocab: number): Record<string, unknown> {
 }
 
 /** The demo's stages: the whole recipe, with the sizes of `s`. */
-export function demoStages(s: Sizes, seed: number, vocab: number): StageSpec[] {
+export function demoStages(s: Sizes, d: DemoData): StageSpec[] {
+  const seed = d.seed, vocab = d.vocab;
   const data = (f: string) => `\${data}/${f}`;
   const sft = { tokenizer: '${tokenizer}', seq_len: s.seqLen, batch_size: s.batch, lr: 1e-3, min_lr: 1e-4, warmup_ratio: 0.05, save_every: 0, seed };
   return [
-    { name: 'data', kind: 'builtin-data', config: { seed } },
+    // the data stage's config is what it draws, so a change of sizes regenerates it (and what follows)
+    { name: 'data', kind: 'builtin-data', config: { ...d } },
     { name: 'tokenizer', kind: 'builtin-tokenizer', config: { data: '${data}', vocab } },
     { name: 'pretrain', kind: 'pretrain', config: { model_config: modelConfig(s, vocab), tokenizer: '${tokenizer}', train_data: [data('pretrain.jsonl')],
       seq_len: s.seqLen, batch_size: s.batch, max_steps: s.pretrainSteps, lr: 2e-3, min_lr: 1e-4, warmup_ratio: 0.05, weight_decay: 0.1, save_every: Math.max(10, Math.round(s.pretrainSteps / 4)), seed } },
+    // a short-CoT SFT warm start on the built-in conversations, shared by the expert and the student
+    // (V3 trains its experts from the base; on 2 CPU cores one SFT from the base is what fits)
+    { name: 'sft-warm', kind: 'sft', config: { ...sft, model: '${pretrain}', train_data: [data('sft.jsonl')], epochs: s.sftEpochs } },
     // the expert: long-CoT SFT then GRPO with the system prompt (V3 §5.1: SFT + RL, then the data generator)
-    { name: 'expert-sft', kind: 'sft', config: { ...sft, model: '${pretrain}', train_data: [data('expert_sft.jsonl')], seq_len: s.expertSeqLen, epochs: s.expertEpochs } },
+    { name: 'expert-sft', kind: 'sft', config: { ...sft, model: '${sft-warm}', train_data: [data('expert_sft.jsonl')], seq_len: s.expertSeqLen, epochs: s.expertEpochs, lr: 5e-4, min_lr: 5e-5 } },
     { name: 'expert-rl', kind: 'grpo', config: { model: '${expert-sft}', train_data: [data('rl_math.jsonl')], system_prompt: REFLECTION_SYSTEM_PROMPT,
       rewards: ['math'], group_size: s.grpoGroup, prompts_per_step: s.grpoPrompts, max_new_tokens: s.longTokens, temperature: 1, lr: 2e-4, beta: 0.1,
-      aggregation: 'token-mean', eps_high: 0.28, lora: true, lora_r: 8, lora_alpha: 16, max_steps: s.expertRlSteps, log_samples_every: 5, seed } },
+      aggregation: 'token-mean', eps_high: 0.28, lora: true, lora_r: 8, lora_alpha: 16, max_steps: s.expertRlSteps, dynamic_sampling_rounds: 1, log_samples_every: 5, seed } },
     // reasoning data from the expert, rejection-sampled; decontaminated against the held-out problems
     { name: 'reasoning-data', kind: 'gen-data', config: { teacher: '${expert-rl}', prompts: [data('rl_math.jsonl')], limit: s.genProblems,
-      system_prompt: REFLECTION_SYSTEM_PROMPT, samples_per_prompt: s.genSamples, temperature: 0.8, top_p: 1, max_tokens: s.longTokens, prompts_per_batch: 64,
+      system_prompt: REFLECTION_SYSTEM_PROMPT, samples_per_prompt: s.genSamples, temperature: 0.6, top_p: 1, max_tokens: s.longTokens, prompts_per_batch: 64, batch_size: 64,
       verifier: s.strictGeneration ? 'math' : 'none', keep: 'shortest', require_think: s.strictGeneration, require_boxed: s.strictGeneration,
       drop_truncated: s.strictGeneration, original_column: 'solution',
       decontaminate: [data('heldout_math.jsonl')], ngram: 8, contamination_threshold: 0.5, seed } },
     // non-reasoning data: the expert as generalist, through the annotation gate
     { name: 'non-reasoning-data', kind: 'annotate', config: { generalist: '${expert-rl}', prompts: data('generalist_prompts.jsonl'), max_tokens: 48, temperature: 0.3, seed, auto: 'grader' } },
-    // the student's SFT data: short-CoT originals (V3 Table 9's baseline) + built-in conversations + accepted items
-    { name: 'sft-data', kind: 'mix', config: { data: '${reasoning-data}', teacher_share: 0, original_share: 1, extra: [data('sft.jsonl'), '${non-reasoning-data}'], seed } },
-    { name: 'sft', kind: 'sft', config: { ...sft, model: '${pretrain}', train_data: ['${sft-data}'], epochs: s.sftEpochs, eval_fraction: 0.02 } },
+    // the student's SFT data: the kept problems' short-CoT originals (V3 Table 9's baseline) + the accepted items
+    { name: 'sft-data', kind: 'mix', config: { data: '${reasoning-data}', teacher_share: 0, original_share: 1, extra: ['${non-reasoning-data}'], seed } },
+    { name: 'sft', kind: 'sft', config: { ...sft, model: '${sft-warm}', train_data: ['${sft-data}'], epochs: 1, lr: 5e-4, min_lr: 5e-5 } },
     { name: 'rm', kind: 'rm', config: { model: '${sft}', train_data: [data('preferences.jsonl')], eval_fraction: 0.1, batch_size: 16, epochs: 1, lr: 3e-4, max_length: s.seqLen, seed } },
     { name: 'judge', kind: 'sft', config: { ...sft, model: '${sft}', train_data: [data('judge_sft.jsonl')], seq_len: 384, epochs: 1, lr: 5e-4, min_lr: 5e-5 } },
     { name: 'judge-eval', kind: 'judge-eval', config: { judge: '${judge}' } },
@@ -101,7 +106,7 @@ export function demoStages(s: Sizes, seed: number, vocab: number): StageSpec[] {
     { name: 'distill', kind: 'distill', config: { student: '${grpo}', teacher: '${expert-rl}', train_data: ['${distill-data}'], loss: 'forward_kl', sft_weight: 1, lambda: 0,
       epochs: s.distillEpochs, batch_size: s.batch, max_length: s.expertSeqLen, lr: 5e-4, min_lr: 5e-5, warmup_ratio: 0.05, seed } },
     { name: 'eval', kind: 'demo-eval', config: { models: [
-      { name: 'base', model: '${pretrain}' }, { name: 'teacher', model: '${expert-rl}', system: REFLECTION_SYSTEM_PROMPT },
+      { name: 'base', model: '${pretrain}' }, { name: 'sft-warm', model: '${sft-warm}' }, { name: 'teacher', model: '${expert-rl}', system: REFLECTION_SYSTEM_PROMPT },
       { name: 'sft', model: '${sft}' }, { name: 'grpo', model: '${grpo}' }, { name: 'distilled', model: '${distill}' },
     ] } },
   ];
@@ -119,7 +124,11 @@ export interface DemoSummary {
 
 export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const s = o.quick ? QUICK : FULL;
-  const d: DemoData = { seed: o.seed, ...s };
+  const d: DemoData = {
+    seed: o.seed, pretrainDocuments: s.pretrainDocuments, sftConversations: s.sftConversations, heldOutMath: s.heldOutMath, heldOutInstructions: s.heldOutInstructions,
+    rlMath: s.rlMath, expertMath: s.expertMath, expertInstructions: s.expertInstructions, rmMath: s.rmMath, rmInstructions: s.rmInstructions,
+    judgeMath: s.judgeMath, judgeInstructions: s.judgeInstructions, rlInstructions: s.rlInstructions, generalistPrompts: s.generalistPrompts, vocab: s.vocab,
+  };
   let task: BuiltinTask | null = null;
   const getTask = () => (task ??= demoTask(d));
   const mathAndSteps = (x: RewardInput) => {
@@ -131,7 +140,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     'builtin-data': dataStage(d, getTask), 'builtin-tokenizer': tokenizerStage(d, getTask),
     'judge-eval': judgeEvalStage(d, getTask, s.judgeEval), 'demo-eval': demoEvalStage(getTask, { maxNewTokens: s.longTokens, k: s.evalSamples, seed: o.seed }),
   };
-  const run = await runStages(o.out, demoStages(s, o.seed, s.vocab), kinds, { log: o.log, source: 'demo' });
+  const run = await runStages(o.out, demoStages(s, d), kinds, { log: o.log, source: 'demo' });
   if (run.waiting) throw new Error(`demo: stage ${run.waiting.stage} is waiting: ${run.waiting.message}`);
   const models = JSON.parse(readFileSync(stageOutput(run, 'eval'), 'utf8')) as ModelReport[];
   const judge = JSON.parse(readFileSync(stageOutput(run, 'judge-eval'), 'utf8')) as DemoSummary['judge'];

@@ -70,7 +70,7 @@ export function tokenizerStage(d: DemoData, task: () => BuiltinTask): StageKind 
   return async (_config, ctx) => {
     if (!existsSync(join(ctx.dir, 'tokenizer.json'))) {
       const t = task();
-      const corpus = [...t.tokenizerCorpus(), REFLECTION_SYSTEM_PROMPT, ...t.trainMath.slice(0, d.expertMath).map(longCotSolution)];
+      const corpus = [...t.tokenizerCorpus(), REFLECTION_SYSTEM_PROMPT, ...t.trainMath.map(longCotSolution)];
       const tok = Tokenizer.fromFiles(trainByteLevelBpe(corpus, { vocabSize: d.vocab, specialTokens: CHATML_SPECIAL_TOKENS }), makeTokenizerConfig({ eos: '<|im_end|>', pad: '<|endoftext|>' }));
       tok.save(ctx.dir);
     }

@@ -30,6 +30,22 @@ export function loraFields(o: { dropout: number; what: string }): Schema {
   };
 }
 
+/** The epoch / batch / learning-rate fields of the SFT and distillation trainers (defaults per trainer). */
+export function loopFields(o: { epochs: number; epochsDoc: string; lr: number; lrDoc: string; minLr: number; minLrDoc: string; weightDecay: number; batchDoc: string }): Schema {
+  return {
+    epochs: { type: 'int', default: o.epochs, min: 1, doc: o.epochsDoc },
+    max_steps: { type: 'int', default: 0, min: 0, doc: 'optimizer steps; 0 = as many as the epochs take' },
+    batch_size: { type: 'int', default: 8, min: 1, doc: o.batchDoc },
+    grad_accum: { type: 'int', default: 1, min: 1, doc: 'micro-batches per optimizer step (loss normalised by their token count)' },
+    lr: { type: 'number', default: o.lr, min: 0, doc: o.lrDoc },
+    min_lr: { type: 'number', default: o.minLr, min: 0, doc: o.minLrDoc },
+    schedule: { type: 'string', default: 'cosine', values: ['cosine', 'linear', 'constant'], doc: 'learning-rate schedule after warmup' },
+    warmup_steps: { type: 'int', default: 0, min: 0, doc: 'warmup steps (0: use warmup_ratio)' },
+    warmup_ratio: { type: 'number', default: 0.03, min: 0, max: 1, doc: 'warmup as a share of all steps' },
+    weight_decay: { type: 'number', default: o.weightDecay, min: 0, doc: 'AdamW weight decay (never on norms and biases)' },
+  };
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid config (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n  - ${problems.join('\n  - ')}`);

@@ -4,7 +4,7 @@
 // cross-entropy term on the dataset's responses, the loop's sizes, LoRA and checkpoints.
 // Defaults: off-policy forward KL (classic token-level KD, the cheapest); GKD's setting as in TRL's
 // GKDConfig is loss: jsd, beta: 0.5, lambda: 0.5.
-import { loraFields, type Schema } from './config.js';
+import { loraFields, loopFields, type Schema } from './config.js';
 import { KD_LOSSES, type KdLossKind } from './kd_loss.js';
 
 export interface DistillConfig {
@@ -62,16 +62,7 @@ export const DISTILL_SCHEMA: Schema = {
   max_length: { type: 'int', default: 1024, min: 8, doc: 'tokens per dataset example (prompt + response)' },
   truncation: { type: 'string', default: 'truncate', values: ['drop', 'truncate'], doc: 'examples longer than max_length' },
   error_policy: { type: 'string', default: 'fail', values: ['fail', 'skip'], doc: 'malformed rows: stop, or skip and count' },
-  epochs: { type: 'int', default: 1, min: 1, doc: 'passes over the data' },
-  max_steps: { type: 'int', default: 0, min: 0, doc: 'optimizer steps; 0 = as many as the epochs take' },
-  batch_size: { type: 'int', default: 8, min: 1, doc: 'examples per micro-batch' },
-  grad_accum: { type: 'int', default: 1, min: 1, doc: 'micro-batches per optimizer step (losses normalised by the step\'s token count)' },
-  lr: { type: 'number', default: 1e-5, min: 0, doc: 'peak learning rate' },
-  min_lr: { type: 'number', default: 1e-6, min: 0, doc: 'final learning rate of the decay' },
-  schedule: { type: 'string', default: 'cosine', values: ['cosine', 'linear', 'constant'], doc: 'learning-rate schedule after warmup' },
-  warmup_steps: { type: 'int', default: 0, min: 0, doc: 'warmup steps (0: use warmup_ratio)' },
-  warmup_ratio: { type: 'number', default: 0.03, min: 0, max: 1, doc: 'warmup as a share of all steps' },
-  weight_decay: { type: 'number', default: 0, min: 0, doc: 'AdamW weight decay (never on norms and biases)' },
+  ...loopFields({ epochs: 1, epochsDoc: 'passes over the data', lr: 1e-5, lrDoc: 'peak learning rate', minLr: 1e-6, minLrDoc: 'final learning rate of the decay', weightDecay: 0, batchDoc: 'examples per micro-batch' }),
   max_grad_norm: { type: 'number', default: 1, min: 0, doc: 'clip gradients to this global norm (0: no clipping)' },
   ...loraFields({ dropout: 0.05, what: ' of the student' }),
   seed: { type: 'int', default: 0, min: 0, doc: 'seed of the data order, the λ draws, on-policy sampling and dropout' },

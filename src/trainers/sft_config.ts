@@ -1,7 +1,7 @@
 // The SFT / pretraining run config: one flat schema, validated once (trainers/config.ts). Defaults
 // follow DeepSeek-V3's SFT (§5.1: 2 epochs, cosine 5e-6 → 1e-6, packing with sample masking, loss on
 // responses); `pretrain` changes a few of them (loss on all tokens, higher rates).
-import { loraFields, type Schema } from './config.js';
+import { loraFields, loopFields, type Schema } from './config.js';
 
 export interface SftConfig {
   model: string | null;
@@ -56,16 +56,8 @@ export const SFT_SCHEMA: Schema = {
   loss_on: { type: 'string', default: 'completion', values: ['completion', 'all'], doc: 'completion: assistant/completion tokens only' },
   error_policy: { type: 'string', default: 'fail', values: ['fail', 'skip'], doc: 'malformed rows: stop, or skip and count' },
   truncation: { type: 'string', default: 'truncate', values: ['drop', 'truncate'], doc: 'samples longer than seq_len' },
-  epochs: { type: 'int', default: 2, min: 1, doc: 'passes over the data (V3: 2)' },
-  max_steps: { type: 'int', default: 0, min: 0, doc: 'optimizer steps; 0 = as many as the epochs take' },
-  batch_size: { type: 'int', default: 8, min: 1, doc: 'rows per micro-batch' },
-  grad_accum: { type: 'int', default: 1, min: 1, doc: 'micro-batches per optimizer step (loss normalised by their token count)' },
-  lr: { type: 'number', default: 5e-6, min: 0, doc: 'peak learning rate (V3: 5e-6)' },
-  min_lr: { type: 'number', default: 1e-6, min: 0, doc: 'final learning rate of the decay (V3: 1e-6)' },
-  schedule: { type: 'string', default: 'cosine', values: ['cosine', 'linear', 'constant'], doc: 'learning-rate schedule after warmup' },
-  warmup_steps: { type: 'int', default: 0, min: 0, doc: 'warmup steps (0: use warmup_ratio)' },
-  warmup_ratio: { type: 'number', default: 0.03, min: 0, max: 1, doc: 'warmup as a share of all steps' },
-  weight_decay: { type: 'number', default: 0.1, min: 0, doc: 'AdamW weight decay (never on norms and biases)' },
+  ...loopFields({ epochs: 2, epochsDoc: 'passes over the data (V3: 2)', lr: 5e-6, lrDoc: 'peak learning rate (V3: 5e-6)', minLr: 1e-6, minLrDoc: 'final learning rate of the decay (V3: 1e-6)',
+    weightDecay: 0.1, batchDoc: 'rows per micro-batch' }),
   beta1: { type: 'number', default: 0.9, min: 0, max: 0.999999, doc: 'AdamW beta1' },
   beta2: { type: 'number', default: 0.95, min: 0, max: 0.999999, doc: 'AdamW beta2' },
   eps: { type: 'number', default: 1e-8, min: 0, doc: 'AdamW epsilon' },

@@ -1,10 +1,10 @@
 // The built-in task's long chain-of-thought: what the demo's expert (the "R1" of the recipe) is
-// taught to write when the reflection/verification system prompt asks for it. Every operation of a
-// problem's short solution is worked in smaller steps — a two-digit number split into tens and
-// ones, a product into a tens part and a ones part, a quotient through its product — inside
-// <think> … </think>, followed by a check of each result by working backwards (the verification),
-// then the short solution itself with its \boxed{} answer. Longer, and made of easier facts: V3
-// Table 9's trade (accuracy for length) in miniature.
+// taught to write when the reflection/verification system prompt asks for it. Inside <think> … </think>
+// the short solution's sentences are written again with every operation worked in smaller steps —
+// a two-digit number split into tens and ones, a product into a tens part and a ones part, a
+// quotient through its product — followed by a check of each result by working backwards (the
+// verification); then the short solution itself with its \boxed{} answer. Longer, and made of
+// easier facts: V3 Table 9's trade (accuracy for length) in miniature.
 import { equationsIn } from './math.js';
 import type { MathProblem } from './types.js';
 
@@ -34,10 +34,12 @@ export function checkOperation(a: number, op: string, b: number, c: number): str
   return `${inverse}, right.`;
 }
 
-/** The long-CoT response to a built-in problem: worked steps and checks in <think>, then the solution. */
+/** The long-CoT response to a built-in problem: the solution's sentences with every operation worked
+ *  in small steps, the backwards checks, inside <think>; then the solution itself. */
 export function longCotSolution(p: MathProblem): string {
   const eqs = equationsIn(p.solution);
-  const work = eqs.map(({ a, op, b, c }) => workedOperation(a, op, b, c));
+  const worked = p.solution.replace(/\s*\\boxed\{[^}]*\}\s*$/, '')
+    .replace(/(?<![\w.])(\d+) ([-+*/]) (\d+) = (\d+)(?![\w])/g, (_, a: string, op: string, b: string, c: string) => workedOperation(Number(a), op, Number(b), Number(c)).replace(/\.$/, ''));
   const checks = eqs.slice().reverse().map(({ a, op, b, c }) => checkOperation(a, op, b, c));
-  return `<think>\n${work.join('\n')}\nCheck: ${checks.join(' ')}\n</think>\n${p.solution}`;
+  return `<think>\n${worked}\nCheck: ${checks.join(' ')}\n</think>\n${p.solution}`;
 }
