@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDemo, summaryText } from '../../src/recipes/demo.js';
 
-const STAGES = ['data', 'tokenizer', 'pretrain', 'expert-sft', 'expert-rl', 'reasoning-data', 'non-reasoning-data', 'sft-data', 'sft', 'rm', 'judge', 'judge-eval', 'grpo', 'distill-data', 'distill', 'eval'];
+const STAGES = ['data', 'tokenizer', 'pretrain', 'sft-warm', 'expert-sft', 'expert-rl', 'reasoning-data', 'non-reasoning-data', 'sft-data', 'sft', 'rm', 'judge', 'judge-eval', 'grpo', 'distill-data', 'distill', 'eval'];
 
 test('demo --quick: the whole recipe as stages, every model evaluated, report.html; a re-run reuses every stage', async () => {
   const out = mkdtempSync(join(tmpdir(), 'posttrain-demo-'));
@@ -19,7 +19,7 @@ test('demo --quick: the whole recipe as stages, every model evaluated, report.ht
     for (const f of ['data/expert_sft.jsonl', 'data/rl_math.jsonl', 'expert-rl/final/model.safetensors', 'reasoning-data/data.jsonl', 'reasoning-data/data.jsonl.ledger.jsonl',
       'non-reasoning-data/queue/items.jsonl', 'non-reasoning-data/accepted.jsonl', 'sft-data/mixed.jsonl', 'sft/final/model.safetensors', 'rm/final/model.safetensors',
       'grpo/final/model.safetensors', 'distill/final/model.safetensors', 'distill/metrics.jsonl', 'eval/eval.json', 'report.html']) assert.ok(existsSync(join(out, f)), f);
-    assert.deepEqual(s.models.map((m) => m.name), ['base', 'teacher', 'sft', 'grpo', 'distilled']);
+    assert.deepEqual(s.models.map((m) => m.name), ['base', 'sft-warm', 'teacher', 'sft', 'grpo', 'distilled']);
     for (const m of s.models) {
       assert.equal(m.math.n, 16);
       assert.equal(m.instructions.n, 8);
