@@ -39,11 +39,11 @@ interface Sizes extends Omit<DemoData, 'seed'> {
 
 const FULL: Sizes = {
   pretrainDocuments: 30000, sftConversations: 3000, heldOutMath: 200, heldOutInstructions: 50, rlMath: 1600,
-  expertMath: 800, expertInstructions: 100, rmMath: 500, rmInstructions: 200, judgeMath: 60, judgeInstructions: 60, rlInstructions: 100, generalistPrompts: 150, vocab: 1024,
+  expertMath: 1200, expertInstructions: 100, rmMath: 500, rmInstructions: 200, judgeMath: 60, judgeInstructions: 60, rlInstructions: 100, generalistPrompts: 150, vocab: 1024,
   hidden: 256, layers: 4, intermediate: 688, seqLen: 256, expertSeqLen: 384, batch: 8,
-  pretrainSteps: 200, expertEpochs: 1, sftEpochs: 3, expertRlSteps: 3, genProblems: 500, genSamples: 4,
-  grpoSteps: 10, grpoPrompts: 8, grpoGroup: 8, grpoTokens: 80, distillEpochs: 1, judgeEval: 50,
-  shortTokens: 96, longTokens: 200, evalSamples: 0, strictGeneration: true,
+  pretrainSteps: 200, expertEpochs: 2, sftEpochs: 3, expertRlSteps: 3, genProblems: 500, genSamples: 4,
+  grpoSteps: 10, grpoPrompts: 8, grpoGroup: 8, grpoTokens: 80, distillEpochs: 3, judgeEval: 50,
+  shortTokens: 96, longTokens: 160, evalSamples: 0, strictGeneration: true, decompose: false,
 };
 const QUICK: Sizes = {
   pretrainDocuments: 600, sftConversations: 120, heldOutMath: 16, heldOutInstructions: 8, rlMath: 48,
@@ -51,7 +51,7 @@ const QUICK: Sizes = {
   hidden: 32, layers: 2, intermediate: 64, seqLen: 128, expertSeqLen: 192, batch: 4,
   pretrainSteps: 12, expertEpochs: 1, sftEpochs: 1, expertRlSteps: 1, genProblems: 8, genSamples: 2,
   grpoSteps: 2, grpoPrompts: 2, grpoGroup: 4, grpoTokens: 24, distillEpochs: 1, judgeEval: 4,
-  shortTokens: 24, longTokens: 48, evalSamples: 2, strictGeneration: false,
+  shortTokens: 24, longTokens: 48, evalSamples: 2, strictGeneration: false, decompose: false,
 };
 
 function modelConfig(s: Sizes, vocab: number): Record<string, unknown> {
@@ -128,6 +128,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
     seed: o.seed, pretrainDocuments: s.pretrainDocuments, sftConversations: s.sftConversations, heldOutMath: s.heldOutMath, heldOutInstructions: s.heldOutInstructions,
     rlMath: s.rlMath, expertMath: s.expertMath, expertInstructions: s.expertInstructions, rmMath: s.rmMath, rmInstructions: s.rmInstructions,
     judgeMath: s.judgeMath, judgeInstructions: s.judgeInstructions, rlInstructions: s.rlInstructions, generalistPrompts: s.generalistPrompts, vocab: s.vocab,
+    decompose: s.decompose,
   };
   let task: BuiltinTask | null = null;
   const getTask = () => (task ??= demoTask(d));

@@ -21,6 +21,8 @@ export interface DemoData {
   seed: number; pretrainDocuments: number; sftConversations: number; heldOutMath: number; heldOutInstructions: number;
   rlMath: number; expertMath: number; expertInstructions: number; rmMath: number; rmInstructions: number;
   judgeMath: number; judgeInstructions: number; rlInstructions: number; generalistPrompts: number; vocab: number;
+  /** The expert's long CoT works each operation in small steps (true) or restates the solution (false); both end with checks. */
+  decompose: boolean;
 }
 
 const jsonl = (file: string, rows: readonly unknown[]) => writeFileSync(file, rows.map((r) => JSON.stringify(r) + '\n').join(''));
@@ -47,7 +49,7 @@ export function dataStage(d: DemoData, task: () => BuiltinTask): StageKind {
     writeBuiltinData(ctx.dir, t);
     const math = t.trainMath, instr = t.trainInstructions;
     const expert = interleave(
-      math.slice(0, d.expertMath).map((p) => ({ messages: [{ role: 'system', content: REFLECTION_SYSTEM_PROMPT }, { role: 'user', content: p.question }, { role: 'assistant', content: longCotSolution(p) }] })),
+      math.slice(0, d.expertMath).map((p) => ({ messages: [{ role: 'system', content: REFLECTION_SYSTEM_PROMPT }, { role: 'user', content: p.question }, { role: 'assistant', content: longCotSolution(p, { decompose: d.decompose }) }] })),
       instr.slice(0, d.expertInstructions).map((it) => ({ messages: [{ role: 'user', content: it.instruction }, { role: 'assistant', content: it.answer }] })),
     );
     jsonl(join(ctx.dir, 'expert_sft.jsonl'), expert);
@@ -70,7 +72,7 @@ export function tokenizerStage(d: DemoData, task: () => BuiltinTask): StageKind 
   return async (_config, ctx) => {
     if (!existsSync(join(ctx.dir, 'tokenizer.json'))) {
       const t = task();
-      const corpus = [...t.tokenizerCorpus(), REFLECTION_SYSTEM_PROMPT, ...t.trainMath.map(longCotSolution)];
+      const corpus = [...t.tokenizerCorpus(), REFLECTION_SYSTEM_PROMPT, ...t.trainMath.map((p) => longCotSolution(p))];
       const tok = Tokenizer.fromFiles(trainByteLevelBpe(corpus, { vocabSize: d.vocab, specialTokens: CHATML_SPECIAL_TOKENS }), makeTokenizerConfig({ eos: '<|im_end|>', pad: '<|endoftext|>' }));
       tok.save(ctx.dir);
     }

@@ -19,6 +19,18 @@ test('long CoT: true equations only, checks that undo each step, the same boxed 
   }
 });
 
+test('long CoT without decomposition: the solution restated in <think>, then the checks', () => {
+  const task = builtinTask({ seed: 4, pretrainDocuments: 10, sftConversations: 10, heldOutMath: 50, heldOutInstructions: 2, rlMath: 10 });
+  for (const p of task.heldOutMath) {
+    const long = longCotSolution(p, { decompose: false });
+    const body = p.solution.replace(/\s*\\boxed\{[^}]*\}\s*$/, '');
+    assert.ok(long.startsWith(`<think>\n${body}\nCheck: `), long);
+    assert.ok(long.endsWith(`</think>\n${p.solution}`));
+    for (const e of equationsIn(long)) assert.equal(value(e.a, e.op, e.b), e.c);
+    assert.equal((long.match(/right\./g) ?? []).length, equationsIn(p.solution).length);
+  }
+});
+
 test('worked operations split tens and ones; checks invert the operation', () => {
   assert.equal(workedOperation(24, '+', 16, 40), '24 + 16: 24 + 10 = 34, 34 + 6 = 40.');
   assert.equal(workedOperation(33, '-', 15, 18), '33 - 15: 33 - 10 = 23, 23 - 5 = 18.');

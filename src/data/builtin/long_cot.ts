@@ -1,15 +1,16 @@
 // The built-in task's long chain-of-thought: what the demo's expert (the "R1" of the recipe) is
 // taught to write when the reflection/verification system prompt asks for it. Inside <think> … </think>
-// the short solution's sentences are written again with every operation worked in smaller steps —
-// a two-digit number split into tens and ones, a product into a tens part and a ones part, a
-// quotient through its product — followed by a check of each result by working backwards (the
-// verification); then the short solution itself with its \boxed{} answer. Longer, and made of
-// easier facts: V3 Table 9's trade (accuracy for length) in miniature.
+// the short solution's sentences are written again — optionally with every operation worked in
+// smaller steps: a two-digit number split into tens and ones, a product into a tens part and a ones
+// part, a quotient through its product — followed by a check of each result by working backwards
+// (the verification); then the short solution itself with its \boxed{} answer. Measured on the
+// demo's 3M-parameter model, the decomposed form made the expert less accurate (README), so the
+// demo restates without decomposing.
 import { equationsIn } from './math.js';
 import type { MathProblem } from './types.js';
 
 /** The demo's reflection/verification system prompt (V3 §5.1 gives no text; this is a setting). */
-export const REFLECTION_SYSTEM_PROMPT = 'Think before answering, inside <think> and </think>: break every calculation into tens and ones, '
+export const REFLECTION_SYSTEM_PROMPT = 'Think before answering, inside <think> and </think>: work through the problem step by step, '
   + 'then verify each result by working backwards. After thinking, give the solution and the final answer in \\boxed{}.';
 
 /** One operation in small steps: "24 + 16: 24 + 10 = 34, 34 + 6 = 40." */
@@ -34,12 +35,16 @@ export function checkOperation(a: number, op: string, b: number, c: number): str
   return `${inverse}, right.`;
 }
 
-/** The long-CoT response to a built-in problem: the solution's sentences with every operation worked
- *  in small steps, the backwards checks, inside <think>; then the solution itself. */
-export function longCotSolution(p: MathProblem): string {
+/**
+ * The long-CoT response to a built-in problem: inside <think>, the solution's sentences (with every
+ * operation worked in small steps when `decompose`), then the backwards checks; after it the
+ * solution itself.
+ */
+export function longCotSolution(p: MathProblem, o: { decompose?: boolean } = {}): string {
   const eqs = equationsIn(p.solution);
-  const worked = p.solution.replace(/\s*\\boxed\{[^}]*\}\s*$/, '')
-    .replace(/(?<![\w.])(\d+) ([-+*/]) (\d+) = (\d+)(?![\w])/g, (_, a: string, op: string, b: string, c: string) => workedOperation(Number(a), op, Number(b), Number(c)).replace(/\.$/, ''));
+  const body = p.solution.replace(/\s*\\boxed\{[^}]*\}\s*$/, '');
+  const worked = o.decompose === false ? body
+    : body.replace(/(?<![\w.])(\d+) ([-+*/]) (\d+) = (\d+)(?![\w])/g, (_, a: string, op: string, b: string, c: string) => workedOperation(Number(a), op, Number(b), Number(c)).replace(/\.$/, ''));
   const checks = eqs.slice().reverse().map(({ a, op, b, c }) => checkOperation(a, op, b, c));
   return `<think>\n${worked}\nCheck: ${checks.join(' ')}\n</think>\n${p.solution}`;
 }
