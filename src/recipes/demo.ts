@@ -39,9 +39,9 @@ interface Sizes extends Omit<DemoData, 'seed'> {
 
 const FULL: Sizes = {
   pretrainDocuments: 30000, sftConversations: 3000, heldOutMath: 200, heldOutInstructions: 50, rlMath: 1600,
-  expertMath: 1200, expertInstructions: 100, rmMath: 500, rmInstructions: 200, judgeMath: 60, judgeInstructions: 60, rlInstructions: 100, generalistPrompts: 150, vocab: 1024,
+  expertMath: 1000, expertInstructions: 100, rmMath: 500, rmInstructions: 200, judgeMath: 60, judgeInstructions: 60, rlInstructions: 100, generalistPrompts: 150, vocab: 1024,
   hidden: 256, layers: 4, intermediate: 688, seqLen: 256, expertSeqLen: 384, batch: 8,
-  pretrainSteps: 200, expertEpochs: 2, sftEpochs: 3, expertRlSteps: 3, genProblems: 500, genSamples: 4,
+  pretrainSteps: 200, expertEpochs: 1, sftEpochs: 3, expertRlSteps: 3, genProblems: 500, genSamples: 4,
   grpoSteps: 10, grpoPrompts: 8, grpoGroup: 8, grpoTokens: 80, distillEpochs: 3, judgeEval: 50,
   shortTokens: 96, longTokens: 160, evalSamples: 0, strictGeneration: true, decompose: false,
 };
