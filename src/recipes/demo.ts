@@ -178,7 +178,9 @@ export function reportInput(run: RunReport, models: readonly ModelReport[], judg
       extra: { 'instructions': m.instructions.accuracy, ...(m.math.pass1 !== null ? { 'pass@1': m.math.pass1 } : {}), 'system prompt': m.system ? 'reflection' : 'none' } })),
     distillation: { benchmark: `held-out built-in math (${by('grpo')?.math.n ?? 0} problems, greedy)`,
       rows: [row('grpo', 'student (baseline: short-CoT SFT + GRPO)'), row('distilled', '+ long-CoT distillation'), row('teacher', 'teacher (expert, with the system prompt)')],
-      settings: { keep: 'shortest correct', 'teacher samples per problem': Number((gen?.['problems'] as number | undefined) ?? 0) ? 'see reasoning-data' : '—', 'mix (teacher : original)': '1 : 0', loss: 'forward KL + cross-entropy' } },
+      settings: { keep: 'shortest correct', 'problems kept': `${(gen?.['outcomes'] as Record<string, number> | undefined)?.['kept'] ?? 0} of ${gen?.['problems'] ?? 0}`,
+        'teacher sample accuracy': typeof gen?.['teacherAccuracy'] === 'number' ? `${(100 * (gen['teacherAccuracy'] as number)).toFixed(1)}%` : '—',
+        'mix (teacher : original)': '1 : 0', loss: 'forward KL + cross-entropy' } },
     samples: models.flatMap((m) => m.samples.slice(0, 2).map((x) => ({ stage: m.name, prompt: x.question, response: x.completion, correct: x.correct }))),
     notes: [
       `judge on held-out judgements: math balanced accuracy ${(100 * judge.math.balanced).toFixed(1)}%, instructions ${(100 * judge.instructions.balanced).toFixed(1)}%`,
