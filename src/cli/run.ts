@@ -12,9 +12,8 @@
 // Afterwards report.html is written to the run folder and its tables printed. A stage waiting for
 // people (the annotation gate) ends the run with exit code 3 and says what to do.
 import { basename, extname, join } from 'node:path';
-import { existsSync } from 'node:fs';
 import { readConfigFile } from '../trainers/config.js';
-import { runStages, type RunReport, type StageSpec } from '../recipes/stages.js';
+import { runStages, stageSummaries, type RunReport, type StageSpec } from '../recipes/stages.js';
 import { stageKinds, type ModelEvaluation } from '../recipes/stage_kinds.js';
 import { writeReport, terminalSummary, type ReportInput } from '../report/report.js';
 import { Flags } from './flags.js';
@@ -50,8 +49,7 @@ export function recipeReport(run: RunReport, doc: RecipeFile, file: string): Rep
   }
   return {
     title: `posttrain run ${basename(file)}`, createdAt: new Date().toISOString(),
-    stages: run.stages.map((st) => ({ name: st.name, kind: st.kind, dir: join(run.out, st.name), seconds: st.seconds,
-      metricsFile: existsSync(join(run.out, st.name, 'metrics.jsonl')) ? join(run.out, st.name, 'metrics.jsonl') : null, note: st.cached ? 'done in an earlier run' : null })),
+    stages: stageSummaries(run),
     evaluations, distillation,
   };
 }

@@ -11,11 +11,11 @@
 //   → distill-data (mix: the teacher's samples) → distill (sequence-level + token-level KD from the teacher)
 //   → eval (every model on held-out math and instructions) → report.html and the summary.
 import { join } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { REFLECTION_SYSTEM_PROMPT, type BuiltinTask } from '../data/builtin/index.js';
 import { BUILTIN_REWARDS } from '../trainers/grpo.js';
 import type { RewardInput } from '../rewards/compose.js';
-import { runStages, type RunReport, type StageSpec } from './stages.js';
+import { runStages, stageSummaries, type RunReport, type StageSpec } from './stages.js';
 import { stageKinds } from './stage_kinds.js';
 import { dataStage, demoEvalStage, demoTask, graderAnnotator, judgeEvalStage, tokenizerStage, type DemoData, type JudgeStats, type ModelReport } from './demo_stages.js';
 import { writeReport, terminalSummary, type ReportInput } from '../report/report.js';
@@ -172,8 +172,7 @@ export function reportInput(run: RunReport, models: readonly ModelReport[], judg
   return {
     title: 'posttrain demo — DeepSeek-V3 post-training on the built-in task',
     createdAt: new Date().toISOString(),
-    stages: run.stages.map((x) => ({ name: x.name, kind: x.kind, dir: join(run.out, x.name), seconds: x.seconds,
-      metricsFile: existsSync(join(run.out, x.name, 'metrics.jsonl')) ? join(run.out, x.name, 'metrics.jsonl') : null, note: x.cached ? 'done in an earlier run' : null })),
+    stages: stageSummaries(run),
     evaluations: models.map((m) => ({ model: m.name, stage: m.name === 'base' ? 'pretrain' : m.name === 'teacher' ? 'expert-rl' : m.name, accuracy: m.math.accuracy, meanLength: m.math.meanLength,
       extra: { 'instructions': m.instructions.accuracy, ...(m.math.pass1 !== null ? { 'pass@1': m.math.pass1 } : {}), 'system prompt': m.system ? 'reflection' : 'none' } })),
     distillation: { benchmark: `held-out built-in math (${by('grpo')?.math.n ?? 0} problems, greedy)`,

@@ -8,7 +8,7 @@
 // that reads it. A stage may also stop the run on purpose (the annotation gate waiting for people).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { writeFileAtomically } from '../checkpoint/files.js';
 
 export interface StageSpec {
@@ -126,4 +126,12 @@ export async function runStages(out: string, specs: readonly StageSpec[], kinds:
     o.log(`stage ${spec.name}: done in ${record.seconds.toFixed(0)} s — ${result.output}`);
   }
   return report;
+}
+
+/** Each stage of a run as report.html lists it: absolute folder and metrics file (null without one). */
+export function stageSummaries(run: RunReport): { name: string; kind: string; dir: string; seconds: number; metricsFile: string | null; note: string | null }[] {
+  return run.stages.map((st) => {
+    const dir = resolve(run.out, st.name), metrics = join(dir, 'metrics.jsonl');
+    return { name: st.name, kind: st.kind, dir, seconds: st.seconds, metricsFile: existsSync(metrics) ? metrics : null, note: st.cached ? 'done in an earlier run' : null };
+  });
 }

@@ -34,6 +34,11 @@ test('demo --quick: the whole recipe as stages, every model evaluated, report.ht
     assert.match(summaryText(s), /distilled/);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     assert.match(html, /<svg/);
+    for (const name of ['pretrain', 'sft-warm', 'expert-rl', 'grpo', 'distill']) {
+      const st = s.reportInput.stages.find((x) => x.name === name)!;
+      assert.ok(st.metricsFile && existsSync(st.metricsFile), `${name}: the report reads its metrics (${st.metricsFile})`);
+    }
+    assert.doesNotMatch(html, /does not exist/, 'every metrics file the report names is found');
     const again = await runDemo({ out, seed: 0, quick: true, log: () => {} });
     assert.ok(again.stages.every((x) => x.cached), 'every stage reused');
     assert.deepEqual(again.models.map((m) => m.math.accuracy), s.models.map((m) => m.math.accuracy));
