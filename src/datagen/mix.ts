@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import { readRows, DataError } from '../data/index.js';
 import { writeFileAtomically } from '../checkpoint/files.js';
+import { Rng } from '../data/builtin/rng.js';
 
 export interface MixOptions {
   data: string;
@@ -20,22 +21,13 @@ export interface MixOptions {
 
 export interface MixSummary { teacher: number; original: number; extra: number; rows: number }
 
-/** A deterministic uniform number in [0, 1) from a string (mulberry32 over an FNV-1a hash). */
-function unit(key: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < key.length; i++) { h ^= key.charCodeAt(i); h = Math.imul(h, 16777619); }
-  let t = (h += 0x6d2b79f5);
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-
 export async function mixSampleTypes(o: MixOptions, where = 'mix'): Promise<MixSummary> {
   const teacherShare = o.teacher_share ?? 1, originalShare = o.original_share ?? 1, seed = o.seed ?? 0;
   for (const [k, v] of [['teacher_share', teacherShare], ['original_share', originalShare]] as const) {
     if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new Error(`${where}: '${k}' must be a number in [0, 1], got ${JSON.stringify(v)}`);
   }
   if (typeof o.data !== 'string') throw new Error(`${where}: 'data' must be gen-data's output file`);
+  const root = new Rng(seed);
   const out: string[] = [];
   const s: MixSummary = { teacher: 0, original: 0, extra: 0, rows: 0 };
   // an empty file is an empty source here (gen-data may keep nothing; a gate may accept nothing)
@@ -44,16 +36,15 @@ export async function mixSampleTypes(o: MixOptions, where = 'mix'): Promise<MixS
     const type = r.data['sample_type'], id = r.data['problem_id'];
     if (type !== 'teacher' && type !== 'original') throw new DataError(r.file, r.line, `'sample_type' must be 'teacher' or 'original', got ${JSON.stringify(type)}`, 'sample_type');
     if (typeof id !== 'string') throw new DataError(r.file, r.line, "'problem_id' must be a string", 'problem_id');
-    if (unit(`${seed}|${type}|${id}`) >= (type === 'teacher' ? teacherShare : originalShare)) continue;
+    if (!root.fork(`${type}|${id}`).chance(type === 'teacher' ? teacherShare : originalShare)) continue;
     s[type]++;
     const row = o.drop_system && Array.isArray(r.data['messages'])
       ? { ...r.data, messages: (r.data['messages'] as { role?: unknown }[]).filter((m) => m.role !== 'system') } : r.data;
     out.push(JSON.stringify(row));
   }
   for (const file of o.extra ?? []) for await (const r of rowsOf(file)) { s.extra++; out.push(JSON.stringify(r.data)); }
-  // shuffle (seeded) so the types and the extra rows interleave
-  const order = out.map((line, i) => ({ line, key: unit(`${seed}|order|${i}`) })).sort((a, b) => a.key - b.key);
-  s.rows = order.length;
-  writeFileAtomically(o.output, order.map((x) => x.line + '\n').join(''));
+  root.fork('order').shuffle(out);                     // the types and the extra rows interleave
+  s.rows = out.length;
+  writeFileAtomically(o.output, out.map((line) => line + '\n').join(''));
   return s;
 }
