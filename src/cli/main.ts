@@ -96,7 +96,7 @@ function example(flags: Flags): void {
 function info(): void {
   const b = pt.buildInfo();
   console.log(JSON.stringify({ torchVersion: b.torchVersion, cuda: b.cuda, cudaDevices: b.cudaDevices, openblas: b.openblas,
-    threads: pt.getThreads(), memory: pt.memory() }, null, 2));
+    threads: pt.getThreads(), malloc: pt.mallocPolicy(), memory: pt.memory() }, null, 2));
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -81,6 +81,7 @@ export interface NativeAddon extends Record<TensorOpName, TensorOp> {
   setThreads(intraOp?: number | null, blas?: number | null): void;
   getThreads(): { intraOp: number; blas: number | null };
   buildInfo(): { torchVersion: string; cuda: boolean; cudaDevices: number; openblas: boolean; config: string };
+  mallocPolicy(): string;
   requiresGrad(h: Handle): boolean;
   isLeaf(h: Handle): boolean;
   grad(h: Handle): Handle | null;
