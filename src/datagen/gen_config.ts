@@ -31,6 +31,7 @@ export interface GenDataConfig {
   drop_truncated: boolean;
   require_think: boolean;
   require_boxed: boolean;
+  check_equations: boolean;
   language: 'en' | 'zh' | null;
   min_language_share: number;
   original_column: string | null;
@@ -64,6 +65,7 @@ export const GEN_DATA_SCHEMA: Schema = {
   drop_truncated: { type: 'bool', default: true, doc: 'drop samples cut by max_tokens (keep them only for smoke runs)' },
   require_think: { type: 'bool', default: true, doc: 'a teacher sample must open with one closed <think>…</think> block (else malformed)' },
   require_boxed: { type: 'bool', default: false, doc: 'a teacher sample must contain a \\boxed{} answer (else malformed)' },
+  check_equations: { type: 'bool', default: false, doc: 'every integer equation "a op b = c" (op + - * /) a sample writes must hold, else it is dropped as false_equation — a rule check of the worked arithmetic, so a right answer reached through wrong steps is not kept' },
   language: { type: 'string', default: 'en', nullable: true, values: ['en', 'zh'], doc: 'the expected language; samples mixing languages are dropped (null: no check)' },
   min_language_share: { type: 'number', default: 0.95, min: 0, max: 1, doc: 'share of words in the expected language below which a sample counts as mixed-language' },
   original_column: { type: 'string', default: 'solution', nullable: true, doc: 'column with the original short response (sample type a); null: the teacher answers without the system prompt, rejection-sampled the same way' },

@@ -1,7 +1,8 @@
 // Expert data generation with rejection sampling (`posttrain gen-data`, SPEC.md §1): a teacher —
 // a model folder or any OpenAI-compatible server — answers each problem n times under a
 // reflection/verification system prompt; samples that are truncated, malformed (no closed <think>
-// block, no \boxed{} when required), mixed-language, wrong (rule verifier, or a judge given the
+// block, no \boxed{} when required), mixed-language, with a false equation (check_equations),
+// wrong (rule verifier, or a judge given the
 // free-form reference) or longer than the limit are dropped, and one correct sample is kept (the
 // shortest by default). Every kept problem gives both V3 sample types, appended together:
 //   (a) <problem, original response>           sample_type 'original' (the row's short solution, or
@@ -18,6 +19,7 @@ import { readRows, DataError } from '../data/index.js';
 import { Tokenizer, type ChatMessage } from '../tokenizer/index.js';
 import { openChatBackend, isUrl, type ChatBackend, type ChatResult } from '../generation/chat_backend.js';
 import { extractAnswer } from '../rewards/math_extract.js';
+import { equationsIn } from '../data/builtin/math.js';
 import { thinkFormat, languageConsistency } from '../rewards/format.js';
 import { backendJudge, judgeReward } from '../rewards/judge.js';
 import { BUILTIN_REWARDS } from '../trainers/grpo_rollout.js';
@@ -29,7 +31,7 @@ import type { GenDataConfig } from './gen_config.js';
 
 interface Problem { id: string; question: string; row: Record<string, unknown>; file: string; line: number; index: number }
 
-export type DropReason = 'truncated' | 'malformed' | 'mixed_language' | 'wrong' | 'too_long' | 'unjudged';
+export type DropReason = 'truncated' | 'malformed' | 'mixed_language' | 'false_equation' | 'wrong' | 'too_long' | 'unjudged';
 export type Outcome = 'kept' | 'no_correct' | 'no_correct_original' | 'contaminated';
 
 export interface LedgerEntry {
@@ -93,6 +95,11 @@ function verifierFor(cfg: GenDataConfig, p: Problem, judge: RewardFn | null): Re
   return BUILTIN_REWARDS[kind]!;
 }
 
+/** Whether every integer equation "a op b = c" in the text is true (division must be exact). */
+export function equationsHold(text: string): boolean {
+  return equationsIn(text).every(({ a, op, b, c }) => (op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : b !== 0 ? a / b : NaN) === c);
+}
+
 interface Candidate { text: string; length: number | null; finish: string }
 
 /** The samples that survive the rules, and why the others did not. */
@@ -105,6 +112,7 @@ async function screen(cfg: GenDataConfig, p: Problem, r: ChatResult, verify: Rew
     if (c.finish === 'length' && cfg.drop_truncated) { drop('truncated'); continue; }
     if ((teacherRules && cfg.require_think && thinkFormat(c.text) === 0) || (cfg.require_boxed && extractAnswer(c.text, false).source !== 'boxed') || c.text.trim() === '') { drop('malformed'); continue; }
     if (cfg.language && languageConsistency(c.text, cfg.language) < cfg.min_language_share) { drop('mixed_language'); continue; }
+    if (cfg.check_equations && !equationsHold(c.text)) { drop('false_equation'); continue; }
     if (verify) {
       const v = await verify({ prompt: p.question, completion: c.text, completionTokens: c.length ?? undefined, example: p.row });
       if (v === null) { drop('unjudged'); continue; }
@@ -227,7 +235,7 @@ async function settle(cfg: GenDataConfig, p: Problem, answers: [ChatResult, Chat
 
 function summarise(entries: readonly LedgerEntry[], rows: readonly Record<string, unknown>[], resumedFrom: number, removed: number): GenDataSummary {
   const outcomes: Record<Outcome, number> = { kept: 0, no_correct: 0, no_correct_original: 0, contaminated: 0 };
-  const dropped: Record<DropReason, number> = { truncated: 0, malformed: 0, mixed_language: 0, wrong: 0, too_long: 0, unjudged: 0 };
+  const dropped: Record<DropReason, number> = { truncated: 0, malformed: 0, mixed_language: 0, false_equation: 0, wrong: 0, too_long: 0, unjudged: 0 };
   let samples = 0, correct = 0;
   for (const e of entries) {
     outcomes[e.status]++;

@@ -38,10 +38,10 @@ interface Sizes extends Omit<DemoData, 'seed'> {
 }
 
 const FULL: Sizes = {
-  pretrainDocuments: 30000, sftConversations: 3000, heldOutMath: 200, heldOutInstructions: 50, rlMath: 1600,
-  expertMath: 1000, expertInstructions: 100, rmMath: 500, rmInstructions: 200, judgeMath: 60, judgeInstructions: 60, rlInstructions: 100, generalistPrompts: 150, vocab: 1024,
-  hidden: 256, layers: 4, intermediate: 688, seqLen: 256, expertSeqLen: 384, batch: 8,
-  pretrainSteps: 200, expertEpochs: 1, sftEpochs: 3, expertRlSteps: 3, genProblems: 500, genSamples: 4,
+  pretrainDocuments: 30000, sftConversations: 3000, heldOutMath: 400, heldOutInstructions: 50, rlMath: 3200,
+  expertMath: 1600, expertInstructions: 100, rmMath: 500, rmInstructions: 200, judgeMath: 60, judgeInstructions: 60, rlInstructions: 100, generalistPrompts: 150, vocab: 1024,
+  hidden: 128, layers: 4, intermediate: 384, seqLen: 256, expertSeqLen: 384, batch: 8,
+  pretrainSteps: 200, expertEpochs: 3, sftEpochs: 8, expertRlSteps: 3, genProblems: 800, genSamples: 4,
   grpoSteps: 10, grpoPrompts: 8, grpoGroup: 8, grpoTokens: 80, distillEpochs: 3, judgeEval: 50,
   shortTokens: 96, longTokens: 160, evalSamples: 0, strictGeneration: true, decompose: false,
 };
@@ -85,7 +85,7 @@ export function demoStages(s: Sizes, d: DemoData): StageSpec[] {
     { name: 'reasoning-data', kind: 'gen-data', config: { teacher: '${expert-rl}', prompts: [data('rl_math.jsonl')], limit: s.genProblems,
       system_prompt: REFLECTION_SYSTEM_PROMPT, samples_per_prompt: s.genSamples, temperature: 0.6, top_p: 1, max_tokens: s.longTokens, prompts_per_batch: 64, batch_size: 64,
       verifier: s.strictGeneration ? 'math' : 'none', keep: 'shortest', require_think: s.strictGeneration, require_boxed: s.strictGeneration,
-      drop_truncated: s.strictGeneration, original_column: 'solution',
+      drop_truncated: s.strictGeneration, check_equations: s.strictGeneration, original_column: 'solution',
       decontaminate: [data('heldout_math.jsonl')], ngram: 8, contamination_threshold: 0.5, seed } },
     // non-reasoning data: the expert as generalist, through the annotation gate
     { name: 'non-reasoning-data', kind: 'annotate', config: { generalist: '${expert-rl}', prompts: data('generalist_prompts.jsonl'), max_tokens: 48, temperature: 0.3, seed, auto: 'grader' } },

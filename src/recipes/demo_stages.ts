@@ -39,17 +39,21 @@ export function demoTask(d: DemoData): BuiltinTask {
 
 /**
  * The data stage: the task's files (pretrain, sft — the short-CoT "original" conversations —,
- * rl_math, held-out sets) plus expert_sft.jsonl (long-CoT answers under the reflection system prompt,
- * and instructions), generalist_prompts.jsonl (instructions for the annotation gate), rl_instructions,
+ * rl_math, held-out sets) plus expert_sft.jsonl (long-CoT answers under the reflection system prompt
+ * to the last expertMath RL problems, and instructions), generalist_prompts.jsonl (instructions for the annotation gate), rl_instructions,
  * preferences and judge_sft.
  */
 export function dataStage(d: DemoData, task: () => BuiltinTask): StageKind {
   return async (_config, ctx) => {
     const t = task();
     writeBuiltinData(ctx.dir, t);
-    const math = t.trainMath, instr = t.trainInstructions;
+    const instr = t.trainInstructions;
+    // the expert's own problems: the last expertMath RL problems, whose worked solutions the student
+    // never sees (it gets the first ones through gen-data) — the expert knows more than the student
+    if (d.expertMath > t.rlMath.length) throw new Error(`demo data: expertMath ${d.expertMath} exceeds rlMath ${t.rlMath.length}`);
+    const expertMath = t.rlMath.slice(t.rlMath.length - d.expertMath);
     const expert = interleave(
-      math.slice(0, d.expertMath).map((p) => ({ messages: [{ role: 'system', content: REFLECTION_SYSTEM_PROMPT }, { role: 'user', content: p.question }, { role: 'assistant', content: longCotSolution(p, { decompose: d.decompose }) }] })),
+      expertMath.map((p) => ({ messages: [{ role: 'system', content: REFLECTION_SYSTEM_PROMPT }, { role: 'user', content: p.question }, { role: 'assistant', content: longCotSolution(p, { decompose: d.decompose }) }] })),
       instr.slice(0, d.expertInstructions).map((it) => ({ messages: [{ role: 'user', content: it.instruction }, { role: 'assistant', content: it.answer }] })),
     );
     jsonl(join(ctx.dir, 'expert_sft.jsonl'), expert);

@@ -19,13 +19,15 @@ test('long CoT: true equations only, checks that undo each step, the same boxed 
   }
 });
 
-test('long CoT without decomposition: the solution restated in <think>, then the checks', () => {
+test('long CoT without decomposition: the solution restated in <think>, then the checks; after </think> the answer, or the solution', () => {
   const task = builtinTask({ seed: 4, pretrainDocuments: 10, sftConversations: 10, heldOutMath: 50, heldOutInstructions: 2, rlMath: 10 });
   for (const p of task.heldOutMath) {
     const long = longCotSolution(p, { decompose: false });
     const body = p.solution.replace(/\s*\\boxed\{[^}]*\}\s*$/, '');
     assert.ok(long.startsWith(`<think>\n${body}\nCheck: `), long);
-    assert.ok(long.endsWith(`</think>\n${p.solution}`));
+    assert.ok(long.endsWith(`</think>\nThe answer is \\boxed{${p.answer}}.`), long);
+    assert.equal(extractBoxed(long), String(p.answer));
+    assert.ok(longCotSolution(p, { decompose: false, after: 'solution' }).endsWith(`</think>\n${p.solution}`));
     for (const e of equationsIn(long)) assert.equal(value(e.a, e.op, e.b), e.c);
     assert.equal((long.match(/right\./g) ?? []).length, equationsIn(p.solution).length);
   }

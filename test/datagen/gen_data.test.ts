@@ -11,7 +11,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { generateData } from '../../src/datagen/gen_data.js';
+import { generateData, equationsHold } from '../../src/datagen/gen_data.js';
 import { resolveConfig } from '../../src/trainers/config.js';
 import { GEN_DATA_SCHEMA, type GenDataConfig } from '../../src/datagen/gen_config.js';
 import { NgramIndex, ngrams } from '../../src/datagen/decontaminate.js';
@@ -26,6 +26,7 @@ function answer(question: string, system: boolean, i: number): { text: string; f
   if (question.includes('chinese')) return { text: `<think>\n想一想 ${a} 加 ${b} 等于 ${a + b}\n</think>\n\\boxed{${a + b}}`, finish: 'stop' };
   if (!system) return { text: i % 2 === 0 ? `${a} + ${b} = ${a + b}. \\boxed{${a + b}}` : `\\boxed{${a + b + 1}}`, finish: 'stop' };
   const k = i % 4;
+  if (question.includes('sloppy') && k === 1) return { text: `<think>\n${a} + ${b} = ${a + b + 1}.\n</think>\n\\boxed{${a + b}}`, finish: 'stop' };
   const text = k === 0 ? `<think>\nFirst ${a} plus ${b}. Let me verify carefully: ${a + b} minus ${b} is ${a}. Good.\n</think>\nSo \\boxed{${a + b}}`
     : k === 1 ? `<think>\n${a} + ${b} = ${a + b}.\n</think>\n\\boxed{${a + b}}`
     : k === 2 ? `<think>\nguess\n</think>\n\\boxed{${a + b + 2}}` : `\\boxed{${a + b}}`;
@@ -66,6 +67,19 @@ const cfg = (over: Partial<GenDataConfig>) => resolveConfig<GenDataConfig>(GEN_D
 }, 'test', {});
 const lines = (f: string) => readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
+test('check_equations drops a right answer reached through a false equation', async () => {
+  const prompts = problemsFile('p-sloppy.jsonl', [{ question: 'sloppy: what is 6 plus 7?', answer: 13, solution: '6 + 7 = 13. \\boxed{13}' }]);
+  const loose = await generateData(cfg({ prompts: [prompts], output: join(dir, 'sloppy-loose.jsonl') }), { quiet: true });
+  assert.equal(loose.dropped.false_equation, 0);
+  assert.equal(lines(join(dir, 'sloppy-loose.jsonl'))[1].messages[2].content, '<think>\n6 + 7 = 14.\n</think>\n\\boxed{13}', 'without the check the shortest right answer is kept');
+  const strict = await generateData(cfg({ prompts: [prompts], output: join(dir, 'sloppy-strict.jsonl'), check_equations: true }), { quiet: true });
+  assert.equal(strict.dropped.false_equation, 1);
+  assert.equal(strict.outcomes.kept, 1);
+  assert.match(lines(join(dir, 'sloppy-strict.jsonl'))[1].messages[2].content, /Let me verify/, 'the check keeps the sample whose steps hold');
+  assert.equal(equationsHold('2 + 3 = 5, 10 / 4 = 2'), false, 'division must be exact');
+  assert.equal(equationsHold('12 * 3 = 36 and 40 - 15 = 25'), true);
+});
+
 test('rejection sampling keeps the shortest correct sample; both sample types with provenance; every drop counted', async () => {
   const prompts = problemsFile('p1.jsonl', [
     { question: 'what is 3 plus 4?', answer: 7, solution: '3 + 4 = 7. \\boxed{7}' },
@@ -76,7 +90,7 @@ test('rejection sampling keeps the shortest correct sample; both sample types wi
   const output = join(dir, 'out1.jsonl');
   const s = await generateData(cfg({ prompts: [prompts], output }), { quiet: true });
   assert.deepEqual(s.outcomes, { kept: 2, no_correct: 2, no_correct_original: 0, contaminated: 0 });
-  assert.deepEqual(s.dropped, { truncated: 4, malformed: 2, mixed_language: 4, wrong: 2, too_long: 0, unjudged: 0 });
+  assert.deepEqual(s.dropped, { truncated: 4, malformed: 2, mixed_language: 4, false_equation: 0, wrong: 2, too_long: 0, unjudged: 0 });
   assert.equal(s.teacherAccuracy, 4 / 16);
   const rows = lines(output);
   assert.equal(rows.length, 4);
