@@ -41,7 +41,7 @@ const FULL: Sizes = {
   pretrainDocuments: 30000, sftConversations: 3000, heldOutMath: 400, heldOutInstructions: 50, rlMath: 3200,
   expertMath: 1600, expertInstructions: 100, rmMath: 500, rmInstructions: 200, judgeMath: 60, judgeInstructions: 60, rlInstructions: 100, generalistPrompts: 150, vocab: 1024,
   hidden: 128, layers: 4, intermediate: 384, seqLen: 256, expertSeqLen: 384, batch: 8,
-  pretrainSteps: 200, expertEpochs: 3, sftEpochs: 8, expertRlSteps: 3, genProblems: 800, genSamples: 4,
+  pretrainSteps: 200, expertEpochs: 3, sftEpochs: 8, expertRlSteps: 3, genProblems: 1600, genSamples: 4,
   grpoSteps: 10, grpoPrompts: 8, grpoGroup: 8, grpoTokens: 80, distillEpochs: 3, judgeEval: 50,
   shortTokens: 96, longTokens: 160, evalSamples: 0, strictGeneration: true, decompose: false,
 };
@@ -81,17 +81,21 @@ export function demoStages(s: Sizes, d: DemoData): StageSpec[] {
     { name: 'expert-rl', kind: 'grpo', config: { model: '${expert-sft}', train_data: [data('rl_math.jsonl')], system_prompt: REFLECTION_SYSTEM_PROMPT,
       rewards: ['math'], group_size: s.grpoGroup, prompts_per_step: s.grpoPrompts, max_new_tokens: s.longTokens, temperature: 1, lr: 2e-4, beta: 0.1,
       aggregation: 'token-mean', eps_high: 0.28, lora: true, lora_r: 8, lora_alpha: 16, max_steps: s.expertRlSteps, dynamic_sampling_rounds: 1, log_samples_every: 5, seed } },
-    // reasoning data from the expert, rejection-sampled; decontaminated against the held-out problems
+    // reasoning data from the expert, rejection-sampled by its boxed answer (V3's rule); decontaminated
+    // against the held-out problems. check_equations (every "a op b = c" true) kept 165 of 1,600
+    // problems instead of 571 — too few for the student to learn the long format (README)
     { name: 'reasoning-data', kind: 'gen-data', config: { teacher: '${expert-rl}', prompts: [data('rl_math.jsonl')], limit: s.genProblems,
       system_prompt: REFLECTION_SYSTEM_PROMPT, samples_per_prompt: s.genSamples, temperature: 0.6, top_p: 1, max_tokens: s.longTokens, prompts_per_batch: 64, batch_size: 64,
       verifier: s.strictGeneration ? 'math' : 'none', keep: 'shortest', require_think: s.strictGeneration, require_boxed: s.strictGeneration,
-      drop_truncated: s.strictGeneration, check_equations: s.strictGeneration, original_column: 'solution',
+      drop_truncated: s.strictGeneration, check_equations: false, original_column: 'solution',
       decontaminate: [data('heldout_math.jsonl')], ngram: 8, contamination_threshold: 0.5, seed } },
     // non-reasoning data: the expert as generalist, through the annotation gate
     { name: 'non-reasoning-data', kind: 'annotate', config: { generalist: '${expert-rl}', prompts: data('generalist_prompts.jsonl'), max_tokens: 48, temperature: 0.3, seed, auto: 'grader' } },
     // the student's SFT data: the kept problems' short-CoT originals (V3 Table 9's baseline) + the accepted items
-    { name: 'sft-data', kind: 'mix', config: { data: '${reasoning-data}', teacher_share: 0, original_share: 1, extra: ['${non-reasoning-data}'], seed } },
-    { name: 'sft', kind: 'sft', config: { ...sft, model: '${sft-warm}', train_data: ['${sft-data}'], epochs: 1, lr: 5e-4, min_lr: 5e-5 } },
+    // (with the short-CoT conversations again: a few hundred rows alone would be a handful of Adam
+    // steps that knock the model off — measured 10.5% → 3.3%)
+    { name: 'sft-data', kind: 'mix', config: { data: '${reasoning-data}', teacher_share: 0, original_share: 1, extra: ['${non-reasoning-data}', data('sft.jsonl')], seed } },
+    { name: 'sft', kind: 'sft', config: { ...sft, model: '${sft-warm}', train_data: ['${sft-data}'], epochs: 1, lr: 3e-4, min_lr: 3e-5 } },
     { name: 'rm', kind: 'rm', config: { model: '${sft}', train_data: [data('preferences.jsonl')], eval_fraction: 0.1, batch_size: 16, epochs: 1, lr: 3e-4, max_length: s.seqLen, seed } },
     { name: 'judge', kind: 'sft', config: { ...sft, model: '${sft}', train_data: [data('judge_sft.jsonl')], seq_len: 384, epochs: 1, lr: 5e-4, min_lr: 5e-5 } },
     { name: 'judge-eval', kind: 'judge-eval', config: { judge: '${judge}' } },
@@ -104,7 +108,7 @@ export function demoStages(s: Sizes, d: DemoData): StageSpec[] {
     // student thinks long by default), sequence-level (cross-entropy) + token-level (forward KL)
     { name: 'distill-data', kind: 'mix', config: { data: '${reasoning-data}', teacher_share: 1, original_share: 0, drop_system: true, seed } },
     { name: 'distill', kind: 'distill', config: { student: '${grpo}', teacher: '${expert-rl}', train_data: ['${distill-data}'], loss: 'forward_kl', sft_weight: 1, lambda: 0,
-      epochs: s.distillEpochs, batch_size: s.batch, max_length: s.expertSeqLen, lr: 5e-4, min_lr: 5e-5, warmup_ratio: 0.05, seed } },
+      epochs: s.distillEpochs, batch_size: s.batch, max_length: s.expertSeqLen, lr: 3e-4, min_lr: 3e-5, warmup_ratio: 0.05, seed } },
     { name: 'eval', kind: 'demo-eval', config: { models: [
       { name: 'base', model: '${pretrain}' }, { name: 'sft-warm', model: '${sft-warm}' }, { name: 'teacher', model: '${expert-rl}', system: REFLECTION_SYSTEM_PROMPT },
       { name: 'sft', model: '${sft}' }, { name: 'grpo', model: '${grpo}' }, { name: 'distilled', model: '${distill}' },

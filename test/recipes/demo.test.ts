@@ -26,6 +26,13 @@ test('demo --quick: the whole recipe as stages, every model evaluated, report.ht
       assert.ok(m.math.accuracy >= 0 && m.math.accuracy <= 1 && m.math.meanLength! > 0);
     }
     assert.ok(s.models.find((m) => m.name === 'teacher')!.system, 'the teacher is evaluated with its system prompt');
+    // the expert learns on its own problems: none of them is a problem gen-data asks it (the student's)
+    const jsonlRows = (f: string) => readFileSync(join(out, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const expertQuestions = new Set(jsonlRows('data/expert_sft.jsonl').map((r) => r.messages.find((m: { role: string }) => m.role === 'user').content));
+    const generated = jsonlRows('reasoning-data/data.jsonl.ledger.jsonl');
+    const asked = jsonlRows('data/rl_math.jsonl').slice(0, generated.length).map((r) => r.question as string);
+    assert.ok(generated.length > 0 && expertQuestions.size > 0);
+    assert.ok(asked.every((q) => !expertQuestions.has(q)), 'gen-data problems are not the expert\'s training problems');
     const rows = s.reportInput.distillation!.rows;
     assert.equal(rows.length, 3);
     assert.ok(rows.every((r) => r.meanLength !== null), 'Table 9: accuracy and length for the student before and after, and the teacher');

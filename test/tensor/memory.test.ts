@@ -28,7 +28,7 @@ test('host bytes are counted once per storage and released with the last handle'
   assert.equal(m.liveTensors, m0.liveTensors);
 });
 
-test('a 5,000-step training loop with scopes keeps RSS and live tensors flat', () => {
+test('a 9,500-step training loop with scopes keeps RSS and live tensors flat', () => {
   const gen = new pt.Generator(1);
   const [w1, b1, w2, b2] = [pt.randn([64, 32], { generator: gen }).mul_(0.1), pt.zeros([64]), pt.randn([1, 64], { generator: gen }).mul_(0.1), pt.zeros([1])]
     .map((t) => t.requiresGrad_().keep()) as [pt.Tensor, pt.Tensor, pt.Tensor, pt.Tensor];
@@ -44,14 +44,18 @@ test('a 5,000-step training loop with scopes keeps RSS and live tensors flat', (
     opt.step();
     return loss.item() as number;
   });
+  // warm-up: the allocator settles (the retained heap keeps ~7 MiB more than glibc's defaults after
+  // the first thousands of steps, then stays flat — measured over 36,000 more), so growth is taken
+  // between step 5,000 and step 9,500
   for (let i = 0; i < 500; i++) step();
   const live0 = pt.memory().liveTensors;
+  for (let i = 0; i < 4500; i++) step();
   const rss0 = process.memoryUsage().rss;
   for (let i = 0; i < 4500; i++) step();
   const live1 = pt.memory().liveTensors;
   const growthMiB = (process.memoryUsage().rss - rss0) / 2 ** 20;
   assert.equal(live1, live0, 'no tensor handles accumulate');
-  assert.ok(growthMiB < 8, `RSS grew ${growthMiB.toFixed(1)} MiB over 4,500 steps`);
+  assert.ok(growthMiB < 4, `RSS grew ${growthMiB.toFixed(1)} MiB over 4,500 steps after 5,000`);
   opt.dispose();
   for (const t of [w1, b1, w2, b2, x, y]) t.dispose();
 });
