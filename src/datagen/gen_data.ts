@@ -19,7 +19,7 @@ import { readRows, DataError } from '../data/index.js';
 import { Tokenizer, type ChatMessage } from '../tokenizer/index.js';
 import { openChatBackend, isUrl, type ChatBackend, type ChatResult } from '../generation/chat_backend.js';
 import { extractAnswer } from '../rewards/math_extract.js';
-import { equationsIn } from '../data/builtin/math.js';
+import { checkSteps } from '../data/builtin/grading.js';
 import { thinkFormat, languageConsistency } from '../rewards/format.js';
 import { backendJudge, judgeReward } from '../rewards/judge.js';
 import { BUILTIN_REWARDS } from '../trainers/grpo_rollout.js';
@@ -97,7 +97,7 @@ function verifierFor(cfg: GenDataConfig, p: Problem, judge: RewardFn | null): Re
 
 /** Whether every integer equation "a op b = c" in the text is true (division must be exact). */
 export function equationsHold(text: string): boolean {
-  return equationsIn(text).every(({ a, op, b, c }) => (op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : b !== 0 ? a / b : NaN) === c);
+  return checkSteps(text, '').every((step) => step.value === step.c);
 }
 
 interface Candidate { text: string; length: number | null; finish: string }
