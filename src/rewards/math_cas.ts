@@ -9,6 +9,7 @@
 // literals, no exponent literal above 1000, no power towers deeper than 2); each call is timed and,
 // once a verification has spent CAS_BUDGET_MS, further CAS calls are refused (null).
 import { ComputeEngine } from '@cortex-js/compute-engine';
+import { mulberry32 } from '../data/builtin/rng.js';
 
 export const MAX_CAS_CHARS = 300;
 export const CAS_BUDGET_MS = 500;
@@ -108,15 +109,13 @@ export function closeEnough(a: number, b: number, tol: number): boolean {
   return Math.abs(a - b) <= tol * Math.max(Math.abs(a), Math.abs(b), 1e-12);
 }
 
-/** Deterministic PRNG (mulberry32) so verification is reproducible. */
+/** Deterministic PRNG (mulberry32 from the raw seed) so verification is reproducible. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
+  let state = seed >>> 0;
   return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    const draw = mulberry32(state);
+    state = draw.state;
+    return draw.u;
   };
 }
 

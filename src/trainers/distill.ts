@@ -32,6 +32,7 @@ import { DISTILL_SCHEMA, type DistillConfig } from './distill_config.js';
 import { kdLoss, type KdOptions } from './kd_loss.js';
 import { RunFolder, Progress } from './run.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
+import { mulberry32 } from '../data/builtin/rng.js';
 
 export interface DistillResult {
   runDir: string;
@@ -118,14 +119,6 @@ function chunks<T>(xs: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** One mulberry32 step over an exposed 32-bit state: u in [0, 1) and the next state. */
-function drawUniform(state: number): { u: number; state: number } {
-  const s = (state + 0x6d2b79f5) >>> 0;
-  let t = Math.imul(s ^ (s >>> 15), s | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return { u: ((t ^ (t >>> 14)) >>> 0) / 4294967296, state: s };
-}
-
 export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {}): Promise<DistillResult> {
   const t0 = performance.now();
   const run = new RunFolder(cfg.output_dir);
@@ -208,7 +201,7 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     const stepStart = performance.now();
     const lr = lrAt(schedule, step);
     for (const g of optimizer.paramGroups) g.lr = lr;
-    const draw = drawUniform(lambdaState);
+    const draw = mulberry32(lambdaState);
     lambdaState = draw.state;
     const onPolicy = draw.u < cfg.lambda;
     const dataset = batch.rows.map((i) => examples[i]!);

@@ -3,6 +3,15 @@
 // from its own stream (Rng.fork), so changing how many pretraining documents are asked for does not
 // change the SFT conversations or the held-out problems.
 
+/** One mulberry32 step over an exposed 32-bit state: u in [0, 1) and the next state (for callers
+ *  that checkpoint their stream, e.g. the distillation trainer's on-policy draws). */
+export function mulberry32(state: number): { u: number; state: number } {
+  const s = (state + 0x6d2b79f5) >>> 0;
+  let t = Math.imul(s ^ (s >>> 15), s | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return { u: ((t ^ (t >>> 14)) >>> 0) / 4294967296, state: s };
+}
+
 export class Rng {
   private state: number;
   private readonly seed: number;
@@ -15,11 +24,9 @@ export class Rng {
 
   /** A float in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    const draw = mulberry32(this.state);
+    this.state = draw.state;
+    return draw.u;
   }
 
   /** An integer in [lo, hi], both included. */
