@@ -26,8 +26,8 @@ commands:
   run RECIPE.yaml [--out=DIR]      the whole post-training recipe as stages (pretrain, sft, rm, grpo, distill,
                                    gen-data, mix, annotate, eval): cached, resumable, report.html at the end
   demo [--quick] [--out=DIR]       the recipe on the built-in task: base → long-CoT expert (SFT + RL) → reasoning data
-                                   (rejection sampling) → annotation gate → student SFT → RM, judge → GRPO →
-                                   distillation → evaluation of every model, report.html
+                                   (rejection sampling) → annotation gate → Table 9's student SFT runs (short CoT vs
+                                   the teacher's samples) → judge, RM → GRPO → evaluation of every model, report.html
   sft --config=FILE.yaml [--key=value ...]
                                    supervised fine-tuning (DeepSeek-V3 defaults; see config.txt in a run)
   pretrain --config=FILE.yaml [--key=value ...]

@@ -30,6 +30,8 @@ export interface ReportEvaluation {
   accuracy: number | null;
   /** Mean response length in tokens. */
   meanLength: number | null;
+  /** Problems the accuracy is measured on: shown with its standard error √(p(1−p)/n) when given. */
+  n?: number | null;
   extra?: Record<string, number | string | null>;
 }
 
@@ -41,7 +43,7 @@ export interface ReportInput {
   evaluations: ReportEvaluation[];
   /** V3 Table 9 style: the student before and after distillation (and the teacher for reference).
    *  rows[0] is the baseline (the student before) that every other row's deltas are measured against. */
-  distillation?: { benchmark: string; rows: { model: string; accuracy: number | null; meanLength: number | null }[]; settings?: Record<string, string | number> } | null;
+  distillation?: { benchmark: string; rows: { model: string; accuracy: number | null; meanLength: number | null; n?: number | null }[]; settings?: Record<string, string | number> } | null;
   samples?: { stage: string; prompt: string; response: string; correct?: boolean | null; reward?: number | null }[];
   notes?: string[];
 }
@@ -106,10 +108,25 @@ export function formatDuration(seconds: number | null | undefined): string {
 }
 
 /** "+x.y points" between two accuracies (fractions), "—" when either is missing. */
-export function accuracyDelta(baseline: number | null, value: number | null): string {
+export function accuracyDelta(baseline: number | null, value: number | null, nBaseline?: number | null, nValue?: number | null): string {
   if (baseline == null || value == null) return '—';
   const points = Math.round((value - baseline) * 1000) / 10;
-  return `${points >= 0 ? '+' : '−'}${Math.abs(points).toFixed(1)} points`;
+  const text = `${points >= 0 ? '+' : '−'}${Math.abs(points).toFixed(1)} points`;
+  const a = standardError(baseline, nBaseline), b = standardError(value, nValue);
+  if (a === null || b === null) return text;
+  const se = Math.sqrt(a * a + b * b);                       // of a difference of independent estimates
+  return se > 0 ? `${text} ± ${(100 * se).toFixed(1)} (${(Math.abs(value - baseline) / se).toFixed(1)} SE)` : text;
+}
+
+/** The standard error of an accuracy measured on n problems, √(p(1−p)/n); null without n. */
+export function standardError(fraction: number | null | undefined, n: number | null | undefined): number | null {
+  return fraction == null || n == null || !(n > 0) ? null : Math.sqrt((fraction * (1 - fraction)) / n);
+}
+
+/** "72.5% ± 2.2" with the standard error when n is known, else formatPercent. */
+export function formatAccuracy(fraction: number | null | undefined, n?: number | null): string {
+  const se = standardError(fraction, n);
+  return se === null ? formatPercent(fraction) : `${formatPercent(fraction)} ± ${(100 * se).toFixed(1)}`;
 }
 
 /** "×1.9 length" between two mean lengths, "—" when either is missing or the baseline is 0. */
@@ -169,7 +186,7 @@ function evaluationsSection(input: ReportInput): string {
   const best = Math.max(...evals.map((e) => e.accuracy ?? -1));
   const rows = evals.map((e) => [
     escapeHtml(e.model), escapeHtml(e.stage),
-    e.accuracy !== null && e.accuracy === best ? `<strong>${formatPercent(e.accuracy)}</strong>` : formatPercent(e.accuracy),
+    e.accuracy !== null && e.accuracy === best ? `<strong>${formatAccuracy(e.accuracy, e.n)}</strong>` : formatAccuracy(e.accuracy, e.n),
     formatLength(e.meanLength), ...extras.map((k) => escapeHtml(formatExtra(e.extra?.[k]))),
   ]);
   const numeric = new Set([2, 3, ...extras.map((_, i) => 4 + i)]);
@@ -185,7 +202,7 @@ function evaluationsSection(input: ReportInput): string {
 function distillationRows(d: NonNullable<ReportInput['distillation']>): string[][] {
   const base = d.rows[0];
   return d.rows.map((r, i) => [
-    r.model, formatPercent(r.accuracy), i === 0 ? 'baseline' : accuracyDelta(base?.accuracy ?? null, r.accuracy),
+    r.model, formatAccuracy(r.accuracy, r.n), i === 0 ? 'baseline' : accuracyDelta(base?.accuracy ?? null, r.accuracy, base?.n, r.n),
     formatLength(r.meanLength), i === 0 ? 'baseline' : lengthRatio(base?.meanLength ?? null, r.meanLength),
   ]);
 }
@@ -341,7 +358,7 @@ export function terminalSummary(input: ReportInput, options: ReportOptions = {})
   if (input.evaluations.length > 0) {
     const extras = extraColumns(input.evaluations);
     out.push('', 'Evaluations', textTable(['model', 'stage', 'accuracy', 'mean length', ...extras],
-      input.evaluations.map((e) => [e.model, e.stage, formatPercent(e.accuracy), formatLength(e.meanLength), ...extras.map((k) => formatExtra(e.extra?.[k]))]),
+      input.evaluations.map((e) => [e.model, e.stage, formatAccuracy(e.accuracy, e.n), formatLength(e.meanLength), ...extras.map((k) => formatExtra(e.extra?.[k]))]),
       new Set([2, 3, ...extras.map((_, i) => 4 + i)])));
   } else out.push('', 'Evaluations: none recorded');
   const d = input.distillation;

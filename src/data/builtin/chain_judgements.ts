@@ -1,0 +1,91 @@
+// Reward-model data for the chain domain (modchain.ts): responses with and without planted errors,
+// preference pairs for a scalar reward model, and judgements for a generative judge whose reasoning
+// re-derives every step of the response before its verdict (V3 §5.2: the reward data carries the
+// chain-of-thought behind each reward). Planted errors are the mistakes a small model makes:
+//   slip  one step's result is wrong and the chain goes on from the wrong value (answer wrong too)
+//   box   every step is right but the boxed answer is not the last step's result
+// The judge's reasoning quotes the response's answer, re-derives every step from the question — one
+// fact per line, "c:0-5=2" — then sets the result against the answer: score 10 when they agree, else 1
+// (rubric mode of rewards/judge.ts: no reference, the judge needs no ground truth). A scalar RM has
+// to find the same slip inside one forward pass. Deterministic in the seed.
+import { Rng } from './rng.js';
+import { applyOp, finalAnswer, checkOf, factOf, type ChainProblem, type ChainStep } from './modchain.js';
+import { extractBoxed } from './grading.js';
+
+export const CHAIN_RUBRIC = 'Every step is computed correctly modulo the given number, and the final answer is the result of the last step.';
+export const CHAIN_JUDGE_SCALE = 10;
+
+export type PlantedError = 'slip' | 'box';
+
+/** A wrong residue other than `v`. */
+function otherThan(rng: Rng, v: number, p: number): number {
+  return (v + rng.int(1, p - 1)) % p;
+}
+
+/** The long-CoT response to `p` from its (possibly wrong) steps: facts, checks, the answer. */
+function responseFrom(steps: readonly ChainStep[], answer: number, p: number): string {
+  return `<think>\n${steps.map(factOf).join('\n')}\nCheck:\n${steps.map((s) => checkOf(s, p)).join('\n')}\n</think>\n${finalAnswer(answer)}`;
+}
+
+/** The long-CoT response with one planted error of the given kind. */
+export function plantError(p: ChainProblem, rng: Rng, kind: PlantedError): string {
+  if (kind === 'box') return responseFrom(p.steps, otherThan(rng, p.answer, p.modulus), p.modulus);
+  const at = rng.int(0, p.steps.length - 1);
+  const steps: ChainStep[] = [];
+  let x = p.start;
+  p.steps.forEach((s, i) => {
+    const to = i === at ? otherThan(rng, applyOp(x, s.op, s.operand, p.modulus), p.modulus) : applyOp(x, s.op, s.operand, p.modulus);
+    steps.push({ ...s, from: x, to });
+    x = to;
+  });
+  return responseFrom(steps, x, p.modulus);
+}
+
+/**
+ * The judge's reasoning for a response to chain problem `p`: the response's boxed answer first (it
+ * ends just before the judge begins), every step re-derived from the question (one fact per line, as
+ * the long CoT writes them), then the result set against it ("The steps give 2, not the same."); the
+ * response holds when they agree.
+ */
+export function chainJudgement(p: ChainProblem, response: string): { reasoning: string; correct: boolean } {
+  const boxed = extractBoxed(response)?.trim() ?? null;
+  const correct = boxed === String(p.answer);
+  const said = boxed === null ? 'The response gives no boxed answer.' : `The response answers ${boxed}.`;
+  return { reasoning: `${said}\n${p.steps.map(factOf).join('\n')}\nThe steps give ${p.answer}, ${correct ? 'the same' : 'not the same'}.`, correct };
+}
+
+export interface ChainJudgementRow { question: string; response: string; rubric: string; reasoning: string; score: number; label: 'correct' | 'incorrect'; error: PlantedError | null }
+
+/** Each problem's right response and (with probability errorShare) one with a planted error, judged. */
+export function chainJudgementRows(problems: readonly ChainProblem[], seed = 0, errorShare = 1): ChainJudgementRow[] {
+  const rng = new Rng(seed).fork('chain-judgements');
+  const rows: ChainJudgementRow[] = [];
+  for (const p of problems) {
+    const kinds: (PlantedError | null)[] = [null];
+    if (rng.chance(errorShare)) kinds.push(rng.chance(0.75) ? 'slip' : 'box');
+    for (const error of kinds) {
+      const response = error === null ? responseFrom(p.steps, p.answer, p.modulus) : plantError(p, rng, error);
+      const j = chainJudgement(p, response);
+      rows.push({ question: p.question, response, rubric: CHAIN_RUBRIC, reasoning: j.reasoning, score: j.correct ? CHAIN_JUDGE_SCALE : 1, label: j.correct ? 'correct' : 'incorrect', error });
+    }
+  }
+  rng.shuffle(rows);
+  return rows;
+}
+
+export interface ChainPreferenceRow {
+  prompt: { role: 'user'; content: string }[];
+  chosen: { role: 'assistant'; content: string }[];
+  rejected: { role: 'assistant'; content: string }[];
+  kind: string;
+}
+
+/** Pairs for a scalar reward model: the right long-CoT response over one with a planted error. */
+export function chainPreferencePairs(problems: readonly ChainProblem[], seed = 0): ChainPreferenceRow[] {
+  const rng = new Rng(seed).fork('chain-preferences');
+  return problems.map((p) => {
+    const kind: PlantedError = rng.chance(0.75) ? 'slip' : 'box';
+    return { prompt: [{ role: 'user' as const, content: p.question }], chosen: [{ role: 'assistant' as const, content: responseFrom(p.steps, p.answer, p.modulus) }],
+      rejected: [{ role: 'assistant' as const, content: plantError(p, rng, kind) }], kind: `chain-${kind}` };
+  });
+}
