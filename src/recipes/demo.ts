@@ -103,7 +103,7 @@ export function demoStages(s: Sizes, d: DemoData): StageSpec[] {
     student('sft-baseline', 'data-baseline'), student('sft', 'data-distilled'), student('sft-mixed', 'data-mixed'),
     // model-based rewards, trained from the SFT checkpoint (V3 §5.2)
     { name: 'rm', kind: 'rm', config: { model: '${sft}', train_data: [data('preferences.jsonl')], eval_fraction: 0.1, batch_size: 8, epochs: 1, lr: 1e-4, max_length: s.seqLen, seed } },
-    { name: 'judge', kind: 'sft', config: { ...sft, model: '${sft}', train_data: [data('judge_sft.jsonl')], seq_len: s.seqLen + 64, epochs: s.judgeEpochs, lr: 1e-3, min_lr: 1e-4 } },
+    { name: 'judge', kind: 'sft', config: { ...sft, model: '${sft}', train_data: [data('judge_sft.jsonl')], seq_len: 384, epochs: s.judgeEpochs, lr: 1e-3, min_lr: 1e-4 } },
     { name: 'reward-eval', kind: 'reward-eval', config: { judge: '${judge}', rm: '${rm}' } },
     // GRPO on the distilled SFT model (V3 runs RL after SFT), rule-based reward: the exact verifier
     { name: 'grpo', kind: 'grpo', config: { ...grpo, model: '${sft}', train_data: [data('rl_math.jsonl')], lr: 2e-5, warmup_steps: Math.min(3, s.grpoSteps - 1), max_steps: s.grpoSteps } },
