@@ -97,7 +97,7 @@ const baseDir = join(out, `base-p${p}-k${K}-h${hidden}-l${layers}-${baseSteps}${
 if (baseSteps > 0 && !existsSync(join(baseDir, 'final', 'model.safetensors'))) {
   const fr = new Rng(seed).fork('facts');
   const file = join(out, `base-${baseDocs}-p${p}-k${K}.jsonl`);
-  const worked = baseDocs === 'facts+worked' ? draw(15000).map((q) => `${q.question}\n${(q as chain.ChainProblem).steps.map(chain.factOf).join('\n')}\n`) : [];
+  const worked = baseDocs === 'facts+worked' ? draw(15000).map((q) => chain.workedDocument(q as chain.ChainProblem)) : [];
   const general = baseGeneral > 0 ? builtinTask({ seed, pretrainDocuments: baseGeneral, sftConversations: 0, heldOutMath: 0, heldOutInstructions: 0 }).pretrainDocuments : [];
   const docs = [...Array.from({ length: 30000 - worked.length }, () => factsDocument(fr, p)), ...worked, ...general];
   fr.shuffle(docs);

@@ -18,7 +18,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../data/builtin/rng.js';
 import { builtinTask, REFLECTION_SYSTEM_PROMPT, type BuiltinTask } from '../data/builtin/index.js';
-import { drawChain, factsDocument, longCot, shortCot, factOf, type ChainProblem, type ChainShape } from '../data/builtin/modchain.js';
+import { drawChain, factsDocument, longCot, shortCot, workedDocument, type ChainProblem, type ChainShape } from '../data/builtin/modchain.js';
 import { chainJudgementRows, chainPreferencePairs, CHAIN_JUDGE_SCALE } from '../data/builtin/chain_judgements.js';
 import { judgementConversation } from '../rewards/judge.js';
 import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, CHATML_SPECIAL_TOKENS, STEP_SPLIT_PATTERN } from '../tokenizer/index.js';
@@ -92,7 +92,7 @@ export function dataStage(d: DemoData, problems: () => DemoProblems): StageKind 
     const rng = new Rng(d.seed).fork('pretrain-order');
     const docs = [
       ...Array.from({ length: d.pretrainFacts }, () => factsDocument(rng, d.modulus)),
-      ...pr.worked.map((p) => `${p.question}\n${p.steps.map(factOf).join('\n')}\n`),
+      ...pr.worked.map(workedDocument),
       ...pr.task.pretrainDocuments,
     ];
     rng.shuffle(docs);

@@ -50,7 +50,7 @@ function judgeScores(dir: string, rows: readonly { question: string; response: s
   }
 }
 
-/** The scalar RM's raw score of each (question, response), as rewards/scalar_rm.ts scores a completion. */
+/** The scalar RM's raw score of each (question, response), rendered as the RM trainer renders a pair's side (data/preferences.ts: the whole conversation through the chat template). */
 function rmScores(dir: string, rows: readonly { question: string; response: string }[]): number[] {
   const rm = loadRewardModel(dir);
   const tokenizer = Tokenizer.fromDir(dir);

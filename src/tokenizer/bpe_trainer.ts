@@ -23,12 +23,7 @@ import type { JsonObject } from './tokenizer.js';
 export const LLAMA3_SPLIT_PATTERN =
   "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
-/** Qwen2's pre-tokenizer regex: as Llama-3's, but every digit is its own piece, so a number is
- *  spelled digit by digit and arithmetic steps are facts about single digits. */
-export const QWEN2_SPLIT_PATTERN =
-  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-
-/** The built-in task's pattern: Qwen2's (every digit its own piece), with every other punctuation
+/** The built-in task's pattern: Llama-3's, with every digit its own piece (as Qwen2's splits numbers), every punctuation
  *  mark its own piece too, except that an arithmetic operator stays with the digit after it ("+4",
  *  "*6"). So the blank "c:?-5=?" and the step "c:3-5=5" have the same number of tokens (a step lines
  *  up with its blank), and a step's fact is a lookup of two tokens, the value and "-5" (measured:

@@ -27,7 +27,6 @@ export {
   trainByteLevelBpe,
   makeTokenizerConfig,
   LLAMA3_SPLIT_PATTERN,
-  QWEN2_SPLIT_PATTERN,
   STEP_SPLIT_PATTERN,
   CHATML_TEMPLATE,
   CHATML_SPECIAL_TOKENS,

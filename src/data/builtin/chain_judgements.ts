@@ -9,8 +9,9 @@
 // (rubric mode of rewards/judge.ts: no reference, the judge needs no ground truth). A scalar RM has
 // to find the same slip inside one forward pass. Deterministic in the seed.
 import { Rng } from './rng.js';
-import { applyOp, finalAnswer, checkOf, factOf, type ChainProblem, type ChainStep } from './modchain.js';
+import { applyOp, factOf, longCotOf, type ChainProblem, type ChainStep } from './modchain.js';
 import { extractBoxed } from './grading.js';
+import type { PreferenceRow } from './preferences.js';
 
 export const CHAIN_RUBRIC = 'Every step is computed correctly modulo the given number, and the final answer is the result of the last step.';
 export const CHAIN_JUDGE_SCALE = 10;
@@ -22,14 +23,9 @@ function otherThan(rng: Rng, v: number, p: number): number {
   return (v + rng.int(1, p - 1)) % p;
 }
 
-/** The long-CoT response to `p` from its (possibly wrong) steps: facts, checks, the answer. */
-function responseFrom(steps: readonly ChainStep[], answer: number, p: number): string {
-  return `<think>\n${steps.map(factOf).join('\n')}\nCheck:\n${steps.map((s) => checkOf(s, p)).join('\n')}\n</think>\n${finalAnswer(answer)}`;
-}
-
 /** The long-CoT response with one planted error of the given kind. */
 export function plantError(p: ChainProblem, rng: Rng, kind: PlantedError): string {
-  if (kind === 'box') return responseFrom(p.steps, otherThan(rng, p.answer, p.modulus), p.modulus);
+  if (kind === 'box') return longCotOf(p.steps, otherThan(rng, p.answer, p.modulus), p.modulus);
   const at = rng.int(0, p.steps.length - 1);
   const steps: ChainStep[] = [];
   let x = p.start;
@@ -38,7 +34,7 @@ export function plantError(p: ChainProblem, rng: Rng, kind: PlantedError): strin
     steps.push({ ...s, from: x, to });
     x = to;
   });
-  return responseFrom(steps, x, p.modulus);
+  return longCotOf(steps, x, p.modulus);
 }
 
 /**
@@ -64,7 +60,7 @@ export function chainJudgementRows(problems: readonly ChainProblem[], seed = 0, 
     const kinds: (PlantedError | null)[] = [null];
     if (rng.chance(errorShare)) kinds.push(rng.chance(0.75) ? 'slip' : 'box');
     for (const error of kinds) {
-      const response = error === null ? responseFrom(p.steps, p.answer, p.modulus) : plantError(p, rng, error);
+      const response = error === null ? longCotOf(p.steps, p.answer, p.modulus) : plantError(p, rng, error);
       const j = chainJudgement(p, response);
       rows.push({ question: p.question, response, rubric: CHAIN_RUBRIC, reasoning: j.reasoning, score: j.correct ? CHAIN_JUDGE_SCALE : 1, label: j.correct ? 'correct' : 'incorrect', error });
     }
@@ -73,19 +69,12 @@ export function chainJudgementRows(problems: readonly ChainProblem[], seed = 0, 
   return rows;
 }
 
-export interface ChainPreferenceRow {
-  prompt: { role: 'user'; content: string }[];
-  chosen: { role: 'assistant'; content: string }[];
-  rejected: { role: 'assistant'; content: string }[];
-  kind: string;
-}
-
 /** Pairs for a scalar reward model: the right long-CoT response over one with a planted error. */
-export function chainPreferencePairs(problems: readonly ChainProblem[], seed = 0): ChainPreferenceRow[] {
+export function chainPreferencePairs(problems: readonly ChainProblem[], seed = 0): PreferenceRow[] {
   const rng = new Rng(seed).fork('chain-preferences');
   return problems.map((p) => {
     const kind: PlantedError = rng.chance(0.75) ? 'slip' : 'box';
-    return { prompt: [{ role: 'user' as const, content: p.question }], chosen: [{ role: 'assistant' as const, content: responseFrom(p.steps, p.answer, p.modulus) }],
+    return { prompt: [{ role: 'user' as const, content: p.question }], chosen: [{ role: 'assistant' as const, content: longCotOf(p.steps, p.answer, p.modulus) }],
       rejected: [{ role: 'assistant' as const, content: plantError(p, rng, kind) }], kind: `chain-${kind}` };
   });
 }

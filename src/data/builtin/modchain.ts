@@ -1,10 +1,10 @@
 // The built-in reasoning domain of the demo: chains of operations over Z_p (integers modulo p).
-// A problem starts from a residue and applies K labelled steps in order:
-//     Modulo 7, start from 3 and apply the steps in order:
-//     a+4
-//     b*2
-//     c-5
-//     d+6
+// A problem starts from a residue and applies K labelled steps in order, each a line with blanks:
+//     Modulo 7, start from 3 and fill in the steps in order:
+//     a:?+4=?
+//     b:?*2=?
+//     c:?-5=?
+//     d:?+6=?
 // Chain-of-thought is what makes it solvable for a small model: answering directly needs all K
 // operations composed inside one forward pass, while written out step by step every line is a table
 // fact (x op y mod p) whose operands are the previous line's result and the step with the same
@@ -106,7 +106,17 @@ export function checkOf(s: ChainStep, p: number): string {
 export const finalAnswer = (answer: number): string => `The answer is \\boxed{${answer}}.`;
 
 export function longCot(p: ChainProblem): string {
-  return `<think>\n${p.steps.map(factOf).join('\n')}\nCheck:\n${p.steps.map((s) => checkOf(s, p.modulus)).join('\n')}\n</think>\n${finalAnswer(p.answer)}`;
+  return longCotOf(p.steps, p.answer, p.modulus);
+}
+
+/** The long-CoT text of any steps and answer, right or not (planted errors write theirs through it too). */
+export function longCotOf(steps: readonly ChainStep[], answer: number, p: number): string {
+  return `<think>\n${steps.map(factOf).join('\n')}\nCheck:\n${steps.map((s) => checkOf(s, p)).join('\n')}\n</think>\n${finalAnswer(answer)}`;
+}
+
+/** A worked solution as plain text (a pretraining document): the question, then one fact per line. */
+export function workedDocument(p: ChainProblem): string {
+  return `${p.question}\n${p.steps.map(factOf).join('\n')}\n`;
 }
 
 /** The value after every second step (and after the last), then the answer. */
@@ -121,7 +131,7 @@ export function answerIn(p: ChainProblem, style: AnswerStyle): string {
 
 /** A run of one operation repeated from a random start: "Modulo 7:\n3*5=1\n1*5=5\n…" (each result is the next value). */
 export function factsDocument(rng: Rng, p: number, lines = 5): string {
-  const op = rng.pick(['+', '-', '*'] as const), y = rng.int(1, p - 1);
+  const op = rng.pick(OPS), y = rng.int(1, p - 1);
   let x = rng.int(0, p - 1);
   const out: string[] = [];
   for (let i = 0; i < lines; i++) { const z = applyOp(x, op, y, p); out.push(`${x}${op}${y}=${z}`); x = z; }

@@ -15,7 +15,9 @@
 // exact (the \boxed{} integer, compared as a residue). This file knows nothing about models or files.
 import { Rng } from './rng.js';
 
-export type ExprOp = '+' | '-' | '*';
+import { applyOp, type ChainOp } from './modchain.js';
+
+export type ExprOp = ChainOp;
 export type ExprNode = number | { op: ExprOp; l: ExprNode; r: ExprNode };
 
 export interface ExprShape {
@@ -41,11 +43,6 @@ export interface ExprProblem {
 export type AnswerStyle = 'direct' | 'short' | 'long';
 
 const OPS: readonly ExprOp[] = ['+', '-', '*'];
-
-export function applyOp(a: number, op: ExprOp, b: number, p: number): number {
-  const v = op === '+' ? a + b : op === '-' ? a - b : a * b;
-  return ((v % p) + p) % p;
-}
 
 /** A random tree with `n` operators: the operators left of the root are split uniformly. */
 export function drawTree(rng: Rng, n: number, p: number): ExprNode {
