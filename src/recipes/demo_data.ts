@@ -19,8 +19,8 @@ import { join } from 'node:path';
 import { Rng } from '../data/builtin/rng.js';
 import { builtinTask, REFLECTION_SYSTEM_PROMPT, type BuiltinTask } from '../data/builtin/index.js';
 import { drawChain, factsDocument, longCot, shortCot, workedDocument, type ChainProblem, type ChainShape } from '../data/builtin/modchain.js';
-import { chainJudgementRows, chainPreferencePairs, CHAIN_JUDGE_SCALE } from '../data/builtin/chain_judgements.js';
-import { judgementConversation } from '../rewards/judge.js';
+import { chainJudgementRows, chainPreferencePairs, CHAIN_JUDGE_SCALE, CHAIN_RUBRIC } from '../data/builtin/chain_judgements.js';
+import { judgeMessages, judgementConversation } from '../rewards/judge.js';
 import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, CHATML_SPECIAL_TOKENS, STEP_SPLIT_PATTERN } from '../tokenizer/index.js';
 import type { StageKind } from './stages.js';
 
@@ -117,7 +117,10 @@ export function dataStage(d: DemoData, problems: () => DemoProblems): StageKind 
   };
 }
 
-/** A byte-level BPE tokenizer on the demo's texts: digits single, an operator bound to its operand (STEP_SPLIT_PATTERN). */
+/** A byte-level BPE tokenizer on what the models read: the facts, the three answer styles, the instructions and the
+ *  judge's rubric prompt — not the judge's reasoning, so a change of its layout leaves the base and the expert as
+ *  they were (measured: without the rubric prompt it took 166 tokens instead of 73 and every judge row overflowed
+ *  its 384). Digits single, an operator bound to its operand (STEP_SPLIT_PATTERN). */
 export function tokenizerStage(d: DemoData, problems: () => DemoProblems): StageKind {
   return async (_config, ctx) => {
     if (!existsSync(join(ctx.dir, 'tokenizer.json'))) {
@@ -127,7 +130,8 @@ export function tokenizerStage(d: DemoData, problems: () => DemoProblems): Stage
         REFLECTION_SYSTEM_PROMPT, ...pr.task.tokenizerCorpus(),
         ...pr.rl.slice(0, 500).flatMap((p) => [p.question, longCot(p), shortCot(p)]),
         ...Array.from({ length: 200 }, () => factsDocument(rng, d.modulus)),
-        ...chainJudgementRows(pr.judge.slice(0, 100), d.seed).flatMap((r) => judgementConversation(r, CHAIN_JUDGE_SCALE).map((m) => m.content)),
+        // what the judge reads before it writes (its rubric prompt), as often as the old corpus held it
+        ...Array.from({ length: 100 }, () => judgeMessages({ question: '', response: '', rubric: CHAIN_RUBRIC }, 'rubric', CHAIN_JUDGE_SCALE)[0]!.content),
       ];
       const tok = Tokenizer.fromFiles(trainByteLevelBpe(corpus, { vocabSize: d.vocab, specialTokens: CHATML_SPECIAL_TOKENS, preTokenizerPattern: STEP_SPLIT_PATTERN }),
         makeTokenizerConfig({ eos: '<|im_end|>', pad: '<|endoftext|>' }));

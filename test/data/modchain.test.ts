@@ -96,21 +96,30 @@ test('planted errors are errors: a slip changes the answer and leaves one false 
   }
 });
 
-test('judge rows: reasoning re-derives every step from the question, then compares answers; score 10 or 1; half planted', () => {
+test('judge rows: the boxed answer first, every step re-derived with it carried at the line start, then the last result minus it as a fact; score 10 or 1; half planted', () => {
   const ps = draw(100, 5);
   const rows = chainJudgementRows(ps, 0);
   assert.equal(rows.length, 200);
   assert.equal(rows.filter((r) => r.label === 'incorrect').length, 100);
   for (const r of rows) {
     const p = ps.find((x) => x.question === r.question)!;
-    assert.ok(r.reasoning.includes(`\n${p.steps.map(factOf).join('\n')}\n`), 'every step re-derived');
-    assert.match(r.reasoning, /^The response answers \d\.\n/);
+    const boxed = extractBoxed(r.response)!;
+    const lines = r.reasoning.split('\n');
+    assert.equal(lines[0], `\\boxed{${boxed}}`, 'the response\'s boxed answer copied first');
+    assert.deepEqual(lines.slice(1, -1), p.steps.map((s) => `${boxed} ${factOf(s)}`), 'every step re-derived, the boxed answer carried');
+    const m = new RegExp(`^${boxed} (\\d)-(\\d)=(\\d) (ok|no)$`).exec(lines.at(-1)!);
+    assert.ok(m, `comparison line: ${lines.at(-1)}`);
+    assert.equal(m[1], String(p.answer), 'the last result');
+    assert.equal(m[2], boxed, 'minus the boxed answer');
+    assert.equal(Number(m[3]), ((p.answer - Number(boxed)) % 7 + 7) % 7, 'a true fact mod 7');
+    assert.equal(m[4], m[3] === '0' ? 'ok' : 'no');
     assert.equal(r.score, r.label === 'correct' ? 10 : 1);
     assert.equal(r.label === 'correct', r.error === null);
-    assert.match(r.reasoning, new RegExp(`\\nThe steps give ${p.answer}, ${r.label === 'correct' ? 'the same' : 'not the same'}\\.$`));
+    assert.equal(r.label === 'correct', m[4] === 'ok');
   }
   const p = ps[0]!;
-  assert.deepEqual(chainJudgement(p, 'no answer here'), { reasoning: `The response gives no boxed answer.\n${p.steps.map(factOf).join('\n')}\nThe steps give ${p.answer}, not the same.`, correct: false });
+  assert.deepEqual(chainJudgement(p, 'no answer here'), { reasoning: `The response boxes no answer.\n${p.steps.map(factOf).join('\n')}`, correct: false });
+  assert.deepEqual(chainJudgement(p, 'The answer is \\boxed{12}.'), { reasoning: '\\boxed{12} is not a residue modulo 7.', correct: false });
   assert.equal(chainJudgement(p, shortCot(p)).correct, true, 'a right short answer is right');
   assert.deepEqual(chainJudgementRows(ps, 0), rows, 'deterministic');
 });

@@ -4,10 +4,18 @@
 // chain-of-thought behind each reward). Planted errors are the mistakes a small model makes:
 //   slip  one step's result is wrong and the chain goes on from the wrong value (answer wrong too)
 //   box   every step is right but the boxed answer is not the last step's result
-// The judge's reasoning quotes the response's answer, re-derives every step from the question — one
-// fact per line, "c:0-5=2" — then sets the result against the answer: score 10 when they agree, else 1
-// (rubric mode of rewards/judge.ts: no reference, the judge needs no ground truth). A scalar RM has
-// to find the same slip inside one forward pass. Deterministic in the seed.
+// The judge's reasoning copies the response's boxed answer b first, then re-derives every step (one
+// fact per line, "c:0-5=2", with the operations the response and the question share), each line
+// beginning with b carried down, then a last line "b z-b=d": the last result z minus b as one more
+// fact, d = 0 is "ok", else "no"; then the score, 10 or 1 (rubric mode of rewards/judge.ts: no
+// reference, the judge needs no ground truth). Every token of it is a copy a few tokens back or a table
+// fact the base learned, b is copied where the judge cannot know the answer yet, and nothing is placed
+// where the distilled model's own habits write something else (after "\boxed{" it writes its own
+// result; after a line's last token it starts the next step from it). Measured (README: the judge):
+// b copied after the re-derivation, 67.8% balanced; b carried at the end of each line, 91.5% with one
+// base and 52.5% with another; at the start, 100% and 99% on two bases; the comparison as a sentence,
+// "The steps give 2, not the same.", never left 50%.
+// A scalar RM has to find the same slip inside one forward pass. Deterministic in the seed.
 import { Rng } from './rng.js';
 import { applyOp, factOf, longCotOf, type ChainProblem, type ChainStep } from './modchain.js';
 import { extractBoxed } from './grading.js';
@@ -38,16 +46,18 @@ export function plantError(p: ChainProblem, rng: Rng, kind: PlantedError): strin
 }
 
 /**
- * The judge's reasoning for a response to chain problem `p`: the response's boxed answer first (it
- * ends just before the judge begins), every step re-derived from the question (one fact per line, as
- * the long CoT writes them), then the result set against it ("The steps give 2, not the same."); the
- * response holds when they agree.
+ * The judge's reasoning for a response to chain problem `p`: the response's boxed answer b, every step
+ * re-derived with b carried at the start of the line ("3 c:0-5=2"), then "b z-b=d" with the last result z
+ * — the response holds when d is 0 ("ok"), not otherwise ("no"). A response without a boxed residue
+ * fails with a sentence that says so.
  */
 export function chainJudgement(p: ChainProblem, response: string): { reasoning: string; correct: boolean } {
   const boxed = extractBoxed(response)?.trim() ?? null;
-  const correct = boxed === String(p.answer);
-  const said = boxed === null ? 'The response gives no boxed answer.' : `The response answers ${boxed}.`;
-  return { reasoning: `${said}\n${p.steps.map(factOf).join('\n')}\nThe steps give ${p.answer}, ${correct ? 'the same' : 'not the same'}.`, correct };
+  if (boxed === null) return { reasoning: `The response boxes no answer.\n${p.steps.map(factOf).join('\n')}`, correct: false };
+  if (!/^\d$/.test(boxed) || Number(boxed) >= p.modulus) return { reasoning: `\\boxed{${boxed}} is not a residue modulo ${p.modulus}.`, correct: false };
+  const diff = applyOp(p.answer, '-', Number(boxed), p.modulus);
+  const lines = p.steps.map((s) => `${boxed} ${factOf(s)}`);
+  return { reasoning: `\\boxed{${boxed}}\n${lines.join('\n')}\n${boxed} ${p.answer}-${boxed}=${diff} ${diff === 0 ? 'ok' : 'no'}`, correct: diff === 0 };
 }
 
 export interface ChainJudgementRow { question: string; response: string; rubric: string; reasoning: string; score: number; label: 'correct' | 'incorrect'; error: PlantedError | null }
