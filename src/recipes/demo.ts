@@ -51,7 +51,7 @@ const QUICK: Sizes = {
   modulus: 7, steps: 3, heldOut: 16, pretrainFacts: 300, pretrainWorked: 20, pretrainGeneral: 50,
   expertProblems: 40, rlProblems: 24, rmProblems: 16, judgeProblems: 12,
   instructions: 20, expertInstructions: 6, generalistPrompts: 8, heldOutInstructions: 8, vocab: 400,
-  hidden: 32, layers: 2, intermediate: 64, batch: 4, seqLen: 192, studentSeqLen: 192,
+  hidden: 32, layers: 2, intermediate: 64, batch: 4, seqLen: 320, studentSeqLen: 192,
   pretrainSteps: 12, expertEpochs: 1, studentEpochs: 1, expertRlSteps: 1, genSamples: 2,
   grpoSteps: 2, grpoPrompts: 2, grpoGroup: 4, judgeEpochs: 1, rewardEval: 4, evalSamples: 2, maxTokens: 64, strictGeneration: false,
 };
@@ -69,8 +69,10 @@ export function demoStages(s: Sizes, d: DemoData): StageSpec[] {
   const seed = d.seed;
   const data = (f: string) => `\${data}/${f}`;
   // every SFT run: small batches (the arithmetic and the step-by-step lookups are learned in
-  // optimizer steps, not tokens — README: calibration), warmup then cosine decay
-  const sft = { tokenizer: '${tokenizer}', seq_len: s.seqLen, batch_size: s.batch, lr: 2e-3, min_lr: 2e-4, warmup_ratio: 0.03, save_every: 0, seed };
+  // optimizer steps, not tokens — README: calibration), warmup then cosine decay; a row longer than
+  // seq_len is dropped and counted, never cut (a long CoT without its answer or a judgement without its
+  // score teaches the wrong thing; measured: judge rows cut at 384 made a judge that wrote garbage)
+  const sft = { tokenizer: '${tokenizer}', seq_len: s.seqLen, batch_size: s.batch, lr: 2e-3, min_lr: 2e-4, warmup_ratio: 0.03, save_every: 0, truncation: 'drop', seed };
   const nonReasoning = ['${non-reasoning-data}', data('instructions_sft.jsonl')];
   const grpo = { group_size: s.grpoGroup, prompts_per_step: s.grpoPrompts, max_new_tokens: s.maxTokens, temperature: 1, beta: 0.04, aggregation: 'token-mean',
     eps_high: 0.28, rewards: ['math'], dynamic_sampling_rounds: 2, log_samples_every: 5, seed };

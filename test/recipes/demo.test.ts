@@ -34,6 +34,11 @@ test('demo --quick: the whole recipe as stages, every model evaluated, report.ht
     assert.deepEqual(types('data-baseline/mixed.jsonl'), new Set(['original']));
     assert.deepEqual(types('data-distilled/mixed.jsonl'), new Set(['teacher']));
     for (const st of ['sft-baseline', 'sft', 'sft-mixed']) assert.equal(JSON.parse(readFileSync(join(out, st, 'config.json'), 'utf8')).model, join(out, 'pretrain', 'final'), `${st} starts from the base`);
+    // every row of every SFT stage fits its seq_len (the demo drops, never truncates: a judgement cut before its score teaches nothing)
+    for (const st of ['expert-sft', 'sft-baseline', 'sft', 'sft-mixed', 'judge']) {
+      assert.equal(JSON.parse(readFileSync(join(out, st, 'config.json'), 'utf8')).truncation, 'drop', `${st}: truncation`);
+      assert.match(readFileSync(join(out, st, 'log.txt'), 'utf8'), /data: (\d+) rows, \1 kept, 0 skipped, 0 truncated, 0 dropped/, `${st}: every row kept whole`);
+    }
     assert.equal(s.rewards.judge.n, 8);
     assert.equal(s.rewards.rm.pairs, 4);
     assert.ok(s.models.find((m) => m.name === 'teacher')!.system, 'the teacher is evaluated with its system prompt');
