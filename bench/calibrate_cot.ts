@@ -22,6 +22,7 @@ import { trainSft } from '../src/trainers/sft.js';
 import { SFT_SCHEMA, type SftConfig } from '../src/trainers/sft_config.js';
 import { loadModel } from '../src/models/index.js';
 import { evaluateMath } from '../src/recipes/evaluate.js';
+import { standardError } from '../src/report/report.js';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const m = /^--([^=]+)(?:=(.*))?$/.exec(a); if (!m) throw new Error(`calibrate: bad flag ${a}`); return [m[1]!, m[2] ?? 'true']; }));
 const out = args['out'] ?? '/tmp/posttrain-calibration';
@@ -120,7 +121,7 @@ const ev = evaluateMath(model, tokenizer, held.map((q) => ({ question: q.questio
 const acc = ev.greedyAccuracy;
 const line = { tag, domain, style, modulus: p, steps: K, hidden, layers, params: model.numParameters(), problems: nProblems, epochs, baseSteps,
   baseSeconds: baseSeconds > 0 ? +baseSeconds.toFixed(1) : null, sftSteps: r.steps, sftSeconds: +r.seconds.toFixed(1), evalSeconds: +((performance.now() - t) / 1000).toFixed(1),
-  finalLoss: +r.finalLoss.toFixed(4), accuracy: acc, standardError: +Math.sqrt((acc * (1 - acc)) / ev.n).toFixed(4), n: ev.n, meanLength: ev.meanLength, sample: ev.items[0]?.completion };
+  finalLoss: +r.finalLoss.toFixed(4), accuracy: acc, standardError: +standardError(acc, ev.n)!.toFixed(4), n: ev.n, meanLength: ev.meanLength, sample: ev.items[0]?.completion };
 console.log(JSON.stringify(line));
 if (args['append']) appendFileSync(args['append'], JSON.stringify(line) + '\n');
 model.dispose();

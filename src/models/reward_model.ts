@@ -32,6 +32,11 @@ export class RewardModel extends CausalLM {
       return values.gather(-1, last.unsqueeze(-1)).squeeze(-1);                                  // (B)
     });
   }
+
+  /** The reward of one token sequence (no gradient): rewards() on a batch of one, unpadded. */
+  rewardOf(ids: readonly number[]): number {
+    return pt.noGrad(() => pt.scope(() => this.rewards(pt.tensor([[...ids]], { dtype: 'int64' }), pt.ones([1, ids.length], { dtype: 'bool' })).item() as number));
+  }
 }
 
 /** The config.json of a reward model: the decoder's, as a 1-label sequence classifier. */

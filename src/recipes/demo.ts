@@ -19,7 +19,8 @@ import { REFLECTION_SYSTEM_PROMPT } from '../data/builtin/index.js';
 import { runStages, stageSummaries, type RunReport, type StageSpec } from './stages.js';
 import { stageKinds } from './stage_kinds.js';
 import { dataStage, demoProblems, tokenizerStage, type DemoData, type DemoProblems } from './demo_data.js';
-import { demoEvalStage, graderAnnotator, readJson, rewardEvalStage, type ModelReport, type RewardEval } from './demo_stages.js';
+import { demoEvalStage, graderAnnotator, rewardEvalStage, type ModelReport, type RewardEval } from './demo_stages.js';
+import { readJson } from '../checkpoint/files.js';
 import { writeReport, terminalSummary, formatAccuracy, type ReportInput } from '../report/report.js';
 
 export interface DemoOptions {
@@ -30,7 +31,9 @@ export interface DemoOptions {
   log: (line: string) => void;
 }
 
-interface Sizes extends Omit<DemoData, 'seed'> {
+interface Sizes {
+  /** What the data stage draws (with the run's seed). */
+  data: Omit<DemoData, 'seed'>;
   hidden: number; layers: number; intermediate: number; batch: number; seqLen: number; studentSeqLen: number;
   pretrainSteps: number; expertEpochs: number; studentEpochs: number; expertRlSteps: number; genSamples: number;
   grpoSteps: number; grpoPrompts: number; grpoGroup: number; judgeEpochs: number; rewardEval: number; evalSamples: number; maxTokens: number;
@@ -40,17 +43,17 @@ interface Sizes extends Omit<DemoData, 'seed'> {
 
 /** The measured configuration (README: calibration). */
 const FULL: Sizes = {
-  modulus: 7, steps: 6, heldOut: 400, pretrainFacts: 30000, pretrainWorked: 0, pretrainGeneral: 0,
-  expertProblems: 2400, rlProblems: 2400, rmProblems: 1000, judgeProblems: 600,
-  instructions: 50, expertInstructions: 0, generalistPrompts: 50, heldOutInstructions: 50, vocab: 512,
+  data: { modulus: 7, steps: 6, heldOut: 400, pretrainFacts: 30000, pretrainWorked: 0, pretrainGeneral: 0,
+    expertProblems: 2400, rlProblems: 2400, rmProblems: 1000, judgeProblems: 600,
+    instructions: 50, expertInstructions: 0, generalistPrompts: 50, heldOutInstructions: 50, vocab: 512 },
   hidden: 128, layers: 3, intermediate: 384, batch: 4, seqLen: 320, studentSeqLen: 256,
   pretrainSteps: 800, expertEpochs: 2, studentEpochs: 2, expertRlSteps: 3, genSamples: 1,
   grpoSteps: 30, grpoPrompts: 8, grpoGroup: 8, judgeEpochs: 2, rewardEval: 200, evalSamples: 4, maxTokens: 120, strictGeneration: true,
 };
 const QUICK: Sizes = {
-  modulus: 7, steps: 3, heldOut: 16, pretrainFacts: 300, pretrainWorked: 20, pretrainGeneral: 50,
-  expertProblems: 40, rlProblems: 24, rmProblems: 16, judgeProblems: 12,
-  instructions: 20, expertInstructions: 6, generalistPrompts: 8, heldOutInstructions: 8, vocab: 400,
+  data: { modulus: 7, steps: 3, heldOut: 16, pretrainFacts: 300, pretrainWorked: 20, pretrainGeneral: 50,
+    expertProblems: 40, rlProblems: 24, rmProblems: 16, judgeProblems: 12,
+    instructions: 20, expertInstructions: 6, generalistPrompts: 8, heldOutInstructions: 8, vocab: 400 },
   hidden: 32, layers: 2, intermediate: 64, batch: 4, seqLen: 320, studentSeqLen: 192,
   pretrainSteps: 12, expertEpochs: 1, studentEpochs: 1, expertRlSteps: 1, genSamples: 2,
   grpoSteps: 2, grpoPrompts: 2, grpoGroup: 4, judgeEpochs: 1, rewardEval: 4, evalSamples: 2, maxTokens: 64, strictGeneration: false,
@@ -130,26 +133,22 @@ export interface DemoSummary {
 
 export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
   const s = o.quick ? QUICK : FULL;
-  const d: DemoData = {
-    seed: o.seed, modulus: s.modulus, steps: s.steps, heldOut: s.heldOut, pretrainFacts: s.pretrainFacts, pretrainWorked: s.pretrainWorked, pretrainGeneral: s.pretrainGeneral,
-    expertProblems: s.expertProblems, rlProblems: s.rlProblems, rmProblems: s.rmProblems, judgeProblems: s.judgeProblems, instructions: s.instructions,
-    expertInstructions: s.expertInstructions, generalistPrompts: s.generalistPrompts, heldOutInstructions: s.heldOutInstructions, vocab: s.vocab,
-  };
+  const d: DemoData = { seed: o.seed, ...s.data };
   let problems: DemoProblems | null = null;
   const getProblems = () => (problems ??= demoProblems(d));
   const kinds = {
     ...stageKinds({ autoAnnotator: graderAnnotator(getProblems) }),
     'builtin-data': dataStage(d, getProblems), 'builtin-tokenizer': tokenizerStage(d, getProblems),
-    'reward-eval': rewardEvalStage(getProblems, { count: s.rewardEval, seed: o.seed, maxTokens: 10 * s.steps + 40 }),
+    'reward-eval': rewardEvalStage(getProblems, { count: s.rewardEval, seed: o.seed, maxTokens: 10 * d.steps + 40 }),
     'demo-eval': demoEvalStage(getProblems, { maxNewTokens: s.maxTokens, seed: o.seed }),
   };
   const run = await runStages(o.out, demoStages(s, d), kinds, { log: o.log, source: 'demo' });
   if (run.waiting) throw new Error(`demo: stage ${run.waiting.stage} is waiting: ${run.waiting.message}`);
-  const models = readJson<ModelReport[]>(stageOutput(run, 'eval'));
-  const rewards = readJson<RewardEval>(stageOutput(run, 'reward-eval'));
-  const input = reportInput(run, models, rewards);
+  const models = readJson(stageOutput(run, 'eval'), 'the evaluation') as ModelReport[];
+  const rewards = readJson(stageOutput(run, 'reward-eval'), 'the reward evaluation') as RewardEval;
+  const input = reportInput(run, models, rewards, { teacherSamples: s.genSamples });
   const report = writeReport(o.out, input);
-  const params = approxParams(readJson<Record<string, number>>(join(stageOutput(run, 'pretrain'), 'config.json')));
+  const params = approxParams(readJson(join(stageOutput(run, 'pretrain'), 'config.json'), 'the base model\'s config') as Record<string, number>);
   return { models, rewards, stages: run.stages.map((x) => ({ name: x.name, kind: x.kind, seconds: x.seconds, cached: x.cached, metrics: x.metrics })), report, reportInput: input, params };
 }
 
@@ -168,7 +167,7 @@ function approxParams(c: Record<string, number>): number {
 
 const STAGE_OF: Record<string, string> = { base: 'pretrain', teacher: 'expert-rl', baseline: 'sft-baseline', distilled: 'sft', mixed: 'sft-mixed', grpo: 'grpo' };
 
-export function reportInput(run: RunReport, models: readonly ModelReport[], rewards: RewardEval): ReportInput {
+export function reportInput(run: RunReport, models: readonly ModelReport[], rewards: RewardEval, o: { teacherSamples: number }): ReportInput {
   const by = (n: string) => models.find((m) => m.name === n);
   const row = (n: string, label: string) => ({ model: label, accuracy: by(n)?.math.accuracy ?? null, meanLength: by(n)?.math.meanLength ?? null, n: by(n)?.math.n ?? null });
   const gen = run.stages.find((x) => x.name === 'reasoning-data')?.metrics as Record<string, unknown> | undefined;
@@ -185,7 +184,7 @@ export function reportInput(run: RunReport, models: readonly ModelReport[], rewa
     distillation: { benchmark: `held-out chains mod 7 (${by('baseline')?.math.n ?? 0} problems, greedy)`,
       rows: [row('baseline', 'student on short-CoT data (baseline)'), row('distilled', '+ long-CoT distillation (teacher samples)'),
         row('mixed', '+ half teacher, half short (length control)'), row('teacher', 'teacher (expert, with the system prompt)')],
-      settings: { keep: 'shortest correct', 'problems kept': `${kept} of ${gen?.['problems'] ?? 0}`,
+      settings: { 'teacher samples': o.teacherSamples > 1 ? `${o.teacherSamples} per problem, shortest correct kept` : 'one per problem, kept when correct', 'problems kept': `${kept} of ${gen?.['problems'] ?? 0}`,
         'teacher sample accuracy': typeof gen?.['teacherAccuracy'] === 'number' ? pct(gen['teacherAccuracy'] as number) : '—', start: 'the same base for every student' } },
     samples: models.flatMap((m) => m.samples.slice(0, 2).map((x) => ({ stage: m.name, prompt: x.question, response: x.completion, correct: x.correct }))),
     notes: [

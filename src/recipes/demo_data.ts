@@ -131,7 +131,7 @@ export function tokenizerStage(d: DemoData, problems: () => DemoProblems): Stage
         ...pr.rl.slice(0, 500).flatMap((p) => [p.question, longCot(p), shortCot(p)]),
         ...Array.from({ length: 200 }, () => factsDocument(rng, d.modulus)),
         // what the judge reads before it writes (its rubric prompt), as often as the old corpus held it
-        ...Array.from({ length: 100 }, () => judgeMessages({ question: '', response: '', rubric: CHAIN_RUBRIC }, 'rubric', CHAIN_JUDGE_SCALE)[0]!.content),
+        ...Array<string>(100).fill(judgeMessages({ question: '', response: '', rubric: CHAIN_RUBRIC }, 'rubric', CHAIN_JUDGE_SCALE)[0]!.content),
       ];
       const tok = Tokenizer.fromFiles(trainByteLevelBpe(corpus, { vocabSize: d.vocab, specialTokens: CHATML_SPECIAL_TOKENS, preTokenizerPattern: STEP_SPLIT_PATTERN }),
         makeTokenizerConfig({ eos: '<|im_end|>', pad: '<|endoftext|>' }));

@@ -6,9 +6,8 @@
 //   demo-eval    every model on the held-out problems (greedy, and k samples at T = 1 for pass@1)
 //                and the held-out instructions, with n stated so every accuracy carries its standard error
 // and the automatic annotator of the annotation gate (the built-in grader, marked 'auto').
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as pt from '../tensor/index.js';
 import { instructionCorrect } from '../data/builtin/index.js';
 import type { InstructionItem } from '../data/builtin/types.js';
 import { chainJudgementRows, CHAIN_JUDGE_SCALE } from '../data/builtin/chain_judgements.js';
@@ -57,7 +56,7 @@ function rmScores(dir: string, rows: readonly { question: string; response: stri
   try {
     return rows.map((r) => {
       const ids = tokenizer.encode(applyChatTemplate(tokenizer, [{ role: 'user', content: r.question }, { role: 'assistant', content: r.response }]));
-      return pt.noGrad(() => pt.scope(() => rm.rewards(pt.tensor([ids], { dtype: 'int64' }), pt.ones([1, ids.length], { dtype: 'bool' })).item() as number));
+      return rm.rewardOf(ids);
     });
   } finally {
     rm.dispose();
@@ -141,5 +140,3 @@ export function graderAnnotator(problems: () => DemoProblems): (item: { messages
     return it !== undefined && instructionCorrect(item.response, it);
   };
 }
-
-export const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;

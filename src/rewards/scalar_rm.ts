@@ -3,7 +3,6 @@
 // rewards, for routedReward's ensembles or directly in GRPO. The raw score is a logit on no fixed
 // scale; 'sigmoid' maps it into (0, 1), the range of the rule verifiers it is mixed with (a
 // Bradley-Terry RM's σ(r_a − r_b) is a preference probability, so σ(r) is the natural squashing).
-import * as pt from '../tensor/index.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import type { RewardModel } from '../models/reward_model.js';
 import type { RewardFn } from './compose.js';
@@ -12,7 +11,7 @@ export function scalarRewardFn(rm: RewardModel, tokenizer: Tokenizer, o: { maxLe
   return (x) => {
     const ids = [...tokenizer.encode(x.prompt + x.completion), ...tokenizer.eosTokenIds.slice(0, 1)];
     if (o.maxLength !== undefined && ids.length > o.maxLength) return null;          // cannot judge what it cannot read
-    const raw = pt.noGrad(() => pt.scope(() => rm.rewards(pt.tensor([ids], { dtype: 'int64' }), pt.ones([1, ids.length], { dtype: 'bool' })).item() as number));
+    const raw = rm.rewardOf(ids);
     const value = o.transform === 'sigmoid' ? 1 / (1 + Math.exp(-raw)) : raw;
     x.note?.(o.name ?? 'reward_model', { raw, value });
     return value;

@@ -14,8 +14,9 @@
 // Problems are identified by their expression text (key); the answer is exact, so the verifier is
 // exact (the \boxed{} integer, compared as a residue). This file knows nothing about models or files.
 import { Rng } from './rng.js';
+import { applyOp, finalAnswer, type AnswerStyle, type ChainOp } from './modchain.js';
 
-import { applyOp, type ChainOp } from './modchain.js';
+export type { AnswerStyle };
 
 export type ExprOp = ChainOp;
 export type ExprNode = number | { op: ExprOp; l: ExprNode; r: ExprNode };
@@ -39,8 +40,6 @@ export interface ExprProblem {
   /** Canonical identity: modulus and expression text. */
   key: string;
 }
-
-export type AnswerStyle = 'direct' | 'short' | 'long';
 
 const OPS: readonly ExprOp[] = ['+', '-', '*'];
 
@@ -112,8 +111,6 @@ export const factOf = (s: { a: number; op: ExprOp; b: number; c: number }): stri
 export function checkOf(s: { a: number; op: ExprOp; b: number; c: number }): string {
   return s.op === '+' ? `${s.c}-${s.b}=${s.a}` : s.op === '-' ? `${s.c}+${s.b}=${s.a}` : `${s.b}*${s.a}=${s.c}`;
 }
-
-export const finalAnswer = (answer: number): string => `The answer is \\boxed{${answer}}.`;
 
 /** The worked reduction lines: "4+6=3, so 5*(3*(3*3))" … the last one "5*6=2". */
 export function workedLines(p: ExprProblem): string[] {
