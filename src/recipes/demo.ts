@@ -8,11 +8,14 @@
 //     verifier; each problem's original short-CoT answer kept beside it)
 //   → non-reasoning-data (the annotation gate; the built-in grader annotates automatically, marked 'auto')
 //   → V3 Table 9 as SFT runs of the student from the same base: sft-baseline (the original short-CoT
-//     answers), sft (the teacher's samples: the distilled student), sft-mixed (half of each: a length control)
+//     answers), sft (the teacher's samples: the distilled student), sft-mixed (half of each: a length control,
+//     V3 §5.1's SFT data of both sample types)
 //   → rm and judge (trained from the distilled SFT checkpoint) → reward-eval (both on the same held-out
 //     responses with and without planted errors)
-//   → grpo (on the distilled SFT model, the exact verifier's reward)
-//   → eval (every model; pass@1 at T = 1 for the distilled and GRPO models) → report.html and the summary.
+//   → grpo (on sft-mixed, the exact verifier's reward: as in V3 §5.1, RL sampling at high temperature
+//     learns to use the teacher's long reasoning without a system prompt; the distilled model is right on
+//     ~99.6% of its T = 1 samples and leaves RL nothing to win)
+//   → eval (every model; pass@1 at T = 1 for GRPO's start and result) → report.html and the summary.
 // Every accuracy is printed with its standard error over the n held-out problems.
 import { join } from 'node:path';
 import { REFLECTION_SYSTEM_PROMPT } from '../data/builtin/index.js';
@@ -111,11 +114,13 @@ export function demoStages(s: Sizes, d: DemoData): StageSpec[] {
     { name: 'rm', kind: 'rm', config: { model: '${sft}', train_data: [data('preferences.jsonl')], eval_fraction: 0.1, batch_size: 8, epochs: 1, lr: 1e-4, max_length: s.seqLen, seed } },
     { name: 'judge', kind: 'sft', config: { ...sft, model: '${sft}', train_data: [data('judge_sft.jsonl')], seq_len: 384, epochs: s.judgeEpochs, lr: 1e-3, min_lr: 1e-4 } },
     { name: 'reward-eval', kind: 'reward-eval', config: { judge: '${judge}', rm: '${rm}' } },
-    // GRPO on the distilled SFT model (V3 runs RL after SFT), rule-based reward: the exact verifier
-    { name: 'grpo', kind: 'grpo', config: { ...grpo, model: '${sft}', train_data: [data('rl_math.jsonl')], lr: 5e-5, warmup_steps: Math.min(3, s.grpoSteps - 1), max_steps: s.grpoSteps } },
+    // GRPO after SFT (V3 §5.1): on the SFT model trained on both sample types (the teacher's long CoT and the
+    // original short answer), which answers short when greedy and long in some of its T = 1 samples; the
+    // rule-based reward (the exact verifier) teaches it that the long reasoning pays
+    { name: 'grpo', kind: 'grpo', config: { ...grpo, model: '${sft-mixed}', train_data: [data('rl_math.jsonl')], lr: 2e-4, warmup_steps: Math.min(3, s.grpoSteps - 1), max_steps: s.grpoSteps } },
     { name: 'eval', kind: 'demo-eval', config: { models: [
       { name: 'base', model: '${pretrain}' }, { name: 'teacher', model: '${expert-rl}', system: REFLECTION_SYSTEM_PROMPT },
-      { name: 'baseline', model: '${sft-baseline}' }, { name: 'distilled', model: '${sft}', k: s.evalSamples }, { name: 'mixed', model: '${sft-mixed}' },
+      { name: 'baseline', model: '${sft-baseline}' }, { name: 'distilled', model: '${sft}' }, { name: 'mixed', model: '${sft-mixed}', k: s.evalSamples },
       { name: 'grpo', model: '${grpo}', k: s.evalSamples },
     ] } },
   ];
@@ -174,6 +179,14 @@ export function reportInput(run: RunReport, models: readonly ModelReport[], rewa
   const kept = (gen?.['outcomes'] as Record<string, number> | undefined)?.['kept'] ?? 0;
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const j = rewards.judge, rm = rewards.rm;
+  const start = by('mixed')?.math, end = by('grpo')?.math;
+  const rl = run.stages.find((x) => x.name === 'grpo')?.metrics as Record<string, number> | undefined;
+  const grpoNote = start && end && start.pass1 !== null && end.pass1 !== null
+    ? [`GRPO on the length-controlled SFT model (half teacher, half short; V3 §5.1): greedy ${formatAccuracy(start.accuracy, start.n)} → ${formatAccuracy(end.accuracy, end.n)}, `
+      + `pass@1 (T=1, ${end.k} samples) ${formatAccuracy(start.pass1, start.n * start.k)} → ${formatAccuracy(end.pass1, end.n * end.k)}, mean length ${start.meanLength?.toFixed(1) ?? '—'} → ${end.meanLength?.toFixed(1) ?? '—'}; `
+      + `training reward ${rl?.['reward_first5']?.toFixed(2) ?? '—'} (first 5 rounds) → ${rl?.['reward_last5']?.toFixed(2) ?? '—'} (last 5 of ${rl?.['steps'] ?? '—'})`
+      + (end.pass1 > start.pass1 && (end.meanLength ?? 0) > (start.meanLength ?? 0) ? ': RL learned to use the teacher\'s long reasoning without a system prompt' : '')]
+    : [];
   return {
     title: 'posttrain demo — DeepSeek-V3 post-training on the built-in task',
     createdAt: new Date().toISOString(),
@@ -183,7 +196,7 @@ export function reportInput(run: RunReport, models: readonly ModelReport[], rewa
         'system prompt': m.system ? 'reflection' : 'none' } })),
     distillation: { benchmark: `held-out chains mod 7 (${by('baseline')?.math.n ?? 0} problems, greedy)`,
       rows: [row('baseline', 'student on short-CoT data (baseline)'), row('distilled', '+ long-CoT distillation (teacher samples)'),
-        row('mixed', '+ half teacher, half short (length control)'), row('teacher', 'teacher (expert, with the system prompt)')],
+        row('mixed', '+ half teacher, half short (length control; GRPO starts here)'), row('teacher', 'teacher (expert, with the system prompt)')],
       settings: { 'teacher samples': o.teacherSamples > 1 ? `${o.teacherSamples} per problem, shortest correct kept` : 'one per problem, kept when correct', 'problems kept': `${kept} of ${gen?.['problems'] ?? 0}`,
         'teacher sample accuracy': typeof gen?.['teacherAccuracy'] === 'number' ? pct(gen['teacherAccuracy'] as number) : '—', start: 'the same base for every student' } },
     samples: models.flatMap((m) => m.samples.slice(0, 2).map((x) => ({ stage: m.name, prompt: x.question, response: x.completion, correct: x.correct }))),
@@ -191,6 +204,7 @@ export function reportInput(run: RunReport, models: readonly ModelReport[], rewa
       `generative judge (re-derives every step, then a score) on ${j.n} held-out responses, half with a planted error: balanced accuracy ${formatAccuracy(j.balanced, j.n)}, `
         + `${j.unparseable} unparseable; right over planted in ${pct(j.pairAccuracy)} of ${rm.pairs} pairs`,
       `scalar reward model on the same responses: right over planted in ${formatAccuracy(rm.pairAccuracy, rm.pairs)} of ${rm.pairs} pairs (mean margin ${rm.meanMargin.toFixed(2)})`,
+      ...grpoNote,
       'the non-reasoning data passed the annotation gate with the automatic annotator (the built-in grader), marked annotator: auto',
     ],
   };

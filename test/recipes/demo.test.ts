@@ -27,7 +27,10 @@ test('demo --quick: the whole recipe as stages, every model evaluated, report.ht
       assert.equal(m.instructions.n, 8);
       assert.ok(m.math.accuracy >= 0 && m.math.accuracy <= 1 && m.math.meanLength! > 0);
     }
-    for (const name of ['distilled', 'grpo']) assert.ok(s.models.find((m) => m.name === name)!.math.pass1 !== null, `${name}: pass@1 at T = 1`);
+    // GRPO starts from the SFT model of both sample types (V3 §5.1); pass@1 at T = 1 before and after it
+    assert.equal(JSON.parse(readFileSync(join(out, 'grpo', 'config.json'), 'utf8')).model, join(out, 'sft-mixed', 'final'), 'GRPO starts from sft-mixed');
+    for (const name of ['mixed', 'grpo']) assert.ok(s.models.find((m) => m.name === name)!.math.pass1 !== null, `${name}: pass@1 at T = 1`);
+    assert.ok((s.reportInput.notes ?? []).some((n) => /^GRPO on the length-controlled SFT model .*greedy .* → .*pass@1 .* → /.test(n)), 'the report states GRPO\'s before and after');
     // Table 9's students: the same base, the baseline on the original short answers, the distilled on the teacher's samples
     const jsonlRows = (f: string) => readFileSync(join(out, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const types = (f: string) => new Set(jsonlRows(f).map((r) => r.sample_type).filter(Boolean));
