@@ -18,7 +18,7 @@ import { dirname } from 'node:path';
 import { readRows, DataError } from '../data/index.js';
 import { Tokenizer, type ChatMessage } from '../tokenizer/index.js';
 import { openChatBackend, isUrl, type ChatBackend, type ChatResult } from '../generation/chat_backend.js';
-import { extractAnswer } from '../rewards/math_extract.js';
+import { lastBoxed } from '../data/boxed.js';
 import { checkSteps } from '../data/builtin/grading.js';
 import { thinkFormat, languageConsistency } from '../rewards/format.js';
 import { backendJudge, judgeReward } from '../rewards/judge.js';
@@ -110,7 +110,7 @@ async function screen(cfg: GenDataConfig, p: Problem, r: ChatResult, verify: Rew
   for (let i = 0; i < r.texts.length; i++) {
     const c: Candidate = { text: r.texts[i]!, length: r.lengths[i] ?? null, finish: r.finishReasons[i] ?? 'stop' };
     if (c.finish === 'length' && cfg.drop_truncated) { drop('truncated'); continue; }
-    if ((teacherRules && cfg.require_think && thinkFormat(c.text) === 0) || (cfg.require_boxed && extractAnswer(c.text, false).source !== 'boxed') || c.text.trim() === '') { drop('malformed'); continue; }
+    if ((teacherRules && cfg.require_think && thinkFormat(c.text) === 0) || (cfg.require_boxed && lastBoxed(c.text) === null) || c.text.trim() === '') { drop('malformed'); continue; }
     if (cfg.language && languageConsistency(c.text, cfg.language) < cfg.min_language_share) { drop('mixed_language'); continue; }
     if (cfg.check_equations && !equationsHold(c.text)) { drop('false_equation'); continue; }
     if (verify) {

@@ -3,7 +3,7 @@
 // column), and the built-in task's held-out file ({question, answer}). Rows are read through the
 // data layer, so a bad row is reported with file, line and field.
 import { readRows, DataError } from '../data/index.js';
-import { extractBoxed } from '../data/builtin/index.js';
+import { lastBoxed } from '../data/boxed.js';
 import type { MathProblem } from './evaluate.js';
 
 export type ProblemFormat = 'auto' | 'gsm8k' | 'math' | 'builtin';
@@ -22,7 +22,7 @@ export function problemFromRow(data: Record<string, unknown>, format: ProblemFor
       : typeof data['answer'] === 'string' && (data['answer'] as string).includes('####') ? 'gsm8k' : 'builtin';
   if (fmt === 'math') {
     const question = str('problem') ?? str('question') ?? fail('problem', 'must be a string');
-    const answer = str('answer') ?? (str('solution') !== null ? extractBoxed(str('solution')!) : null) ?? fail('solution', 'needs a \\boxed{} answer (or give an `answer` column)');
+    const answer = str('answer') ?? (str('solution') !== null ? lastBoxed(str('solution')!) : null) ?? fail('solution', 'needs a \\boxed{} answer (or give an `answer` column)');
     return { id, question, answer };
   }
   const question = str('question') ?? fail('question', 'must be a string');

@@ -76,7 +76,17 @@ export function toCasLatex(s: string): string {
   // models write 2^10 meaning 2^{10} (TeX would read 2^1·0)
   t = t.replace(/\^(\d{2,})/g, '^{$1}');
   t = t.replace(/\\sqrt(\d)/g, '\\sqrt{$1}').replace(/\\frac(\d)(\d)/g, '\\frac{$1}{$2}');
+  // binomial coefficients the CAS does not read: \binom{n}{k} with small literals, evaluated here
+  t = t.replace(/\\[dt]?binom\s*\{\s*(\d{1,3})\s*\}\s*\{\s*(\d{1,3})\s*\}/g, (_m, n: string, k: string) => String(binomial(Number(n), Number(k))));
   return t;
+}
+
+/** n choose k, exact for n ≤ 999 when the result fits a double; 0 for k > n. */
+function binomial(n: number, k: number): number {
+  if (k > n) return 0;
+  let r = 1;
+  for (let i = 1; i <= Math.min(k, n - k); i++) r = (r * (n - i + 1)) / i;
+  return Math.round(r);
 }
 
 type Boxed = ReturnType<ComputeEngine['parse']>;
@@ -119,12 +129,23 @@ function rng(seed: number): () => number {
   };
 }
 
-export function exprEqual(a: string, b: string, tol: number, clock: CasClock): boolean | null {
+/** Non-strict comparison: b's variables renamed to a's, in sorted order, when both have as many
+ *  and they differ (2y reads as 2x); strict keeps the names (variables must match, as Math-Verify). */
+function renamed(ea: Boxed, eb: Boxed, strict: boolean): Boxed {
+  if (strict) return eb;
+  const ua = [...ea.unknowns].sort();
+  const ub = [...eb.unknowns].sort();
+  if (ua.length === 0 || ua.length !== ub.length || ua.every((v, i) => v === ub[i])) return eb;
+  return eb.subs(Object.fromEntries(ub.map((v, i) => [v, ce().box(ua[i]!)])));
+}
+
+export function exprEqual(a: string, b: string, tol: number, clock: CasClock, strict = true): boolean | null {
   if (casRefusal(a) || casRefusal(b)) return null;
   const r = clock.run(() => {
     const ea = parse(a);
-    const eb = parse(b);
-    if (!ea || !eb) return null;
+    const pb = parse(b);
+    if (!ea || !pb) return null;
+    const eb = renamed(ea, pb, strict);
     if (ea.isSame(eb)) return true;
     const vars = [...new Set([...ea.unknowns, ...eb.unknowns])];
     if (vars.length === 0) {
@@ -152,4 +173,39 @@ export function exprEqual(a: string, b: string, tol: number, clock: CasClock): b
     return diff.json === 0 ? true : null;
   });
   return r;
+}
+
+/**
+ * Whether a = c·b for one constant c ≠ 0 (c > 0 for 'positive'), at seeded sample points of their
+ * variables: two equations (or inequalities) whose sides' differences are proportional have the
+ * same solutions. Strict: both must have the same variables (else b's are renamed to a's, as in
+ * exprEqual). true / false / null (undecided).
+ */
+export function proportional(a: string, b: string, sign: 'any' | 'positive', clock: CasClock, strict = true): boolean | null {
+  if (casRefusal(a) || casRefusal(b)) return null;
+  return clock.run(() => {
+    const ea = parse(a);
+    const pb = parse(b);
+    if (!ea || !pb) return null;
+    const eb = renamed(ea, pb, strict);
+    const va = [...ea.unknowns].sort();
+    const vb = [...eb.unknowns].sort();
+    if (va.length !== vb.length || va.some((v, i) => v !== vb[i]) || va.length > 6) return false;
+    const next = rng(54321);
+    let ratio: number | null = null;
+    let good = 0;
+    for (let k = 0; k < 10 && good < 5; k++) {
+      const point: Record<string, number> = {};
+      for (const v of va) point[v] = 0.5 + 2 * next();
+      const x = va.length > 0 ? realOf(ea.subs(point)) : realOf(ea);
+      const y = va.length > 0 ? realOf(eb.subs(point)) : realOf(eb);
+      if (x === null || y === null || Math.abs(y) < 1e-9) continue;
+      const r = x / y;
+      if (ratio === null) ratio = r;
+      else if (!closeEnough(r, ratio, 1e-6)) return false;
+      good++;
+    }
+    if (ratio === null || good < 3 || Math.abs(ratio) < 1e-9) return null;
+    return sign === 'any' || ratio > 0;
+  });
 }

@@ -6,11 +6,14 @@
 // expressions with variables, then, last, identical cleaned text.
 // Percent: a side written with % may mean either its number or a hundredth of it: "50%" equals
 // "50%", "50" and 0.5; a plain "50" never equals 0.5 (no % on either side).
-// Relations: same operator sequence and pairwise-equal operands (x \le 5 ≠ x \ge 5; 5 \ge x = x \le 5).
-// Tuples/intervals: same delimiters and items in order. Sets, bare lists, unions: same items in
-// any order (a multiset match).
-import { CasClock, closeEnough, evalNumber, exprEqual } from './math_cas.js';
-import type { Value } from './math_normalize.js';
+// Relations: same operator sequence and pairwise-equal operands (x \le 5 ≠ x \ge 5; 5 \ge x = x \le 5),
+// or one relation each whose sides' differences are proportional (2x + 4y = 8 is x + 2y = 4; -x > -1
+// is x < 1: a positive factor for inequalities). An assignment to a name (y = 2x + 1, (p,q) = (3,2),
+// \frac{NO}{BO} = …) equals its value; an inequality on a name equals its interval (x \ge 2 is [2, ∞)).
+// Tuples/intervals: same delimiters and items in order. Matrices: same shape, equal entries. Sets,
+// bare lists, unions: same items in any order (a multiset match).
+import { CasClock, closeEnough, evalNumber, exprEqual, proportional } from './math_cas.js';
+import { parseAnswer, type Value } from './math_normalize.js';
 
 interface Num { value: number; int: bigint | null }
 
@@ -74,7 +77,12 @@ function bigIntText(s: string): bigint | null {
   return INT_RE.test(c) ? BigInt(c) : null;
 }
 
-export interface CompareCtx { tol: number; clock: CasClock }
+export interface CompareCtx {
+  tol: number;
+  clock: CasClock;
+  /** Variables must match (2x ≠ 2y), as Math-Verify's strict mode; false renames them. */
+  strict: boolean;
+}
 
 function scalarNumber(text: string, ctx: CompareCtx): Num | null {
   return parseNumber(text) ?? (() => {
@@ -101,12 +109,12 @@ function scalarsEqual(a: { text: string; percent: boolean }, b: { text: string; 
   }
   if (na || nb) {
     // one side numeric, other not: still try the CAS on the symbolic side (e.g. "\sqrt{4}")
-    const r = exprEqual(a.text, b.text, ctx.tol, ctx.clock);
+    const r = exprEqual(a.text, b.text, ctx.tol, ctx.clock, ctx.strict);
     return r === true;
   }
   if (a.percent !== b.percent) return false;
   if (norm(a.text) === norm(b.text)) return true;
-  return exprEqual(a.text, b.text, ctx.tol, ctx.clock) === true;
+  return exprEqual(a.text, b.text, ctx.tol, ctx.clock, ctx.strict) === true;
 }
 
 function norm(s: string): string {
@@ -126,15 +134,74 @@ function multisetEqual(a: Value[], b: Value[], ctx: CompareCtx): boolean {
   return true;
 }
 
+/** A name that an answer may be assigned to: x, x_1, \theta, f(x), AB, \frac{NO}{BO}, V_1:V_2, (p,q). */
+const ATOM = String.raw`(?:(?:[A-Za-z]+|\\[A-Za-z]+)(?:_\{?\w+\}?)?|[A-Za-z]\([A-Za-z]\))`;
+const NAME_RE = new RegExp(String.raw`^(?:${ATOM}|\\frac\{[A-Za-z\\ ]+\}\{[A-Za-z\\ ]+\}|${ATOM}(?: ?: ?${ATOM})+|\( ?${ATOM}(?: ?, ?${ATOM})+ ?\))$`);
+export function isName(s: string): boolean {
+  return s.length <= 60 && NAME_RE.test(s.replace(/\s+/g, ' ').trim());
+}
+
+/** "y = 2x + 1" → the value assigned ("2x + 1"), when the left side is a name; "\sin 60^\circ =
+ *  \frac{\sqrt3}{2}" → its right side, when both sides are closed forms (an evaluation); else null. */
+function assigned(v: Value, ctx: CompareCtx): Value | null {
+  if (v.kind !== 'relation' || v.ops.length !== 1 || v.ops[0] !== '=') return null;
+  const [l, r] = v.operands as [string, string];
+  if (isName(l)) return parseAnswer(r, 1);
+  return scalarNumber(l, ctx) !== null && scalarNumber(r, ctx) !== null ? parseAnswer(r, 1) : null;
+}
+
+/** An inequality on a name as an interval: x < 3 → (-\infty, 3); -2 \le x \le 7 → [-2, 7]. */
+function asInterval(v: Value): Value | null {
+  if (v.kind !== 'relation' || !v.ops.every((o) => o === '<' || o === '\\le')) return null;
+  const sc = (t: string): Value => ({ kind: 'scalar', text: t, percent: false });
+  const open = (o: string) => (o === '<' ? '(' : '[');
+  const close = (o: string) => (o === '<' ? ')' : ']');
+  const [a, b, c] = v.operands;
+  if (v.ops.length === 1) {
+    if (isName(a!)) return { kind: 'seq', open: '(', close: close(v.ops[0]!), items: [sc('-\\infty'), sc(b!)] };
+    if (isName(b!)) return { kind: 'seq', open: open(v.ops[0]!), close: ')', items: [sc(a!), sc('\\infty')] };
+    return null;
+  }
+  if (v.ops.length === 2 && isName(b!)) return { kind: 'seq', open: open(v.ops[0]!), close: close(v.ops[1]!), items: [sc(a!), sc(c!)] };
+  // a \le |x| \le b (0 \le a): [-b, -a] \cup [a, b]
+  const abs = /^\|\s*(.+?)\s*\|$/.exec(b ?? '');
+  if (v.ops.length === 2 && abs && isName(abs[1]!) && !a!.trim().startsWith('-')) {
+    return { kind: 'union', parts: [
+      { kind: 'seq', open: open(v.ops[1]!), close: close(v.ops[0]!), items: [sc(`-(${c})`), sc(`-(${a})`)] },
+      { kind: 'seq', open: open(v.ops[0]!), close: close(v.ops[1]!), items: [sc(a!), sc(c!)] },
+    ] };
+  }
+  return null;
+}
+
+function relationsEqual(a: Extract<Value, { kind: 'relation' }>, b: Extract<Value, { kind: 'relation' }>, ctx: CompareCtx): boolean {
+  if (a.ops.length === b.ops.length && a.ops.every((o, i) => o === b.ops[i])
+    && a.operands.every((o, i) => scalarsEqual({ text: o, percent: false }, { text: b.operands[i]!, percent: false }, ctx))) return true;
+  // one relation each side: the same set of solutions when (right - left) agree up to a constant factor
+  // (any non-zero factor for = and \ne, a positive one for < and \le: -x > -1 is x < 1)
+  if (a.ops.length !== 1 || b.ops.length !== 1 || a.ops[0] !== b.ops[0]) return false;
+  const op = a.ops[0]!;
+  const da = `(${a.operands[1]})-(${a.operands[0]})`;
+  const db = `(${b.operands[1]})-(${b.operands[0]})`;
+  return proportional(da, db, op === '=' || op === '\\ne' ? 'any' : 'positive', ctx.clock, ctx.strict) === true;
+}
+
 export function valuesEqual(a: Value, b: Value, ctx: CompareCtx): boolean {
   if (a.kind === 'scalar' && b.kind === 'scalar') return scalarsEqual(a, b, ctx);
-  if (a.kind === 'relation' && b.kind === 'relation') {
-    if (a.ops.length !== b.ops.length || a.ops.some((o, i) => o !== b.ops[i])) return false;
-    return a.operands.every((o, i) => scalarsEqual({ text: o, percent: false }, { text: b.operands[i]!, percent: false }, ctx));
+  if (a.kind === 'relation' && b.kind === 'relation') return relationsEqual(a, b, ctx);
+  if (a.kind === 'relation' || b.kind === 'relation') {
+    const [rel, other] = a.kind === 'relation' ? [a, b] : [b, a];
+    const value = assigned(rel, ctx);
+    if (value) return valuesEqual(value, other, ctx);
+    const interval = asInterval(rel);
+    return interval !== null && (other.kind === 'seq' || other.kind === 'union') && valuesEqual(interval, other, ctx);
   }
   if (a.kind === 'seq' && b.kind === 'seq') {
     if (a.open !== b.open || a.close !== b.close || a.items.length !== b.items.length) return false;
     return a.items.every((x, i) => valuesEqual(x, b.items[i]!, ctx));
+  }
+  if (a.kind === 'matrix' && b.kind === 'matrix') {
+    return a.rows.length === b.rows.length && a.rows.every((r, i) => r.length === b.rows[i]!.length && r.every((x, j) => valuesEqual(x, b.rows[i]![j]!, ctx)));
   }
   if (a.kind === 'set' && b.kind === 'set') return multisetEqual(a.items, b.items, ctx);
   if (a.kind === 'union' && b.kind === 'union') return multisetEqual(a.parts, b.parts, ctx);

@@ -8,16 +8,18 @@ import type { CausalLM } from '../models/index.js';
 import { Tokenizer, applyChatTemplate, type ChatMessage } from '../tokenizer/index.js';
 import { generate } from '../generation/index.js';
 import { readRows, DataError, type BatchSampler } from '../data/index.js';
-import { extractBoxed, groundedSteps } from '../data/builtin/index.js';
-import { verifyMath } from '../rewards/math.js';
+import { groundedSteps } from '../data/builtin/index.js';
+import { lastBoxed } from '../data/boxed.js';
+import { ACCURACY_REWARD, verifyMath } from '../rewards/math.js';
 import { verifyCode, type CodeLanguage, type CodeTest } from '../rewards/code.js';
 import { thinkFormat, overlongPenalty } from '../rewards/format.js';
 import { scoreAll, type NamedReward, type RewardFn } from '../rewards/compose.js';
 
 /** The built-in reward functions, by the names a config uses. null = cannot judge this row. */
 export const BUILTIN_REWARDS: Record<string, RewardFn> = {
-  /** 1 when the completion's final answer equals the row's `answer` (rule-based math verifier). */
-  math: (x) => (x.example['answer'] === undefined || x.example['answer'] === null ? null : verifyMath(x.completion, String(x.example['answer'])).correct ? 1 : 0),
+  /** 1 when the completion's marked answer equals the row's `answer` (rule-based math verifier, read
+   *  as TRL's accuracy reward reads it: a box or an "answer" anchor, never a stray last number). */
+  math: (x) => (x.example['answer'] === undefined || x.example['answer'] === null ? null : verifyMath(x.completion, String(x.example['answer']), ACCURACY_REWARD).correct ? 1 : 0),
   /** Fraction of the row's `tests` passed by the completion's code, run in the sandbox. */
   code: async (x) => {
     const tests = x.example['tests'];
@@ -30,7 +32,7 @@ export const BUILTIN_REWARDS: Record<string, RewardFn> = {
   /** The built-in task's process check: equations true and built from the question's numbers. */
   steps: (x) => groundedSteps(x.completion, typeof x.example['question'] === 'string' ? x.example['question'] : x.prompt),
   /** 1 when a \boxed{} answer is present. */
-  boxed: (x) => (extractBoxed(x.completion) !== null ? 1 : 0),
+  boxed: (x) => (lastBoxed(x.completion) !== null ? 1 : 0),
 };
 
 /** Rewards whose value is a verifier's judgement: the default accuracy metric. */

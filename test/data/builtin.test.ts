@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import {
   builtinTask,
   equationsIn,
-  extractBoxed,
   INSTRUCTION_KINDS,
   instructionCorrect,
   mathCorrect,
@@ -28,6 +27,7 @@ import {
   type InstructionItem,
   type MathProblem,
 } from '../../src/data/builtin/index.js';
+import { lastBoxed } from '../../src/data/boxed.js';
 import type { ChatMessage as TokenizerChatMessage } from '../../src/tokenizer/index.js';
 
 // Compile-time: the task's messages go to the tokenizer's chat rendering as they are.
@@ -87,7 +87,7 @@ function reference(kind: string, n: number[]): number {
 function checkProblem(p: MathProblem, cap: number): void {
   const where = `${p.template}: ${p.question} => ${p.solution}`;
   // the boxed answer is the reference, and the reference follows from the question's numbers
-  assert.equal(extractBoxed(p.solution), String(p.answer), where);
+  assert.equal(lastBoxed(p.solution), String(p.answer), where);
   assert.ok(mathCorrect(p.solution, p.answer), where);
   assert.equal(groundedSteps(p.solution, p.question), 1, `every step grounded and true: ${where}`);
   const nums = questionNumbers(p.question);
@@ -305,19 +305,6 @@ test('pretraining documents: plain text within bounds, no chat or answer format'
   assert.equal(corpus.length, t.pretrainDocuments.length + 2 * t.sftConversations.length);
   const corpusSet = new Set(corpus);
   for (const p of t.heldOutMath) assert.ok(!corpusSet.has(p.question));
-});
-
-test('extractBoxed: nested braces, last box wins, none → null', () => {
-  assert.equal(extractBoxed('so \\boxed{9}'), '9');
-  assert.equal(extractBoxed('\\boxed{\\frac{1}{2}} is half'), '\\frac{1}{2}');
-  assert.equal(extractBoxed('\\boxed{{a}{b{c}}}'), '{a}{b{c}}');
-  assert.equal(extractBoxed('first \\boxed{3}, then \\boxed{4}.'), '4');
-  assert.equal(extractBoxed('\\boxed{}'), '');
-  assert.equal(extractBoxed('no box here'), null);
-  assert.equal(extractBoxed(''), null);
-  assert.equal(extractBoxed('\\boxed{3} and then \\boxed{4'), null, 'an unclosed last box is no answer');
-  assert.equal(extractBoxed('\\boxed{\\boxed{5}}'), '5', 'the last \\boxed{ is the inner one');
-  assert.equal(extractBoxed('boxed{5}'), null);
 });
 
 test('groundedSteps: a third each for operands from the question (or earlier results) and a true equation', () => {

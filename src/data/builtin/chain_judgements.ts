@@ -18,7 +18,7 @@
 // A scalar RM has to find the same slip inside one forward pass. Deterministic in the seed.
 import { Rng } from './rng.js';
 import { applyOp, factOf, longCotOf, type ChainProblem, type ChainStep } from './modchain.js';
-import { extractBoxed } from './grading.js';
+import { lastBoxed } from '../boxed.js';
 import type { PreferenceRow } from './preferences.js';
 
 export const CHAIN_RUBRIC = 'Every step is computed correctly modulo the given number, and the final answer is the result of the last step.';
@@ -52,7 +52,7 @@ export function plantError(p: ChainProblem, rng: Rng, kind: PlantedError): strin
  * fails with a sentence that says so.
  */
 export function chainJudgement(p: ChainProblem, response: string): { reasoning: string; correct: boolean } {
-  const boxed = extractBoxed(response)?.trim() ?? null;
+  const boxed = lastBoxed(response)?.trim() ?? null;
   if (boxed === null) return { reasoning: `The response boxes no answer.\n${p.steps.map(factOf).join('\n')}`, correct: false };
   if (!/^\d$/.test(boxed) || Number(boxed) >= p.modulus) return { reasoning: `\\boxed{${boxed}} is not a residue modulo ${p.modulus}.`, correct: false };
   const diff = applyOp(p.answer, '-', Number(boxed), p.modulus);

@@ -1,29 +1,10 @@
-// Checking answers to the built-in task: the last \boxed{...} of a math completion against the
+// Checking answers to the built-in task: the last \boxed{...} of a math completion (data/boxed.ts) against the
 // reference integer, the worked steps of a solution (each equation true and built from the
 // question's numbers or earlier results), and an instruction completion against its exact reference
 // (after light normalisation). Pure string functions; they know nothing about models or tokenizers.
 import type { InstructionItem } from './types.js';
 import { equationsIn } from './math.js';
-
-const BOXED = '\\boxed{';
-
-/**
- * The content of the last \boxed{...} in `text`, braces balanced ("\boxed{\frac{1}{2}}" gives
- * "\frac{1}{2}"). Null when there is no \boxed{ or the last one is never closed (a truncated
- * completion has no final answer, even if an earlier box was closed).
- */
-export function extractBoxed(text: string): string | null {
-  const start = text.lastIndexOf(BOXED);
-  if (start < 0) return null;
-  let depth = 1;
-  const from = start + BOXED.length;
-  for (let i = from; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === '{') depth++;
-    else if (ch === '}' && --depth === 0) return text.slice(from, i);
-  }
-  return null;
-}
+import { lastBoxed } from '../boxed.js';
 
 /**
  * Parse a boxed answer as an integer: surrounding spaces and $ are ignored, as are a leading
@@ -42,7 +23,7 @@ export function parseBoxedInteger(content: string): number | null {
 
 /** Whether the completion's last \boxed{} holds an integer equal to `answer`. */
 export function mathCorrect(completion: string, answer: number): boolean {
-  const boxed = extractBoxed(completion);
+  const boxed = lastBoxed(completion);
   if (boxed === null) return false;
   const value = parseBoxedInteger(boxed);
   return value !== null && value === answer;

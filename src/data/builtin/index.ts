@@ -35,7 +35,7 @@ import { pretrainDocument } from './pretrain.js';
 import type { ChatMessage, Difficulty, InstructionItem, MathProblem, SftConversation } from './types.js';
 
 export type { ChatMessage, Difficulty, InstructionItem, MathProblem, SftConversation } from './types.js';
-export { extractBoxed, mathCorrect, instructionCorrect, normaliseAnswer, parseBoxedInteger, groundedSteps } from './grading.js';
+export { mathCorrect, instructionCorrect, normaliseAnswer, parseBoxedInteger, groundedSteps } from './grading.js';
 export { equationsIn, stepsKeyOf, mathKey, generateMathProblem, KINDS as MATH_KINDS, RANGES as MATH_RANGES } from './math.js';
 export { INSTRUCTION_KINDS } from './instructions.js';
 export { MAX_DOC_CHARS, MAX_DOC_PIECES, countPieces } from './pretrain.js';

@@ -7,7 +7,8 @@
 // the same kind. Rows are TRL's explicit-prompt conversational format, deterministic in the seed.
 import { Rng } from './rng.js';
 import { equationsIn } from './math.js';
-import { checkSteps, extractBoxed, instructionCorrect } from './grading.js';
+import { checkSteps, instructionCorrect } from './grading.js';
+import { lastBoxed } from '../boxed.js';
 import type { InstructionItem, MathProblem } from './types.js';
 
 export interface PreferenceRow {
@@ -54,7 +55,7 @@ export function judgementReasoning(p: MathProblem, response: string): { reasonin
     steps.push(value === c ? `${a} ${op} ${b} = ${c} is right.` : `${a} ${op} ${b} is ${value}, not ${c}.`);
     flawed ||= !aGiven || !bGiven || value !== c;
   }
-  const boxed = extractBoxed(response)?.trim() ?? null;
+  const boxed = lastBoxed(response)?.trim() ?? null;
   const correct = boxed === String(p.answer);
   steps.push(boxed === null ? 'The response gives no boxed answer.' : `The response answers ${boxed}; the reference is ${p.answer}${correct ? ', the same' : ''}.`);
   if (correct && flawed) steps.push('The work has a mistake, but the final answer matches the reference.');
