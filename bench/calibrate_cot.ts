@@ -104,16 +104,16 @@ if (baseSteps > 0 && !existsSync(join(baseDir, 'final', 'model.safetensors'))) {
   fr.shuffle(docs);
   writeFileSync(file, docs.map((text) => JSON.stringify({ text }) + '\n').join(''));
   const t = performance.now();
-  await trainSft({ ...defaults, model_config: modelConfig, tokenizer: tokDir, train_data: [file], output_dir: baseDir, seq_len: seqLen, batch_size: batch,
-    max_steps: baseSteps, loss_on: 'all', lr, min_lr: lr / 10, warmup_ratio: 0.05, weight_decay: 0.1, save_every: 0, seed, resume: false }, { quiet: true });
+  await trainSft({ ...defaults, model_config: modelConfig, tokenizer: tokDir, dataset_name: [file], output_dir: baseDir, max_length: seqLen, per_device_train_batch_size: batch,
+    max_steps: baseSteps, completion_only_loss: false, learning_rate: lr, min_lr: lr / 10, warmup_ratio: 0.05, weight_decay: 0.1, save_steps: 0, seed, resume_from_checkpoint: false }, { quiet: true });
   baseSeconds = (performance.now() - t) / 1000;
 }
 
 // ---- SFT in the chosen style, then greedy accuracy on the held-out set
 const file = join(out, `sft-${tag}.jsonl`);
 writeFileSync(file, train.map((q) => JSON.stringify({ messages: [{ role: 'user', content: q.question }, { role: 'assistant', content: answerIn(q, style) }] }) + '\n').join(''));
-const r = await trainSft({ ...defaults, ...(baseSteps > 0 ? { model: join(baseDir, 'final') } : { model_config: modelConfig }), tokenizer: tokDir, train_data: [file],
-  output_dir: join(out, `run-${tag}`), seq_len: seqLen, batch_size: batch, epochs, lr, min_lr: lr / 10, warmup_ratio: 0.03, weight_decay: 0.1, save_every: 0, seed, resume: false }, { quiet: true });
+const r = await trainSft({ ...defaults, ...(baseSteps > 0 ? { model_name_or_path: join(baseDir, 'final') } : { model_config: modelConfig }), tokenizer: tokDir, dataset_name: [file],
+  output_dir: join(out, `run-${tag}`), max_length: seqLen, per_device_train_batch_size: batch, num_train_epochs: epochs, learning_rate: lr, min_lr: lr / 10, warmup_ratio: 0.03, weight_decay: 0.1, save_steps: 0, seed, resume_from_checkpoint: false }, { quiet: true });
 const { model } = loadModel(r.finalDir);
 const t = performance.now();
 const ev = evaluateMath(model, tokenizer, held.map((q) => ({ question: q.question, answer: String(q.answer) })),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, CHATML_SPECIAL_TOKENS } from '../src/tokenizer/index.js';
 import { createModel, saveModel } from '../src/models/index.js';
 import { trainGrpo } from '../src/trainers/grpo.js';
-import { resolveConfig } from '../src/trainers/config.js';
+import { resolveConfig } from '../src/common/schema.js';
 import { GRPO_SCHEMA, type GrpoConfig } from '../src/trainers/grpo_config.js';
 import { YARDSTICK_CONFIG } from './llama_engine.js';
 
@@ -35,7 +35,7 @@ export async function runGrpoBench(rounds = 3): Promise<GrpoBench> {
     // plain-text prompts of 32 tokens, as the yardstick's
     const prompts = texts.map((t) => tokenizer.decode(tokenizer.encode(t).slice(0, 32)));
     writeFileSync(join(dir, 'prompts.jsonl'), prompts.map((p) => JSON.stringify({ prompt: p })).join('\n') + '\n');
-    const cfg = resolveConfig<GrpoConfig>(GRPO_SCHEMA, {
+    const cfg = resolveConfig(GRPO_SCHEMA, {
       model: join(dir, 'model'), train_data: [join(dir, 'prompts.jsonl')], output_dir: join(dir, 'run'), group_size: 8, prompts_per_step: 2,
       max_new_tokens: 96, rewards: ['textlen'], dynamic_sampling: false, lr: 1e-5, max_steps: rounds + 1, log_samples_every: 0, resume: false,
     }, 'bench', {});

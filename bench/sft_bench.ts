@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, CHATML_SPECIAL_TOKENS } from '../src/tokenizer/index.js';
 import { trainSft } from '../src/trainers/sft.js';
-import { resolveConfig } from '../src/trainers/config.js';
+import { resolveConfig } from '../src/common/schema.js';
 import { schemaWithDefaults, type SftConfig } from '../src/trainers/sft_config.js';
 import { YARDSTICK_CONFIG } from './llama_engine.js';
 
@@ -29,7 +29,7 @@ export async function runSftBench(steps = 12): Promise<SftBench> {
     const tokDir = join(dir, 'tokenizer');
     mkdirSync(tokDir);
     Tokenizer.fromFiles(tokJson, makeTokenizerConfig({ eos: '<|im_end|>', pad: '<|endoftext|>' })).save(tokDir);
-    const cfg = resolveConfig<SftConfig>(schemaWithDefaults({}), {
+    const cfg = resolveConfig(schemaWithDefaults({}), {
       model_config: { ...YARDSTICK_CONFIG, max_position_embeddings: 1024 }, tokenizer: tokDir, train_data: [join(dir, 'sft.jsonl')],
       output_dir: join(dir, 'run'), seq_len: 256, batch_size: 8, max_steps: steps, lr: 1e-4, save_every: 0, resume: false,
     }, 'bench', {});

@@ -1,22 +1,22 @@
 #!/usr/bin/env node
-// posttrain <command> [--key=value ...]
-// Commands so far: `generate` and `chat` for a model folder, `example` (the engine's own example:
-// MLPs on XOR and a regression) and `info` (build, threads, memory). Training commands arrive with
-// their trainers.
+// posttrain <command> [--key=value ...]: the command line. The operations with a config (sft,
+// pretrain, rm, grpo, distill, gen-data, mix) go through the kinds table as one-stage runs
+// (cli/kind.ts); `run` and `demo` run recipes of those stages; the rest are tools (serve, annotate,
+// eval, generate, chat, example, info). Exit codes: 0 done, 1 failed (the message names file and
+// field), 2 a usage error, 3 a recipe paused at the annotation gate.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as pt from '../tensor/index.js';
 import { trainXor, trainRegression } from '../examples/mlp.js';
 import { Flags } from './flags.js';
 import { generateCommand } from './generate.js';
 import { chatCommand } from './chat.js';
-import { trainCommand } from './train.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
-import { grpoCommand, rmCommand } from './grpo.js';
-import { distillCommand } from './distill.js';
 import { serveCommand } from './serve.js';
 import { annotateCommand } from './annotate.js';
-import { genDataCommand } from './gen_data.js';
 import { runCommand } from './run.js';
+import { kindCommand, UsageError } from './kind.js';
 
 const HELP = `posttrain — post-train language models the DeepSeek-V3 way, from TypeScript
 
@@ -29,7 +29,7 @@ commands:
                                    (rejection sampling) → annotation gate → Table 9's student SFT runs (short CoT vs
                                    the teacher's samples) → judge, RM → GRPO → evaluation of every model, report.html
   sft --config=FILE.yaml [--key=value ...]
-                                   supervised fine-tuning (DeepSeek-V3 defaults; see config.txt in a run)
+                                   supervised fine-tuning (TRL's SFTConfig names, DeepSeek-V3's defaults)
   pretrain --config=FILE.yaml [--key=value ...]
                                    the same trainer on text rows, loss on every token
   grpo --config=FILE.yaml [--key=value ...]
@@ -40,6 +40,8 @@ commands:
   distill --config=FILE.yaml [--key=value ...]
                                    token-level distillation from a teacher folder (same tokenizer): forward KL,
                                    reverse KL or generalised JSD(β), on-policy fraction λ (GKD)
+  mix --config=FILE.yaml [--key=value ...]
+                                   the mix ratio of gen-data's two sample types (a length control of Table 9)
   gen-data --config=FILE.yaml [--key=value ...]
                                    expert data with rejection sampling: a teacher (folder or server URL) answers
                                    with a reflection/verification system prompt; verified samples of both types,
@@ -65,7 +67,9 @@ commands:
                                    interactive chat, tokens streamed as they are sampled
   example [--steps=N] [--seed=S]   train small MLPs (XOR, sin regression) with AdamW and report
   info                             libtorch build, devices, threads, memory
-  help                             this text
+  help, --version                  this text; the version
+  <kind> --help                    every field of a kind's config (sft, pretrain, rm, grpo, distill, gen-data, mix),
+                                   with type, default and meaning; <kind> --json-schema prints its JSON Schema
 `;
 
 function example(flags: Flags): void {
@@ -93,6 +97,11 @@ function example(flags: Flags): void {
   console.log(`\nlive tensors ${m.liveTensors}, host bytes ${m.hostBytes}, rss ${(m.rss / 2 ** 20).toFixed(0)} MiB`);
 }
 
+/** The package's version, from its package.json. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+}
+
 function info(): void {
   const b = pt.buildInfo();
   console.log(JSON.stringify({ torchVersion: b.torchVersion, cuda: b.cuda, cudaDevices: b.cudaDevices, openblas: b.openblas,
@@ -104,28 +113,24 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (cmd) {
       case 'demo': await demoCommand(rest); return 0;
-      case 'sft': await trainCommand('sft', rest); return 0;
-      case 'pretrain': await trainCommand('pretrain', rest); return 0;
-      case 'grpo': await grpoCommand(rest); return 0;
-      case 'rm': await rmCommand(rest); return 0;
-      case 'distill': await distillCommand(rest); return 0;
+      case 'sft': case 'pretrain': case 'grpo': case 'rm': case 'distill': case 'gen-data': case 'mix': await kindCommand(cmd, rest); return 0;
       case 'serve': await serveCommand(rest); return 0;
       case 'annotate': await annotateCommand(rest); return 0;
       case 'eval': await evalCommand(rest); return 0;
-      case 'gen-data': await genDataCommand(rest); return 0;
       case 'run': return await runCommand(rest);
       case 'generate': await generateCommand(rest); return 0;
       case 'chat': await chatCommand(rest); return 0;
       case 'example': example(new Flags(rest)); return 0;
       case 'info': info(); return 0;
       case undefined: case 'help': case '--help': case '-h': process.stdout.write(HELP); return 0;
+      case '--version': case 'version': process.stdout.write(`posttrain ${packageVersion()}\n`); return 0;
       default:
         process.stderr.write(`posttrain: unknown command '${cmd}'\n\n${HELP}`);
         return 2;
     }
   } catch (err) {
     process.stderr.write(`posttrain ${cmd}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    return err instanceof UsageError ? 2 : 1;
   }
 }
 

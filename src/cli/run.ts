@@ -3,16 +3,17 @@
 // at the stage it stopped in). The recipe file:
 //   out: runs/my-recipe            # the run folder (default runs/<file name>)
 //   stages:
-//     - { name: expert-sft, kind: sft, model: ./base, train_data: [long_cot.jsonl], epochs: 2 }
+//     - { name: expert-sft, kind: sft, model_name_or_path: ./base, dataset_name: [long_cot.jsonl], num_train_epochs: 2 }
 //     - { name: reasoning-data, kind: gen-data, teacher: "${expert-sft}", prompts: [problems.jsonl] }
 //     - ...                        # kinds: pretrain sft rm grpo distill gen-data mix annotate eval
 //   report:                        # optional: the Table 9 rows, from an eval stage
 //     distillation: { eval: eval, rows: [grpo, distilled, teacher], benchmark: MATH-500 }
-// Every field besides name and kind is that kind's config (the fields of the matching command).
+// Every field besides name and kind is that kind's config (the fields of the matching command,
+// through the same kinds table: recipes/stage_kinds.ts; `posttrain <kind> --help` lists them).
 // Afterwards report.html is written to the run folder and its tables printed. A stage waiting for
 // people (the annotation gate) ends the run with exit code 3 and says what to do.
 import { basename, extname, join } from 'node:path';
-import { readConfigFile } from '../trainers/config.js';
+import { readConfigFile } from '../common/schema.js';
 import { runStages, stageSummaries, type RunReport, type StageSpec } from '../recipes/stages.js';
 import { stageKinds, type ModelEvaluation } from '../recipes/stage_kinds.js';
 import { writeReport, terminalSummary, type ReportInput } from '../report/report.js';

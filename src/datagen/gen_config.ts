@@ -2,47 +2,13 @@
 // reflection/verification system prompt, sampling, the rejection-sampling rules, decontamination,
 // and where the two sample types go. Defaults follow DeepSeek-R1 / V3 where they give a value
 // (temperature 0.6, top-p 0.95) and are settings where they do not (V3 gives no system prompt text).
-import type { Schema } from '../trainers/config.js';
+import { defineSchema, type ConfigOf } from '../common/schema.js';
 
 export const DEFAULT_REFLECTION_PROMPT = 'You are an expert problem solver. Think step by step inside <think> and </think>: '
   + 'reflect on each step, verify every intermediate result, and correct any mistake before you go on. '
   + 'After thinking, write the solution and put the final answer in \\boxed{}.';
 
-export interface GenDataConfig {
-  teacher: string;
-  teacher_model: string | null;
-  api_key_env: string;
-  tokenizer: string | null;
-  prompts: string[];
-  output: string;
-  system_prompt: string;
-  samples_per_prompt: number;
-  temperature: number;
-  top_p: number;
-  max_tokens: number;
-  prompts_per_batch: number;
-  batch_size: number;
-  verifier: 'auto' | 'math' | 'code' | 'judge' | 'none';
-  judge: string | null;
-  judge_model: string | null;
-  judge_max_tokens: number;
-  keep: 'shortest' | 'first' | 'random';
-  max_response_tokens: number;
-  drop_truncated: boolean;
-  require_think: boolean;
-  require_boxed: boolean;
-  check_equations: boolean;
-  language: 'en' | 'zh' | null;
-  min_language_share: number;
-  original_column: string | null;
-  decontaminate: string[];
-  ngram: number;
-  contamination_threshold: number;
-  limit: number;
-  seed: number;
-}
-
-export const GEN_DATA_SCHEMA: Schema = {
+export const GEN_DATA_SCHEMA = defineSchema({
   teacher: { type: 'string', default: null, required: true, doc: 'the expert: a model folder, or an OpenAI-compatible server URL (http://host:port/v1)' },
   teacher_model: { type: 'string', default: null, nullable: true, doc: 'the model name at the server (teacher is a URL)' },
   api_key_env: { type: 'string', default: 'OPENAI_API_KEY', doc: 'environment variable with the server\'s API key (unset: none)' },
@@ -74,4 +40,6 @@ export const GEN_DATA_SCHEMA: Schema = {
   contamination_threshold: { type: 'number', default: 0.5, min: 0, max: 1, doc: 'a problem sharing at least this share of its n-grams with an evaluation set is skipped' },
   limit: { type: 'int', default: 0, min: 0, doc: 'problems read at most (0: all)' },
   seed: { type: 'int', default: 0, min: 0, doc: 'sampling seed (per problem: seed + its index)' },
-};
+});
+
+export type GenDataConfig = ConfigOf<typeof GEN_DATA_SCHEMA>;

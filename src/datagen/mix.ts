@@ -1,4 +1,4 @@
-// The mix ratio of V3's two reasoning sample types — a length control of Table 9: from gen-data's
+// The mix ratio of V3's two reasoning sample types — a length control of Table 9 (config: MIX_SCHEMA): from gen-data's
 // output (rows with sample_type 'original' | 'teacher' and a problem_id), keep each problem's
 // teacher sample with probability teacher_share and its original with probability original_share
 // (seeded, per problem), optionally without their system prompts, plus any further files as they
@@ -7,27 +7,25 @@ import { statSync } from 'node:fs';
 import { readRows, DataError } from '../data/index.js';
 import { writeFileAtomically } from '../checkpoint/files.js';
 import { Rng } from '../data/builtin/rng.js';
+import { defineSchema, type ConfigOf } from '../common/schema.js';
 
-export interface MixOptions {
-  data: string;
-  output: string;
-  teacher_share?: number;
-  original_share?: number;
-  extra?: string[];
-  /** Remove system messages from the kept reasoning rows (the model then answers that way unprompted). */
-  drop_system?: boolean;
-  seed?: number;
-}
+export const MIX_SCHEMA = defineSchema({
+  data: { type: 'string', default: null, required: true, doc: "gen-data's output: rows with sample_type 'original' | 'teacher' and a problem_id" },
+  output: { type: 'string', default: null, required: true, doc: 'the mixed file (JSONL), written atomically' },
+  teacher_share: { type: 'number', default: 1, min: 0, max: 1, doc: "each problem's teacher sample is kept with this probability (seeded, per problem)" },
+  original_share: { type: 'number', default: 1, min: 0, max: 1, doc: "each problem's original (short) response is kept with this probability" },
+  extra: { type: 'strings', default: [], doc: 'further files appended as they are (e.g. the non-reasoning data)' },
+  drop_system: { type: 'bool', default: false, doc: 'remove system messages from the kept reasoning rows (the model then answers that way unprompted)' },
+  seed: { type: 'int', default: 0, min: 0, doc: 'seed of the draws and the order' },
+});
+
+export type MixOptions = ConfigOf<typeof MIX_SCHEMA>;
 
 export interface MixSummary { teacher: number; original: number; extra: number; rows: number }
 
-export async function mixSampleTypes(o: MixOptions, where = 'mix'): Promise<MixSummary> {
-  const teacherShare = o.teacher_share ?? 1, originalShare = o.original_share ?? 1, seed = o.seed ?? 0;
-  for (const [k, v] of [['teacher_share', teacherShare], ['original_share', originalShare]] as const) {
-    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new Error(`${where}: '${k}' must be a number in [0, 1], got ${JSON.stringify(v)}`);
-  }
-  if (typeof o.data !== 'string') throw new Error(`${where}: 'data' must be gen-data's output file`);
-  const root = new Rng(seed);
+export async function mixSampleTypes(o: MixOptions): Promise<MixSummary> {
+  const teacherShare = o.teacher_share, originalShare = o.original_share;
+  const root = new Rng(o.seed);
   const out: string[] = [];
   const s: MixSummary = { teacher: 0, original: 0, extra: 0, rows: 0 };
   // an empty file is an empty source here (gen-data may keep nothing; a gate may accept nothing)
@@ -42,7 +40,7 @@ export async function mixSampleTypes(o: MixOptions, where = 'mix'): Promise<MixS
       ? { ...r.data, messages: (r.data['messages'] as { role?: unknown }[]).filter((m) => m.role !== 'system') } : r.data;
     out.push(JSON.stringify(row));
   }
-  for (const file of o.extra ?? []) for await (const r of rowsOf(file)) { s.extra++; out.push(JSON.stringify(r.data)); }
+  for (const file of o.extra) for await (const r of rowsOf(file)) { s.extra++; out.push(JSON.stringify(r.data)); }
   root.fork('order').shuffle(out);                     // the types and the extra rows interleave
   s.rows = out.length;
   writeFileAtomically(o.output, out.map((line) => line + '\n').join(''));

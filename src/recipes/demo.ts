@@ -76,25 +76,25 @@ export function demoStages(s: Sizes, d: DemoData): StageSpec[] {
   const data = (f: string) => `\${data}/${f}`;
   // every SFT run: small batches (the arithmetic and the step-by-step lookups are learned in
   // optimizer steps, not tokens — README: calibration), warmup then cosine decay; a row longer than
-  // seq_len is dropped and counted, never cut (a long CoT without its answer or a judgement without its
+  // max_length is dropped and counted, never cut (a long CoT without its answer or a judgement without its
   // score teaches the wrong thing; measured: judge rows cut at 384 made a judge that wrote garbage)
-  const sft = { tokenizer: '${tokenizer}', seq_len: s.seqLen, batch_size: s.batch, lr: 2e-3, min_lr: 2e-4, warmup_ratio: 0.03, save_every: 0, truncation: 'drop', seed };
+  const sft = { tokenizer: '${tokenizer}', max_length: s.seqLen, per_device_train_batch_size: s.batch, learning_rate: 2e-3, min_lr: 2e-4, warmup_ratio: 0.03, save_steps: 0, truncation: 'drop', seed };
   const nonReasoning = ['${non-reasoning-data}', data('instructions_sft.jsonl')];
-  const grpo = { group_size: s.grpoGroup, prompts_per_step: s.grpoPrompts, max_new_tokens: s.maxTokens, temperature: 1, beta: 0.04, aggregation: 'token-mean',
-    eps_high: 0.28, rewards: ['math'], dynamic_sampling_rounds: 2, log_samples_every: 5, seed };
-  const student = (name: string, dataStage: string) => ({ name, kind: 'sft', config: { ...sft, model: '${pretrain}', train_data: [`\${${dataStage}}`], seq_len: s.studentSeqLen, epochs: s.studentEpochs } });
+  const grpo = { num_generations: s.grpoGroup, prompts_per_step: s.grpoPrompts, max_completion_length: s.maxTokens, temperature: 1, beta: 0.04, loss_type: 'dapo',
+    epsilon_high: 0.28, reward_funcs: ['math'], dynamic_sampling_rounds: 2, log_samples_every: 5, seed };
+  const student = (name: string, dataStage: string) => ({ name, kind: 'sft', config: { ...sft, model_name_or_path: '${pretrain}', dataset_name: [`\${${dataStage}}`], max_length: s.studentSeqLen, num_train_epochs: s.studentEpochs } });
   const mix = (name: string, teacher: number, original: number) => ({ name, kind: 'mix', config: { data: '${reasoning-data}', teacher_share: teacher, original_share: original, drop_system: true, extra: nonReasoning, seed } });
   return [
     // the data stage's config is what it draws, so a change of sizes regenerates it (and what follows)
     { name: 'data', kind: 'builtin-data', config: { ...d } },
     { name: 'tokenizer', kind: 'builtin-tokenizer', config: { data: '${data}', vocab: d.vocab } },
     // the base: the arithmetic facts (runs of one operation) and general text; teacher and students share it
-    { name: 'pretrain', kind: 'pretrain', config: { model_config: modelConfig(s, d.vocab), tokenizer: '${tokenizer}', train_data: [data('pretrain.jsonl')],
-      seq_len: 256, batch_size: s.batch, max_steps: s.pretrainSteps, lr: 2e-3, min_lr: 2e-4, warmup_ratio: 0.05, weight_decay: 0.1, save_every: Math.max(10, Math.round(s.pretrainSteps / 4)), seed } },
+    { name: 'pretrain', kind: 'pretrain', config: { model_config: modelConfig(s, d.vocab), tokenizer: '${tokenizer}', dataset_name: [data('pretrain.jsonl')],
+      max_length: 256, per_device_train_batch_size: s.batch, max_steps: s.pretrainSteps, learning_rate: 2e-3, min_lr: 2e-4, warmup_ratio: 0.05, weight_decay: 0.1, save_steps: Math.max(10, Math.round(s.pretrainSteps / 4)), seed } },
     // the expert: long-CoT SFT under the reflection/verification prompt, then GRPO (V3 §5.1: SFT + RL, then the data generator)
-    { name: 'expert-sft', kind: 'sft', config: { ...sft, model: '${pretrain}', train_data: [data('expert_sft.jsonl')], epochs: s.expertEpochs } },
-    { name: 'expert-rl', kind: 'grpo', config: { ...grpo, model: '${expert-sft}', train_data: [data('rl_math.jsonl')], system_prompt: REFLECTION_SYSTEM_PROMPT,
-      lr: 2e-5, max_steps: s.expertRlSteps } },
+    { name: 'expert-sft', kind: 'sft', config: { ...sft, model_name_or_path: '${pretrain}', dataset_name: [data('expert_sft.jsonl')], num_train_epochs: s.expertEpochs } },
+    { name: 'expert-rl', kind: 'grpo', config: { ...grpo, model_name_or_path: '${expert-sft}', dataset_name: [data('rl_math.jsonl')], system_prompt: REFLECTION_SYSTEM_PROMPT,
+      learning_rate: 2e-5, max_steps: s.expertRlSteps } },
     // reasoning data: the teacher under its system prompt, rejection-sampled by the exact verifier (one sample
     // per problem: the expert is right on nearly all, and a second cost 40 s of the 15 minutes; with more,
     // the shortest correct is kept); the original short-CoT answer beside each. The pools are disjoint from the held-out
@@ -111,13 +111,13 @@ export function demoStages(s: Sizes, d: DemoData): StageSpec[] {
     mix('data-baseline', 0, 1), mix('data-distilled', 1, 0), mix('data-mixed', 0.5, 0.5),
     student('sft-baseline', 'data-baseline'), student('sft', 'data-distilled'), student('sft-mixed', 'data-mixed'),
     // model-based rewards, trained from the SFT checkpoint (V3 §5.2); the judge's rows: chain_judgements.ts
-    { name: 'rm', kind: 'rm', config: { model: '${sft}', train_data: [data('preferences.jsonl')], eval_fraction: 0.1, batch_size: 8, epochs: 1, lr: 1e-4, max_length: s.seqLen, seed } },
-    { name: 'judge', kind: 'sft', config: { ...sft, model: '${sft}', train_data: [data('judge_sft.jsonl')], seq_len: 384, epochs: s.judgeEpochs, lr: 1e-3, min_lr: 1e-4 } },
+    { name: 'rm', kind: 'rm', config: { model_name_or_path: '${sft}', dataset_name: [data('preferences.jsonl')], eval_fraction: 0.1, per_device_train_batch_size: 8, num_train_epochs: 1, learning_rate: 1e-4, max_length: s.seqLen, seed } },
+    { name: 'judge', kind: 'sft', config: { ...sft, model_name_or_path: '${sft}', dataset_name: [data('judge_sft.jsonl')], max_length: 384, num_train_epochs: s.judgeEpochs, learning_rate: 1e-3, min_lr: 1e-4 } },
     { name: 'reward-eval', kind: 'reward-eval', config: { judge: '${judge}', rm: '${rm}' } },
     // GRPO after SFT (V3 §5.1): on the SFT model trained on both sample types (the teacher's long CoT and the
     // original short answer), which answers short when greedy and long in some of its T = 1 samples; the
     // rule-based reward (the exact verifier) teaches it that the long reasoning pays
-    { name: 'grpo', kind: 'grpo', config: { ...grpo, model: '${sft-mixed}', train_data: [data('rl_math.jsonl')], lr: 2e-4, warmup_steps: Math.min(3, s.grpoSteps - 1), max_steps: s.grpoSteps } },
+    { name: 'grpo', kind: 'grpo', config: { ...grpo, model_name_or_path: '${sft-mixed}', dataset_name: [data('rl_math.jsonl')], learning_rate: 2e-4, warmup_steps: Math.min(3, s.grpoSteps - 1), max_steps: s.grpoSteps } },
     { name: 'eval', kind: 'demo-eval', config: { models: [
       { name: 'base', model: '${pretrain}' }, { name: 'teacher', model: '${expert-rl}', system: REFLECTION_SYSTEM_PROMPT },
       { name: 'baseline', model: '${sft-baseline}' }, { name: 'distilled', model: '${sft}' }, { name: 'mixed', model: '${sft-mixed}', k: s.evalSamples },

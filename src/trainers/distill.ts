@@ -27,7 +27,7 @@ import { applyLora, mergeLora, saveAdapter, type LoraConfig } from '../models/lo
 import { Tokenizer } from '../tokenizer/index.js';
 import { loadExamples, padRows, toBatch, BatchSampler, IGNORE_INDEX, type Batch, type TokenizedExample } from '../data/index.js';
 import { generate } from '../generation/index.js';
-import { describeConfig } from './config.js';
+import { describeConfig } from '../common/schema.js';
 import { DISTILL_SCHEMA, type DistillConfig } from './distill_config.js';
 import { kdLoss, type KdOptions } from './kd_loss.js';
 import { RunFolder, Progress } from './run.js';
@@ -127,34 +127,34 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
   pt.manualSeed(cfg.seed);
 
   // ---- one tokenizer for both, then the data
-  const tokDir = cfg.tokenizer ?? cfg.student;
-  checkSameTokenizer(tokDir, cfg.teacher);
+  const tokDir = cfg.tokenizer ?? cfg.model_name_or_path;
+  checkSameTokenizer(tokDir, cfg.teacher_model_name_or_path);
   const tokenizer = Tokenizer.fromDir(tokDir);
-  const train = await loadExamples(cfg.train_data, tokenizer, { errorPolicy: cfg.error_policy, lossOn: 'completion', maxLength: cfg.max_length, truncation: cfg.truncation, addEos: true });
+  const train = await loadExamples(cfg.dataset_name, tokenizer, { errorPolicy: cfg.error_policy, lossOn: 'completion', maxLength: cfg.max_length, truncation: cfg.truncation, addEos: true });
   for (const s of train.skipped.slice(0, 20)) log(`skipped ${s.file}:${s.line}${s.field ? ` field '${s.field}'` : ''}: ${s.message}`);
   log(`data: ${train.counts.rows} rows, ${train.counts.kept} kept, ${train.counts.skipped} skipped, ${train.counts.truncated} truncated, ${train.counts.dropped} dropped`);
   const examples = train.examples;
-  if (examples.length === 0) throw new Error(`distill: no training examples left in ${cfg.train_data.join(', ')}`);
+  if (examples.length === 0) throw new Error(`distill: no training examples left in ${cfg.dataset_name.join(', ')}`);
 
   // ---- teacher (frozen), student, optimizer, schedule, data order and λ stream (fresh or resumed)
-  const teacher = loadModel(cfg.teacher, { dtype: cfg.dtype }).model.eval().freeze();
-  const resumeFrom = cfg.resume ? latestCheckpoint(cfg.output_dir) : null;
-  const loaded = loadModel(resumeFrom ? resumeFrom.dir : cfg.student, { dtype: cfg.dtype });
+  const teacher = loadModel(cfg.teacher_model_name_or_path, { dtype: cfg.dtype }).model.eval().freeze();
+  const resumeFrom = cfg.resume_from_checkpoint ? latestCheckpoint(cfg.output_dir) : null;
+  const loaded = loadModel(resumeFrom ? resumeFrom.dir : cfg.model_name_or_path, { dtype: cfg.dtype });
   const student = loaded.model;
   let generationConfig = loaded.generationConfig;
   const refuse = (why: string): never => { student.dispose(); teacher.dispose(); throw new Error(`distill: ${why}`); };
   if (student.config.vocabSize !== teacher.config.vocabSize) {
-    refuse(`the student's vocab_size is ${student.config.vocabSize} (${cfg.student}), the teacher's ${teacher.config.vocabSize} (${cfg.teacher}): their logits cannot be compared token by token`);
+    refuse(`the student's vocab_size is ${student.config.vocabSize} (${cfg.model_name_or_path}), the teacher's ${teacher.config.vocabSize} (${cfg.teacher_model_name_or_path}): their logits cannot be compared token by token`);
   }
   if (student.config.vocabSize < tokenizer.vocabSize) refuse(`the models' vocab_size ${student.config.vocabSize} is smaller than the tokenizer's ${tokenizer.vocabSize} (${tokDir})`);
   generationConfig ??= { eos_token_id: tokenizer.eosTokenIds, ...(tokenizer.bosTokenId !== undefined ? { bos_token_id: tokenizer.bosTokenId } : {}) };
-  const lora: LoraConfig | null = cfg.lora ? { r: cfg.lora_r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targetModules: cfg.lora_targets } : null;
-  const makeOptimizer = () => new AdamW(decayGroups(student.trainableParameters(), cfg.weight_decay), { lr: cfg.lr, beta1: 0.9, beta2: 0.95 });
-  const rowsPerStep = cfg.batch_size * cfg.grad_accum;
+  const lora: LoraConfig | null = cfg.use_peft ? { r: cfg.lora_r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targetModules: cfg.lora_target_modules } : null;
+  const makeOptimizer = () => new AdamW(decayGroups(student.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate, beta1: 0.9, beta2: 0.95 });
+  const rowsPerStep = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps;
   const stepsPerEpoch = Math.ceil(examples.length / rowsPerStep);
-  const totalSteps = cfg.max_steps > 0 ? cfg.max_steps : stepsPerEpoch * cfg.epochs;
+  const totalSteps = cfg.max_steps > 0 ? cfg.max_steps : stepsPerEpoch * cfg.num_train_epochs;
   const epochs = Math.ceil(totalSteps / stepsPerEpoch);
-  const schedule: Schedule = { kind: cfg.schedule, lr: cfg.lr, minLr: cfg.min_lr, totalSteps,
+  const schedule: Schedule = { kind: cfg.lr_scheduler_type, lr: cfg.learning_rate, minLr: cfg.min_lr, totalSteps,
     warmupSteps: cfg.warmup_steps > 0 ? cfg.warmup_steps : Math.round(cfg.warmup_ratio * totalSteps) };
   checkSchedule(schedule);
   let optimizer: AdamW, sampler: BatchSampler, step = 0, tokensSeen = 0;
@@ -179,13 +179,13 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
   const kdOptions: KdOptions = { loss: cfg.loss, beta: cfg.beta, temperature: cfg.temperature };
   const generationTemperature = cfg.generation_temperature ?? cfg.temperature;
   const padId = tokenizer.padTokenId ?? 0;
-  log(`distill: ${cfg.loss}${cfg.loss === 'jsd' ? ` β ${cfg.beta}` : ''}, T ${cfg.temperature}, λ ${cfg.lambda}${cfg.sft_weight > 0 ? `, + ${cfg.sft_weight} × SFT` : ''}; ` +
-    `teacher ${cfg.teacher} (${(teacher.numParameters() / 1e6).toFixed(2)}M), student ${(student.numParameters() / 1e6).toFixed(2)}M parameters ` +
+  log(`distill: ${cfg.loss}${cfg.loss === 'jsd' ? ` β ${cfg.beta}` : ''}, T ${cfg.temperature}, λ ${cfg.lmbda}${cfg.sft_weight > 0 ? `, + ${cfg.sft_weight} × SFT` : ''}; ` +
+    `teacher ${cfg.teacher_model_name_or_path} (${(teacher.numParameters() / 1e6).toFixed(2)}M), student ${(student.numParameters() / 1e6).toFixed(2)}M parameters ` +
     `(${(student.numParameters(true) / 1e6).toFixed(2)}M trainable); ${examples.length} examples, ${totalSteps} steps of ${rowsPerStep}`);
 
   const tokFiles = tokenizerFiles(tokDir);
   const save = (s: number) => saveCheckpoint(cfg.output_dir, {
-    model: student, optimizer, lora, tokenizerFiles: tokFiles, generationConfig, keepLast: cfg.keep_last,
+    model: student, optimizer, lora, tokenizerFiles: tokFiles, generationConfig, keepLast: cfg.save_total_limit,
     state: { step: s, epoch: sampler.state().epoch, sampler: sampler.state(), tokensSeen, extra: { config: cfg, lambda_rng_state: lambdaState } },
   });
   const dispose = () => { optimizer.dispose(); student.dispose(); teacher.dispose(); };
@@ -203,7 +203,7 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     for (const g of optimizer.paramGroups) g.lr = lr;
     const draw = mulberry32(lambdaState);
     lambdaState = draw.state;
-    const onPolicy = draw.u < cfg.lambda;
+    const onPolicy = draw.u < cfg.lmbda;
     const dataset = batch.rows.map((i) => examples[i]!);
     let kdExamples = dataset, generationSeconds = 0, responseLengths: number[] = [];
     if (onPolicy) {
@@ -222,7 +222,7 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     const sftTokens = Math.max(1, trainedTokens(dataset));
     optimizer.zeroGrad();
     let kdSum = 0, sftSum = 0;
-    for (const part of chunks(kdExamples, cfg.batch_size)) {
+    for (const part of chunks(kdExamples, cfg.per_device_train_batch_size)) {
       pt.scope(() => {
         const b = microBatch(part, padId);
         const mask = b.targets.ne(IGNORE_INDEX);                                                 // (B, T) bool: trained positions
@@ -240,7 +240,7 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
       });
     }
     if (cfg.sft_weight > 0 && onPolicy) {
-      for (const part of chunks(dataset, cfg.batch_size)) {
+      for (const part of chunks(dataset, cfg.per_device_train_batch_size)) {
         pt.scope(() => {
           const b = microBatch(part, padId);
           const logits = student.forward(b.inputs, { segmentIds: b.segmentIds });               // (B, T, V)
@@ -267,7 +267,7 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     });
     progress.update(step, { kd: kdSum.toFixed(4), ...(cfg.sft_weight > 0 ? { sft: sftSum.toFixed(3) } : {}), data: onPolicy ? 'student' : 'dataset',
       lr: lr.toExponential(1), 'tok/s': tps.toFixed(0) });
-    if (cfg.save_every > 0 && step % cfg.save_every === 0 && step < totalSteps) save(step);
+    if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < totalSteps) save(step);
     if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {                 // as if killed (tests of resume)
       dispose();
       return { runDir: cfg.output_dir, finalDir: '', steps: step, kdLosses, finalLoss: lastLoss, finalKdLoss: lastKd, onPolicySteps, tokensSeen,
@@ -277,7 +277,7 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
   save(step);
   const finalDir = join(cfg.output_dir, 'final');
   if (lora) {
-    saveAdapter(student, join(cfg.output_dir, 'final-adapter'), lora, cfg.student);
+    saveAdapter(student, join(cfg.output_dir, 'final-adapter'), lora, cfg.model_name_or_path);
     mergeLora(student);
   }
   saveModel(student, finalDir, { generationConfig, tokenizerFiles: tokFiles });

@@ -17,7 +17,7 @@ import { Tokenizer } from '../tokenizer/index.js';
 import { BatchSampler } from '../data/index.js';
 import type { RewardFn } from '../rewards/compose.js';
 import { buildGrpoRewards } from './grpo_rewards.js';
-import { describeConfig } from './config.js';
+import { describeConfig } from '../common/schema.js';
 import { GRPO_SCHEMA, type GrpoConfig } from './grpo_config.js';
 import { groupAdvantages, sequenceKl } from './grpo_loss.js';
 import { VERIFIER_REWARDS, fitGroups, loadPrompts, sampleRound, type Group } from './grpo_rollout.js';
@@ -37,27 +37,27 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(GRPO_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
   pt.manualSeed(cfg.seed);
-  const accuracyName = cfg.accuracy_reward ?? cfg.rewards.find((r) => VERIFIER_REWARDS.includes(r)) ?? null;
-  if (accuracyName !== null && !cfg.rewards.includes(accuracyName)) throw new Error(`config: accuracy_reward '${accuracyName}' is not one of rewards [${cfg.rewards.join(', ')}]`);
-  const schedule: Schedule = { kind: cfg.schedule, lr: cfg.lr, minLr: cfg.min_lr, totalSteps: cfg.max_steps, warmupSteps: cfg.warmup_steps };
+  const accuracyName = cfg.accuracy_reward ?? cfg.reward_funcs.find((r) => VERIFIER_REWARDS.includes(r)) ?? null;
+  if (accuracyName !== null && !cfg.reward_funcs.includes(accuracyName)) throw new Error(`config: accuracy_reward '${accuracyName}' is not one of rewards [${cfg.reward_funcs.join(', ')}]`);
+  const schedule: Schedule = { kind: cfg.lr_scheduler_type, lr: cfg.learning_rate, minLr: cfg.min_lr, totalSteps: cfg.max_steps, warmupSteps: cfg.warmup_steps };
   checkSchedule(schedule);
-  const { groups: groupsPerRound, note } = fitGroups(cfg.prompts_per_step, cfg.generation_batch_size, cfg.group_size);
+  const { groups: groupsPerRound, note } = fitGroups(cfg);
   if (note) log(note);
 
-  const tokDir = cfg.tokenizer ?? cfg.model;
+  const tokDir = cfg.tokenizer ?? cfg.model_name_or_path;
   const tokenizer = Tokenizer.fromDir(tokDir);
   const rewardSet = buildGrpoRewards(cfg, hooks.rewardFns ?? {}, tokenizer);
   const rewards = rewardSet.rewards;
   for (const line of rewardSet.description) log(line);
-  const prompts = await loadPrompts(cfg.train_data, tokenizer, cfg.system_prompt, cfg.max_prompt_tokens);
-  const resumeFrom = cfg.resume ? latestCheckpoint(cfg.output_dir) : null;
-  const { model, generationConfig } = loadModel(resumeFrom ? resumeFrom.dir : cfg.model);
-  const lora: LoraConfig | null = cfg.lora ? { r: cfg.lora_r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targetModules: cfg.lora_targets } : null;
+  const prompts = await loadPrompts(cfg.dataset_name, tokenizer, cfg.system_prompt, cfg.max_prompt_length);
+  const resumeFrom = cfg.resume_from_checkpoint ? latestCheckpoint(cfg.output_dir) : null;
+  const { model, generationConfig } = loadModel(resumeFrom ? resumeFrom.dir : cfg.model_name_or_path);
+  const lora: LoraConfig | null = cfg.use_peft ? { r: cfg.lora_r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targetModules: cfg.lora_target_modules } : null;
   // The reference: none (β = 0), the LoRA policy with adapters off, or a frozen copy of the start model.
-  const refMode = cfg.beta === 0 ? 'none' : lora && cfg.ref_refresh_every === 0 ? 'adapters-off' : 'copy';
-  const ref: CausalLM | null = refMode === 'copy' ? loadModel(cfg.model).model.eval().freeze() : null;
-  const makeOptimizer = () => new AdamW(decayGroups(model.trainableParameters(), cfg.weight_decay), { lr: cfg.lr, beta1: 0.9, beta2: 0.99 });
-  const G = cfg.group_size;
+  const refMode = cfg.beta === 0 ? 'none' : lora && cfg.ref_model_sync_steps === 0 ? 'adapters-off' : 'copy';
+  const ref: CausalLM | null = refMode === 'copy' ? loadModel(cfg.model_name_or_path).model.eval().freeze() : null;
+  const makeOptimizer = () => new AdamW(decayGroups(model.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate, beta1: 0.9, beta2: 0.99 });
+  const G = cfg.num_generations;
   let optimizer: AdamW, sampler: BatchSampler, step = 0, refreshedAt = 0;
   if (resumeFrom) {
     const r = restoreTraining(resumeFrom.dir, model, makeOptimizer);
@@ -81,7 +81,7 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
   const progress = new Progress(hooks.label ?? 'grpo', cfg.max_steps, step, hooks.quiet);
   const rewardCurve: number[] = [], accuracyCurve: number[] = [];
   const save = () => saveCheckpoint(cfg.output_dir, {
-    model, optimizer, lora, generationConfig, tokenizerFiles: tokFiles, keepLast: cfg.keep_last,
+    model, optimizer, lora, generationConfig, tokenizerFiles: tokFiles, keepLast: cfg.save_total_limit,
     extraWeights: ref && refreshedAt > 0 ? { reference: ref.stateDict() } : {},
     state: { step, epoch: 0, sampler: sampler.state(), tokensSeen: 0, extra: { config: cfg, reference_step: refreshedAt } },
   });
@@ -92,7 +92,7 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
   while (step < cfg.max_steps) {
     const t0 = performance.now();
     const rollout = await sampleRound(model, tokenizer, prompts, sampler, rewards, {
-      groupSize: G, groups: groupsPerRound, maxNewTokens: cfg.max_new_tokens, temperature: cfg.temperature, topP: cfg.top_p, topK: cfg.top_k,
+      groupSize: G, groups: groupsPerRound, maxNewTokens: cfg.max_completion_length, temperature: cfg.temperature, topP: cfg.top_p, topK: cfg.top_k,
       eosTokenIds: eos, padTokenId: tokenizer.padTokenId ?? 0, dynamicSampling: cfg.dynamic_sampling, maxPasses: cfg.dynamic_sampling_rounds,
       overlongBuffer: cfg.overlong_buffer, overlongWeight: cfg.overlong_penalty, seed: cfg.seed * 1_000_003 + step * 101,
     });
@@ -106,28 +106,28 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
       pt.scope(() => {
         const rows: UpdateRow[] = kept.flatMap((g) => g.tokens.map((t, k) => ({
           ids: [...g.prompt.ids, ...t], promptLength: g.prompt.ids.length,
-          lossMask: g.rewards[k] !== null && !(cfg.mask_truncated && g.truncated[k]),
+          lossMask: g.rewards[k] !== null && !(cfg.mask_truncated_completions && g.truncated[k]),
         })));
-        const mbs = microBatches(rows, cfg.micro_batch_size);
+        const mbs = microBatches(rows, cfg.per_device_train_batch_size);
         const refLp = refMode === 'none' ? null
           : refMode === 'adapters-off' ? withAdaptersDisabled(model, () => frozenLogprobs(model, mbs, cfg.temperature)) : frozenLogprobs(ref!, mbs, cfg.temperature);
-        const old = cfg.mu > 1 || (cfg.kl_in_reward && refLp) ? frozenLogprobs(model, mbs, cfg.temperature) : null;
+        const old = cfg.num_iterations > 1 || (cfg.kl_in_reward && refLp) ? frozenLogprobs(model, mbs, cfg.temperature) : null;
         const groupRewards = kept.flatMap((g) => g.rewards);
         if (cfg.kl_in_reward && refLp && old) {
           const kl = mbs.flatMap((mb, i) => sequenceKl(old[i]!, refLp[i]!, mb.completion, cfg.kl_estimator));
           rewardKl = mean(kl);
           groupRewards.forEach((r, i) => { if (r !== null) groupRewards[i] = r - cfg.beta * kl[i]!; });
         }
-        advantages = groupAdvantages(groupRewards, G, { scale: cfg.adv_scale, eps: cfg.adv_eps, bessel: cfg.bessel });
+        advantages = groupAdvantages(groupRewards, G, { scale_rewards: cfg.scale_rewards, adv_eps: cfg.adv_eps, bessel: cfg.bessel });
         stats = policyUpdate(model, optimizer, mbs, old, cfg.kl_in_reward ? null : refLp, advantages, {
-          ratioLevel: cfg.ratio_level, aggregation: cfg.aggregation, epsLow: cfg.eps_low, epsHigh: cfg.eps_high,
-          dualClip: cfg.dual_clip > 1 ? cfg.dual_clip : null, beta: cfg.kl_in_reward ? 0 : cfg.beta, klEstimator: cfg.kl_estimator,
-          maxLength: cfg.max_new_tokens, entropyCoef: cfg.entropy_coef,
-        }, { mu: cfg.mu, temperature: cfg.temperature, maxGradNorm: cfg.max_grad_norm });
+          importance_sampling_level: cfg.importance_sampling_level, loss_type: cfg.loss_type, epsilon: cfg.epsilon, epsilon_high: cfg.epsilon_high,
+          dual_clip: cfg.dual_clip > 1 ? cfg.dual_clip : null, beta: cfg.kl_in_reward ? 0 : cfg.beta, kl_estimator: cfg.kl_estimator,
+          max_completion_length: cfg.max_completion_length, entropy_coef: cfg.entropy_coef,
+        }, { num_iterations: cfg.num_iterations, temperature: cfg.temperature, max_grad_norm: cfg.max_grad_norm });
       });
     }
     const updateMs = performance.now() - tu;
-    if (ref && cfg.ref_refresh_every > 0 && step % cfg.ref_refresh_every === 0 && step < cfg.max_steps) {
+    if (ref && cfg.ref_model_sync_steps > 0 && step % cfg.ref_model_sync_steps === 0 && step < cfg.max_steps) {
       refreshReference(ref, model);
       refreshedAt = step;
       log(`step ${step}: reference refreshed to the current policy`);
@@ -163,7 +163,7 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
     if (cfg.log_samples_every > 0 && (step % cfg.log_samples_every === 0 || step === 1)) logSamples(run, step, kept, advantages, G);
     progress.update(step, { reward: meanReward.toFixed(3), ...(typeof acc === 'number' ? { acc: acc.toFixed(3) } : {}), kl: stats.kl.toExponential(1),
       len: mean(allLengths).toFixed(0) });
-    if (cfg.save_every > 0 && step % cfg.save_every === 0 && step < cfg.max_steps) save();
+    if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < cfg.max_steps) save();
     if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {            // as if killed (tests of resume)
       optimizer.dispose(); model.dispose(); ref?.dispose(); rewardSet.dispose();
       return { steps: step, rewards: rewardCurve, accuracy: accuracyCurve, finalDir: '', runDir: cfg.output_dir };
@@ -172,7 +172,7 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
   save();
   const finalDir = join(cfg.output_dir, 'final');
   if (lora) {
-    saveAdapter(model, join(cfg.output_dir, 'final-adapter'), lora, cfg.model);
+    saveAdapter(model, join(cfg.output_dir, 'final-adapter'), lora, cfg.model_name_or_path);
     mergeLora(model);
   }
   saveModel(model, finalDir, { generationConfig, tokenizerFiles: tokFiles });

@@ -12,9 +12,9 @@ import type { Tensor } from '../tensor/index.js';
 
 export interface AdvantageOptions {
   /** Divide by the group's std (GRPO), the whole batch's std, or not at all (Dr. GRPO). */
-  scale: 'group' | 'batch' | 'none';
+  scale_rewards: 'group' | 'batch' | 'none';
   /** Added to the std. */
-  eps: number;
+  adv_eps: number;
   /** Sample std (n − 1) instead of population std (n). */
   bessel: boolean;
 }
@@ -42,32 +42,32 @@ export function groupAdvantages(rewards: readonly (number | null)[], groupSize: 
     const group = rewards.slice(g, g + groupSize);
     const valid = judged(group);
     const mean = valid.reduce((a, b) => a + b, 0) / Math.max(1, valid.length);
-    const s = o.scale === 'group' ? std(valid, o.bessel) : o.scale === 'batch' ? batchStd : 0;
-    for (const r of group) out.push(r === null ? 0 : o.scale === 'none' ? r - mean : (r - mean) / (s + o.eps));
+    const s = o.scale_rewards === 'group' ? std(valid, o.bessel) : o.scale_rewards === 'batch' ? batchStd : 0;
+    for (const r of group) out.push(r === null ? 0 : o.scale_rewards === 'none' ? r - mean : (r - mean) / (s + o.adv_eps));
   }
   return out;
 }
 
-export type RatioLevel = 'token' | 'sequence-geomean' | 'sequence';
-export type Aggregation = 'sequence-mean' | 'token-mean' | 'constant-sum';
+export type ImportanceSamplingLevel = 'token' | 'sequence' | 'sequence_product';
+export type LossType = 'grpo' | 'dapo' | 'dr_grpo';
 export type KlEstimator = 'k1' | 'k2' | 'k3';
 
 export interface GrpoLossOptions {
-  ratioLevel: RatioLevel;
-  aggregation: Aggregation;
-  epsLow: number;
-  epsHigh: number;
+  importance_sampling_level: ImportanceSamplingLevel;
+  loss_type: LossType;
+  epsilon: number;
+  epsilon_high: number;
   /** Dual clip c (> 1) bounds the loss of negative-advantage tokens at c·A; null = off. */
-  dualClip: number | null;
+  dual_clip: number | null;
   beta: number;
-  klEstimator: KlEstimator;
+  kl_estimator: KlEstimator;
   /** The constant length of Dr. GRPO's sum (usually the generation limit). */
-  maxLength: number;
-  /** Entropy bonus: the loss falls by entropyCoef × the entropy, aggregated like the surrogate. */
-  entropyCoef?: number;
+  max_completion_length: number;
+  /** Entropy bonus: the loss falls by entropy_coef × the entropy, aggregated like the surrogate. */
+  entropy_coef?: number;
   /**
    * The whole update batch's sequence and completion-token counts, when this call sees one
-   * micro-batch of it: each aggregation then divides by the batch's counts, so the micro-batch
+   * micro-batch of it: each loss_type then divides by the batch's counts, so the micro-batch
    * losses (and gradients) sum to the full batch's. Default: this call's own counts.
    */
   totals?: { sequences: number; tokens: number };
@@ -83,7 +83,7 @@ export interface GrpoLossOutput {
  * logp, oldLogp, refLogp: (B, T) log-probabilities of the sampled tokens under the policy being
  * trained (with grad), the policy that sampled them, and the reference; advantages (B); mask (B, T)
  * 1 on completion tokens; entropy (B, T) of the policy's next-token distribution (with grad when
- * entropyCoef ≠ 0; only logged otherwise). Returns the loss to minimise (the negated objective).
+ * entropy_coef ≠ 0; only logged otherwise). Returns the loss to minimise (the negated objective).
  */
 /** log(π_ref / π) per token → the k1 / k2 / k3 estimate of KL(π ‖ π_ref) per token. */
 function klEstimate(d: Tensor, estimator: KlEstimator): Tensor {
@@ -109,43 +109,43 @@ export function grpoLoss(logp: Tensor, oldLogp: Tensor, refLogp: Tensor | null, 
     const lengths = m.sum(-1).clamp(1);                                                      // (B)
     const delta = logp.sub(oldLogp.detach()).mul(m);                                         // (B, T) log ρ per token
     let logRatio: Tensor;                                                                    // (B, T)
-    if (o.ratioLevel === 'token') logRatio = delta;
+    if (o.importance_sampling_level === 'token') logRatio = delta;
     else {
       const seq = delta.sum(-1);                                                             // (B)
-      const perSeq = o.ratioLevel === 'sequence-geomean' ? seq.div(lengths) : seq;
+      const perSeq = o.importance_sampling_level === 'sequence' ? seq.div(lengths) : seq;
       logRatio = perSeq.unsqueeze(-1).expandAs(logp);
     }
     const ratio = logRatio.exp();                                                            // (B, T)
     const A = advantages.to(logp.dtype).unsqueeze(-1);                                       // (B, 1)
     const unclipped = ratio.mul(A);
-    const clipped = ratio.clamp(1 - o.epsLow, 1 + o.epsHigh).mul(A);
+    const clipped = ratio.clamp(1 - o.epsilon, 1 + o.epsilon_high).mul(A);
     let surrogate = pt.where(unclipped.lt(clipped), unclipped, clipped);                     // min(ρA, clip(ρ)A)
-    if (o.dualClip !== null) {
-      const floor = A.mul(o.dualClip).expandAs(surrogate);
+    if (o.dual_clip !== null) {
+      const floor = A.mul(o.dual_clip).expandAs(surrogate);
       surrogate = pt.where(A.lt(0).expandAs(surrogate), pt.where(surrogate.gt(floor), surrogate, floor), surrogate);
     }
     let perToken = surrogate.neg();                                                          // (B, T)
     let kl: Tensor | null = null;
     if (o.beta !== 0 && refLogp) {
       const d = refLogp.detach().sub(logp);                                                  // log(π_ref / π)
-      kl = klEstimate(d, o.klEstimator);
+      kl = klEstimate(d, o.kl_estimator);
       perToken = perToken.add(kl.mul(o.beta));
     }
-    const coef = o.entropyCoef ?? 0;
+    const coef = o.entropy_coef ?? 0;
     if (coef !== 0) {
-      if (!entropy) throw new RangeError('grpoLoss: entropyCoef is set but no entropy tensor was given');
+      if (!entropy) throw new RangeError('grpoLoss: entropy_coef is set but no entropy tensor was given');
       perToken = perToken.sub(entropy.mul(coef));
     }
     const tokens = m.sum().item() as number;
     const totals = o.totals ?? { sequences: logp.size(0), tokens };
     const masked = perToken.mul(m);
     let loss: Tensor;
-    if (o.aggregation === 'sequence-mean') loss = masked.sum(-1).div(lengths).sum().div(Math.max(1, totals.sequences));
-    else if (o.aggregation === 'token-mean') loss = masked.sum().div(Math.max(1, totals.tokens));
-    else loss = masked.sum().div(Math.max(1, totals.sequences) * o.maxLength);
+    if (o.loss_type === 'grpo') loss = masked.sum(-1).div(lengths).sum().div(Math.max(1, totals.sequences));
+    else if (o.loss_type === 'dapo') loss = masked.sum().div(Math.max(1, totals.tokens));
+    else loss = masked.sum().div(Math.max(1, totals.sequences) * o.max_completion_length);
     const meanOf = (t: Tensor) => (t.to(logp.dtype).mul(m).sum().item() as number) / Math.max(1, tokens);
     const pos = A.gt(0).expandAs(ratio), neg = A.lt(0).expandAs(ratio);
-    const low = ratio.lt(1 - o.epsLow).logicalAnd(neg), high = ratio.gt(1 + o.epsHigh).logicalAnd(pos);
+    const low = ratio.lt(1 - o.epsilon).logicalAnd(neg), high = ratio.gt(1 + o.epsilon_high).logicalAnd(pos);
     const stats = {
       kl: kl ? meanOf(pt.noGrad(() => kl!.detach())) : 0,
       clipLow: meanOf(low), clipHigh: meanOf(high), clipRegion: meanOf(low.logicalOr(high)),

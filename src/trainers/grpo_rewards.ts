@@ -29,9 +29,9 @@ export interface GrpoRewards {
 const MODEL_FIELDS = ['reward_models', 'judge'] as const;
 
 export function buildGrpoRewards(cfg: GrpoConfig, own: Record<string, RewardFn>, policyTokenizer: Tokenizer): GrpoRewards {
-  if (cfg.reward_weights.length > cfg.rewards.length) throw new Error(`config: ${cfg.reward_weights.length} reward_weights for ${cfg.rewards.length} rewards`);
+  if (cfg.reward_weights.length > cfg.reward_funcs.length) throw new Error(`config: ${cfg.reward_weights.length} reward_weights for ${cfg.reward_funcs.length} rewards`);
   const fns: Record<string, RewardFn> = { ...BUILTIN_REWARDS, ...own };
-  const usesRouted = cfg.rewards.includes('routed') && !('routed' in own);
+  const usesRouted = cfg.reward_funcs.includes('routed') && !('routed' in own);
   const configured = MODEL_FIELDS.filter((f) => (f === 'judge' ? cfg.judge !== null : cfg.reward_models.length > 0));
   if (!usesRouted && configured.length) throw new Error(`config: ${configured.join(' and ')} ${configured.length > 1 ? 'are' : 'is'} used through the 'routed' reward; add 'routed' to rewards`);
   const description: string[] = [];
@@ -94,7 +94,7 @@ export function buildGrpoRewards(cfg: GrpoConfig, own: Record<string, RewardFn>,
         };
       };
     }
-    const rewards = cfg.rewards.map((name, i) => {
+    const rewards = cfg.reward_funcs.map((name, i) => {
       const fn = fns[name];
       if (!fn) throw new Error(`config: unknown reward '${name}' (known: ${Object.keys(fns).join(', ')})`);
       return { name, weight: cfg.reward_weights[i] ?? 1, fn };

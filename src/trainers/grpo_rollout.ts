@@ -151,11 +151,15 @@ export async function sampleRound(model: CausalLM, tokenizer: Tokenizer, prompts
   return r;
 }
 
-/** Groups per round: prompts_per_step, or generation_batch_size fitted to a multiple of G. */
-export function fitGroups(promptsPerStep: number, generationBatchSize: number, groupSize: number): { groups: number; note: string | null } {
-  if (generationBatchSize <= 0) return { groups: promptsPerStep, note: null };
-  const groups = Math.max(1, Math.round(generationBatchSize / groupSize));
-  const note = groups * groupSize === generationBatchSize ? null
-    : `generation_batch_size ${generationBatchSize} is not a multiple of group_size ${groupSize}: using ${groups} groups = ${groups * groupSize} completions per round`;
+/** Groups (prompts) per round: the round's completions — generation_batch_size when set — fitted
+ *  to a multiple of num_generations; else prompts_per_step when set; else the completions of
+ *  per_device_train_batch_size × gradient_accumulation_steps, as TRL derives them. */
+export function fitGroups(o: { prompts_per_step: number; generation_batch_size: number; per_device_train_batch_size: number; gradient_accumulation_steps: number; num_generations: number }): { groups: number; note: string | null } {
+  if (o.generation_batch_size <= 0 && o.prompts_per_step > 0) return { groups: o.prompts_per_step, note: null };
+  const completions = o.generation_batch_size > 0 ? o.generation_batch_size : o.per_device_train_batch_size * o.gradient_accumulation_steps;
+  const from = o.generation_batch_size > 0 ? `generation_batch_size ${completions}` : `per_device_train_batch_size × gradient_accumulation_steps = ${completions}`;
+  const groups = Math.max(1, Math.round(completions / o.num_generations));
+  const note = groups * o.num_generations === completions ? null
+    : `${from} is not a multiple of num_generations ${o.num_generations}: using ${groups} groups = ${groups * o.num_generations} completions per round`;
   return { groups, note };
 }

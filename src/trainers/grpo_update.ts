@@ -72,17 +72,17 @@ export const NO_UPDATE: Readonly<UpdateStats> = { kl: 0, clipLow: 0, clipHigh: 0
  * ref: the reference's, or null (β = 0 or KL in the reward). advantages: one per row, in order.
  */
 export function policyUpdate(model: CausalLM, optimizer: AdamW, mbs: readonly MicroBatch[], old: Tensor[] | null, ref: Tensor[] | null,
-  advantages: readonly number[], lossOptions: Omit<GrpoLossOptions, 'totals'>, o: { mu: number; temperature: number; maxGradNorm: number }): UpdateStats {
+  advantages: readonly number[], lossOptions: Omit<GrpoLossOptions, 'totals'>, o: { num_iterations: number; temperature: number; max_grad_norm: number }): UpdateStats {
   const params = model.trainableParameters();
   const totals = { sequences: advantages.length, tokens: mbs.reduce((n, mb) => n + (mb.completion.sum().item() as number), 0) };
   let stats: UpdateStats = { ...NO_UPDATE };
-  for (let u = 0; u < o.mu; u++) {
+  for (let u = 0; u < o.num_iterations; u++) {
     optimizer.zeroGrad();
     const sums = { kl: 0, clipLow: 0, clipHigh: 0, clipRegion: 0, ratioMean: 0, entropy: 0, loss: 0 };
     let tokens = 0, row = 0;
     mbs.forEach((mb, i) => {
       pt.scope(() => {
-        const { logp, entropy } = tokenLogprobs(model, mb, o.temperature, (lossOptions.entropyCoef ?? 0) !== 0 ? 'grad' : 'detached');
+        const { logp, entropy } = tokenLogprobs(model, mb, o.temperature, (lossOptions.entropy_coef ?? 0) !== 0 ? 'grad' : 'detached');
         const adv = pt.tensor(Float32Array.from(advantages.slice(row, row + mb.rows)));           // (B)
         const out = grpoLoss(logp, old ? old[i]! : logp, ref ? ref[i]! : null, adv, mb.completion, { ...lossOptions, totals }, entropy);
         out.loss.backward();
@@ -94,7 +94,7 @@ export function policyUpdate(model: CausalLM, optimizer: AdamW, mbs: readonly Mi
       });
       row += mb.rows;
     });
-    const gradNorm = pt.clipGradNorm(params, o.maxGradNorm > 0 ? o.maxGradNorm : Infinity);
+    const gradNorm = pt.clipGradNorm(params, o.max_grad_norm > 0 ? o.max_grad_norm : Infinity);
     optimizer.step();
     const per = (x: number) => x / Math.max(1, tokens);
     stats = { kl: per(sums.kl), clipLow: per(sums.clipLow), clipHigh: per(sums.clipHigh), clipRegion: per(sums.clipRegion),

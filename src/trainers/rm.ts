@@ -15,7 +15,7 @@ import { readJson } from '../checkpoint/index.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { BatchSampler, loadPreferences, type PreferencePair } from '../data/index.js';
 import { RewardModel, loadRewardModel, rewardModelFromCausal, saveRewardModel } from '../models/reward_model.js';
-import { describeConfig } from './config.js';
+import { describeConfig } from '../common/schema.js';
 import { RM_SCHEMA, type RmConfig } from './rm_config.js';
 import { bradleyTerryLoss, type PairStats } from './rm_loss.js';
 import { RunFolder, Progress } from './run.js';
@@ -76,14 +76,14 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(RM_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
   pt.manualSeed(cfg.seed);
-  const tokDir = cfg.tokenizer ?? cfg.model;
+  const tokDir = cfg.tokenizer ?? cfg.model_name_or_path;
   const tokenizer = Tokenizer.fromDir(tokDir);
   const pad = tokenizer.padTokenId ?? tokenizer.eosTokenIds[0] ?? 0;
-  const loaded = await loadPreferences(cfg.train_data, tokenizer, { maxLength: cfg.max_length, system: cfg.system_prompt });
+  const loaded = await loadPreferences(cfg.dataset_name, tokenizer, { maxLength: cfg.max_length, system: cfg.system_prompt });
   let train = loaded.pairs, held: PreferencePair[] = [];
   let tooLong = loaded.tooLong;
-  if (cfg.eval_data.length) {
-    const e = await loadPreferences(cfg.eval_data, tokenizer, { maxLength: cfg.max_length, system: cfg.system_prompt });
+  if (cfg.eval_dataset_name.length) {
+    const e = await loadPreferences(cfg.eval_dataset_name, tokenizer, { maxLength: cfg.max_length, system: cfg.system_prompt });
     held = e.pairs; tooLong += e.tooLong;
   } else if (cfg.eval_fraction > 0 && train.length > 1) {
     const order = new BatchSampler(train.length, train.length, { epochs: 1, seed: cfg.seed + 7 }).next()!.rows;
@@ -91,24 +91,24 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
     held = order.slice(0, nHeld).map((i) => train[i]!);
     train = order.slice(nHeld).map((i) => train[i]!);
   }
-  if (train.length === 0) throw new Error(`rm: no training pairs in ${cfg.train_data.join(', ')}${tooLong ? ` (${tooLong} longer than max_length ${cfg.max_length})` : ''}`);
+  if (train.length === 0) throw new Error(`rm: no training pairs in ${cfg.dataset_name.join(', ')}${tooLong ? ` (${tooLong} longer than max_length ${cfg.max_length})` : ''}`);
   log(`data: ${train.length} training pairs, ${held.length} held out${tooLong ? `, ${tooLong} dropped as longer than max_length ${cfg.max_length}` : ''}`);
   const split: PairSplit = { pairs: loaded.pairs.length, train: train.length, held: held.length };
 
   // ---- model, optimizer, schedule, data order (fresh or resumed from the newest checkpoint)
-  const resumeFrom = cfg.resume ? latestCheckpoint(cfg.output_dir) : null;
-  const stale = cfg.resume ? null : latestCheckpoint(cfg.output_dir);
-  if (stale) log(`resume: false — starting over; the checkpoints already in ${cfg.output_dir} (newest: step ${stale.step}) are overwritten only at the steps this run saves, and a later resume takes the newest`);
+  const resumeFrom = cfg.resume_from_checkpoint ? latestCheckpoint(cfg.output_dir) : null;
+  const stale = cfg.resume_from_checkpoint ? null : latestCheckpoint(cfg.output_dir);
+  if (stale) log(`resume_from_checkpoint: false — starting over; the checkpoints already in ${cfg.output_dir} (newest: step ${stale.step}) are overwritten only at the steps this run saves, and a later resume takes the newest`);
   let rm: RewardModel;
   if (resumeFrom) {
     rm = loadRewardModel(resumeFrom.dir);
   } else {
-    const hf = readJson(join(cfg.model, 'config.json'), 'model config') as Record<string, unknown>;
+    const hf = readJson(join(cfg.model_name_or_path, 'config.json'), 'model config') as Record<string, unknown>;
     const fromRm = Array.isArray(hf['architectures']) && String(hf['architectures'][0]).endsWith('ForSequenceClassification');
-    rm = fromRm ? loadRewardModel(cfg.model) : rewardModelFromCausal(cfg.model, cfg.seed);
-    log(`reward model from ${fromRm ? 'a reward model' : 'the causal LM'} ${cfg.model}: ${(rm.numParameters() / 1e6).toFixed(2)}M parameters`);
+    rm = fromRm ? loadRewardModel(cfg.model_name_or_path) : rewardModelFromCausal(cfg.model_name_or_path, cfg.seed);
+    log(`reward model from ${fromRm ? 'a reward model' : 'the causal LM'} ${cfg.model_name_or_path}: ${(rm.numParameters() / 1e6).toFixed(2)}M parameters`);
   }
-  const makeOptimizer = () => new AdamW(decayGroups(rm.trainableParameters(), cfg.weight_decay), { lr: cfg.lr });
+  const makeOptimizer = () => new AdamW(decayGroups(rm.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate });
   let optimizer: AdamW, sampler: BatchSampler, step = 0;
   if (resumeFrom) {
     const restored = restoreTraining(resumeFrom.dir, rm, makeOptimizer);
@@ -117,23 +117,23 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
     if (saved && (saved.pairs !== split.pairs || saved.train !== split.train || saved.held !== split.held)) {
       optimizer.dispose(); rm.dispose();
       throw new Error(`rm: cannot resume from ${resumeFrom.dir}: it was trained on ${saved.pairs} pairs (${saved.train} train, ${saved.held} held out), `
-        + `the data now gives ${split.pairs} (${split.train} train, ${split.held} held out); restore the data or set resume: false`);
+        + `the data now gives ${split.pairs} (${split.train} train, ${split.held} held out); restore the data or set resume_from_checkpoint: false`);
     }
     step = restored.state.step;
-    sampler = BatchSampler.restore(train.length, cfg.batch_size, cfg.epochs, restored.state.sampler);
+    sampler = BatchSampler.restore(train.length, cfg.per_device_train_batch_size, cfg.num_train_epochs, restored.state.sampler);
     log(`resumed from ${resumeFrom.dir} at step ${step}`);
   } else {
     optimizer = makeOptimizer();
-    sampler = new BatchSampler(train.length, cfg.batch_size, { epochs: cfg.epochs, seed: cfg.seed });
+    sampler = new BatchSampler(train.length, cfg.per_device_train_batch_size, { epochs: cfg.num_train_epochs, seed: cfg.seed });
   }
   rm.train();
   const totalSteps = cfg.max_steps > 0 ? Math.min(cfg.max_steps, sampler.totalSteps) : sampler.totalSteps;
-  const schedule: Schedule = { kind: cfg.schedule, lr: cfg.lr, minLr: cfg.min_lr, totalSteps, warmupSteps: Math.round(cfg.warmup_ratio * totalSteps) };
+  const schedule: Schedule = { kind: cfg.lr_scheduler_type, lr: cfg.learning_rate, minLr: cfg.min_lr, totalSteps, warmupSteps: Math.round(cfg.warmup_ratio * totalSteps) };
   checkSchedule(schedule);
   const params = rm.trainableParameters();
   const tokFiles = tokenizerFiles(tokDir);
   const save = () => saveCheckpoint(cfg.output_dir, {
-    model: rm, optimizer, keepLast: cfg.keep_last,
+    model: rm, optimizer, keepLast: cfg.save_total_limit,
     saveModelFolder: (dir) => saveRewardModel(rm, dir, { padTokenId: pad, tokenizerFiles: tokFiles }),
     state: { step, epoch: sampler.state().epoch, sampler: sampler.state(), tokensSeen: 0, extra: { config: cfg, split } },
   });
@@ -154,7 +154,7 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
     const stats = pt.scope(() => {
       optimizer.zeroGrad();
       const r = pairRewards(rm, batch.rows.map((i) => train[i]!), pad);
-      const out = bradleyTerryLoss(r.chosen, r.rejected, r.margin, cfg.center_rewards);
+      const out = bradleyTerryLoss(r.chosen, r.rejected, r.margin, cfg.center_rewards_coefficient);
       out.loss.backward();
       const gradNorm = pt.clipGradNorm(params, cfg.max_grad_norm > 0 ? cfg.max_grad_norm : Infinity);
       optimizer.step();
@@ -162,9 +162,9 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
     });
     step++;
     run.metrics({ step, epoch: batch.epoch, lr, loss: stats.loss, accuracy: stats.accuracy, margin: stats.margin, rewards_chosen: stats.chosen, rewards_rejected: stats.rejected, grad_norm: stats.gradNorm });
-    if (cfg.eval_every > 0 && step % cfg.eval_every === 0 && held.length && step < totalSteps) evaluate();
+    if (cfg.eval_steps > 0 && step % cfg.eval_steps === 0 && held.length && step < totalSteps) evaluate();
     progress.update(step, { loss: stats.loss.toFixed(3), acc: stats.accuracy.toFixed(2), ...(lastEval ? { 'eval acc': (lastEval as PairStats).accuracy.toFixed(3) } : {}) });
-    if (cfg.save_every > 0 && step % cfg.save_every === 0 && step < totalSteps) save();
+    if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < totalSteps) save();
     if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {              // as if killed (tests of resume)
       optimizer.dispose(); rm.dispose();
       return { finalDir: '', runDir: cfg.output_dir, steps: step, eval: lastEval, trainPairs: train.length };

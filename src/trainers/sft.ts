@@ -11,7 +11,7 @@ import { createModel, loadModel, saveModel, type CausalLM } from '../models/inde
 import { applyLora, mergeLora, saveAdapter, type LoraConfig } from '../models/lora.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { loadExamples, packExamples, padRows, toBatch, BatchSampler, type PackedRow } from '../data/index.js';
-import { describeConfig } from './config.js';
+import { describeConfig } from '../common/schema.js';
 import { SFT_SCHEMA, type SftConfig } from './sft_config.js';
 import { RunFolder, Progress } from './run.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
@@ -62,45 +62,45 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
   pt.manualSeed(cfg.seed);
 
   // ---- data
-  const tokDir = cfg.tokenizer ?? cfg.model;
+  const tokDir = cfg.tokenizer ?? cfg.model_name_or_path;
   if (!tokDir) throw new Error('config: set `tokenizer` (or `model`, whose folder holds the tokenizer)');
   const tokenizer = Tokenizer.fromDir(tokDir);
-  const dataOpts = { errorPolicy: cfg.error_policy, lossOn: cfg.loss_on, maxLength: cfg.seq_len + 1, truncation: cfg.truncation, addEos: true } as const;
-  const train = await loadExamples(cfg.train_data, tokenizer, dataOpts);
+  const dataOpts = { errorPolicy: cfg.error_policy, lossOn: cfg.completion_only_loss ? 'completion' : 'all', maxLength: cfg.max_length + 1, truncation: cfg.truncation, addEos: true } as const;
+  const train = await loadExamples(cfg.dataset_name, tokenizer, dataOpts);
   for (const s of train.skipped.slice(0, 20)) log(`skipped ${s.file}:${s.line}${s.field ? ` field '${s.field}'` : ''}: ${s.message}`);
   log(`data: ${train.counts.rows} rows, ${train.counts.kept} kept, ${train.counts.skipped} skipped, ${train.counts.truncated} truncated, ${train.counts.dropped} dropped`);
   let examples = train.examples;
-  let evalExamples = cfg.eval_data.length ? (await loadExamples(cfg.eval_data, tokenizer, dataOpts)).examples : [];
-  if (!cfg.eval_data.length && cfg.eval_fraction > 0) {
+  let evalExamples = cfg.eval_dataset_name.length ? (await loadExamples(cfg.eval_dataset_name, tokenizer, dataOpts)).examples : [];
+  if (!cfg.eval_dataset_name.length && cfg.eval_fraction > 0) {
     const perm = pt.scope(() => pt.randperm(examples.length, { generator: new pt.Generator(cfg.seed + 7) }).toFlatArray() as number[]);
     const nEval = Math.max(1, Math.round(examples.length * cfg.eval_fraction));
     const evalSet = new Set(perm.slice(0, nEval));
     evalExamples = examples.filter((_, i) => evalSet.has(i));
     examples = examples.filter((_, i) => !evalSet.has(i));
   }
-  if (examples.length === 0) throw new Error(`no training examples left in ${cfg.train_data.join(', ')}`);
-  const rows = cfg.packing ? packExamples(examples, cfg.seq_len) : padRows(examples, cfg.seq_len);
-  const evalRows = evalExamples.length ? (cfg.packing ? packExamples(evalExamples, cfg.seq_len) : padRows(evalExamples, cfg.seq_len)) : [];
-  log(`rows: ${rows.length} training rows of ${cfg.seq_len} tokens (${examples.length} samples${cfg.packing ? ', packed' : ''}), ${evalRows.length} eval rows`);
+  if (examples.length === 0) throw new Error(`no training examples left in ${cfg.dataset_name.join(', ')}`);
+  const rows = cfg.packing ? packExamples(examples, cfg.max_length) : padRows(examples, cfg.max_length);
+  const evalRows = evalExamples.length ? (cfg.packing ? packExamples(evalExamples, cfg.max_length) : padRows(evalExamples, cfg.max_length)) : [];
+  log(`rows: ${rows.length} training rows of ${cfg.max_length} tokens (${examples.length} samples${cfg.packing ? ', packed' : ''}), ${evalRows.length} eval rows`);
 
   // ---- model, optimizer, schedule, data order (fresh or resumed)
-  const resumeFrom = cfg.resume ? latestCheckpoint(cfg.output_dir) : null;
+  const resumeFrom = cfg.resume_from_checkpoint ? latestCheckpoint(cfg.output_dir) : null;
   const dtype = cfg.dtype;
   let model: CausalLM;
   let generationConfig: Record<string, unknown> | null = null;
   if (resumeFrom) ({ model, generationConfig } = loadModel(resumeFrom.dir, { dtype }));
-  else if (cfg.model) ({ model, generationConfig } = loadModel(cfg.model, { dtype }));
+  else if (cfg.model_name_or_path) ({ model, generationConfig } = loadModel(cfg.model_name_or_path, { dtype }));
   else if (cfg.model_config) model = createModel({ ...cfg.model_config, vocab_size: cfg.model_config['vocab_size'] ?? tokenizer.vocabSize }, { seed: cfg.seed, dtype });
   else throw new Error('config: set `model` (a folder) or `model_config` (to train from scratch)');
   if (model.config.vocabSize < tokenizer.vocabSize) throw new Error(`the model's vocab_size ${model.config.vocabSize} is smaller than the tokenizer's ${tokenizer.vocabSize}`);
   generationConfig ??= { eos_token_id: tokenizer.eosTokenIds, ...(tokenizer.bosTokenId !== undefined ? { bos_token_id: tokenizer.bosTokenId } : {}) };
-  const lora: LoraConfig | null = cfg.lora ? { r: cfg.lora_r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targetModules: cfg.lora_targets } : null;
-  const makeOptimizer = () => new AdamW(decayGroups(model.trainableParameters(), cfg.weight_decay), { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps });
-  const rowsPerStep = cfg.batch_size * cfg.grad_accum;
+  const lora: LoraConfig | null = cfg.use_peft ? { r: cfg.lora_r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targetModules: cfg.lora_target_modules } : null;
+  const makeOptimizer = () => new AdamW(decayGroups(model.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate, beta1: cfg.adam_beta1, beta2: cfg.adam_beta2, eps: cfg.adam_epsilon });
+  const rowsPerStep = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps;
   const stepsPerEpoch = Math.ceil(rows.length / rowsPerStep);
-  const totalSteps = cfg.max_steps > 0 ? cfg.max_steps : stepsPerEpoch * cfg.epochs;
+  const totalSteps = cfg.max_steps > 0 ? cfg.max_steps : stepsPerEpoch * cfg.num_train_epochs;
   const epochs = Math.ceil(totalSteps / stepsPerEpoch);
-  const schedule: Schedule = { kind: cfg.schedule, lr: cfg.lr, minLr: cfg.min_lr, totalSteps,
+  const schedule: Schedule = { kind: cfg.lr_scheduler_type, lr: cfg.learning_rate, minLr: cfg.min_lr, totalSteps,
     warmupSteps: cfg.warmup_steps > 0 ? cfg.warmup_steps : Math.round(cfg.warmup_ratio * totalSteps) };
   checkSchedule(schedule);
   let optimizer: AdamW;
@@ -124,7 +124,7 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
 
   const tokFiles = tokenizerFiles(tokDir);
   const save = (s: number) => saveCheckpoint(cfg.output_dir, {
-    model, optimizer, lora, tokenizerFiles: tokFiles, generationConfig, keepLast: cfg.keep_last,
+    model, optimizer, lora, tokenizerFiles: tokFiles, generationConfig, keepLast: cfg.save_total_limit,
     state: { step: s, epoch: sampler.state().epoch, sampler: sampler.state(), tokensSeen, extra: { config: cfg } },
   });
 
@@ -139,7 +139,7 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
     const lr = lrAt(schedule, step);
     for (const g of optimizer.paramGroups) g.lr = lr;
     const micro: PackedRow[][] = [];
-    for (let i = 0; i < batch.rows.length; i += cfg.batch_size) micro.push(batch.rows.slice(i, i + cfg.batch_size).map((r) => rows[r]!));
+    for (let i = 0; i < batch.rows.length; i += cfg.per_device_train_batch_size) micro.push(batch.rows.slice(i, i + cfg.per_device_train_batch_size).map((r) => rows[r]!));
     const stepTokens = micro.reduce((n, m) => n + toBatchTokens(m), 0);
     optimizer.zeroGrad();
     let lossSum = 0;
@@ -156,24 +156,24 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
     optimizer.step();
     step++;
     tokensSeen += stepTokens;
-    loopTokens += micro.reduce((n, m) => n + m.length * cfg.seq_len, 0);
+    loopTokens += micro.reduce((n, m) => n + m.length * cfg.max_length, 0);
     lastLoss = lossSum;
     const elapsed = (performance.now() - loopStart) / 1000;
     const tps = loopTokens / elapsed;
     run.metrics({ step, epoch: batch.epoch, loss: lossSum, lr, grad_norm: gradNorm, tokens: stepTokens, tokens_seen: tokensSeen, tokens_per_s: tps });
-    if (cfg.eval_every > 0 && step % cfg.eval_every === 0 && evalRows.length) {
-      lastEval = evalLoss(model, evalRows, cfg.batch_size);
+    if (cfg.eval_steps > 0 && step % cfg.eval_steps === 0 && evalRows.length) {
+      lastEval = evalLoss(model, evalRows, cfg.per_device_train_batch_size);
       run.metrics({ step, eval_loss: lastEval });
     }
     progress.update(step, { loss: lossSum.toFixed(3), lr: lr.toExponential(1), 'tok/s': tps.toFixed(0) });
-    if (cfg.save_every > 0 && step % cfg.save_every === 0 && step < totalSteps) save(step);
+    if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < totalSteps) save(step);
     if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {
       optimizer.dispose(); model.dispose();
       return { runDir: cfg.output_dir, finalDir: '', steps: step, finalLoss: lastLoss, evalLoss: lastEval, tokensSeen, seconds: (performance.now() - t0) / 1000, tokensPerSecond: tps };
     }
   }
   if (evalRows.length) {
-    lastEval = evalLoss(model, evalRows, cfg.batch_size);
+    lastEval = evalLoss(model, evalRows, cfg.per_device_train_batch_size);
     run.metrics({ step, eval_loss: lastEval });
     log(`eval loss ${lastEval.toFixed(4)}`);
   }

@@ -26,13 +26,13 @@ const problems = join(setup.dir, 'problems.jsonl');
 writeFileSync(problems, Array.from({ length: 4 }, (_, i) => JSON.stringify({ question: `what is ${i} plus 1?`, answer: String(i + 1) })).join('\n') + '\n');
 const out = join(setup.dir, 'run');
 const recipe = join(setup.dir, 'recipe.yaml');
-const sft = { seq_len: 64, batch_size: 4, max_steps: 3, lr: 1e-3, save_every: 0 };
+const sft = { max_length: 64, per_device_train_batch_size: 4, max_steps: 3, learning_rate: 1e-3, save_steps: 0 };
 writeFileSync(recipe, stringify({
   out,
   stages: [
-    { name: 'sft', kind: 'sft', model: base, train_data: [setup.data], ...sft },
+    { name: 'sft', kind: 'sft', model_name_or_path: base, dataset_name: [setup.data], ...sft },
     { name: 'chat-data', kind: 'annotate', generalist: '${sft}', prompts, max_tokens: 8, temperature: 0 },
-    { name: 'sft2', kind: 'sft', model: '${sft}', train_data: ['${chat-data}'], ...sft },
+    { name: 'sft2', kind: 'sft', model_name_or_path: '${sft}', dataset_name: ['${chat-data}'], ...sft },
     { name: 'eval', kind: 'eval', data: problems, max_new_tokens: 8, models: [{ name: 'before', model: '${sft}' }, { name: 'after', model: '${sft2}' }] },
   ],
   report: { distillation: { eval: 'eval', rows: ['before', 'after'], benchmark: 'four sums' } },
@@ -67,7 +67,7 @@ test('posttrain run: pauses at the annotation gate (exit 3), continues after the
 
 test('posttrain run: a bad recipe names the file and the stage', () => {
   const bad = join(setup.dir, 'bad.yaml');
-  writeFileSync(bad, stringify({ out, stages: [{ name: 'x', kind: 'sft', model: base, train_data: [setup.data], nonsense: 1 }] }));
+  writeFileSync(bad, stringify({ out, stages: [{ name: 'x', kind: 'sft', model_name_or_path: base, dataset_name: [setup.data], nonsense: 1 }] }));
   const r = cli(bad);
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /bad\.yaml stage 'x'.*unknown field 'nonsense'/s);

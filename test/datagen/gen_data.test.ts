@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { generateData, equationsHold } from '../../src/datagen/gen_data.js';
-import { resolveConfig } from '../../src/trainers/config.js';
+import { resolveConfig } from '../../src/common/schema.js';
 import { GEN_DATA_SCHEMA, type GenDataConfig } from '../../src/datagen/gen_config.js';
 import { NgramIndex, ngrams } from '../../src/datagen/decontaminate.js';
 
@@ -62,7 +62,7 @@ const problemsFile = (name: string, rows: object[]) => {
   writeFileSync(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   return f;
 };
-const cfg = (over: Partial<GenDataConfig>) => resolveConfig<GenDataConfig>(GEN_DATA_SCHEMA, {
+const cfg = (over: Partial<GenDataConfig>) => resolveConfig(GEN_DATA_SCHEMA, {
   teacher: url, teacher_model: 'teacher', samples_per_prompt: 4, temperature: 1, verifier: 'math', ...over,
 }, 'test', {});
 const lines = (f: string) => readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -166,7 +166,7 @@ test('gen-data killed mid-run (SIGKILL of the CLI) and resumed: every problem on
   // a kill can also land between a problem's rows and its ledger line, or mid-line: make both happen
   appendFileSync(output, JSON.stringify({ messages: [], sample_type: 'original', problem_id: 'p23' }) + '\n{"messages": [{"role": "us');
   const before = readFileSync(output, 'utf8');
-  const s = await generateData(resolveConfig<GenDataConfig>(GEN_DATA_SCHEMA, JSON.parse(readFileSync(config, 'utf8')), config, {}), { quiet: true });
+  const s = await generateData(resolveConfig(GEN_DATA_SCHEMA, JSON.parse(readFileSync(config, 'utf8')), config, {}), { quiet: true });
   assert.equal(s.resumedFrom, ledgeredBefore);
   assert.ok(s.removedOrphanRows >= 1, 'the rows whose ledger line never came are removed (and redone)');
   const entries = lines(ledger);

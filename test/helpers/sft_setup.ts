@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, CHATML_SPECIAL_TOKENS } from '../../src/tokenizer/index.js';
 import type { SftConfig } from '../../src/trainers/sft_config.js';
-import { resolveConfig } from '../../src/trainers/config.js';
+import { resolveConfig } from '../../src/common/schema.js';
 import { schemaWithDefaults } from '../../src/trainers/sft_config.js';
 
 export interface SftSetup { dir: string; tokDir: string; data: string; vocab: number }
@@ -30,10 +30,10 @@ export function makeSftSetup(conversations = 48): SftSetup {
 }
 
 export function sftConfig(s: SftSetup, out: string, over: Partial<SftConfig> = {}): SftConfig {
-  return resolveConfig<SftConfig>(schemaWithDefaults({}), {
+  return resolveConfig(schemaWithDefaults({}), {
     model_config: { model_type: 'llama', vocab_size: s.vocab, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2,
       num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 256, tie_word_embeddings: true },
-    tokenizer: s.tokDir, train_data: [s.data], output_dir: out, seq_len: 64, batch_size: 4, lr: 3e-3, min_lr: 3e-4,
-    epochs: 1, seed: 1, ...over,
+    tokenizer: s.tokDir, dataset_name: [s.data], output_dir: out, max_length: 64, per_device_train_batch_size: 4, learning_rate: 3e-3, min_lr: 3e-4,
+    num_train_epochs: 1, seed: 1, ...over,
   }, 'test', {});
 }

@@ -28,7 +28,7 @@ test('demo --quick: the whole recipe as stages, every model evaluated, report.ht
       assert.ok(m.math.accuracy >= 0 && m.math.accuracy <= 1 && m.math.meanLength! > 0);
     }
     // GRPO starts from the SFT model of both sample types (V3 §5.1); pass@1 at T = 1 before and after it
-    assert.equal(JSON.parse(readFileSync(join(out, 'grpo', 'config.json'), 'utf8')).model, join(out, 'sft-mixed', 'final'), 'GRPO starts from sft-mixed');
+    assert.equal(JSON.parse(readFileSync(join(out, 'grpo', 'config.json'), 'utf8')).model_name_or_path, join(out, 'sft-mixed', 'final'), 'GRPO starts from sft-mixed');
     for (const name of ['mixed', 'grpo']) assert.ok(s.models.find((m) => m.name === name)!.math.pass1 !== null, `${name}: pass@1 at T = 1`);
     assert.ok((s.reportInput.notes ?? []).some((n) => /^GRPO on the length-controlled SFT model .*greedy .* → .*pass@1 .* → /.test(n)), 'the report states GRPO\'s before and after');
     // Table 9's students: the same base, the baseline on the original short answers, the distilled on the teacher's samples
@@ -36,7 +36,7 @@ test('demo --quick: the whole recipe as stages, every model evaluated, report.ht
     const types = (f: string) => new Set(jsonlRows(f).map((r) => r.sample_type).filter(Boolean));
     assert.deepEqual(types('data-baseline/mixed.jsonl'), new Set(['original']));
     assert.deepEqual(types('data-distilled/mixed.jsonl'), new Set(['teacher']));
-    for (const st of ['sft-baseline', 'sft', 'sft-mixed']) assert.equal(JSON.parse(readFileSync(join(out, st, 'config.json'), 'utf8')).model, join(out, 'pretrain', 'final'), `${st} starts from the base`);
+    for (const st of ['sft-baseline', 'sft', 'sft-mixed']) assert.equal(JSON.parse(readFileSync(join(out, st, 'config.json'), 'utf8')).model_name_or_path, join(out, 'pretrain', 'final'), `${st} starts from the base`);
     // every row of every SFT stage fits its seq_len (the demo drops, never truncates: a judgement cut before its score teaches nothing)
     for (const st of ['expert-sft', 'sft-baseline', 'sft', 'sft-mixed', 'judge']) {
       assert.equal(JSON.parse(readFileSync(join(out, st, 'config.json'), 'utf8')).truncation, 'drop', `${st}: truncation`);

@@ -17,9 +17,11 @@ import { loadExamples, padRows, toBatch, IGNORE_INDEX } from '../../src/data/ind
 import { trainSft } from '../../src/trainers/sft.js';
 import { trainDistill, tokenizerDifference, promptOf } from '../../src/trainers/distill.js';
 import { kdLoss } from '../../src/trainers/kd_loss.js';
-import { resolveConfig, ConfigError } from '../../src/trainers/config.js';
+import { resolveConfig, ConfigError } from '../../src/common/schema.js';
 import { DISTILL_SCHEMA, type DistillConfig } from '../../src/trainers/distill_config.js';
-import { distillConfig } from '../../src/cli/distill.js';
+import { kindConfig } from '../../src/cli/kind.js';
+
+const distillConfig = (args: string[]) => kindConfig('distill', args) as DistillConfig;
 import { makeSftSetup, sftConfig } from '../helpers/sft_setup.js';
 
 const setup = makeSftSetup(24);
@@ -31,16 +33,16 @@ const studentDir = join(setup.dir, 'student');
 let teacherDir = '';
 
 before(async () => {
-  const sft = await trainSft(sftConfig(setup, join(setup.dir, 'teacher-sft'), { max_steps: 24, epochs: 4, warmup_steps: 2 }), { quiet: true });
+  const sft = await trainSft(sftConfig(setup, join(setup.dir, 'teacher-sft'), { max_steps: 24, num_train_epochs: 4, warmup_steps: 2 }), { quiet: true });
   teacherDir = sft.finalDir;
   const student = createModel(ARCH, { seed: 5 });
   saveModel(student, studentDir, { tokenizerFiles: tokFiles(setup.tokDir) });
   student.dispose();
 });
 
-const cfg = (out: string, over: Partial<DistillConfig> = {}) => resolveConfig<DistillConfig>(DISTILL_SCHEMA, {
-  student: studentDir, teacher: teacherDir, train_data: [setup.data], output_dir: join(setup.dir, out),
-  batch_size: 4, lr: 3e-3, min_lr: 3e-4, warmup_steps: 1, max_steps: 12, max_new_tokens: 6, seed: 2, ...over,
+const cfg = (out: string, over: Partial<DistillConfig> = {}) => resolveConfig(DISTILL_SCHEMA, {
+  model_name_or_path: studentDir, teacher_model_name_or_path: teacherDir, dataset_name: [setup.data], output_dir: join(setup.dir, out),
+  per_device_train_batch_size: 4, learning_rate: 3e-3, min_lr: 3e-4, warmup_steps: 1, max_steps: 12, max_new_tokens: 6, seed: 2, ...over,
 }, 'test', {});
 const metrics = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 
@@ -77,7 +79,7 @@ test('forward-KL distillation lowers the KD loss to the teacher, logs per-step m
 });
 
 test('λ = 1: every step trains on the student\'s own responses (JSD with an SFT term on the dataset)', async () => {
-  const r = await trainDistill(cfg('onpolicy', { lambda: 1, loss: 'jsd', beta: 0.5, sft_weight: 0.5, max_steps: 3 }), { quiet: true });
+  const r = await trainDistill(cfg('onpolicy', { lmbda: 1, loss: 'jsd', beta: 0.5, sft_weight: 0.5, max_steps: 3 }), { quiet: true });
   assert.equal(r.onPolicySteps, 3);
   for (const x of metrics(r.runDir)) {
     assert.equal(x.on_policy, 1);
@@ -86,14 +88,14 @@ test('λ = 1: every step trains on the student\'s own responses (JSD with an SFT
     assert.ok(x.kd_loss > 0 && x.sft_loss > 0);
     assert.ok(Math.abs(x.loss - (x.kd_loss + 0.5 * x.sft_loss)) < 1e-9, 'loss = kd + sft_weight × sft');
   }
-  const mixed = await trainDistill(cfg('half', { lambda: 0.5, max_steps: 8 }), { quiet: true });
+  const mixed = await trainDistill(cfg('half', { lmbda: 0.5, max_steps: 8 }), { quiet: true });
   const flags = metrics(mixed.runDir).map((x) => x.on_policy);
   assert.ok(flags.includes(0) && flags.includes(1), `λ 0.5 mixes both: ${flags.join('')}`);
   assert.equal(mixed.onPolicySteps, flags.filter((f) => f === 1).length);
 });
 
 test('LoRA student: the adapters train (on-policy too), the adapter and the merged model are saved', async () => {
-  const r = await trainDistill(cfg('lora', { lora: true, lora_r: 4, lambda: 0.5, max_steps: 4 }), { quiet: true });
+  const r = await trainDistill(cfg('lora', { use_peft: true, lora_r: 4, lmbda: 0.5, max_steps: 4 }), { quiet: true });
   assert.ok(r.kdLosses.every((x) => Number.isFinite(x) && x > 0));
   assert.match(readFileSync(join(r.runDir, 'log.txt'), 'utf8'), /LoRA on \d+ layers \(r 4/);
   assert.ok(existsSync(join(r.runDir, 'final-adapter', 'adapter_config.json')));
@@ -122,7 +124,7 @@ test('a teacher with another tokenizer, or another vocab_size, is refused naming
   const diff = tokenizerDifference(Tokenizer.fromDir(setup.tokDir), tok);
   assert.ok(diff !== null);
   assert.equal(tokenizerDifference(Tokenizer.fromDir(setup.tokDir), Tokenizer.fromDir(teacherDir)), null, 'the SFT teacher carries the same tokenizer');
-  await assert.rejects(trainDistill(cfg('bad-tok', { teacher: otherTeacher }), { quiet: true }), (e: Error) => {
+  await assert.rejects(trainDistill(cfg('bad-tok', { teacher_model_name_or_path: otherTeacher }), { quiet: true }), (e: Error) => {
     assert.ok(e.message.includes(studentDir) && e.message.includes(otherTeacher), e.message);
     assert.match(e.message, /must share a tokenizer/);
     assert.ok(e.message.includes(diff!), `${e.message} names the difference: ${diff}`);
@@ -133,7 +135,7 @@ test('a teacher with another tokenizer, or another vocab_size, is refused naming
   const w = createModel({ ...ARCH, vocab_size: setup.vocab + 16 }, { seed: 1 });
   saveModel(w, wideTeacher, { tokenizerFiles: tokFiles(setup.tokDir) });
   w.dispose();
-  await assert.rejects(trainDistill(cfg('bad-vocab', { teacher: wideTeacher }), { quiet: true }),
+  await assert.rejects(trainDistill(cfg('bad-vocab', { teacher_model_name_or_path: wideTeacher }), { quiet: true }),
     (e: Error) => e.message.includes(`vocab_size is ${setup.vocab} (${studentDir}), the teacher's ${setup.vocab + 16} (${wideTeacher})`));
 });
 
@@ -151,7 +153,7 @@ test('tokenizerDifference compares content, not file layout: swapped ids and cha
 });
 
 test('resume: a run stopped after step 3 and resumed from its step-2 checkpoint repeats the uninterrupted run exactly (λ draws included)', async () => {
-  const over = { max_steps: 6, save_every: 2, keep_last: 5, lambda: 0.5, sft_weight: 0.3 };
+  const over = { max_steps: 6, save_steps: 2, save_total_limit: 5, lmbda: 0.5, sft_weight: 0.3 };
   const pick = (dir: string) => metrics(join(setup.dir, dir)).map((x) => [x.step, x.loss, x.kd_loss, x.on_policy, x.tokens] as const);
   await trainDistill(cfg('resume-a', over), { quiet: true });
   const stopped = await trainDistill(cfg('resume-b', over), { quiet: true, stopAfterStep: 3 });
@@ -166,15 +168,15 @@ test('resume: a run stopped after step 3 and resumed from its step-2 checkpoint 
 
 test('CLI: `posttrain distill` reads a config file and --key=value overrides, rejects unknown fields, and is listed in help', () => {
   const file = join(setup.dir, 'distill.yaml');
-  writeFileSync(file, `student: ${studentDir}\nteacher: ${teacherDir}\ntrain_data: [${setup.data}]\noutput_dir: ${join(setup.dir, 'cli')}\nloss: jsd\n`);
-  const c = distillConfig([`--config=${file}`, '--beta=0.25', '--lambda', '0.5', '--max-new-tokens=32']);
-  assert.deepEqual([c.loss, c.beta, c.lambda, c.max_new_tokens, c.temperature, c.sft_weight], ['jsd', 0.25, 0.5, 32, 1, 0]);
+  writeFileSync(file, `model_name_or_path: ${studentDir}\nteacher_model_name_or_path: ${teacherDir}\ndataset_name: [${setup.data}]\noutput_dir: ${join(setup.dir, 'cli')}\nloss: jsd\n`);
+  const c = distillConfig([`--config=${file}`, '--beta=0.25', '--lmbda', '0.5', '--max-new-tokens=32']);
+  assert.deepEqual([c.loss, c.beta, c.lmbda, c.max_new_tokens, c.temperature, c.sft_weight], ['jsd', 0.25, 0.5, 32, 1, 0]);
   assert.throws(() => distillConfig([`--config=${file}`, '--lamda=0.5']), (e: Error) => e instanceof ConfigError && /--lamda: unknown field/.test(e.message));
   assert.throws(() => distillConfig([`--config=${file}`, '--beta=2']), /field 'beta' must be <= 1/);
   const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
   const help = spawnSync(process.execPath, [cli, 'help'], { encoding: 'utf8' });
   assert.match(help.stdout, /distill --config=FILE\.yaml/);
-  const bad = spawnSync(process.execPath, [cli, 'distill', `--student=${studentDir}`], { encoding: 'utf8' });
+  const bad = spawnSync(process.execPath, [cli, 'distill', `--model_name_or_path=${studentDir}`], { encoding: 'utf8' });
   assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /posttrain distill: invalid config.*\n.*field 'teacher' is required/s);
+  assert.match(bad.stderr, /posttrain distill: invalid config.*\n.*field 'teacher_model_name_or_path' is required/s);
 });

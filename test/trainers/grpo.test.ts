@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trainGrpo } from '../../src/trainers/grpo.js';
-import { resolveConfig } from '../../src/trainers/config.js';
+import { resolveConfig } from '../../src/common/schema.js';
 import { GRPO_SCHEMA, type GrpoConfig } from '../../src/trainers/grpo_config.js';
 import { createModel, saveModel } from '../../src/models/index.js';
 import { makeSftSetup } from '../helpers/sft_setup.js';
@@ -17,9 +17,9 @@ model.dispose();
 const prompts = join(setup.dir, 'prompts.jsonl');
 writeFileSync(prompts, Array.from({ length: 12 }, (_, i) => JSON.stringify({ question: `what is ${i} plus ${i}?`, answer: 2 * i })).join('\n') + '\n');
 
-const cfg = (out: string, over: Partial<GrpoConfig> = {}) => resolveConfig<GrpoConfig>(GRPO_SCHEMA, {
-  model: modelDir, train_data: [prompts], output_dir: join(setup.dir, out), group_size: 4, prompts_per_step: 4, max_new_tokens: 12,
-  lr: 2e-2, max_steps: 12, rewards: ['short'], seed: 1, ...over,
+const cfg = (out: string, over: Partial<GrpoConfig> = {}) => resolveConfig(GRPO_SCHEMA, {
+  model_name_or_path: modelDir, dataset_name: [prompts], output_dir: join(setup.dir, out), num_generations: 4, prompts_per_step: 4, max_completion_length: 12,
+  learning_rate: 2e-2, max_steps: 12, reward_funcs: ['short'], seed: 1, ...over,
 }, 'test', {});
 const short = { short: (x: { completionTokens?: number }) => 1 - (x.completionTokens ?? 12) / 12 };
 
@@ -36,24 +36,24 @@ test('GRPO raises the reward it is given (shorter completions), logs TRL-style m
 });
 
 test('dynamic sampling drops groups whose rewards all agree; a reward that cannot judge is counted', async () => {
-  const r = await trainGrpo(cfg('run2', { max_steps: 2, rewards: ['const', 'maybe'] }), { quiet: true, rewardFns: { const: () => 1, maybe: (x) => (x.example['answer'] === 0 ? null : 0) } });
+  const r = await trainGrpo(cfg('run2', { max_steps: 2, reward_funcs: ['const', 'maybe'] }), { quiet: true, rewardFns: { const: () => 1, maybe: (x) => (x.example['answer'] === 0 ? null : 0) } });
   const m = readFileSync(join(r.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(m.every((x) => x.groups_kept === 0 && x.frac_reward_zero_std === 1), 'constant rewards: every group dropped, no update');
   assert.ok(m.reduce((a, x) => a + x.skipped_samples, 0) >= 0);
 });
 
 test('unknown reward names and missing prompt fields are refused with context', async () => {
-  await assert.rejects(trainGrpo(cfg('run3', { rewards: ['nope'] }), { quiet: true }), /unknown reward 'nope'/);
+  await assert.rejects(trainGrpo(cfg('run3', { reward_funcs: ['nope'] }), { quiet: true }), /unknown reward 'nope'/);
   const bad = join(setup.dir, 'bad.jsonl');
   writeFileSync(bad, '{"q": 1}\n');
-  await assert.rejects(trainGrpo(cfg('run4', { train_data: [bad] }), { quiet: true, rewardFns: short }), /bad\.jsonl:1: field 'prompt'/);
+  await assert.rejects(trainGrpo(cfg('run4', { dataset_name: [bad] }), { quiet: true, rewardFns: short }), /bad\.jsonl:1: field 'prompt'/);
 });
 
-for (const [name, over] of [['plain', {}], ['LoRA, reference refresh, micro-batches, μ 2', { lora: true, lora_r: 4, ref_refresh_every: 2, micro_batch_size: 5, mu: 2 }]] as const) {
+for (const [name, over] of [['plain', {}], ['LoRA, reference refresh, micro-batches, μ 2', { use_peft: true, lora_r: 4, ref_model_sync_steps: 2, per_device_train_batch_size: 5, num_iterations: 2 }]] as const) {
   test(`GRPO resumes exactly (${name}): the rounds after a mid-run checkpoint repeat the uninterrupted run`, async () => {
     const tag = name === 'plain' ? 'p' : 'x';
     const metric = (dir: string) => readFileSync(join(setup.dir, dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((x) => [x.step, x.reward, x.kl] as [number, number, number]);
-    const c = (out: string) => cfg(out, { max_steps: 6, save_every: 2, keep_last: 5, ...over });
+    const c = (out: string) => cfg(out, { max_steps: 6, save_steps: 2, save_total_limit: 5, ...over });
     await trainGrpo(c(`resume-a-${tag}`), { quiet: true, rewardFns: short });
     await trainGrpo(c(`resume-b-${tag}`), { quiet: true, rewardFns: short, stopAfterStep: 3 });
     await trainGrpo(c(`resume-b-${tag}`), { quiet: true, rewardFns: short });
@@ -68,7 +68,7 @@ for (const [name, over] of [['plain', {}], ['LoRA, reference refresh, micro-batc
 const metrics = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 
 test('LoRA: the reference is the base with adapters off (KL 0 at the first round), and the adapter and the merged model are saved', async () => {
-  const r = await trainGrpo(cfg('lora', { lora: true, lora_r: 4, max_steps: 3 }), { quiet: true, rewardFns: short });
+  const r = await trainGrpo(cfg('lora', { use_peft: true, lora_r: 4, max_steps: 3 }), { quiet: true, rewardFns: short });
   assert.match(readFileSync(join(r.runDir, 'log.txt'), 'utf8'), /reference: adapters-off/);
   const m = metrics(r.runDir);
   assert.equal(m[0].kl, 0, 'B = 0 at the start: the policy is its base');
@@ -78,7 +78,7 @@ test('LoRA: the reference is the base with adapters off (KL 0 at the first round
 });
 
 test('reference refresh every round keeps the policy at its reference at each update (KL exactly 0)', async () => {
-  const r = await trainGrpo(cfg('refresh', { ref_refresh_every: 1, max_steps: 4 }), { quiet: true, rewardFns: short });
+  const r = await trainGrpo(cfg('refresh', { ref_model_sync_steps: 1, max_steps: 4 }), { quiet: true, rewardFns: short });
   const m = metrics(r.runDir);
   assert.ok(m.every((x) => x.kl === 0), m.map((x) => x.kl).join(' '));
   assert.ok(m.some((x) => x.groups_kept > 0));
@@ -87,8 +87,8 @@ test('reference refresh every round keeps the policy at its reference at each up
 
 test('KL in the reward, entropy bonus, overlong punishment, a batch size fitted to G, the samples log and accuracy', async () => {
   const r = await trainGrpo(cfg('extras', { kl_in_reward: true, entropy_coef: 0.01, overlong_buffer: 4, generation_batch_size: 10, log_samples_every: 2,
-    rewards: ['short', 'math'], max_steps: 3 }), { quiet: true, rewardFns: short });
-  assert.match(readFileSync(join(r.runDir, 'log.txt'), 'utf8'), /generation_batch_size 10 is not a multiple of group_size 4: using 3 groups = 12 completions/);
+    reward_funcs: ['short', 'math'], max_steps: 3 }), { quiet: true, rewardFns: short });
+  assert.match(readFileSync(join(r.runDir, 'log.txt'), 'utf8'), /generation_batch_size 10 is not a multiple of num_generations 4: using 3 groups = 12 completions/);
   const m = metrics(r.runDir);
   for (const x of m) {
     assert.ok(x.groups_kept <= 3);

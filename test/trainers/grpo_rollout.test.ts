@@ -31,11 +31,16 @@ test('built-in code reward: the tests column runs in the sandbox; the pass fract
 });
 
 test('a generation batch that does not divide by G is fitted to whole groups, with a note', () => {
-  assert.deepEqual(fitGroups(8, 0, 4), { groups: 8, note: null });
-  assert.deepEqual(fitGroups(8, 32, 8), { groups: 4, note: null });
-  assert.equal(fitGroups(8, 10, 4).groups, 3);
-  assert.match(fitGroups(8, 10, 4).note!, /not a multiple of group_size 4: using 3 groups = 12 completions/);
-  assert.equal(fitGroups(8, 3, 8).groups, 1, 'at least one group');
+  const fit = (prompts_per_step: number, generation_batch_size: number, num_generations: number, per_device_train_batch_size = 16, gradient_accumulation_steps = 4) =>
+    fitGroups({ prompts_per_step, generation_batch_size, num_generations, per_device_train_batch_size, gradient_accumulation_steps });
+  assert.deepEqual(fit(8, 0, 4), { groups: 8, note: null });
+  assert.deepEqual(fit(8, 32, 8), { groups: 4, note: null }, 'generation_batch_size wins');
+  assert.deepEqual(fit(0, 32, 8), { groups: 4, note: null });
+  assert.equal(fit(0, 10, 4).groups, 3);
+  assert.match(fit(0, 10, 4).note!, /generation_batch_size 10 is not a multiple of num_generations 4: using 3 groups = 12 completions/);
+  assert.equal(fit(0, 3, 8).groups, 1, 'at least one group');
+  assert.deepEqual(fit(0, 0, 8), { groups: 8, note: null }, 'TRL: per_device_train_batch_size × gradient_accumulation_steps completions');
+  assert.deepEqual(fit(0, 0, 8, 8, 1), { groups: 1, note: null }, "TRL's defaults: one prompt of 8");
 });
 
 test('prompts: messages (assistant turns dropped), prompt strings, questions; long prompts keep their last tokens', async () => {

@@ -9,7 +9,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { trainGrpo } from '../../src/trainers/grpo.js';
-import { resolveConfig } from '../../src/trainers/config.js';
+import { resolveConfig } from '../../src/common/schema.js';
 import { GRPO_SCHEMA, type GrpoConfig } from '../../src/trainers/grpo_config.js';
 import { createModel, saveModel } from '../../src/models/index.js';
 import { rewardModelFromCausal, saveRewardModel } from '../../src/models/reward_model.js';
@@ -53,9 +53,9 @@ before(async () => {
 });
 after(() => { judgeServer.close(); rmSync(setup.dir, { recursive: true, force: true }); });
 
-const cfg = (out: string, over: Partial<GrpoConfig> = {}) => resolveConfig<GrpoConfig>(GRPO_SCHEMA, {
-  model: modelDir, train_data: [prompts], output_dir: join(setup.dir, out), group_size: 4, prompts_per_step: 6, max_new_tokens: 10,
-  lr: 1e-3, max_steps: 2, rewards: ['routed', 'math'], reward_weights: [1, 0], reward_models: [rmDir], judge: judgeUrl, judge_model: 'judge',
+const cfg = (out: string, over: Partial<GrpoConfig> = {}) => resolveConfig(GRPO_SCHEMA, {
+  model_name_or_path: modelDir, dataset_name: [prompts], output_dir: join(setup.dir, out), num_generations: 4, prompts_per_step: 6, max_completion_length: 10,
+  learning_rate: 1e-3, max_steps: 2, reward_funcs: ['routed', 'math'], reward_weights: [1, 0], reward_models: [rmDir], judge: judgeUrl, judge_model: 'judge',
   dynamic_sampling: false, dynamic_sampling_rounds: 1, log_samples_every: 1, cross_check: 0.5, seed: 1, ...over,
 }, 'test', {});
 const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -119,7 +119,7 @@ test('a local judge folder: outputs without a verdict are counted and their comp
 });
 
 test('model-based reward settings are refused with the field at fault', async () => {
-  await assert.rejects(trainGrpo(cfg('e1', { rewards: ['math'], reward_weights: [] }), { quiet: true }), /reward_models and judge are used through the 'routed' reward/);
+  await assert.rejects(trainGrpo(cfg('e1', { reward_funcs: ['math'], reward_weights: [] }), { quiet: true }), /reward_models and judge are used through the 'routed' reward/);
   await assert.rejects(trainGrpo(cfg('e2', { judge_model: null }), { quiet: true }), /config field 'judge': a server URL .* needs the model name/);
   await assert.rejects(trainGrpo(cfg('e3', { judge_votes: 3 }), { quiet: true }), /judge_votes 3 needs judge_temperature > 0/);
   await assert.rejects(trainGrpo(cfg('e4', { model_reward_clip: [1, 0] }), { quiet: true }), /model_reward_clip must be empty or \[lo, hi\]/);

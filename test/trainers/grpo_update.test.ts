@@ -43,9 +43,9 @@ test('token log-probs and entropy of a padded batch equal each sequence computed
   model.dispose();
 });
 
-test('micro-batched update = one big batch: same loss, statistics and weights after μ = 2 steps, each aggregation', () => {
+test('micro-batched update = one big batch: same loss, statistics and weights after μ = 2 steps, each loss_type', () => {
   const advantages = rows.map((_, i) => [1.2, -0.4, 0.3, -1, 0.9, -0.6, 0.1][i]!);
-  for (const aggregation of ['sequence-mean', 'token-mean', 'constant-sum'] as const) {
+  for (const loss_type of ['grpo', 'dapo', 'dr_grpo'] as const) {
     const run = (micro: number) => pt.scope(() => {
       const model = tinyModel('llama', 2, 'float64', 1);
       const ref = tinyModel('llama', 3, 'float64', 1);
@@ -54,21 +54,21 @@ test('micro-batched update = one big batch: same loss, statistics and weights af
       const old = frozenLogprobs(model, mbs, 1).map((t) => t.add(0.25));                    // ratios ≈ 0.78: clipping is active
       const refLp = frozenLogprobs(ref, mbs, 1);
       const stats = policyUpdate(model, optimizer, mbs, old, refLp, advantages, {
-        ratioLevel: 'token', aggregation, epsLow: 0.2, epsHigh: 0.28, dualClip: 3, beta: 0.04, klEstimator: 'k3', maxLength: 8, entropyCoef: 0.01,
-      }, { mu: 2, temperature: 1, maxGradNorm: 1 });
+        importance_sampling_level: 'token', loss_type, epsilon: 0.2, epsilon_high: 0.28, dual_clip: 3, beta: 0.04, kl_estimator: 'k3', max_completion_length: 8, entropy_coef: 0.01,
+      }, { num_iterations: 2, temperature: 1, max_grad_norm: 1 });
       const weights = model.namedParameters().map(([k, p]) => [k, p.to('float64').toArray()] as const);
       optimizer.dispose(); model.dispose(); ref.dispose();
       return { stats, weights };
     });
     const whole = run(0), micro = run(3);
     for (const k of ['loss', 'kl', 'entropy', 'clipRegion', 'ratioMean', 'gradNorm'] as const) {
-      assert.ok(Math.abs(whole.stats[k] - micro.stats[k]) < 1e-10, `${aggregation} ${k}: ${whole.stats[k]} vs ${micro.stats[k]}`);
+      assert.ok(Math.abs(whole.stats[k] - micro.stats[k]) < 1e-10, `${loss_type} ${k}: ${whole.stats[k]} vs ${micro.stats[k]}`);
     }
     assert.ok(whole.stats.clipRegion > 0, 'some tokens are clipped');
     whole.weights.forEach(([k, w], i) => {
       const flat = (x: unknown): number[] => (Array.isArray(x) ? x.flatMap(flat) : [x as number]);
       const a = flat(w), b = flat(micro.weights[i]![1]);
-      a.forEach((v, j) => assert.ok(Math.abs(v - b[j]!) < 1e-9, `${aggregation} ${k}[${j}]`));
+      a.forEach((v, j) => assert.ok(Math.abs(v - b[j]!) < 1e-9, `${loss_type} ${k}[${j}]`));
     });
   }
 });

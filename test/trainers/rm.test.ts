@@ -1,6 +1,6 @@
 // The scalar reward model: HF sequence-classification layout, last-token scores independent of
 // padding, preference data with located errors, training that separates a learnable preference,
-// and checkpoints: exact resume, keep_last pruning, resume: false starting over.
+// and checkpoints: exact resume, keep_last pruning, resume_from_checkpoint: false starting over.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { Tokenizer } from '../../src/tokenizer/index.js';
 import { loadPreferences, DataError } from '../../src/data/index.js';
 import { trainRewardModel } from '../../src/trainers/rm.js';
 import { latestCheckpoint, listCheckpoints } from '../../src/trainers/checkpoint.js';
-import { resolveConfig } from '../../src/trainers/config.js';
+import { resolveConfig } from '../../src/common/schema.js';
 import { RM_SCHEMA, type RmConfig } from '../../src/trainers/rm_config.js';
 import { makeSftSetup } from '../helpers/sft_setup.js';
 
@@ -95,8 +95,8 @@ test('posttrain rm learns a preference it can see (held-out accuracy well above 
   });
   const data = join(setup.dir, 'rm-train.jsonl');
   writeFileSync(data, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  const cfg = resolveConfig<RmConfig>(RM_SCHEMA, { model: sftDir, train_data: [data], output_dir: join(setup.dir, 'rm-run'), eval_fraction: 0.2,
-    batch_size: 8, epochs: 2, lr: 3e-3, max_length: 96, center_rewards: 0.01, seed: 3 }, 'test', {});
+  const cfg = resolveConfig(RM_SCHEMA, { model_name_or_path: sftDir, dataset_name: [data], output_dir: join(setup.dir, 'rm-run'), eval_fraction: 0.2,
+    per_device_train_batch_size: 8, num_train_epochs: 2, learning_rate: 3e-3, max_length: 96, center_rewards_coefficient: 0.01, seed: 3 }, 'test', {});
   const r = await trainRewardModel(cfg, { quiet: true });
   assert.equal(r.trainPairs, 128);
   assert.ok(r.eval && r.eval.n === 32 && r.eval.accuracy >= 0.9, `held-out accuracy ${r.eval?.accuracy}`);
@@ -108,14 +108,14 @@ test('posttrain rm learns a preference it can see (held-out accuracy well above 
   again.dispose();
 });
 
-// ---- checkpoints and resume: 40 pairs, 8 held out, 32 to train on in batches of 4 (8 steps an epoch)
+// ---- checkpoints and resume_from_checkpoint: 40 pairs, 8 held out, 32 to train on in batches of 4 (8 steps an epoch)
 const resumeData = join(setup.dir, 'rm-resume.jsonl');
 writeFileSync(resumeData, Array.from({ length: 40 }, (_, i) => JSON.stringify({
   prompt: `what is ${i % 9} plus ${i % 7}?`, chosen: ` it is ${(i % 9) + (i % 7)}. \\boxed{${(i % 9) + (i % 7)}}`, rejected: ` it is ${(i % 9) + (i % 7)}.`,
 })).join('\n') + '\n');
-const resumeCfg = (out: string, over: Partial<RmConfig> = {}) => resolveConfig<RmConfig>(RM_SCHEMA, {
-  model: sftDir, train_data: [resumeData], output_dir: join(setup.dir, out), eval_fraction: 0.2, batch_size: 4, max_steps: 6,
-  lr: 3e-3, max_length: 64, eval_every: 2, save_every: 2, keep_last: 5, seed: 5, ...over,
+const resumeCfg = (out: string, over: Partial<RmConfig> = {}) => resolveConfig(RM_SCHEMA, {
+  model_name_or_path: sftDir, dataset_name: [resumeData], output_dir: join(setup.dir, out), eval_fraction: 0.2, per_device_train_batch_size: 4, max_steps: 6,
+  learning_rate: 3e-3, max_length: 64, eval_steps: 2, save_steps: 2, save_total_limit: 5, seed: 5, ...over,
 }, 'test', {});
 const metricRows = (out: string) => readFileSync(join(setup.dir, out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
 const trainRows = (out: string) => metricRows(out).filter((x) => 'loss' in x).map((x) => [x.step, x.loss, x.grad_norm]);
@@ -159,19 +159,19 @@ test('rm resumes exactly: stopped after step 4 and resumed, it ends with the wei
 });
 
 test('rm keeps the newest keep_last checkpoints', async () => {
-  const r = await trainRewardModel(resumeCfg('rm-keep', { save_every: 1, keep_last: 2, eval_every: 0 }), { quiet: true });
+  const r = await trainRewardModel(resumeCfg('rm-keep', { save_steps: 1, save_total_limit: 2, eval_steps: 0 }), { quiet: true });
   assert.deepEqual(listCheckpoints(r.runDir).map((c) => c.step), [5, 6]);
   assert.deepEqual(readdirSync(join(r.runDir, 'checkpoints')).sort(), ['step-00000005', 'step-00000006'], 'no older or temporary folders left');
 });
 
-test('rm with resume: false starts over from the start model despite a checkpoint in output_dir', async () => {
-  await trainRewardModel(resumeCfg('rm-fresh', { eval_every: 0 }), { quiet: true, stopAfterStep: 4 });
+test('rm with resume_from_checkpoint: false starts over from the start model despite a checkpoint in output_dir', async () => {
+  await trainRewardModel(resumeCfg('rm-fresh', { eval_steps: 0 }), { quiet: true, stopAfterStep: 4 });
   assert.equal(latestCheckpoint(join(setup.dir, 'rm-fresh'))!.step, 4);
-  const r = await trainRewardModel(resumeCfg('rm-fresh', { eval_every: 0, resume: false }), { quiet: true });
+  const r = await trainRewardModel(resumeCfg('rm-fresh', { eval_steps: 0, resume_from_checkpoint: false }), { quiet: true });
   assert.equal(r.steps, 6);
   assert.deepEqual(trainRows('rm-fresh').map(([s]) => s), [1, 2, 3, 4, 1, 2, 3, 4, 5, 6], 'the second run logs from step 1 again');
   assert.deepEqual(trainRows('rm-fresh').slice(4), trainRows('rm-resume-a'), 'and repeats the straight run step for step');
   assert.doesNotMatch(readFileSync(join(r.runDir, 'log.txt'), 'utf8'), /resumed from/);
-  assert.match(readFileSync(join(r.runDir, 'log.txt'), 'utf8'), /resume: false — starting over/);
+  assert.match(readFileSync(join(r.runDir, 'log.txt'), 'utf8'), /resume_from_checkpoint: false — starting over/);
   assert.equal(largestWeightDifference(r.finalDir, join(setup.dir, 'rm-resume-a', 'final')), 0);
 });

@@ -9,9 +9,12 @@ import { trainSft } from '../../src/trainers/sft.js';
 import { latestCheckpoint, listCheckpoints } from '../../src/trainers/checkpoint.js';
 import { loadModel } from '../../src/models/index.js';
 import { readSafetensors } from '../../src/checkpoint/index.js';
-import { resolveConfig, ConfigError } from '../../src/trainers/config.js';
+import { resolveConfig, ConfigError } from '../../src/common/schema.js';
 import { SFT_SCHEMA } from '../../src/trainers/sft_config.js';
-import { trainConfig } from '../../src/cli/train.js';
+import { kindConfig } from '../../src/cli/kind.js';
+import type { SftConfig } from '../../src/trainers/sft_config.js';
+
+const trainConfig = (kind: 'sft' | 'pretrain', args: string[]) => kindConfig(kind, args) as SftConfig;
 import { makeSftSetup, sftConfig } from '../helpers/sft_setup.js';
 
 const setup = makeSftSetup();
@@ -22,7 +25,7 @@ const stepLosses = (runDir: string) => readFileSync(join(runDir, 'metrics.jsonl'
 
 test('SFT lowers the loss, writes a run folder, and saves an HF model folder', async () => {
   const out = join(setup.dir, 'run-basic');
-  const r = await trainSft(sftConfig(setup, out, { epochs: 3, eval_fraction: 0.1 }), { quiet: true });
+  const r = await trainSft(sftConfig(setup, out, { num_train_epochs: 3, eval_fraction: 0.1 }), { quiet: true });
   const losses = stepLosses(out);
   assert.equal(losses.length, r.steps);
   assert.ok(losses.at(-1)![1] < losses[0]![1] * 0.7, `loss ${losses[0]![1]} → ${losses.at(-1)![1]}`);
@@ -37,7 +40,7 @@ test('SFT lowers the loss, writes a run folder, and saves an HF model folder', a
 
 test('resume from a mid-run checkpoint reproduces the uninterrupted loss curve exactly', async () => {
   const a = join(setup.dir, 'run-a'), b = join(setup.dir, 'run-b');
-  const over = { max_steps: 8, save_every: 3, keep_last: 3, lora: false };
+  const over = { max_steps: 8, save_steps: 3, save_total_limit: 3, use_peft: false };
   await trainSft(sftConfig(setup, a, over), { quiet: true });
   await trainSft(sftConfig(setup, b, over), { quiet: true, stopAfterStep: 4 });     // "killed" after step 4; last checkpoint: 3
   assert.equal(latestCheckpoint(b)!.step, 3);
@@ -50,9 +53,9 @@ test('resume from a mid-run checkpoint reproduces the uninterrupted loss curve e
 
 test('gradient accumulation normalises by tokens: 2 × 4 rows equals 1 × 8 rows', async () => {
   // eps = 1 makes AdamW's first update ≈ lr·g (instead of lr·sign(g), which flips on rounding noise)
-  const same = { max_steps: 1, max_grad_norm: 0, eps: 1, weight_decay: 0 };
-  const one = await trainSft(sftConfig(setup, join(setup.dir, 'acc1'), { ...same, batch_size: 8, grad_accum: 1 }), { quiet: true });
-  const two = await trainSft(sftConfig(setup, join(setup.dir, 'acc2'), { ...same, batch_size: 4, grad_accum: 2 }), { quiet: true });
+  const same = { max_steps: 1, max_grad_norm: 0, adam_epsilon: 1, weight_decay: 0 };
+  const one = await trainSft(sftConfig(setup, join(setup.dir, 'acc1'), { ...same, per_device_train_batch_size: 8, gradient_accumulation_steps: 1 }), { quiet: true });
+  const two = await trainSft(sftConfig(setup, join(setup.dir, 'acc2'), { ...same, per_device_train_batch_size: 4, gradient_accumulation_steps: 2 }), { quiet: true });
   assert.ok(Math.abs(one.finalLoss - two.finalLoss) < 1e-5, `${one.finalLoss} vs ${two.finalLoss}`);
   const a = loadModel(one.finalDir).model.stateDict(), b = loadModel(two.finalDir).model.stateDict();
   for (const [k, t] of a) assert.ok(t.allclose(b.get(k)!, 1e-5, 1e-8), k);
@@ -60,7 +63,7 @@ test('gradient accumulation normalises by tokens: 2 × 4 rows equals 1 × 8 rows
 
 test('LoRA SFT trains only adapters and saves the merged model and the PEFT adapter', async () => {
   const out = join(setup.dir, 'lora');
-  const r = await trainSft(sftConfig(setup, out, { lora: true, lora_r: 4, max_steps: 3, lr: 1e-2 }), { quiet: true });
+  const r = await trainSft(sftConfig(setup, out, { use_peft: true, lora_r: 4, max_steps: 3, learning_rate: 1e-2 }), { quiet: true });
   assert.ok(existsSync(join(out, 'final-adapter', 'adapter_model.safetensors')));
   const names = readSafetensors(join(out, 'final-adapter', 'adapter_model.safetensors')).tensors;
   assert.ok([...names.keys()].every((k) => k.startsWith('base_model.model.') && k.includes('.lora_')));
@@ -72,7 +75,7 @@ test('LoRA SFT trains only adapters and saves the merged model and the PEFT adap
 test('a process killed while writing a checkpoint leaves the previous checkpoint loadable', async () => {
   const out = join(setup.dir, 'killed');
   const cfgFile = join(setup.dir, 'killed.json');
-  writeFileSync(cfgFile, JSON.stringify({ ...sftConfig(setup, out, { max_steps: 50, save_every: 2, keep_last: 5 }) }));
+  writeFileSync(cfgFile, JSON.stringify({ ...sftConfig(setup, out, { max_steps: 50, save_steps: 2, save_total_limit: 5 }) }));
   const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
   const ckRoot = join(out, 'checkpoints');
   const pausedAt = async (): Promise<string> => {
@@ -85,7 +88,7 @@ test('a process killed while writing a checkpoint leaves the previous checkpoint
   };
   // complete checkpoints 1 and 2, then a child resumes, trains to step 4 and is SIGKILLed halfway
   // through writing checkpoint 4 (the test hook pauses it there)
-  await trainSft(sftConfig(setup, out, { max_steps: 2, save_every: 1, keep_last: 5 }), { quiet: true });
+  await trainSft(sftConfig(setup, out, { max_steps: 2, save_steps: 1, save_total_limit: 5 }), { quiet: true });
   const before = latestCheckpoint(out)!;
   assert.equal(before.step, 2);
   const child = spawn(process.execPath, [cli, 'sft', `--config=${cfgFile}`], { env: { ...process.env, POSTTRAIN_TEST_CHECKPOINT_PAUSE_MS: '20000' }, stdio: 'ignore' });
@@ -106,30 +109,31 @@ test('a process killed while writing a checkpoint leaves the previous checkpoint
 
 test('config: every bad field is reported at once, with where it came from', () => {
   try {
-    resolveConfig(SFT_SCHEMA, { train_data: ['x.jsonl'], output_dir: 'o', seq_len: 'long', bogus: 1 }, 'run.yaml', { lr: 'fast', loss_on: 'everything' });
+    resolveConfig(SFT_SCHEMA, { dataset_name: ['x.jsonl'], output_dir: 'o', max_length: 'long', bogus: 1, epoch: 2 }, 'run.yaml', { learning_rate: 'fast', lr_scheduler_type: 'everything' });
     assert.fail('no error');
   } catch (e) {
     assert.ok(e instanceof ConfigError);
     const msg = (e as Error).message;
     assert.match(msg, /run\.yaml: unknown field 'bogus'/);
-    assert.match(msg, /run\.yaml: field 'seq_len' must be a number/);
-    assert.match(msg, /--lr: field 'lr' must be a number/);
-    assert.match(msg, /--loss_on: field 'loss_on' must be one of completion \| all/);
-    assert.equal((e as ConfigError).problems.length, 4);
+    assert.match(msg, /run\.yaml: unknown field 'epoch' \(did you mean 'num_train_epochs'\?\)/);
+    assert.match(msg, /run\.yaml: field 'max_length' must be a number/);
+    assert.match(msg, /--learning_rate: field 'learning_rate' must be a number/);
+    assert.match(msg, /--lr_scheduler_type: field 'lr_scheduler_type' must be one of cosine \| linear \| constant/);
+    assert.equal((e as ConfigError).problems.length, 5);
   }
-  assert.throws(() => trainConfig('sft', ['--output-dir=o']), /field 'train_data'/);
-  const c = trainConfig('pretrain', ['--train-data=a.jsonl,b.jsonl', '--output_dir', 'o', '--seq-len=128']);
-  assert.deepEqual(c.train_data, ['a.jsonl', 'b.jsonl']);
-  assert.equal(c.seq_len, 128);
-  assert.equal(c.loss_on, 'all', 'pretrain defaults');
+  assert.throws(() => trainConfig('sft', ['--output-dir=o']), /field 'dataset_name'/);
+  const c = trainConfig('pretrain', ['--dataset-name=a.jsonl,b.jsonl', '--output_dir', 'o', '--max-length=128']);
+  assert.deepEqual(c.dataset_name, ['a.jsonl', 'b.jsonl']);
+  assert.equal(c.max_length, 128);
+  assert.equal(c.completion_only_loss, false, 'pretrain defaults');
 });
 
 test('malformed training data stops the run with file and line, or is skipped and counted', async () => {
   const bad = join(setup.dir, 'bad.jsonl');
   writeFileSync(bad, readFileSync(setup.data, 'utf8') + '{"messages": [{"role": "user", "content": 5}]}\n{not json\n');
   const out = join(setup.dir, 'bad-run');
-  await assert.rejects(trainSft(sftConfig(setup, out, { train_data: [bad], max_steps: 1 }), { quiet: true }), /bad\.jsonl:49/);
-  const r = await trainSft(sftConfig(setup, join(setup.dir, 'skip-run'), { train_data: [bad], max_steps: 1, error_policy: 'skip' }), { quiet: true });
+  await assert.rejects(trainSft(sftConfig(setup, out, { dataset_name: [bad], max_steps: 1 }), { quiet: true }), /bad\.jsonl:49/);
+  const r = await trainSft(sftConfig(setup, join(setup.dir, 'skip-run'), { dataset_name: [bad], max_steps: 1, error_policy: 'skip' }), { quiet: true });
   assert.equal(r.steps, 1);
   const log = readFileSync(join(setup.dir, 'skip-run', 'log.txt'), 'utf8');
   assert.match(log, /2 skipped/);
