@@ -30,7 +30,7 @@ import { generate } from '../generation/index.js';
 import { describeConfig } from '../common/schema.js';
 import { DISTILL_SCHEMA, type DistillConfig } from './distill_config.js';
 import { kdLoss, type KdOptions } from './kd_loss.js';
-import { RunFolder, Progress } from './run.js';
+import { RunFolder, Progress, MetricsWindow } from './run.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
 import { mulberry32 } from '../data/builtin/rng.js';
 
@@ -122,6 +122,7 @@ function chunks<T>(xs: readonly T[], size: number): T[][] {
 export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {}): Promise<DistillResult> {
   const t0 = performance.now();
   const run = new RunFolder(cfg.output_dir);
+  const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(DISTILL_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
   pt.manualSeed(cfg.seed);
@@ -259,12 +260,12 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     lastLoss = kdSum + cfg.sft_weight * sftSum;
     kdLosses.push(kdSum);
     const tps = loopTokens / ((performance.now() - loopStart) / 1000);
-    run.metrics({
+    trainMetrics.add({
       step, epoch: batch.epoch, loss: lastLoss, kd_loss: kdSum, ...(cfg.sft_weight > 0 ? { sft_loss: sftSum } : {}), on_policy: onPolicy ? 1 : 0,
       lr, grad_norm: gradNorm, tokens: kdTokens, tokens_seen: tokensSeen, tokens_per_s: tps,
       ...(onPolicy ? { response_length_mean: responseLengths.reduce((a, b) => a + b, 0) / responseLengths.length, time_generation_s: generationSeconds } : {}),
       time_step_s: (performance.now() - stepStart) / 1000,
-    });
+    }, step === totalSteps);
     progress.update(step, { kd: kdSum.toFixed(4), ...(cfg.sft_weight > 0 ? { sft: sftSum.toFixed(3) } : {}), data: onPolicy ? 'student' : 'dataset',
       lr: lr.toExponential(1), 'tok/s': tps.toFixed(0) });
     if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < totalSteps) save(step);

@@ -27,5 +27,6 @@ export function loopFields(o: { epochs: number; epochsDoc: string; lr: number; l
     warmup_steps: { type: 'int', default: 0, min: 0, doc: 'warmup steps (0: use warmup_ratio)' },
     warmup_ratio: { type: 'number', default: 0.03, min: 0, max: 1, doc: 'warmup as a share of all steps' },
     weight_decay: { type: 'number', default: o.weightDecay, min: 0, doc: 'AdamW weight decay (never on norms and biases)' },
+  logging_steps: { type: 'int', default: 1, min: 1, doc: 'steps between metrics lines, each field averaged over them (1: every step; TRL: 10)' },
   } as const satisfies Record<string, FieldSpec>;
 }

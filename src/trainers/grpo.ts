@@ -22,7 +22,7 @@ import { GRPO_SCHEMA, type GrpoConfig } from './grpo_config.js';
 import { groupAdvantages, sequenceKl } from './grpo_loss.js';
 import { VERIFIER_REWARDS, fitGroups, loadPrompts, sampleRound, type Group } from './grpo_rollout.js';
 import { frozenLogprobs, microBatches, policyUpdate, NO_UPDATE, type UpdateRow, type UpdateStats } from './grpo_update.js';
-import { RunFolder, Progress } from './run.js';
+import { RunFolder, Progress, MetricsWindow } from './run.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
 
 export { BUILTIN_REWARDS } from './grpo_rollout.js';
@@ -34,6 +34,7 @@ export interface GrpoResult { steps: number; rewards: number[]; accuracy: number
 
 export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label?: string; rewardFns?: Record<string, RewardFn>; stopAfterStep?: number } = {}): Promise<GrpoResult> {
   const run = new RunFolder(cfg.output_dir);
+  const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(GRPO_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
   pt.manualSeed(cfg.seed);
@@ -146,7 +147,7 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
     if (typeof acc === 'number') accuracyCurve.push(acc);
     const lengths = kept.flatMap((g) => g.tokens.map((t) => t.length));
     const allLengths = all.flatMap((g) => g.tokens.map((t) => t.length));
-    run.metrics({
+    trainMetrics.add({
       step, lr: optimizer.paramGroups[0]!.lr, reward: meanReward, reward_std: Math.sqrt(mean(allRewards.map((r) => (r - meanReward) ** 2))),
       ...perFn, ...(typeof acc === 'number' ? { accuracy: acc } : {}),
       frac_reward_zero_std: all.length ? rollout.dropped / all.length : 0, groups_kept: kept.length, sampling_passes: rollout.passes,
@@ -159,7 +160,7 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
       sampling_tokens_per_s: allLengths.reduce((a, b) => a + b, 0) / Math.max(1e-9, rollout.generationMs / 1000),
       time_generation_s: rollout.generationMs / 1000, time_scoring_s: rollout.scoringMs / 1000, time_update_s: updateMs / 1000,
       time_step_s: (performance.now() - t0) / 1000, ...rewardSet.roundDiagnostics(),
-    });
+    }, step === cfg.max_steps);
     if (cfg.log_samples_every > 0 && (step % cfg.log_samples_every === 0 || step === 1)) logSamples(run, step, kept, advantages, G);
     progress.update(step, { reward: meanReward.toFixed(3), ...(typeof acc === 'number' ? { acc: acc.toFixed(3) } : {}), kl: stats.kl.toExponential(1),
       len: mean(allLengths).toFixed(0) });

@@ -68,6 +68,7 @@ export const GRPO_SCHEMA = defineSchema({
   dynamic_sampling_rounds: { type: 'int', default: 4, min: 1, doc: 'sampling passes per round at most while refilling dropped groups' },
   mask_truncated_completions: { type: 'bool', default: false, doc: 'no loss on completions cut by max_completion_length' },
   ...loraFields({ dropout: 0, what: ' (the reference is then the base: adapters switched off)' }),
+  logging_steps: { type: 'int', default: 1, min: 1, doc: 'steps (rounds) between metrics lines, each field averaged over them (1: every step; TRL: 10)' },
   log_samples_every: { type: 'int', default: 10, min: 0, doc: 'rounds between samples.jsonl entries (prompt, completions, rewards, advantages; 0: never)' },
   max_steps: { type: 'int', default: 100, min: 1, doc: 'sampling rounds' },
   save_steps: { type: 'int', default: 0, min: 0, doc: 'rounds between checkpoints (0: at the end)' },

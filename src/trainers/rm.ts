@@ -18,7 +18,7 @@ import { RewardModel, loadRewardModel, rewardModelFromCausal, saveRewardModel } 
 import { describeConfig } from '../common/schema.js';
 import { RM_SCHEMA, type RmConfig } from './rm_config.js';
 import { bradleyTerryLoss, type PairStats } from './rm_loss.js';
-import { RunFolder, Progress } from './run.js';
+import { RunFolder, Progress, MetricsWindow } from './run.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
 
 /** Pairs → one (2B, S) right-padded batch: chosen rows first, then rejected rows. */
@@ -73,6 +73,7 @@ interface PairSplit { pairs: number; train: number; held: number }
 
 export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Promise<RmResult> {
   const run = new RunFolder(cfg.output_dir);
+  const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(RM_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
   pt.manualSeed(cfg.seed);
@@ -161,7 +162,7 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
       return { ...out.stats, loss: out.loss.item() as number, gradNorm };
     });
     step++;
-    run.metrics({ step, epoch: batch.epoch, lr, loss: stats.loss, accuracy: stats.accuracy, margin: stats.margin, rewards_chosen: stats.chosen, rewards_rejected: stats.rejected, grad_norm: stats.gradNorm });
+    trainMetrics.add({ step, epoch: batch.epoch, lr, loss: stats.loss, accuracy: stats.accuracy, margin: stats.margin, rewards_chosen: stats.chosen, rewards_rejected: stats.rejected, grad_norm: stats.gradNorm }, step === totalSteps);
     if (cfg.eval_steps > 0 && step % cfg.eval_steps === 0 && held.length && step < totalSteps) evaluate();
     progress.update(step, { loss: stats.loss.toFixed(3), acc: stats.accuracy.toFixed(2), ...(lastEval ? { 'eval acc': (lastEval as PairStats).accuracy.toFixed(3) } : {}) });
     if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < totalSteps) save();

@@ -26,6 +26,7 @@ export const RM_SCHEMA = defineSchema({
   eval_steps: { type: 'int', default: 0, min: 0, doc: 'steps between held-out evaluations (0: at the end only)' },
   save_steps: { type: 'int', default: 0, min: 0, doc: 'steps between checkpoints (0: at the end)' },
   save_total_limit: { type: 'int', default: 2, min: 1, doc: 'checkpoints kept' },
+  logging_steps: { type: 'int', default: 1, min: 1, doc: 'steps between metrics lines, each field averaged over them (1: every step; TRL: 10)' },
   seed: { type: 'int', default: 0, min: 0, doc: 'seed of the value head, the split and the order' },
   resume_from_checkpoint: { type: 'bool', default: true, doc: 'continue from the newest checkpoint in output_dir' },
 });

@@ -35,6 +35,33 @@ export class RunFolder {
   }
 }
 
+/** Fields that are a state at the step (kept as they are at the window's last step), not averaged. */
+const AT_STEP = new Set(['step', 'epoch', 'lr', 'tokens_seen', 'tokens_per_s']);
+
+/**
+ * Training metrics every `loggingSteps` steps (TRL's logging_steps): each numeric field averaged over
+ * the window's steps (a state — step, epoch, lr, tokens seen — as at its last step); 1 writes every
+ * step as it is. The last step of a run always writes.
+ */
+export class MetricsWindow {
+  private rows: Record<string, unknown>[] = [];
+  constructor(private readonly run: RunFolder, private readonly loggingSteps: number) {}
+
+  add(record: Record<string, unknown> & { step: number }, last: boolean): void {
+    if (this.loggingSteps <= 1) { this.run.metrics(record); return; }
+    this.rows.push(record);
+    if (record.step % this.loggingSteps !== 0 && !last) return;
+    const out: Record<string, unknown> = { ...record };
+    for (const [k, v] of Object.entries(record)) {
+      if (typeof v !== 'number' || AT_STEP.has(k)) continue;
+      const xs = this.rows.map((r) => r[k]).filter((x): x is number => typeof x === 'number');
+      out[k] = xs.reduce((a, b) => a + b, 0) / xs.length;
+    }
+    this.run.metrics(out);
+    this.rows = [];
+  }
+}
+
 function duration(s: number): string {
   if (!Number.isFinite(s)) return '?';
   const m = Math.floor(s / 60);

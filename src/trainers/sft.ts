@@ -13,7 +13,7 @@ import { Tokenizer } from '../tokenizer/index.js';
 import { loadExamples, packExamples, padRows, toBatch, BatchSampler, type PackedRow } from '../data/index.js';
 import { describeConfig } from '../common/schema.js';
 import { SFT_SCHEMA, type SftConfig } from './sft_config.js';
-import { RunFolder, Progress } from './run.js';
+import { RunFolder, Progress, MetricsWindow } from './run.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
 
 export interface SftResult {
@@ -57,6 +57,7 @@ export function evalLoss(model: CausalLM, rows: PackedRow[], batchSize: number):
 export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<SftResult> {
   const t0 = performance.now();
   const run = new RunFolder(cfg.output_dir);
+  const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(SFT_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
   pt.manualSeed(cfg.seed);
@@ -160,7 +161,7 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
     lastLoss = lossSum;
     const elapsed = (performance.now() - loopStart) / 1000;
     const tps = loopTokens / elapsed;
-    run.metrics({ step, epoch: batch.epoch, loss: lossSum, lr, grad_norm: gradNorm, tokens: stepTokens, tokens_seen: tokensSeen, tokens_per_s: tps });
+    trainMetrics.add({ step, epoch: batch.epoch, loss: lossSum, lr, grad_norm: gradNorm, tokens: stepTokens, tokens_seen: tokensSeen, tokens_per_s: tps }, step === totalSteps);
     if (cfg.eval_steps > 0 && step % cfg.eval_steps === 0 && evalRows.length) {
       lastEval = evalLoss(model, evalRows, cfg.per_device_train_batch_size);
       run.metrics({ step, eval_loss: lastEval });
