@@ -12,7 +12,7 @@ import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Rng } from '../src/data/builtin/rng.js';
+import { Rng } from '../src/common/rng.js';
 import { builtinTask } from '../src/data/builtin/index.js';
 import * as expr from '../src/data/builtin/modexpr.js';
 import * as chain from '../src/data/builtin/modchain.js';
@@ -21,7 +21,7 @@ import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, CHATML_SPECIAL_TOKEN
 import { trainSft } from '../src/trainers/sft.js';
 import { SFT_SCHEMA, type SftConfig } from '../src/trainers/sft_config.js';
 import { loadModel } from '../src/models/index.js';
-import { evaluateMath } from '../src/recipes/evaluate.js';
+import { evaluateMath } from '../src/eval/evaluate.js';
 import { standardError } from '../src/report/report.js';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => { const m = /^--([^=]+)(?:=(.*))?$/.exec(a); if (!m) throw new Error(`calibrate: bad flag ${a}`); return [m[1]!, m[2] ?? 'true']; }));

@@ -1,4 +1,4 @@
-// One GRPO round on the yardstick model, timed by part: the real trainer (src/trainers/grpo.ts)
+// One GRPO round on the yardstick model, timed by part: the real trainer (src/trainers/grpo/train.ts)
 // samples 2 prompts × G = 8 completions of 96 new tokens after ~32-token prompts (the yardstick's
 // sampling batch of 16), scores them, and takes one update (policy forward + backward, reference
 // forward). Sampling tokens/s compares with ../shared/bench/pytorch_llama_ref.py's KV-cache
@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, CHATML_SPECIAL_TOKENS } from '../src/tokenizer/index.js';
 import { createModel, saveModel } from '../src/models/index.js';
-import { trainGrpo } from '../src/trainers/grpo.js';
+import { trainGrpo } from '../src/trainers/grpo/train.js';
 import { resolveConfig } from '../src/common/schema.js';
-import { GRPO_SCHEMA, type GrpoConfig } from '../src/trainers/grpo_config.js';
+import { GRPO_SCHEMA, type GrpoConfig } from '../src/trainers/grpo/config.js';
 import { YARDSTICK_CONFIG } from './llama_engine.js';
 
 export interface GrpoBench { generation_s: number; scoring_s: number; update_s: number; step_s: number; sampling_tokens_per_s: number; update_tokens_per_s: number }

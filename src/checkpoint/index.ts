@@ -2,7 +2,7 @@
 export { CheckpointError } from './errors.js';
 export {
   readSafetensorsHeader, readSafetensors, writeSafetensors, SAFETENSORS_DTYPE, DTYPE_TO_SAFETENSORS, MAX_HEADER_BYTES,
-  type SafetensorsEntry, type SafetensorsHeader, type ReadOptions, type TensorsInput,
+  type SafetensorsEntry, type SafetensorsHeader, type SafetensorsReadOptions, type TensorsInput,
 } from './safetensors.js';
 export {
   saveWeights, loadWeights, WEIGHTS_NAME, WEIGHTS_INDEX_NAME,

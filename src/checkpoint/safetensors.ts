@@ -169,7 +169,7 @@ function parseEntry(name: string, v: unknown, dataBytes: number, dataStart: numb
   return { name, dtype, shape: dims, begin, end };
 }
 
-export interface ReadOptions {
+export interface SafetensorsReadOptions {
   /** Load only the tensors whose name passes (the others are not read from disk). */
   filter?: (name: string) => boolean;
 }
@@ -178,7 +178,7 @@ export interface ReadOptions {
  * Reads a safetensors file. The tensors are CPU tensors marked keep(): no scope disposes them, the
  * caller owns them. Nothing is left allocated if the read fails.
  */
-export function readSafetensors(path: string, opts: ReadOptions = {}): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
+export function readSafetensors(path: string, opts: SafetensorsReadOptions = {}): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
   const fd = openForRead(path);
   const tensors = new Map<string, Tensor>();
   try {

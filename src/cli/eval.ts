@@ -7,10 +7,10 @@
 import { writeFileSync } from 'node:fs';
 import { loadModel } from '../models/index.js';
 import { Tokenizer } from '../tokenizer/index.js';
-import { evaluateMath, evaluateMathWith, type MathEvalReport } from '../recipes/evaluate.js';
+import { evaluateMath, evaluateMathWith, type MathEvalReport } from '../eval/evaluate.js';
 import { openChatBackend } from '../generation/chat_backend.js';
-import { loadProblems, type ProblemFormat } from '../recipes/problems.js';
-import { Progress } from '../trainers/run.js';
+import { loadProblems, type ProblemFormat } from '../eval/problems.js';
+import { Progress } from '../common/run_folder.js';
 import { Flags } from './flags.js';
 
 export function reportTable(r: MathEvalReport, k: number): string {

@@ -24,7 +24,7 @@ export interface RawRow {
   line: number;
 }
 
-export interface ReadOptions {
+export interface ReadRowsOptions {
   /** Receives row-level DataErrors instead of having them thrown; reading goes on. */
   onRowError?: (error: DataError) => void;
 }
@@ -32,7 +32,7 @@ export interface ReadOptions {
 export const SUPPORTED_EXTENSIONS = ['.jsonl', '.ndjson', '.json', '.parquet'] as const;
 
 /** The rows of one data file, by its extension. */
-export async function* readRows(file: string, options: ReadOptions = {}): AsyncGenerator<RawRow> {
+export async function* readRows(file: string, options: ReadRowsOptions = {}): AsyncGenerator<RawRow> {
   const report = (error: DataError): void => {
     if (options.onRowError === undefined) throw error;
     options.onRowError(error);

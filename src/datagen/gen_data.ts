@@ -22,7 +22,7 @@ import { lastBoxed } from '../data/boxed.js';
 import { checkSteps } from '../data/builtin/grading.js';
 import { thinkFormat, languageConsistency } from '../rewards/format.js';
 import { backendJudge, judgeReward } from '../rewards/judge.js';
-import { BUILTIN_REWARDS } from '../trainers/grpo_rollout.js';
+import { BUILTIN_REWARDS } from '../rewards/registry.js';
 import type { RewardFn } from '../rewards/compose.js';
 import { writeFileAtomically } from '../checkpoint/files.js';
 import { appendDurably, readJsonlTolerant } from './durable_jsonl.js';

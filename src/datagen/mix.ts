@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import { readRows, DataError } from '../data/index.js';
 import { writeFileAtomically } from '../checkpoint/files.js';
-import { Rng } from '../data/builtin/rng.js';
+import { Rng } from '../common/rng.js';
 import { defineSchema, type ConfigOf } from '../common/schema.js';
 
 export const MIX_SCHEMA = defineSchema({

@@ -16,7 +16,7 @@
 //   judge_sft.jsonl          judgements that re-derive each step, then a score (generative judge)
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '../data/builtin/rng.js';
+import { Rng } from '../common/rng.js';
 import { builtinTask, REFLECTION_SYSTEM_PROMPT, type BuiltinTask } from '../data/builtin/index.js';
 import { drawChain, factsDocument, longCot, shortCot, workedDocument, type ChainProblem, type ChainShape } from '../data/builtin/modchain.js';
 import { chainJudgementRows, chainPreferencePairs, CHAIN_JUDGE_SCALE, CHAIN_RUBRIC } from '../data/builtin/chain_judgements.js';

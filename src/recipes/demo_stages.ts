@@ -16,7 +16,7 @@ import { generate } from '../generation/index.js';
 import { Tokenizer, applyChatTemplate } from '../tokenizer/index.js';
 import { loadModel } from '../models/index.js';
 import { loadRewardModel } from '../models/reward_model.js';
-import { evaluate, evaluateMath, type EvalItem } from './evaluate.js';
+import { evaluate, evaluateMath, type EvalItem } from '../eval/evaluate.js';
 import type { DemoProblems } from './demo_data.js';
 import type { StageKind } from './stages.js';
 

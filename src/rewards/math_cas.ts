@@ -9,7 +9,7 @@
 // literals, no exponent literal above 1000, no power towers deeper than 2); each call is timed and,
 // once a verification has spent CAS_BUDGET_MS, further CAS calls are refused (null).
 import { ComputeEngine } from '@cortex-js/compute-engine';
-import { mulberry32 } from '../data/builtin/rng.js';
+import { mulberry32 } from '../common/rng.js';
 
 export const MAX_CAS_CHARS = 300;
 export const CAS_BUDGET_MS = 500;

@@ -30,9 +30,9 @@ import { generate } from '../generation/index.js';
 import { describeConfig } from '../common/schema.js';
 import { DISTILL_SCHEMA, type DistillConfig } from './distill_config.js';
 import { kdLoss, type KdOptions } from './kd_loss.js';
-import { RunFolder, Progress, MetricsWindow } from './run.js';
+import { RunFolder, Progress, MetricsWindow } from '../common/run_folder.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
-import { mulberry32 } from '../data/builtin/rng.js';
+import { mulberry32 } from '../common/rng.js';
 
 export interface DistillResult {
   runDir: string;

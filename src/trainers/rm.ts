@@ -18,7 +18,7 @@ import { RewardModel, loadRewardModel, rewardModelFromCausal, saveRewardModel } 
 import { describeConfig } from '../common/schema.js';
 import { RM_SCHEMA, type RmConfig } from './rm_config.js';
 import { bradleyTerryLoss, type PairStats } from './rm_loss.js';
-import { RunFolder, Progress, MetricsWindow } from './run.js';
+import { RunFolder, Progress, MetricsWindow } from '../common/run_folder.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
 
 /** Pairs → one (2B, S) right-padded batch: chosen rows first, then rejected rows. */

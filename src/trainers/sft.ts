@@ -13,7 +13,7 @@ import { Tokenizer } from '../tokenizer/index.js';
 import { loadExamples, packExamples, padRows, toBatch, BatchSampler, type PackedRow } from '../data/index.js';
 import { describeConfig } from '../common/schema.js';
 import { SFT_SCHEMA, type SftConfig } from './sft_config.js';
-import { RunFolder, Progress, MetricsWindow } from './run.js';
+import { RunFolder, Progress, MetricsWindow } from '../common/run_folder.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
 
 export interface SftResult {

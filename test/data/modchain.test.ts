@@ -4,7 +4,7 @@
 // preference pairs, and the demo's problem pools (held-out problems in no training text).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/data/builtin/rng.js';
+import { Rng } from '../../src/common/rng.js';
 import { applyOp, answerIn, blankOf, checkOf, drawChain, factOf, factsDocument, longCot, makeChain, parseChainQuestion, shortCot, checkShape, type ChainProblem } from '../../src/data/builtin/modchain.js';
 import { chainJudgement, chainJudgementRows, chainPreferencePairs, plantError } from '../../src/data/builtin/chain_judgements.js';
 import { lastBoxed } from '../../src/data/boxed.js';

@@ -11,7 +11,7 @@ import { Tokenizer, applyChatTemplate, type ChatMessage } from '../../src/tokeni
 import { generate } from '../../src/generation/index.js';
 import { LocalChatBackend, openChatBackend, RemoteChatBackend } from '../../src/generation/chat_backend.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
-import { evaluateMath, evaluateMathWith } from '../../src/recipes/evaluate.js';
+import { evaluateMath, evaluateMathWith } from '../../src/eval/evaluate.js';
 import { tokenizerFiles } from '../../src/trainers/checkpoint.js';
 import { makeSftSetup } from '../helpers/sft_setup.js';
 

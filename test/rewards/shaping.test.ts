@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { thinkAnswerFormat, thinkFormat, tagCount, languageConsistency, lengthPenalty, overlongPenalty } from '../../src/rewards/format.js';
 import { scoreAll, type NamedReward } from '../../src/rewards/compose.js';
-import { passAtK, majorityVote, mean, median } from '../../src/rewards/metrics.js';
+import { passAtK, majorityVote, mean, median } from '../../src/eval/metrics.js';
 
 test('R1 format rewards', () => {
   assert.equal(thinkAnswerFormat('<think>\n2+2\n</think>\n<answer>4</answer>'), 1);

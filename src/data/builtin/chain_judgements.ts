@@ -16,7 +16,7 @@
 // base and 52.5% with another; at the start, 100% and 99% on two bases; the comparison as a sentence,
 // "The steps give 2, not the same.", never left 50%.
 // A scalar RM has to find the same slip inside one forward pass. Deterministic in the seed.
-import { Rng } from './rng.js';
+import { Rng } from '../../common/rng.js';
 import { applyOp, factOf, longCotOf, type ChainProblem, type ChainStep } from './modchain.js';
 import { lastBoxed } from '../boxed.js';
 import type { PreferenceRow } from './preferences.js';

@@ -28,7 +28,7 @@
 // Questions are unique within each split. Everything is deterministic in the seed.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from './rng.js';
+import { Rng } from '../../common/rng.js';
 import { drawKindInstance, drawMathInstance, estimateKeySpace, KINDS, RANGES, renderProblem, type MathInstance } from './math.js';
 import { drawInstruction, INSTRUCTION_KINDS, type InstructionKind } from './instructions.js';
 import { pretrainDocument } from './pretrain.js';
@@ -39,7 +39,7 @@ export { mathCorrect, instructionCorrect, normaliseAnswer, parseBoxedInteger, gr
 export { equationsIn, stepsKeyOf, mathKey, generateMathProblem, KINDS as MATH_KINDS, RANGES as MATH_RANGES } from './math.js';
 export { INSTRUCTION_KINDS } from './instructions.js';
 export { MAX_DOC_CHARS, MAX_DOC_PIECES, countPieces } from './pretrain.js';
-export { Rng } from './rng.js';
+export { Rng } from '../../common/rng.js';
 export { longCotSolution, workedOperation, checkOperation, REFLECTION_SYSTEM_PROMPT } from './long_cot.js';
 export { preferencePairs, corruptSolution, judgementRows, instructionJudgementRows, judgementReasoning, type PreferenceRow, type JudgementExample } from './preferences.js';
 

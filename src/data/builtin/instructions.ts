@@ -10,7 +10,7 @@
 // cold."), held-out or not: the held-out check is whether SFT taught the model to answer such
 // questions, never the question itself. Kinds that transform their argument (upper case, reverse,
 // spell, count) never show a held-out argument's transformation anywhere in training.
-import { Rng } from './rng.js';
+import { Rng } from '../../common/rng.js';
 import type { InstructionItem } from './types.js';
 import {
   ANIMAL_SOUNDS,

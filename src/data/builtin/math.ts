@@ -12,7 +12,7 @@
 //   key      = kind | the question's numbers, sorted     ("add-sub|3,5,7")
 //   stepsKey = the solution's equations, + and * operands sorted ("5+7=12;12-3=9")
 // This file knows nothing about splits or chat formats.
-import { Rng } from './rng.js';
+import { Rng } from '../../common/rng.js';
 import type { Difficulty, MathProblem } from './types.js';
 import {
   BOX_COLOURS,

@@ -22,7 +22,7 @@
 //           from the first pass, 55 tokens back, a student wrote the same boxed answer for every problem).
 // A problem's identity (key) is its modulus, start and steps; answers are exact residues.
 // factsDocument writes the base model's arithmetic: runs of one operation, "3*5=1\n1*5=5\n…".
-import { Rng } from './rng.js';
+import { Rng } from '../../common/rng.js';
 
 export type ChainOp = '+' | '-' | '*';
 export type AnswerStyle = 'direct' | 'short' | 'long';

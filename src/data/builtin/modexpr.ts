@@ -13,7 +13,7 @@
 //           another way (c-b=a for a+b=c, c+b=a for a-b=c, b*a=c for a*b=c), then the answer.
 // Problems are identified by their expression text (key); the answer is exact, so the verifier is
 // exact (the \boxed{} integer, compared as a residue). This file knows nothing about models or files.
-import { Rng } from './rng.js';
+import { Rng } from '../../common/rng.js';
 import { applyOp, finalAnswer, type AnswerStyle, type ChainOp } from './modchain.js';
 
 export type { AnswerStyle };

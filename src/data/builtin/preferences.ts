@@ -5,7 +5,7 @@
 // slip carried to the answer, a number copied wrong from the question, a boxed answer that
 // disagrees with the work — and each instruction's exact answer against another item's answer of
 // the same kind. Rows are TRL's explicit-prompt conversational format, deterministic in the seed.
-import { Rng } from './rng.js';
+import { Rng } from '../../common/rng.js';
 import { equationsIn } from './math.js';
 import { checkSteps, instructionCorrect } from './grading.js';
 import { lastBoxed } from '../boxed.js';

@@ -12,7 +12,7 @@
 // Problems and transformations come from the same generators as the SFT data and pass the same
 // held-out filter (`allowMath`, `allowInstruction`), so no held-out problem is told here in any
 // wording. Arithmetic facts and world facts are knowledge and are not filtered (see index.ts).
-import type { Rng } from './rng.js';
+import type { Rng } from '../../common/rng.js';
 import type { Difficulty } from './types.js';
 import { drawMathInstance, renderProblem, renderStory, RANGES, type MathInstance } from './math.js';
 import { drawInstruction, INSTRUCTION_KINDS, makeSentence, type DrawnInstruction, type InstructionKind } from './instructions.js';

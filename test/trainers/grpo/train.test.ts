@@ -2,11 +2,11 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { trainGrpo } from '../../src/trainers/grpo.js';
-import { resolveConfig } from '../../src/common/schema.js';
-import { GRPO_SCHEMA, type GrpoConfig } from '../../src/trainers/grpo_config.js';
-import { createModel, saveModel } from '../../src/models/index.js';
-import { makeSftSetup } from '../helpers/sft_setup.js';
+import { trainGrpo } from '../../../src/trainers/grpo/train.js';
+import { resolveConfig } from '../../../src/common/schema.js';
+import { GRPO_SCHEMA, type GrpoConfig } from '../../../src/trainers/grpo/config.js';
+import { createModel, saveModel } from '../../../src/models/index.js';
+import { makeSftSetup } from '../../helpers/sft_setup.js';
 
 const setup = makeSftSetup(16);
 after(() => rmSync(setup.dir, { recursive: true, force: true }));

@@ -1,13 +1,13 @@
 // GRPO's update side: kept groups → right-padded micro-batches (prompt + completion, a mask on
 // the positions that predict completion tokens), log-probabilities under the sampling policy and
-// the reference, then μ optimizer steps of grpo_loss.ts, each accumulating gradients over the
+// the reference, then num_iterations optimizer steps of loss.ts, each accumulating gradients over the
 // micro-batches with the whole batch's counts as denominators (so any micro_batch_size gives the
 // same gradient as one big batch). All tensors live inside the caller's scope.
-import * as pt from '../tensor/index.js';
-import type { Tensor } from '../tensor/index.js';
-import type { CausalLM } from '../models/index.js';
-import type { AdamW } from '../optim/index.js';
-import { grpoLoss, type GrpoLossOptions } from './grpo_loss.js';
+import * as pt from '../../tensor/index.js';
+import type { Tensor } from '../../tensor/index.js';
+import type { CausalLM } from '../../models/index.js';
+import type { AdamW } from '../../optim/index.js';
+import { grpoLoss, type GrpoLossOptions } from './loss.js';
 
 /** One sequence of the update: prompt + completion tokens; lossMask false → no loss on it. */
 export interface UpdateRow { ids: number[]; promptLength: number; lossMask: boolean }

@@ -4,9 +4,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILTIN_REWARDS, fitGroups, loadPrompts } from '../../src/trainers/grpo_rollout.js';
-import { Tokenizer } from '../../src/tokenizer/index.js';
-import { makeSftSetup } from '../helpers/sft_setup.js';
+import { fitGroups, loadPrompts } from '../../../src/trainers/grpo/rollout.js';
+import { BUILTIN_REWARDS } from '../../../src/rewards/registry.js';
+import { Tokenizer } from '../../../src/tokenizer/index.js';
+import { makeSftSetup } from '../../helpers/sft_setup.js';
 
 const setup = makeSftSetup(8);
 after(() => rmSync(setup.dir, { recursive: true, force: true }));

@@ -7,8 +7,8 @@
 // bonus; micro-batches normalised by the whole batch's counts; and the per-sequence KL used when
 // the KL penalty goes into the reward instead of the loss. Knows nothing about models or sampling:
 // it takes per-token log-probabilities and a completion mask.
-import * as pt from '../tensor/index.js';
-import type { Tensor } from '../tensor/index.js';
+import * as pt from '../../tensor/index.js';
+import type { Tensor } from '../../tensor/index.js';
 
 export interface AdvantageOptions {
   /** Divide by the group's std (GRPO), the whole batch's std, or not at all (Dr. GRPO). */

@@ -1,8 +1,8 @@
 // The GRPO run config (flat, validated once like SFT's): sampling, rewards, the loss variants of
-// grpo_loss.ts, the loop's sizes, LoRA and logging. Defaults follow DeepSeekMath where V3 gives none
+// loss.ts, the loop's sizes, LoRA and logging. Defaults follow DeepSeekMath where V3 gives none
 // (β 0.04, one update per sampling round) with a group of 8 for small runs.
-import { defineSchema, type ConfigOf } from '../common/schema.js';
-import { loraFields } from './fields.js';
+import { defineSchema, type ConfigOf } from '../../common/schema.js';
+import { loraFields } from '../fields.js';
 
 export const GRPO_SCHEMA = defineSchema({
   model_name_or_path: { type: 'string', default: null, required: true, doc: 'HF model folder of the policy (and the reference)' },

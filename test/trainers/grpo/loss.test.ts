@@ -1,8 +1,8 @@
 // GRPO loss variants against hand-computed numbers in float64 (SPEC.md §2.2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as pt from '../../src/tensor/index.js';
-import { groupAdvantages, grpoLoss, sequenceKl, type GrpoLossOptions } from '../../src/trainers/grpo_loss.js';
+import * as pt from '../../../src/tensor/index.js';
+import { groupAdvantages, grpoLoss, sequenceKl, type GrpoLossOptions } from '../../../src/trainers/grpo/loss.js';
 
 const near = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 const f64 = (x: pt.NestedArray) => pt.tensor(x, { dtype: 'float64' });

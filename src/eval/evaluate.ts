@@ -5,7 +5,7 @@
 // median response length, per-item results — on a model in memory, or through evaluateMathWith on
 // any chat backend (a model folder or an OpenAI-compatible server).
 import { generate, type Completion } from '../generation/index.js';
-import { passAtK, majorityVote, mean, median } from '../rewards/metrics.js';
+import { passAtK, majorityVote, mean, median } from './metrics.js';
 import { verifyMath } from '../rewards/math.js';
 import { applyChatTemplate, type Tokenizer } from '../tokenizer/index.js';
 import type { CausalLM } from '../models/index.js';

@@ -4,28 +4,28 @@
 // reference (the starting model; with LoRA the base with adapters off; optionally refreshed to the
 // policy every N rounds). Groups whose rewards all agree are dropped and refilled (dynamic
 // sampling). A straight-line loop like sft.ts, with the same run folder and checkpoints; sampling
-// lives in grpo_rollout.ts, the update in grpo_update.ts, the objective in grpo_loss.ts.
-import * as pt from '../tensor/index.js';
+// lives in rollout.ts, the update in update.ts, the objective in loss.ts, the rewards in rewards.ts.
+import * as pt from '../../tensor/index.js';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { AdamW, decayGroups } from '../optim/index.js';
-import { lrAt, checkSchedule, type Schedule } from '../optim/schedule.js';
-import { loadModel, saveModel, type CausalLM } from '../models/index.js';
-import { applyLora, mergeLora, saveAdapter, withAdaptersDisabled, mergedStateDict, type LoraConfig } from '../models/lora.js';
-import { readSafetensors } from '../checkpoint/index.js';
-import { Tokenizer } from '../tokenizer/index.js';
-import { BatchSampler } from '../data/index.js';
-import type { RewardFn } from '../rewards/compose.js';
-import { buildGrpoRewards } from './grpo_rewards.js';
-import { describeConfig } from '../common/schema.js';
-import { GRPO_SCHEMA, type GrpoConfig } from './grpo_config.js';
-import { groupAdvantages, sequenceKl } from './grpo_loss.js';
-import { VERIFIER_REWARDS, fitGroups, loadPrompts, sampleRound, type Group } from './grpo_rollout.js';
-import { frozenLogprobs, microBatches, policyUpdate, NO_UPDATE, type UpdateRow, type UpdateStats } from './grpo_update.js';
-import { RunFolder, Progress, MetricsWindow } from './run.js';
-import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
+import { AdamW, decayGroups } from '../../optim/index.js';
+import { lrAt, checkSchedule, type Schedule } from '../../optim/schedule.js';
+import { loadModel, saveModel, type CausalLM } from '../../models/index.js';
+import { applyLora, mergeLora, saveAdapter, withAdaptersDisabled, mergedStateDict, type LoraConfig } from '../../models/lora.js';
+import { readSafetensors } from '../../checkpoint/index.js';
+import { Tokenizer } from '../../tokenizer/index.js';
+import { BatchSampler } from '../../data/index.js';
+import type { RewardFn } from '../../rewards/compose.js';
+import { buildGrpoRewards } from './rewards.js';
+import { describeConfig } from '../../common/schema.js';
+import { GRPO_SCHEMA, type GrpoConfig } from './config.js';
+import { groupAdvantages, sequenceKl } from './loss.js';
+import { fitGroups, loadPrompts, sampleRound, type Group } from './rollout.js';
+import { VERIFIER_REWARDS } from '../../rewards/registry.js';
+import { frozenLogprobs, microBatches, policyUpdate, NO_UPDATE, type UpdateRow, type UpdateStats } from './update.js';
+import { RunFolder, Progress, MetricsWindow } from '../../common/run_folder.js';
+import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from '../checkpoint.js';
 
-export { BUILTIN_REWARDS } from './grpo_rollout.js';
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const judged = (xs: readonly (number | null)[]) => xs.filter((v): v is number => v !== null);

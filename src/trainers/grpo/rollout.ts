@@ -1,42 +1,15 @@
-// GRPO's sampling side: the prompt dataset, the built-in rewards, and one sampling round — G
+// GRPO's sampling side: the prompt dataset and one sampling round — G
 // completions per prompt from the current policy through the KV-cache engine, scored by the
 // weighted rewards (plus DAPO's soft overlong punishment when set), with dynamic sampling: groups
 // whose judged rewards all agree carry no signal and are dropped, and more prompts are drawn until
 // the round has its groups or runs out of passes. Plain numbers in, plain numbers out: the update
-// (grpo_update.ts) turns the kept groups into tensors.
-import type { CausalLM } from '../models/index.js';
-import { Tokenizer, applyChatTemplate, type ChatMessage } from '../tokenizer/index.js';
-import { generate } from '../generation/index.js';
-import { readRows, DataError, type BatchSampler } from '../data/index.js';
-import { groundedSteps } from '../data/builtin/index.js';
-import { lastBoxed } from '../data/boxed.js';
-import { ACCURACY_REWARD, verifyMath } from '../rewards/math.js';
-import { verifyCode, type CodeLanguage, type CodeTest } from '../rewards/code.js';
-import { thinkFormat, overlongPenalty } from '../rewards/format.js';
-import { scoreAll, type NamedReward, type RewardFn } from '../rewards/compose.js';
-
-/** The built-in reward functions, by the names a config uses. null = cannot judge this row. */
-export const BUILTIN_REWARDS: Record<string, RewardFn> = {
-  /** 1 when the completion's marked answer equals the row's `answer` (rule-based math verifier, read
-   *  as TRL's accuracy reward reads it: a box or an "answer" anchor, never a stray last number). */
-  math: (x) => (x.example['answer'] === undefined || x.example['answer'] === null ? null : verifyMath(x.completion, String(x.example['answer']), ACCURACY_REWARD).correct ? 1 : 0),
-  /** Fraction of the row's `tests` passed by the completion's code, run in the sandbox. */
-  code: async (x) => {
-    const tests = x.example['tests'];
-    if (!Array.isArray(tests) || tests.length === 0) return null;
-    const language = (x.example['language'] ?? 'python') as CodeLanguage;
-    return (await verifyCode(x.completion, { language, tests: tests as CodeTest[] })).passFraction;
-  },
-  /** 1 for a well-formed <think>…</think> block. */
-  format: (x) => thinkFormat(x.completion),
-  /** The built-in task's process check: equations true and built from the question's numbers. */
-  steps: (x) => groundedSteps(x.completion, typeof x.example['question'] === 'string' ? x.example['question'] : x.prompt),
-  /** 1 when a \boxed{} answer is present. */
-  boxed: (x) => (lastBoxed(x.completion) !== null ? 1 : 0),
-};
-
-/** Rewards whose value is a verifier's judgement: the default accuracy metric. */
-export const VERIFIER_REWARDS = ['math', 'code'];
+// (update.ts) turns the kept groups into tensors; the reward functions by name are rewards/registry.ts.
+import type { CausalLM } from '../../models/index.js';
+import { Tokenizer, applyChatTemplate, type ChatMessage } from '../../tokenizer/index.js';
+import { generate } from '../../generation/index.js';
+import { readRows, DataError, type BatchSampler } from '../../data/index.js';
+import { scoreAll, type NamedReward, type RewardFn } from '../../rewards/compose.js';
+import { overlongPenalty } from '../../rewards/format.js';
 
 export interface PromptRow { ids: number[]; text: string; example: Record<string, unknown> }
 

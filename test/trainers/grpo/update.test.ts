@@ -2,11 +2,11 @@
 // and micro-batched gradient accumulation against one big batch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as pt from '../../src/tensor/index.js';
-import { AdamW } from '../../src/optim/index.js';
-import { microBatches, tokenLogprobs, frozenLogprobs, policyUpdate, type UpdateRow } from '../../src/trainers/grpo_update.js';
-import { tinyModel } from '../helpers/models.js';
-import { random } from '../helpers/random.js';
+import * as pt from '../../../src/tensor/index.js';
+import { AdamW } from '../../../src/optim/index.js';
+import { microBatches, tokenLogprobs, frozenLogprobs, policyUpdate, type UpdateRow } from '../../../src/trainers/grpo/update.js';
+import { tinyModel } from '../../helpers/models.js';
+import { random } from '../../helpers/random.js';
 
 const rand = random(7);
 const rows: UpdateRow[] = Array.from({ length: 7 }, (_, i) => {

@@ -6,16 +6,16 @@
 // logits, and per-round diagnostics (routes taken, gated, score-length correlation, model-rule
 // disagreement, unparseable judgements). Owns the models it loads: dispose() frees them.
 import { join } from 'node:path';
-import { loadRewardModel, type RewardModel } from '../models/reward_model.js';
-import { readJson } from '../checkpoint/index.js';
-import { Tokenizer } from '../tokenizer/index.js';
-import { openChatBackend, type ChatBackend } from '../generation/chat_backend.js';
-import { backendJudge, judgeReward } from '../rewards/judge.js';
-import { routedReward } from '../rewards/routing.js';
-import { scalarRewardFn } from '../rewards/scalar_rm.js';
-import type { NamedReward, RewardFn } from '../rewards/compose.js';
-import { BUILTIN_REWARDS } from './grpo_rollout.js';
-import type { GrpoConfig } from './grpo_config.js';
+import { loadRewardModel, type RewardModel } from '../../models/reward_model.js';
+import { readJson } from '../../checkpoint/index.js';
+import { Tokenizer } from '../../tokenizer/index.js';
+import { openChatBackend, type ChatBackend } from '../../generation/chat_backend.js';
+import { backendJudge, judgeReward } from '../../rewards/judge.js';
+import { routedReward } from '../../rewards/routing.js';
+import { scalarRewardFn } from '../../rewards/scalar_rm.js';
+import type { NamedReward, RewardFn } from '../../rewards/compose.js';
+import { BUILTIN_REWARDS } from '../../rewards/registry.js';
+import type { GrpoConfig } from './config.js';
 
 export interface GrpoRewards {
   rewards: NamedReward[];
