@@ -14,8 +14,7 @@
 // are atomic: a temp file beside the target, fsynced, renamed over it.
 // Knows nothing about model folders or sharding (weights.ts, hf_folder.ts).
 import { closeSync, fstatSync, openSync } from 'node:fs';
-import { N } from '../tensor/native.js';
-import { Tensor, keep, tensor as fromTypedArray, type DType } from '../tensor/index.js';
+import { Tensor, keep, tensor as fromTypedArray, type DType, tensorBytes as rawBytes } from '../tensor/index.js';
 import { ELEMENT_SIZE, viewBytes } from '../tensor/dtype.js';
 import { CheckpointError, messageOf } from './errors.js';
 import { describeJsonError, readExactly, writeAll, writeAtomically } from './files.js';
@@ -280,7 +279,7 @@ export function writeSafetensors(path: string, tensors: TensorsInput, metadata?:
 function tensorBytes(t: TensorInfo, file: string): Uint8Array {
   let buf: ArrayBuffer;
   try {
-    buf = N.toBuffer(t.tensor.h('writeSafetensors'));
+    buf = rawBytes(t.tensor, 'writeSafetensors');
   } catch (e) {
     throw new CheckpointError(file, `cannot write tensor '${t.name}': ${messageOf(e)}`, { cause: e });
   }

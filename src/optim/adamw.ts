@@ -1,8 +1,7 @@
 // AdamW (Loshchilov & Hutter): Adam with decoupled weight decay, torch.optim.AdamW semantics
 // (bias-corrected moments; decay p ← p·(1 − lr·wd) before the update). One native call per group
 // per step does the per-parameter math (native/ops_nn.cc adamwStep).
-import { N } from '../tensor/native.js';
-import { zerosLike, type Tensor } from '../tensor/index.js';
+import { zerosLike, type Tensor, adamwStep } from '../tensor/index.js';
 import { Optimizer, checkRange, type ParamsInput, type ParamGroup } from './optimizer.js';
 
 export interface AdamWOptions {
@@ -32,12 +31,8 @@ export class AdamW extends Optimizer<AdamWOptions> {
   step(): void {
     for (const g of this.paramGroups) {
       const states = g.params.map((p) => this.stateFor(p, () => ({ expAvg: zerosLike(p), expAvgSq: zerosLike(p) })));
-      const updated = N.adamwStep(
-        g.params.map((p) => p.h('adamw.step')),
-        states.map((s) => s.tensors['expAvg']!.h('adamw.step')),
-        states.map((s) => s.tensors['expAvgSq']!.h('adamw.step')),
-        states.map((s) => s.step + 1),
-        g.lr, g.beta1, g.beta2, g.eps, g.weightDecay, g.maximize);
+      const updated = adamwStep(g.params, states.map((s) => s.tensors['expAvg']!), states.map((s) => s.tensors['expAvgSq']!),
+        states.map((s) => s.step + 1), g.lr, g.beta1, g.beta2, g.eps, g.weightDecay, g.maximize);
       updated.forEach((u, i) => { if (u) states[i]!.step += 1; });
     }
   }

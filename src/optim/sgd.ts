@@ -1,7 +1,6 @@
 // SGD with momentum, dampening, Nesterov and weight decay (torch.optim.SGD semantics: the first
 // step's momentum buffer is the gradient itself). One native call per group per step.
-import { N } from '../tensor/native.js';
-import { Tensor, ArgumentError, keep } from '../tensor/index.js';
+import { ArgumentError, keep, sgdStep } from '../tensor/index.js';
 import { Optimizer, checkRange, type ParamsInput, type ParamGroup } from './optimizer.js';
 
 export interface SGDOptions {
@@ -31,14 +30,13 @@ export class SGD extends Optimizer<SGDOptions> {
   step(): void {
     for (const g of this.paramGroups) {
       const bufs = g.params.map((p) => this.state.get(p)?.tensors['momentumBuffer'] ?? null);
-      const out = N.sgdStep(g.params.map((p) => p.h('sgd.step')), bufs.map((b) => (b ? b.h('sgd.step') : null)),
-        g.lr, g.momentum, g.dampening, g.weightDecay, g.nesterov, g.maximize);
+      const out = sgdStep(g.params, bufs, g.lr, g.momentum, g.dampening, g.weightDecay, g.nesterov, g.maximize);
       out.forEach((r, i) => {
         if (r === false) return;
         const p = g.params[i]!;
         let s = this.state.get(p);
         if (!s) { s = { step: 0, tensors: {} }; this.state.set(p, s); }
-        if (r !== null) s.tensors['momentumBuffer'] = keep(new Tensor(r));
+        if (r !== null) s.tensors['momentumBuffer'] = keep(r);
         s.step += 1;
       });
     }

@@ -1,15 +1,14 @@
 // The Tensor class: one JS object owns one libtorch handle (DESIGN.md tensor-memory rule 1).
 //
 // This file holds the core — lifetime, metadata, conversion to JS values, dtype/device moves and
-// autograd — and installs the op methods written in tensor_math.ts and tensor_shape.ts onto the
-// prototype. Import tensors through src/tensor/index.ts (this module must be the entry of the cycle).
+// autograd; the op methods are written in tensor_math.ts and tensor_shape.ts, which install
+// themselves onto the prototype (installMethods). Import tensors through src/tensor/index.ts, which
+// loads all three.
 import { inspect } from 'node:util';
 import { N, type Handle, type BoxedScalar } from './native.js';
 import { type DType, DTYPE_CODE, dtypeCode, dtypeFromCode, isFloating, viewBytes, type TypedArray } from './dtype.js';
 import { ArgumentError, DisposedError, DTypeError } from './errors.js';
 import { Scoped, track } from './scope.js';
-import { MathMethods } from './tensor_math.js';
-import { ShapeMethods } from './tensor_shape.js';
 
 export type Operand = Tensor | number | boolean;
 export type Device = string;  // 'cpu' | 'cuda' | 'cuda:N'
@@ -283,8 +282,9 @@ export function describeValue(x: unknown): string {
   return `${typeof x} ${String(x).slice(0, 40)}`;
 }
 
-// The op methods live in their own files; they become Tensor's own methods here.
-for (const source of [MathMethods, ShapeMethods]) {
+/** Makes the methods of a class of ops (tensor_math.ts, tensor_shape.ts) Tensor's own methods: each
+ *  of those files calls it once at load, so this file imports neither (no import cycle). */
+export function installMethods(source: { prototype: object }): void {
   for (const name of Object.getOwnPropertyNames(source.prototype)) {
     if (name !== 'constructor') Object.defineProperty(Tensor.prototype, name, Object.getOwnPropertyDescriptor(source.prototype, name)!);
   }

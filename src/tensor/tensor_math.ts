@@ -3,7 +3,7 @@
 // Tensor.prototype by tensor.ts; the interface merge below gives them their types.
 import { N } from './native.js';
 import { type DType, dtypeCode } from './dtype.js';
-import { Tensor, wrap, operand, handleOf, type Operand } from './tensor.js';
+import { Tensor, wrap, operand, handleOf, type Operand, installMethods } from './tensor.js';
 
 type Dims = number | readonly number[] | null | undefined;
 const code = (d: DType | undefined, op: string): number | null => (d === undefined ? null : dtypeCode(d, op));
@@ -193,3 +193,4 @@ declare module './tensor.js' {
   interface Tensor extends MathSurface {}
 }
 
+installMethods(MathMethods);

@@ -2,7 +2,7 @@
 // gathers and scatters, advanced indexing, masked fills, splitting. Installed onto Tensor.prototype
 // by tensor.ts; joining (cat, stack) and where() are free functions in functional.ts.
 import { N, type Handle } from './native.js';
-import { Tensor, wrap, operand, handleOf, type Operand } from './tensor.js';
+import { Tensor, wrap, operand, handleOf, type Operand, installMethods } from './tensor.js';
 import { ArgumentError } from './errors.js';
 
 type ShapeArg = readonly number[];
@@ -100,3 +100,4 @@ declare module './tensor.js' {
   interface Tensor extends ShapeSurface {}
 }
 
+installMethods(ShapeMethods);

@@ -9,7 +9,7 @@
 // inside a token is an error, never a guess.
 // This file knows nothing about Jinja: it is handed render functions.
 import type { Tokenizer } from './tokenizer.js';
-import type { ChatMessage } from './chat_template.js';
+import type { ChatMessage } from './messages.js';
 import { utf8Bytes, utf8LengthOfPrefix } from './byte_level.js';
 
 /** [start, end) in UTF-16 units of the rendered text; `turn` is the message index when known. */

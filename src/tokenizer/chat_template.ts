@@ -16,12 +16,8 @@ import {
   type CharSpan,
 } from './assistant_spans.js';
 
-export interface ChatMessage {
-  role: string;
-  content: string;
-  /** Template-specific fields pass through (reasoning_content, tool_calls, name, ...). */
-  [field: string]: unknown;
-}
+import type { ChatMessage } from './messages.js';
+export type { ChatMessage };
 
 export interface ChatTemplateOptions {
   /** Append the header that opens an assistant turn. Default false. */
