@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything posttrain needs on a Debian 12 machine, idempotently (as root, or with sudo):
 #   Debian packages (libtorch, OpenBLAS, compilers), npm dependencies, the native addon, TypeScript.
-# Each step is skipped when it is already done, so running it before every command is cheap.
+# Each step is skipped when it is already done, so running it before every command is cheap. In an
+# installed package (node_modules/posttrain, no src/) it installs the Debian packages and builds the addon.
 #   bash scripts/setup.sh           what the library, CLI and tests need
 #   bash scripts/setup.sh --bench   also Debian's python3-torch, the PyTorch yardstick of `npm run bench`
 #   bash scripts/setup.sh --test    also Debian's chromium, the headless browser of the web-page tests
@@ -27,6 +28,12 @@ node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0
 if ((node_major < 20)); then
   echo "setup: posttrain needs Node.js >= 20 (found $(node --version 2>/dev/null || echo none))" >&2
   exit 1
+fi
+
+# an installed package (npm install <path or tarball>) ships its compiled JavaScript: only the addon is built
+if [[ ! -d src ]]; then
+  make -s -C native -j2
+  exit 0
 fi
 
 if [[ ! -d node_modules || package.json -nt node_modules/.package-lock.json ]]; then
