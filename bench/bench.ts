@@ -20,7 +20,10 @@ import { runGrpoBench, type GrpoBench } from './grpo_bench.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const flags = new Set(process.argv.slice(2).filter((a) => !a.startsWith('--json')));
-const jsonOut = process.argv.slice(2).find((a) => a.startsWith('--json='))?.slice(7);
+const jsonOut = process.argv
+  .slice(2)
+  .find((a) => a.startsWith('--json='))
+  ?.slice(7);
 const QUICK = flags.has('--quick');
 const SIZES = [256, 512, 1024];
 const DEFAULT_THREADS = { intraOp: 1, blas: 2 };
@@ -37,7 +40,8 @@ function bestOf(fn: () => void, reps: number, rounds = QUICK ? 3 : 5): number {
 
 function matmulGflops(n: number, baseReps = QUICK ? 4 : 10): number {
   return pt.scope(() => {
-    const a = pt.randn([n, n]), b = pt.randn([n, n]);
+    const a = pt.randn([n, n]),
+      b = pt.randn([n, n]);
     const reps = Math.max(2, Math.round(baseReps * (512 / n) ** 3));
     a.matmul(b).dispose();
     return (2 * n ** 3) / bestOf(() => a.matmul(b).dispose(), reps) / 1e9;
@@ -47,14 +51,16 @@ function matmulGflops(n: number, baseReps = QUICK ? 4 : 10): number {
 /** Same network and steps as bench/pytorch_ops.py's tiny(): 2 linears, relu, mse, backward. */
 function tinyFwdBwdUs(): number {
   return pt.scope(() => {
-    const x = pt.randn([4, 16]), tgt = pt.randn([4, 1]);
+    const x = pt.randn([4, 16]),
+      tgt = pt.randn([4, 1]);
     const ps = [pt.randn([32, 16]), pt.zeros([32]), pt.randn([1, 32]), pt.zeros([1])].map((p) => p.requiresGrad_());
     const [w1, b1, w2, b2] = ps as [pt.Tensor, pt.Tensor, pt.Tensor, pt.Tensor];
-    const tiny = () => pt.scope(() => {
-      pt.zeroGrad(ps);
-      const h = pt.linear(x, w1, b1).relu();
-      pt.mseLoss(pt.linear(h, w2, b2), tgt).backward();
-    });
+    const tiny = () =>
+      pt.scope(() => {
+        pt.zeroGrad(ps);
+        const h = pt.linear(x, w1, b1).relu();
+        pt.mseLoss(pt.linear(h, w2, b2), tgt).backward();
+      });
     for (let i = 0; i < 200; i++) tiny();
     return bestOf(tiny, QUICK ? 500 : 2000) * 1e6;
   });
@@ -79,7 +85,10 @@ function python(): string | null {
 }
 
 function runPython(exe: string, script: string, args: string[], blasThreads: number): Record<string, unknown> | null {
-  const r = spawnSync(exe, [script, ...args], { encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: '1' } });
+  const r = spawnSync(exe, [script, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: '1' },
+  });
   if (r.status !== 0) {
     console.error(`  ${script} failed: ${r.stderr.trim().split('\n').pop()}`);
     return null;
@@ -88,11 +97,25 @@ function runPython(exe: string, script: string, args: string[], blasThreads: num
 }
 
 // ------------------------------------------------------------------ report
-interface Row { metric: string; ours: number; torch: number | null; ratio: number | null; target: string; ok: boolean | null }
+interface Row {
+  metric: string;
+  ours: number;
+  torch: number | null;
+  ratio: number | null;
+  target: string;
+  ok: boolean | null;
+}
 const rows: Row[] = [];
 function row(metric: string, ours: number, torch: number | null, higherIsBetter: boolean, minRatio: number | null): void {
   const ratio = torch === null ? null : higherIsBetter ? ours / torch : torch / ours;
-  rows.push({ metric, ours, torch, ratio, target: minRatio === null ? '—' : `≥ ${minRatio.toFixed(2)}×`, ok: ratio === null || minRatio === null ? null : ratio >= minRatio });
+  rows.push({
+    metric,
+    ours,
+    torch,
+    ratio,
+    target: minRatio === null ? '—' : `≥ ${minRatio.toFixed(2)}×`,
+    ok: ratio === null || minRatio === null ? null : ratio >= minRatio,
+  });
 }
 
 const fmt = (v: number | null) => (v === null ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(2));
@@ -100,18 +123,29 @@ const fmt = (v: number | null) => (v === null ? '—' : v >= 100 ? v.toFixed(0) 
 async function main(): Promise<void> {
   const info = pt.buildInfo();
   const py = python();
-  console.log(`posttrain bench · libtorch ${info.torchVersion} · OpenBLAS ${info.openblas ? 'yes' : 'NO (reference BLAS: install libopenblas0-pthread)'} · ${QUICK ? 'quick' : 'full'}`);
+  console.log(
+    `posttrain bench · libtorch ${info.torchVersion} · OpenBLAS ${info.openblas ? 'yes' : 'NO (reference BLAS: install libopenblas0-pthread)'} · ${QUICK ? 'quick' : 'full'}`,
+  );
   if (!py) console.log('PyTorch yardstick unavailable (apt-get install -y python3-torch): printing posttrain numbers only');
 
   if (!flags.has('--no-sweep')) {
     console.log('\nthread settings (posttrain): intra-op × OpenBLAS');
     console.log('  intra  blas   matmul512 GFLOPS   tiny fwd+bwd µs' + (flags.has('--no-llama') ? '' : '   llama train tok/s'));
-    for (const [intraOp, blas] of [[1, 1], [1, 2], [2, 1], [2, 2]] as const) {
+    for (const [intraOp, blas] of [
+      [1, 1],
+      [1, 2],
+      [2, 1],
+      [2, 2],
+    ] as const) {
       pt.setThreads({ intraOp, blas });
       const g = matmulGflops(512, 4);
       const us = tinyFwdBwdUs();
-      const llama = flags.has('--no-llama') ? '' : `   ${runLlamaBench({ steps: 2, batch: 4, seq: 128, newTokens: 2 }).train_tokens_per_s.toFixed(0).padStart(17)}`;
-      console.log(`  ${String(intraOp).padStart(5)}  ${String(blas).padStart(4)}   ${g.toFixed(1).padStart(16)}   ${us.toFixed(1).padStart(15)}${llama}`);
+      const llama = flags.has('--no-llama')
+        ? ''
+        : `   ${runLlamaBench({ steps: 2, batch: 4, seq: 128, newTokens: 2 }).train_tokens_per_s.toFixed(0).padStart(17)}`;
+      console.log(
+        `  ${String(intraOp).padStart(5)}  ${String(blas).padStart(4)}   ${g.toFixed(1).padStart(16)}   ${us.toFixed(1).padStart(15)}${llama}`,
+      );
     }
   }
 
@@ -121,15 +155,35 @@ async function main(): Promise<void> {
   const oursOps: { matmul: number[]; tiny: number; single: number }[] = [];
   const torchOps: Record<string, unknown>[] = [];
   for (let r = 0; r < opsRounds; r++) {
-    const t = py ? runPython(py, resolve(ROOT, 'bench/pytorch_ops.py'), ['--threads', '1', '--sizes', SIZES.join(','), '--reps', QUICK ? '4' : '10'], DEFAULT_THREADS.blas) : null;
+    const t = py
+      ? runPython(
+          py,
+          resolve(ROOT, 'bench/pytorch_ops.py'),
+          ['--threads', '1', '--sizes', SIZES.join(','), '--reps', QUICK ? '4' : '10'],
+          DEFAULT_THREADS.blas,
+        )
+      : null;
     if (t) torchOps.push(t);
     oursOps.push({ matmul: SIZES.map((n) => matmulGflops(n)), tiny: tinyFwdBwdUs(), single: singleOpUs() });
   }
   const maxOf = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
   const minOf = (xs: number[]) => (xs.length ? Math.min(...xs) : null);
-  SIZES.forEach((n, i) => row(`matmul ${n}×${n} GFLOPS`, maxOf(oursOps.map((o) => o.matmul[i]!))!,
-    maxOf(torchOps.map((t) => (t['matmul_gflops'] as Record<string, number>)[String(n)]!)), true, 0.95));
-  row('tiny forward+backward µs', minOf(oursOps.map((o) => o.tiny))!, minOf(torchOps.map((t) => t['tiny_fwd_bwd_us'] as number)), false, 1.0);
+  SIZES.forEach((n, i) =>
+    row(
+      `matmul ${n}×${n} GFLOPS`,
+      maxOf(oursOps.map((o) => o.matmul[i]!))!,
+      maxOf(torchOps.map((t) => (t['matmul_gflops'] as Record<string, number>)[String(n)]!)),
+      true,
+      0.95,
+    ),
+  );
+  row(
+    'tiny forward+backward µs',
+    minOf(oursOps.map((o) => o.tiny))!,
+    minOf(torchOps.map((t) => t['tiny_fwd_bwd_us'] as number)),
+    false,
+    1.0,
+  );
   row('single op (neg 4×4) µs', minOf(oursOps.map((o) => o.single))!, minOf(torchOps.map((t) => t['single_op_us'] as number)), false, null);
 
   if (!flags.has('--no-llama')) {
@@ -152,24 +206,55 @@ async function main(): Promise<void> {
     }
     const best = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
     const least = (xs: number[]) => (xs.length ? Math.min(...xs) : null);
-    row('llama train tokens/s', best(ours.map((o) => o.train_tokens_per_s))!, best(theirs.map((t) => t['train_tokens_per_s']!)), true, 0.95);
-    row('llama sample tokens/s', best(ours.map((o) => o.sample_tokens_per_s))!, best(theirs.map((t) => t['sample_tokens_per_s']!)), true, 1.0);
-    row('SFT trainer tokens/s (packed chat)', best(sft.map((o) => o.tokens_per_s))!, best(theirs.map((t) => t['train_tokens_per_s']!)), true, 0.95);
+    row(
+      'llama train tokens/s',
+      best(ours.map((o) => o.train_tokens_per_s))!,
+      best(theirs.map((t) => t['train_tokens_per_s']!)),
+      true,
+      0.95,
+    );
+    row(
+      'llama sample tokens/s',
+      best(ours.map((o) => o.sample_tokens_per_s))!,
+      best(theirs.map((t) => t['sample_tokens_per_s']!)),
+      true,
+      1.0,
+    );
+    row(
+      'SFT trainer tokens/s (packed chat)',
+      best(sft.map((o) => o.tokens_per_s))!,
+      best(theirs.map((t) => t['train_tokens_per_s']!)),
+      true,
+      0.95,
+    );
     const g = grpo.reduce((a, b) => (b.step_s < a.step_s ? b : a));
-    row('GRPO sampling tokens/s (T = 1)', best(grpo.map((o) => o.sampling_tokens_per_s))!, best(theirs.map((t) => t['sample_tokens_per_s']!)), true, 1.0);
+    row(
+      'GRPO sampling tokens/s (T = 1)',
+      best(grpo.map((o) => o.sampling_tokens_per_s))!,
+      best(theirs.map((t) => t['sample_tokens_per_s']!)),
+      true,
+      1.0,
+    );
     row('GRPO update tokens/s (+ reference)', g.update_tokens_per_s, best(theirs.map((t) => t['train_tokens_per_s']!)), true, null);
-    console.log(`GRPO round (16 completions × 96 new tokens, yardstick model): generation ${g.generation_s.toFixed(2)} s, scoring ${(g.scoring_s * 1000).toFixed(1)} ms, `
-      + `update ${g.update_s.toFixed(2)} s (policy forward + backward, reference forward), total ${g.step_s.toFixed(2)} s`);
+    console.log(
+      `GRPO round (16 completions × 96 new tokens, yardstick model): generation ${g.generation_s.toFixed(2)} s, scoring ${(g.scoring_s * 1000).toFixed(1)} ms, ` +
+        `update ${g.update_s.toFixed(2)} s (policy forward + backward, reference forward), total ${g.step_s.toFixed(2)} s`,
+    );
     row('peak RSS MiB (lower better)', least(ours.map((o) => o.peak_rss_mib))!, least(theirs.map((t) => t['peak_rss_mib']!)), false, null);
   }
 
-  console.log(`\nposttrain vs PyTorch eager, threads intra-op ${DEFAULT_THREADS.intraOp} + OpenBLAS ${DEFAULT_THREADS.blas} (ratio > 1: posttrain faster)`);
+  console.log(
+    `\nposttrain vs PyTorch eager, threads intra-op ${DEFAULT_THREADS.intraOp} + OpenBLAS ${DEFAULT_THREADS.blas} (ratio > 1: posttrain faster)`,
+  );
   console.log(`  ${'metric'.padEnd(34)} ${'posttrain'.padStart(10)} ${'pytorch'.padStart(10)} ${'ratio'.padStart(7)}  target`);
   for (const r of rows) {
     const mark = r.ok === null ? '' : r.ok ? '  ok' : '  MISSED';
-    console.log(`  ${r.metric.padEnd(34)} ${fmt(r.ours).padStart(10)} ${fmt(r.torch).padStart(10)} ${(r.ratio === null ? '—' : r.ratio.toFixed(2) + '×').padStart(7)}  ${r.target}${mark}`);
+    console.log(
+      `  ${r.metric.padEnd(34)} ${fmt(r.ours).padStart(10)} ${fmt(r.torch).padStart(10)} ${(r.ratio === null ? '—' : r.ratio.toFixed(2) + '×').padStart(7)}  ${r.target}${mark}`,
+    );
   }
-  if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ info: { torchVersion: info.torchVersion, threads: DEFAULT_THREADS }, rows }, null, 2));
+  if (jsonOut)
+    writeFileSync(jsonOut, JSON.stringify({ info: { torchVersion: info.torchVersion, threads: DEFAULT_THREADS }, rows }, null, 2));
 }
 
 await main();

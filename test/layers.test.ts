@@ -11,21 +11,48 @@ import { GRPO_SCHEMA } from '../src/trainers/grpo/config.js';
 const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 /** Floors, lowest first; a folder may import its own floor's files and anything lower. */
 const RANK: Record<string, number> = {
-  tensor: 0, common: 1, nn: 2, optim: 2, checkpoint: 3, models: 4, tokenizer: 5, data: 6, remote: 7, generation: 8, rewards: 9,
-  datagen: 10, annotate: 10, serve: 10, eval: 10, trainers: 11, report: 11, recipes: 12, examples: 13, cli: 14,
+  tensor: 0,
+  common: 1,
+  nn: 2,
+  optim: 2,
+  checkpoint: 3,
+  models: 4,
+  tokenizer: 5,
+  data: 6,
+  remote: 7,
+  generation: 8,
+  rewards: 9,
+  datagen: 10,
+  annotate: 10,
+  serve: 10,
+  eval: 10,
+  trainers: 11,
+  report: 11,
+  recipes: 12,
+  examples: 13,
+  cli: 14,
 };
 
 function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => { const p = join(dir, f); return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : []; });
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
 }
-const graph = new Map<string, string[]>(files(SRC).map((f) => [relative(SRC, f), [...readFileSync(f, 'utf8').matchAll(/(?:from|import)\s+['"](\.{1,2}\/[^'"]+)['"]/g)]
-  .map((m) => relative(SRC, normalize(join(dirname(f), m[1]!))).replace(/\.js$/, '.ts'))]));
+const graph = new Map<string, string[]>(
+  files(SRC).map((f) => [
+    relative(SRC, f),
+    [...readFileSync(f, 'utf8').matchAll(/(?:from|import)\s+['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) =>
+      relative(SRC, normalize(join(dirname(f), m[1]!))).replace(/\.js$/, '.ts'),
+    ),
+  ]),
+);
 
 test('every floor imports only its own and lower floors', () => {
   const bad: string[] = [];
   for (const [file, deps] of graph) {
     const from = file.split('/')[0]!;
-    if (!file.includes('/')) continue;                          // index.ts: the package's surface
+    if (!file.includes('/')) continue; // index.ts: the package's surface
     assert.ok(from in RANK, `${from}/ has a floor in RANK`);
     for (const d of deps) {
       const to = d.split('/')[0]!;
@@ -40,7 +67,10 @@ test('no import cycles, type imports included', () => {
   const cycles: string[] = [];
   const visit = (f: string, path: string[]) => {
     if (state.get(f) === 'done') return;
-    if (state.get(f) === 'open') { cycles.push([...path.slice(path.indexOf(f)), f].join(' → ')); return; }
+    if (state.get(f) === 'open') {
+      cycles.push([...path.slice(path.indexOf(f)), f].join(' → '));
+      return;
+    }
     state.set(f, 'open');
     for (const d of graph.get(f) ?? []) if (graph.has(d)) visit(d, [...path, f]);
     state.set(f, 'done');

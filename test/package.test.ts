@@ -28,16 +28,23 @@ test('npm pack → npm install into an empty folder → setup → a snippet runs
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', join(dir, tarball)], app);
   const pkg = join(app, 'node_modules', 'posttrain');
-  assert.ok(existsSync(join(pkg, 'dist', 'src', 'index.js')) && existsSync(join(pkg, 'native', 'addon.cc')), 'the tarball ships the compiled library and the addon sources');
+  assert.ok(
+    existsSync(join(pkg, 'dist', 'src', 'index.js')) && existsSync(join(pkg, 'native', 'addon.cc')),
+    'the tarball ships the compiled library and the addon sources',
+  );
   mkdirSync(join(pkg, 'native', 'build'), { recursive: true });
-  for (const f of readdirSync(join(root, 'native', 'build')).filter((x) => x.endsWith('.o'))) copyFileSync(join(root, 'native', 'build', f), join(pkg, 'native', 'build', f));
+  for (const f of readdirSync(join(root, 'native', 'build')).filter((x) => x.endsWith('.o')))
+    copyFileSync(join(root, 'native', 'build', f), join(pkg, 'native', 'build', f));
   sh('bash', [join(pkg, 'scripts', 'setup.sh')], app);
   assert.ok(existsSync(join(pkg, 'native', 'build', 'posttrain.node')), 'the setup built the addon');
-  writeFileSync(join(app, 'snippet.mjs'), `import * as pt from 'posttrain';
+  writeFileSync(
+    join(app, 'snippet.mjs'),
+    `import * as pt from 'posttrain';
 const s = pt.scope(() => pt.tensor([[1, 2], [3, 4]]).matmul(pt.tensor([[1], [1]])).sum().item());
 const cfg = pt.resolveConfig(pt.SFT_SCHEMA, { dataset_name: 'data.jsonl', output_dir: 'out' }, 'app');
 console.log(JSON.stringify({ s, epochs: cfg.num_train_epochs, right: pt.verifyMath('so $\\\\boxed{\\\\frac12}$', '0.5').correct }));
-`);
+`,
+  );
   const out = JSON.parse(sh(process.execPath, ['snippet.mjs'], app).trim());
   assert.deepEqual(out, { s: 10, epochs: 2, right: true });
 });

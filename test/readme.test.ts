@@ -15,16 +15,40 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const setup = makeSftSetup(8);
 after(() => rmSync(setup.dir, { recursive: true, force: true }));
 const modelDir = join(setup.dir, 'model');
-const model = createModel({ model_type: 'llama', vocab_size: setup.vocab, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2,
-  num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 256, tie_word_embeddings: true }, { seed: 1 });
-saveModel(model, modelDir, { tokenizerFiles: { 'tokenizer.json': readFileSync(join(setup.tokDir, 'tokenizer.json')), 'tokenizer_config.json': readFileSync(join(setup.tokDir, 'tokenizer_config.json')) } });
+const model = createModel(
+  {
+    model_type: 'llama',
+    vocab_size: setup.vocab,
+    hidden_size: 32,
+    intermediate_size: 48,
+    num_hidden_layers: 2,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    max_position_embeddings: 256,
+    tie_word_embeddings: true,
+  },
+  { seed: 1 },
+);
+saveModel(model, modelDir, {
+  tokenizerFiles: {
+    'tokenizer.json': readFileSync(join(setup.tokDir, 'tokenizer.json')),
+    'tokenizer_config.json': readFileSync(join(setup.tokDir, 'tokenizer_config.json')),
+  },
+});
 model.dispose();
 const prompts = join(setup.dir, 'prompts.jsonl');
-writeFileSync(prompts, Array.from({ length: 4 }, (_, i) => JSON.stringify({ question: `what is ${i} plus ${i}?`, answer: String(2 * i) })).join('\n') + '\n');
+writeFileSync(
+  prompts,
+  Array.from({ length: 4 }, (_, i) => JSON.stringify({ question: `what is ${i} plus ${i}?`, answer: String(2 * i) })).join('\n') + '\n',
+);
 mkdirSync(join(setup.dir, 'node_modules'));
 symlinkSync(root, join(setup.dir, 'node_modules', 'posttrain'), 'dir');
 
-const PLACEHOLDERS: [RegExp, string][] = [[/path\/to\/Qwen2\.5-0\.5B-Instruct/g, modelDir], [/path\/to\/sft-model/g, modelDir], [/path\/to\/prompts\.jsonl/g, prompts]];
+const PLACEHOLDERS: [RegExp, string][] = [
+  [/path\/to\/Qwen2\.5-0\.5B-Instruct/g, modelDir],
+  [/path\/to\/sft-model/g, modelDir],
+  [/path\/to\/prompts\.jsonl/g, prompts],
+];
 const snippets = [...readFileSync(join(root, 'README.md'), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
 test('the README has TypeScript snippets that import the package', () => {

@@ -12,7 +12,9 @@ export async function readPrompts(file: string): Promise<QueuePrompt[]> {
   const prompts: QueuePrompt[] = [];
   for await (const row of readRows(file)) {
     const { data, line } = row;
-    const fail = (detail: string, field?: string): never => { throw new DataError(file, line, detail, field); };
+    const fail = (detail: string, field?: string): never => {
+      throw new DataError(file, line, detail, field);
+    };
     const kind = data['kind'];
     if (kind !== undefined && typeof kind !== 'string') fail('must be a string', 'kind');
     let messages: { role: string; content: string }[];
@@ -21,11 +23,13 @@ export async function readPrompts(file: string): Promise<QueuePrompt[]> {
       if (!Array.isArray(raw) || raw.length === 0) fail('must be a non-empty array of {role, content}', 'messages');
       messages = (raw as unknown[]).map((m, i) => {
         if (!isPlainObject(m)) return fail('must be an object {role, content}', `messages[${i}]`);
-        if (m['role'] !== 'system' && m['role'] !== 'user' && m['role'] !== 'assistant') return fail(`must be system, user or assistant, got ${JSON.stringify(m['role'])}`, `messages[${i}].role`);
+        if (m['role'] !== 'system' && m['role'] !== 'user' && m['role'] !== 'assistant')
+          return fail(`must be system, user or assistant, got ${JSON.stringify(m['role'])}`, `messages[${i}].role`);
         if (typeof m['content'] !== 'string') return fail('must be a string', `messages[${i}].content`);
         return { role: m['role'], content: m['content'] };
       });
-      if (messages[messages.length - 1]!.role === 'assistant') fail('ends with an assistant turn: a prompt ends with the turn the model answers', 'messages');
+      if (messages[messages.length - 1]!.role === 'assistant')
+        fail('ends with an assistant turn: a prompt ends with the turn the model answers', 'messages');
     } else {
       const field = TEXT_FIELDS.find((k) => data[k] !== undefined);
       if (field === undefined) return fail(`needs 'messages' or one of ${TEXT_FIELDS.map((k) => `'${k}'`).join(', ')}`);

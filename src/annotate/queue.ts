@@ -57,7 +57,14 @@ export interface DecisionRecord {
   annotator: Annotator;
 }
 
-export interface QueueProgress { total: number; decided: number; accepted: number; edited: number; rejected: number; undecided: number }
+export interface QueueProgress {
+  total: number;
+  decided: number;
+  accepted: number;
+  edited: number;
+  rejected: number;
+  undecided: number;
+}
 
 export interface QueueState {
   items: QueueItem[];
@@ -77,7 +84,10 @@ export interface QueuePrompt {
 
 /** A caller's mistake the queue refuses: an unknown id ('unknown-id') or a malformed decision ('invalid'). */
 export class AnnotationError extends Error {
-  constructor(readonly kind: 'unknown-id' | 'invalid', message: string) {
+  constructor(
+    readonly kind: 'unknown-id' | 'invalid',
+    message: string,
+  ) {
     super(message);
     this.name = 'AnnotationError';
   }
@@ -103,7 +113,8 @@ function itemProblem(v: unknown): string | null {
   const messages = v['messages'];
   if (!Array.isArray(messages) || messages.length === 0) return "field 'messages' must be a non-empty array";
   for (const [i, m] of messages.entries()) {
-    if (!isObject(m) || typeof m['role'] !== 'string' || typeof m['content'] !== 'string') return `field 'messages[${i}]' must be {role, content} strings`;
+    if (!isObject(m) || typeof m['role'] !== 'string' || typeof m['content'] !== 'string')
+      return `field 'messages[${i}]' must be {role, content} strings`;
   }
   if (typeof v['response'] !== 'string') return "field 'response' must be a string";
   if (v['kind'] !== undefined && typeof v['kind'] !== 'string') return "field 'kind' must be a string";
@@ -116,7 +127,8 @@ function decisionProblem(v: unknown): string | null {
   if (!isObject(v)) return 'expected a JSON object';
   if (typeof v['id'] !== 'string' || !v['id']) return "field 'id' must be a non-empty string";
   if (!(DECISIONS as readonly unknown[]).includes(v['decision'])) return `field 'decision' must be one of ${DECISIONS.join(', ')}`;
-  if (v['decision'] !== 'reject' && typeof v['response'] !== 'string') return `field 'response' must be a string for '${String(v['decision'])}'`;
+  if (v['decision'] !== 'reject' && typeof v['response'] !== 'string')
+    return `field 'response' must be a string for '${String(v['decision'])}'`;
   if (typeof v['at'] !== 'string') return "field 'at' must be an ISO time string";
   if (!(ANNOTATORS as readonly unknown[]).includes(v['annotator'])) return `field 'annotator' must be one of ${ANNOTATORS.join(', ')}`;
   return null;
@@ -130,22 +142,24 @@ export function readItems(dir: string): QueueItem[] {
   }
   const items: QueueItem[] = [];
   const seen = new Map<string, number>();
-  readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (e) {
-      throw new Error(`${file}:${i + 1}: invalid JSON: ${(e as Error).message}`);
-    }
-    const problem = itemProblem(value);
-    if (problem) throw new Error(`${file}:${i + 1}: ${problem}`);
-    const item = value as QueueItem;
-    const earlier = seen.get(item.id);
-    if (earlier !== undefined) throw new Error(`${file}:${i + 1}: item id '${item.id}' repeats line ${earlier}`);
-    seen.set(item.id, i + 1);
-    items.push(item);
-  });
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (e) {
+        throw new Error(`${file}:${i + 1}: invalid JSON: ${(e as Error).message}`);
+      }
+      const problem = itemProblem(value);
+      if (problem) throw new Error(`${file}:${i + 1}: ${problem}`);
+      const item = value as QueueItem;
+      const earlier = seen.get(item.id);
+      if (earlier !== undefined) throw new Error(`${file}:${i + 1}: item id '${item.id}' repeats line ${earlier}`);
+      seen.set(item.id, i + 1);
+      items.push(item);
+    });
   return items;
 }
 
@@ -189,7 +203,9 @@ function readDecisionLog(dir: string): DecisionLog {
     }
     if (torn || problem) {
       if (i === lastContentLine) {
-        warnings.push(`${file}:${i + 1}: ignoring a torn last line (${torn ? 'no newline at the end' : problem}): the write of that decision did not finish`);
+        warnings.push(
+          `${file}:${i + 1}: ignoring a torn last line (${torn ? 'no newline at the end' : problem}): the write of that decision did not finish`,
+        );
         break;
       }
       throw new Error(`${file}:${i + 1}: ${problem}`);
@@ -205,7 +221,10 @@ function progressOf(items: readonly QueueItem[], decisions: Record<string, Decis
   const p: QueueProgress = { total: items.length, decided: 0, accepted: 0, edited: 0, rejected: 0, undecided: 0 };
   for (const it of items) {
     const d = decisions[it.id];
-    if (!d) { p.undecided++; continue; }
+    if (!d) {
+      p.undecided++;
+      continue;
+    }
     p.decided++;
     if (d.decision === 'accept') p.accepted++;
     else if (d.decision === 'edit') p.edited++;
@@ -226,7 +245,10 @@ export function readQueue(dir: string): QueueState {
     else unknown.add(r.id);
   }
   const warnings = [...log.warnings];
-  if (unknown.size) warnings.push(`${join(dir, DECISIONS_FILE)}: decisions for ${unknown.size} id(s) not in ${ITEMS_FILE} are ignored (${[...unknown].slice(0, 3).join(', ')}${unknown.size > 3 ? ', …' : ''})`);
+  if (unknown.size)
+    warnings.push(
+      `${join(dir, DECISIONS_FILE)}: decisions for ${unknown.size} id(s) not in ${ITEMS_FILE} are ignored (${[...unknown].slice(0, 3).join(', ')}${unknown.size > 3 ? ', …' : ''})`,
+    );
   return { items, decisions, progress: progressOf(items, decisions), warnings };
 }
 
@@ -258,9 +280,12 @@ function appendDecisions(dir: string, records: readonly DecisionRecord[]): void 
 
 function checkDecision(item: QueueItem | undefined, id: string, decision: unknown, response: unknown, annotator: unknown): DecisionRecord {
   if (!item) throw new AnnotationError('unknown-id', `no item with id '${id}' in the queue`);
-  if (!(DECISIONS as readonly unknown[]).includes(decision)) throw new AnnotationError('invalid', `decision must be one of ${DECISIONS.join(', ')}, got ${JSON.stringify(decision)}`);
-  if (!(ANNOTATORS as readonly unknown[]).includes(annotator)) throw new AnnotationError('invalid', `annotator must be one of ${ANNOTATORS.join(', ')}, got ${JSON.stringify(annotator)}`);
-  if (response !== undefined && response !== null && typeof response !== 'string') throw new AnnotationError('invalid', `response must be a string, got ${typeof response}`);
+  if (!(DECISIONS as readonly unknown[]).includes(decision))
+    throw new AnnotationError('invalid', `decision must be one of ${DECISIONS.join(', ')}, got ${JSON.stringify(decision)}`);
+  if (!(ANNOTATORS as readonly unknown[]).includes(annotator))
+    throw new AnnotationError('invalid', `annotator must be one of ${ANNOTATORS.join(', ')}, got ${JSON.stringify(annotator)}`);
+  if (response !== undefined && response !== null && typeof response !== 'string')
+    throw new AnnotationError('invalid', `response must be a string, got ${typeof response}`);
   const at = new Date().toISOString();
   const base = { id, at, annotator: annotator as Annotator };
   if (decision === 'reject') {
@@ -268,10 +293,15 @@ function checkDecision(item: QueueItem | undefined, id: string, decision: unknow
     return { ...base, decision: 'reject' };
   }
   if (decision === 'accept') {
-    if (typeof response === 'string' && response !== item.response) throw new AnnotationError('invalid', `item '${id}': accept keeps the model's response as it is; send 'edit' with the new text to change it`);
+    if (typeof response === 'string' && response !== item.response)
+      throw new AnnotationError(
+        'invalid',
+        `item '${id}': accept keeps the model's response as it is; send 'edit' with the new text to change it`,
+      );
     return { ...base, decision: 'accept', response: item.response };
   }
-  if (typeof response !== 'string' || response.trim() === '') throw new AnnotationError('invalid', `item '${id}': edit needs the edited response text (non-empty)`);
+  if (typeof response !== 'string' || response.trim() === '')
+    throw new AnnotationError('invalid', `item '${id}': edit needs the edited response text (non-empty)`);
   return { ...base, decision: 'edit', response };
 }
 
@@ -280,7 +310,13 @@ function checkDecision(item: QueueItem | undefined, id: string, decision: unknow
  * response (a given text must equal it); edit needs the new text; reject takes none. Unknown ids
  * and malformed decisions throw AnnotationError.
  */
-export function decide(dir: string, id: string, decision: Decision, response?: string | null, annotator: Annotator = 'human'): DecisionRecord {
+export function decide(
+  dir: string,
+  id: string,
+  decision: Decision,
+  response?: string | null,
+  annotator: Annotator = 'human',
+): DecisionRecord {
   const item = readItems(dir).find((it) => it.id === id);
   const record = checkDecision(item, id, decision, response ?? undefined, annotator);
   appendDecisions(dir, [record]);
@@ -291,7 +327,8 @@ export function decide(dir: string, id: string, decision: Decision, response?: s
 export function autoAccept(dir: string): { accepted: number; alreadyDecided: number } {
   const state = readQueue(dir);
   const at = new Date().toISOString();
-  const records: DecisionRecord[] = state.items.filter((it) => !state.decisions[it.id])
+  const records: DecisionRecord[] = state.items
+    .filter((it) => !state.decisions[it.id])
     .map((it) => ({ id: it.id, decision: 'accept', response: it.response, at, annotator: 'auto' }));
   appendDecisions(dir, records);
   return { accepted: records.length, alreadyDecided: state.progress.decided };
@@ -307,7 +344,13 @@ export interface SftRow {
   provenance: ItemProvenance;
 }
 
-export interface ExportCounts { rows: number; accepted: number; edited: number; rejected: number; undecided: number }
+export interface ExportCounts {
+  rows: number;
+  accepted: number;
+  edited: number;
+  rejected: number;
+  undecided: number;
+}
 
 /** SFT rows for accepted and edited items (the final text as the assistant turn), written atomically to outFile. */
 export function exportAccepted(dir: string, outFile: string): ExportCounts {
@@ -343,35 +386,54 @@ export interface FillOptions {
   onProgress?: (asked: number, toAsk: number) => void;
 }
 
-export interface FillResult { asked: number; alreadyQueued: number; duplicates: number; total: number }
+export interface FillResult {
+  asked: number;
+  alreadyQueued: number;
+  duplicates: number;
+  total: number;
+}
 
 /**
  * The generalist model answers every prompt not yet in the queue (by id), chunk by chunk; after each
  * chunk the items file is rewritten atomically, so a kill loses at most the chunk in flight and a
  * second call picks up where the first stopped. Prompts repeated in `prompts` are asked once.
  */
-export async function fillQueue(backend: ChatBackend, prompts: readonly QueuePrompt[], dir: string, opts: FillOptions): Promise<FillResult> {
+export async function fillQueue(
+  backend: ChatBackend,
+  prompts: readonly QueuePrompt[],
+  dir: string,
+  opts: FillOptions,
+): Promise<FillResult> {
   mkdirSync(dir, { recursive: true });
   const items = readItems(dir);
   const queued = new Set(items.map((it) => it.id));
   const toAsk: { id: string; prompt: QueuePrompt }[] = [];
-  let alreadyQueued = 0, duplicates = 0;
+  let alreadyQueued = 0,
+    duplicates = 0;
   const planned = new Set<string>();
   for (const [i, p] of prompts.entries()) {
     const where = p.source ? `${p.source.file}:${p.source.line}` : `prompt ${i}`;
     if (!Array.isArray(p.messages) || p.messages.length === 0) throw new Error(`fillQueue: ${where}: messages must be a non-empty array`);
-    if (p.messages[p.messages.length - 1]!.role === 'assistant') throw new Error(`fillQueue: ${where}: the prompt ends with an assistant turn; it must end with the turn the model answers`);
+    if (p.messages[p.messages.length - 1]!.role === 'assistant')
+      throw new Error(`fillQueue: ${where}: the prompt ends with an assistant turn; it must end with the turn the model answers`);
     const id = promptId(p.messages);
     if (queued.has(id)) alreadyQueued++;
     else if (planned.has(id)) duplicates++;
-    else { planned.add(id); toAsk.push({ id, prompt: p }); }
+    else {
+      planned.add(id);
+      toAsk.push({ id, prompt: p });
+    }
   }
   const chunkSize = opts.chunkSize ?? 32;
   const seed = opts.seed ?? 0;
   const modelName = opts.model ?? backend.description;
   for (let start = 0; start < toAsk.length; start += chunkSize) {
     const chunk = toAsk.slice(start, start + chunkSize);
-    const results = await Promise.all(chunk.map(({ prompt }) => backend.chat({ messages: prompt.messages, n: 1, maxTokens: opts.maxTokens, temperature: opts.temperature, seed })));
+    const results = await Promise.all(
+      chunk.map(({ prompt }) =>
+        backend.chat({ messages: prompt.messages, n: 1, maxTokens: opts.maxTokens, temperature: opts.temperature, seed }),
+      ),
+    );
     const created = new Date().toISOString();
     chunk.forEach(({ id, prompt }, j) => {
       const r = results[j]!;
@@ -380,7 +442,13 @@ export async function fillQueue(backend: ChatBackend, prompts: readonly QueuePro
         messages: prompt.messages.map((m) => ({ role: m.role, content: m.content })),
         response: r.texts[0] ?? '',
         ...(prompt.kind === undefined ? {} : { kind: prompt.kind }),
-        provenance: { model: modelName, source: prompt.source ?? null, sampling: { maxTokens: opts.maxTokens, temperature: opts.temperature, seed }, finishReason: r.finishReasons[0] ?? 'unknown', created },
+        provenance: {
+          model: modelName,
+          source: prompt.source ?? null,
+          sampling: { maxTokens: opts.maxTokens, temperature: opts.temperature, seed },
+          finishReason: r.finishReasons[0] ?? 'unknown',
+          created,
+        },
       });
     });
     writeFileAtomically(join(dir, ITEMS_FILE), items.map((it) => JSON.stringify(it) + '\n').join(''));

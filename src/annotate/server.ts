@@ -31,14 +31,21 @@ export interface AnnotationServer {
 const MAX_BODY = 4 << 20;
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -60,13 +67,17 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
 
 export async function startAnnotationServer(o: AnnotationServerOptions): Promise<AnnotationServer> {
   if (!existsSync(o.dir)) throw new Error(`annotation queue ${o.dir}: no such folder`);
-  readQueue(o.dir);  // refuse a broken queue at start rather than on the first request
+  readQueue(o.dir); // refuse a broken queue at start rather than on the first request
   const host = o.host ?? '127.0.0.1';
 
   const handle = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     if (path === '/' || path === '/index.html') {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method} ${path}: use GET`);
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(ANNOTATION_PAGE) });
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-length': Buffer.byteLength(ANNOTATION_PAGE),
+      });
       res.end(req.method === 'HEAD' ? undefined : ANNOTATION_PAGE);
       return;
     }
@@ -78,7 +89,8 @@ export async function startAnnotationServer(o: AnnotationServerOptions): Promise
     if (path === '/api/decision') {
       if (req.method !== 'POST') throw new HttpError(405, `${req.method} ${path}: use POST`);
       const body = await readJsonBody(req);
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object {id, decision, response?}');
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw new HttpError(400, 'the body must be a JSON object {id, decision, response?}');
       const { id, decision, response } = body as Record<string, unknown>;
       if (typeof id !== 'string' || id === '') throw new HttpError(400, "field 'id' must be a non-empty string");
       try {
@@ -96,17 +108,30 @@ export async function startAnnotationServer(o: AnnotationServerOptions): Promise
   const server = createServer((req, res) => {
     const started = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
-    handle(req, res, path).catch((e: unknown) => {
-      if (res.headersSent) { res.end(); return; }
-      if (e instanceof HttpError) sendJson(res, e.status, { error: e.message });
-      else sendJson(res, 500, { error: e instanceof Error ? e.message : String(e) });
-    }).finally(() => o.log?.(`${req.method} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(0)} ms`));
+    handle(req, res, path)
+      .catch((e: unknown) => {
+        if (res.headersSent) {
+          res.end();
+          return;
+        }
+        if (e instanceof HttpError) sendJson(res, e.status, { error: e.message });
+        else sendJson(res, 500, { error: e instanceof Error ? e.message : String(e) });
+      })
+      .finally(() => o.log?.(`${req.method} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(0)} ms`));
   });
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(o.port ?? 0, host, () => resolve()); });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, host, () => resolve());
+  });
   const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shownHost}:${port}/`, port,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    url: `http://${shownHost}:${port}/`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -2,9 +2,7 @@
 // beside the target, fsync, rename over it), fsync of folders, whole-buffer reads and writes that
 // loop over short I/O, and JSON reading whose errors name the file and the line and column.
 // Knows nothing about tensors or safetensors.
-import {
-  closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { CheckpointError, messageOf } from './errors.js';
@@ -36,7 +34,10 @@ export function readExactly(fd: number, into: Uint8Array, position: number, file
       throw new CheckpointError(file, `cannot read ${what}: ${messageOf(e)}`, { cause: e });
     }
     if (n === 0) {
-      throw new CheckpointError(file, `file ended after ${done} of the ${into.byteLength} bytes of ${what} (at byte ${position}): truncated?`);
+      throw new CheckpointError(
+        file,
+        `file ended after ${done} of the ${into.byteLength} bytes of ${what} (at byte ${position}): truncated?`,
+      );
     }
     done += n;
   }
@@ -98,7 +99,7 @@ export function readJson(path: string, what: string): unknown {
 
 /** JSON.parse with an error that names `file`, the line and column, and the parser's message. */
 export function parseJson(text: string, file: string, what: string): unknown {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;  // tolerate a UTF-8 BOM
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // tolerate a UTF-8 BOM
   try {
     return JSON.parse(body);
   } catch (e) {
@@ -112,7 +113,11 @@ export function describeJsonError(text: string, parserMessage: string): string {
   if (offset < 0) return parserMessage;
   let line = 1;
   let lineStart = 0;
-  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) { line++; lineStart = i + 1; }
+  for (let i = 0; i < offset; i++)
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
   return `line ${line} column ${offset - lineStart + 1} (offset ${offset}): ${parserMessage}`;
 }
 
@@ -122,22 +127,38 @@ const HEX4 = /[0-9a-fA-F]{4}/y;
 /** The offset of the first character that makes `text` invalid JSON (RFC 8259), or -1 if it is valid. */
 export function jsonErrorOffset(text: string): number {
   let i = 0;
-  const fail = (): never => { throw new JsonStop(i); };
-  const ws = (): void => { while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++; };
+  const fail = (): never => {
+    throw new JsonStop(i);
+  };
+  const ws = (): void => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
   const string = (): void => {
-    i++;  // opening quote
+    i++; // opening quote
     while (i < text.length) {
       const c = text.charCodeAt(i);
-      if (c === 34) { i++; return; }
+      if (c === 34) {
+        i++;
+        return;
+      }
       if (c < 32) fail();
-      if (c !== 92) { i++; continue; }
+      if (c !== 92) {
+        i++;
+        continue;
+      }
       const e = text[i + 1];
       if (e === 'u') {
         HEX4.lastIndex = i + 2;
-        if (!HEX4.test(text)) { i += 2; fail(); }
+        if (!HEX4.test(text)) {
+          i += 2;
+          fail();
+        }
         i += 6;
       } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
-      else { i++; fail(); }
+      else {
+        i++;
+        fail();
+      }
     }
     fail();
   };
@@ -148,7 +169,10 @@ export function jsonErrorOffset(text: string): number {
       const close = c === '{' ? '}' : ']';
       i++;
       ws();
-      if (text[i] === close) { i++; return; }
+      if (text[i] === close) {
+        i++;
+        return;
+      }
       for (;;) {
         if (c === '{') {
           ws();
@@ -160,13 +184,23 @@ export function jsonErrorOffset(text: string): number {
         }
         value();
         ws();
-        if (text[i] === ',') { i++; continue; }
-        if (text[i] === close) { i++; return; }
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === close) {
+          i++;
+          return;
+        }
         fail();
       }
     }
     if (c === '"') return string();
-    for (const word of ['true', 'false', 'null']) if (text.startsWith(word, i)) { i += word.length; return; }
+    for (const word of ['true', 'false', 'null'])
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return;
+      }
     NUMBER.lastIndex = i;
     const m = NUMBER.exec(text);
     if (m === null) fail();
@@ -179,7 +213,7 @@ export function jsonErrorOffset(text: string): number {
     return -1;
   } catch (e) {
     if (e instanceof JsonStop) return e.offset;
-    return -1;  // e.g. nesting deeper than the stack: no position, the parser's message stands alone
+    return -1; // e.g. nesting deeper than the stack: no position, the parser's message stands alone
   }
 }
 

@@ -19,8 +19,13 @@ export { readJson } from './files.js';
 
 /** Tokenizer files a model folder may carry, in the order loadHfFolder lists them. */
 export const TOKENIZER_FILES: readonly string[] = [
-  'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt',
-  'tokenizer.model', 'chat_template.jinja',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'vocab.json',
+  'merges.txt',
+  'tokenizer.model',
+  'chat_template.jinja',
 ];
 
 export interface SaveHfFolderOptions {
@@ -69,14 +74,18 @@ export function saveHfFolder(dir: string, opts: SaveHfFolderOptions): void {
 }
 
 function checkSaveOptions(target: string, opts: SaveHfFolderOptions): void {
-  const fail = (detail: string): never => { throw new CheckpointError(target, detail); };
+  const fail = (detail: string): never => {
+    throw new CheckpointError(target, detail);
+  };
   const isObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
   if (!isObject(opts.config)) fail('config must be an object');
   if (opts.generationConfig != null && !isObject(opts.generationConfig)) fail('generationConfig must be an object or null');
   if (!(opts.weights instanceof Map)) fail('weights must be a Map of name → Tensor');
   for (const [name, content] of Object.entries(opts.tokenizerFiles ?? {})) {
-    if (name === '' || name === '.' || name === '..' || /[/\\]/.test(name)) fail(`tokenizer file name ${JSON.stringify(name)} must be a plain file name`);
-    if (RESERVED.has(name) || /^model-\d{5}-of-\d{5}\.safetensors$/.test(name)) fail(`tokenizer file name '${name}' would overwrite a model file`);
+    if (name === '' || name === '.' || name === '..' || /[/\\]/.test(name))
+      fail(`tokenizer file name ${JSON.stringify(name)} must be a plain file name`);
+    if (RESERVED.has(name) || /^model-\d{5}-of-\d{5}\.safetensors$/.test(name))
+      fail(`tokenizer file name '${name}' would overwrite a model file`);
     if (typeof content !== 'string' && !(content instanceof Uint8Array)) fail(`tokenizer file '${name}' must be a string or Uint8Array`);
   }
 }
@@ -105,7 +114,7 @@ function swapIn(tmp: string, target: string): void {
 }
 
 function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return false;  // saves are synchronous: our own leftovers are from a failed save
+  if (pid === process.pid) return false; // saves are synchronous: our own leftovers are from a failed save
   try {
     process.kill(pid, 0);
     return true;
@@ -133,8 +142,11 @@ export function loadHfFolder(dir: string, opts: { filter?: (name: string) => boo
   const target = resolve(dir);
   if (!existsSync(target)) {
     const orphan = readdirSafe(dirname(target)).find((e) => e.startsWith(`${basename(target)}.old-`));
-    throw new CheckpointError(target, 'no such folder' +
-      (orphan ? `; an interrupted save left the previous folder at ${join(dirname(target), orphan)} (the next save restores it)` : ''));
+    throw new CheckpointError(
+      target,
+      'no such folder' +
+        (orphan ? `; an interrupted save left the previous folder at ${join(dirname(target), orphan)} (the next save restores it)` : ''),
+    );
   }
   if (!statSync(target).isDirectory()) throw new CheckpointError(target, 'is not a folder');
   const config = readJson(join(target, 'config.json'), 'config.json');
@@ -145,7 +157,8 @@ export function loadHfFolder(dir: string, opts: { filter?: (name: string) => boo
   let generationConfig: Record<string, unknown> | null = null;
   if (existsSync(genPath)) {
     const g = readJson(genPath, 'generation_config.json');
-    if (g === null || typeof g !== 'object' || Array.isArray(g)) throw new CheckpointError(genPath, 'generation_config.json must hold a JSON object');
+    if (g === null || typeof g !== 'object' || Array.isArray(g))
+      throw new CheckpointError(genPath, 'generation_config.json must hold a JSON object');
     generationConfig = g as Record<string, unknown>;
   }
   const weights = loadWeights(target, opts);
@@ -154,5 +167,9 @@ export function loadHfFolder(dir: string, opts: { filter?: (name: string) => boo
 }
 
 function readdirSafe(dir: string): string[] {
-  try { return readdirSync(dir); } catch { return []; }
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }

@@ -21,15 +21,33 @@ import { describeJsonError, readExactly, writeAll, writeAtomically } from './fil
 
 /** Safetensors dtype strings ↔ posttrain dtypes. */
 export const SAFETENSORS_DTYPE: Readonly<Record<string, DType>> = {
-  F64: 'float64', F32: 'float32', F16: 'float16', BF16: 'bfloat16',
-  I64: 'int64', I32: 'int32', I16: 'int16', I8: 'int8', U8: 'uint8', BOOL: 'bool',
+  F64: 'float64',
+  F32: 'float32',
+  F16: 'float16',
+  BF16: 'bfloat16',
+  I64: 'int64',
+  I32: 'int32',
+  I16: 'int16',
+  I8: 'int8',
+  U8: 'uint8',
+  BOOL: 'bool',
 };
 export const DTYPE_TO_SAFETENSORS: Readonly<Record<DType, string>> = Object.fromEntries(
-  Object.entries(SAFETENSORS_DTYPE).map(([k, v]) => [v, k])) as Record<DType, string>;
+  Object.entries(SAFETENSORS_DTYPE).map(([k, v]) => [v, k]),
+) as Record<DType, string>;
 
 /** The reference writer's dtype order (its Rust enum, increasing alignment); data is laid out by descending rank. */
 const WRITE_RANK: Readonly<Record<DType, number>> = {
-  bool: 0, uint8: 1, int8: 2, int16: 5, float16: 7, bfloat16: 8, int32: 9, float32: 11, float64: 12, int64: 13,
+  bool: 0,
+  uint8: 1,
+  int8: 2,
+  int16: 5,
+  float16: 7,
+  bfloat16: 8,
+  int32: 9,
+  float32: 11,
+  float64: 12,
+  int64: 13,
 };
 
 /** The reference reader refuses headers larger than this. */
@@ -75,7 +93,9 @@ export function readSafetensorsHeader(path: string): SafetensorsHeader {
 }
 
 function readHeaderFd(fd: number, file: string): SafetensorsHeader {
-  const fail = (detail: string): never => { throw new CheckpointError(file, detail); };
+  const fail = (detail: string): never => {
+    throw new CheckpointError(file, detail);
+  };
   const size = fstatSync(fd).size;
   if (size < 8) fail(`file is ${size} bytes, shorter than the 8-byte header length: not a safetensors file, or truncated`);
   const lenBytes = new Uint8Array(8);
@@ -113,10 +133,12 @@ function readHeaderFd(fd: number, file: string): SafetensorsHeader {
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let last: SafetensorsEntry | null = null;
   for (const e of entries) {
-    if (e.end === e.begin) continue;  // an empty tensor occupies no bytes
+    if (e.end === e.begin) continue; // an empty tensor occupies no bytes
     if (last !== null && e.begin < last.end) {
-      fail(`tensors '${last.name}' (data_offsets [${last.begin}, ${last.end}]) and '${e.name}' ` +
-        `(data_offsets [${e.begin}, ${e.end}]) overlap`);
+      fail(
+        `tensors '${last.name}' (data_offsets [${last.begin}, ${last.end}]) and '${e.name}' ` +
+          `(data_offsets [${e.begin}, ${e.end}]) overlap`,
+      );
     }
     last = e;
   }
@@ -133,8 +155,14 @@ function parseMetadata(value: unknown, fail: (d: string) => never): Record<strin
   return out;
 }
 
-function parseEntry(name: string, v: unknown, dataBytes: number, dataStart: number, size: number,
-  fail: (d: string) => never): SafetensorsEntry {
+function parseEntry(
+  name: string,
+  v: unknown,
+  dataBytes: number,
+  dataStart: number,
+  size: number,
+  fail: (d: string) => never,
+): SafetensorsEntry {
   const what = `tensor '${name}'`;
   if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(`${what}: entry must be an object with dtype, shape and data_offsets`);
   const o = v as Record<string, unknown>;
@@ -162,8 +190,10 @@ function parseEntry(name: string, v: unknown, dataBytes: number, dataStart: numb
     fail(`${what}: ${st} [${dims.join(', ')}] needs ${bytes} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`);
   }
   if (end > dataBytes) {
-    fail(`${what}: data_offsets [${begin}, ${end}] reach past the end of the data section (${dataBytes} bytes; ` +
-      `the tensor would end at byte ${dataStart + end} of a ${size}-byte file): the file is truncated`);
+    fail(
+      `${what}: data_offsets [${begin}, ${end}] reach past the end of the data section (${dataBytes} bytes; ` +
+        `the tensor would end at byte ${dataStart + end} of a ${size}-byte file): the file is truncated`,
+    );
   }
   return { name, dtype, shape: dims, begin, end };
 }
@@ -177,7 +207,10 @@ export interface SafetensorsReadOptions {
  * Reads a safetensors file. The tensors are CPU tensors marked keep(): no scope disposes them, the
  * caller owns them. Nothing is left allocated if the read fails.
  */
-export function readSafetensors(path: string, opts: SafetensorsReadOptions = {}): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
+export function readSafetensors(
+  path: string,
+  opts: SafetensorsReadOptions = {},
+): { tensors: Map<string, Tensor>; metadata: Record<string, string> } {
   const fd = openForRead(path);
   const tensors = new Map<string, Tensor>();
   try {
@@ -259,8 +292,7 @@ export function writeSafetensors(path: string, tensors: TensorsInput, metadata?:
       if (typeof v !== 'string') throw new CheckpointError(path, `metadata value '${k}' must be a string, got ${typeof v}`);
     }
   }
-  const infos = describeTensors(tensors, path)
-    .sort((a, b) => WRITE_RANK[b.dtype] - WRITE_RANK[a.dtype] || compareNames(a.name, b.name));
+  const infos = describeTensors(tensors, path).sort((a, b) => WRITE_RANK[b.dtype] - WRITE_RANK[a.dtype] || compareNames(a.name, b.name));
   const header = encodeHeader(infos, metadata);
   const length = new Uint8Array(8);
   new DataView(length.buffer).setBigUint64(0, BigInt(header.byteLength), true);

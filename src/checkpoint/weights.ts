@@ -13,7 +13,12 @@ import type { Tensor } from '../tensor/index.js';
 import { CheckpointError } from './errors.js';
 import { readJson, writeFileAtomically } from './files.js';
 import {
-  compareNames, describeTensors, readSafetensors, readSafetensorsHeader, writeSafetensors, type TensorsInput,
+  compareNames,
+  describeTensors,
+  readSafetensors,
+  readSafetensorsHeader,
+  writeSafetensors,
+  type TensorsInput,
 } from './safetensors.js';
 
 export const WEIGHTS_NAME = 'model.safetensors';
@@ -34,8 +39,7 @@ export interface SavedWeights {
   totalSize: number;
 }
 
-const shardName = (i: number, n: number): string =>
-  `model-${String(i).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.safetensors`;
+const shardName = (i: number, n: number): string => `model-${String(i).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.safetensors`;
 
 /** Writes `tensors` into `dir` (created if missing) as transformers does; see the file comment. */
 export function saveWeights(dir: string, tensors: TensorsInput, opts: SaveWeightsOptions = {}): SavedWeights {
@@ -51,8 +55,15 @@ export function saveWeights(dir: string, tensors: TensorsInput, opts: SaveWeight
   let totalSize = 0;
   for (const t of infos) {
     totalSize += t.bytes;
-    if (t.bytes > maxShardBytes) { shards.push(new Map([[t.name, t.tensor]])); continue; }
-    if (currentBytes + t.bytes > maxShardBytes) { shards.push(current); current = new Map(); currentBytes = 0; }
+    if (t.bytes > maxShardBytes) {
+      shards.push(new Map([[t.name, t.tensor]]));
+      continue;
+    }
+    if (currentBytes + t.bytes > maxShardBytes) {
+      shards.push(current);
+      current = new Map();
+      currentBytes = 0;
+    }
     current.set(t.name, t.tensor);
     currentBytes += t.bytes;
   }
@@ -111,12 +122,17 @@ export function loadWeights(dir: string, opts: LoadWeightsOptions = {}): Map<str
   const single = join(dir, WEIGHTS_NAME);
   if (existsSync(single)) return readSafetensors(single, { filter: opts.filter }).tensors;
   const bin = existsSync(join(dir, 'pytorch_model.bin')) || existsSync(join(dir, 'pytorch_model.bin.index.json'));
-  throw new CheckpointError(dir, `no weights: neither ${WEIGHTS_NAME} nor ${WEIGHTS_INDEX_NAME} is here` +
-    (bin ? ' (pytorch_model.bin is a pickle, which is not read: convert it to safetensors)' : ''));
+  throw new CheckpointError(
+    dir,
+    `no weights: neither ${WEIGHTS_NAME} nor ${WEIGHTS_INDEX_NAME} is here` +
+      (bin ? ' (pytorch_model.bin is a pickle, which is not read: convert it to safetensors)' : ''),
+  );
 }
 
 function loadSharded(dir: string, indexPath: string, filter: ((name: string) => boolean) | undefined): Map<string, Tensor> {
-  const fail = (detail: string): never => { throw new CheckpointError(indexPath, detail); };
+  const fail = (detail: string): never => {
+    throw new CheckpointError(indexPath, detail);
+  };
   const index = readJson(indexPath, 'weights index');
   const weightMap = (index as { weight_map?: unknown } | null)?.weight_map;
   if (weightMap === null || typeof weightMap !== 'object' || Array.isArray(weightMap)) {
@@ -137,8 +153,14 @@ function loadSharded(dir: string, indexPath: string, filter: ((name: string) => 
   for (const [file, names] of byFile) {
     const held = new Set(readSafetensorsHeader(join(dir, file)).entries.map((e) => e.name));
     const missing = names.filter((n) => !held.has(n));
-    if (missing.length) fail(`weight_map puts ${missing.map((n) => `'${n}'`).slice(0, 5).join(', ')}` +
-      `${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} in ${file}, which does not hold ${missing.length > 1 ? 'them' : 'it'}`);
+    if (missing.length)
+      fail(
+        `weight_map puts ${missing
+          .map((n) => `'${n}'`)
+          .slice(0, 5)
+          .join(', ')}` +
+          `${missing.length > 5 ? ` and ${missing.length - 5} more` : ''} in ${file}, which does not hold ${missing.length > 1 ? 'them' : 'it'}`,
+      );
   }
   const loaded = new Map<string, Tensor>();
   try {

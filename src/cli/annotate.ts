@@ -35,9 +35,12 @@ export async function annotateCommand(args: string[]): Promise<void> {
   const port = f.int('port', 8080);
   f.rejectUnknown('annotate');
   if (exportFile === 'true' || exportFile === '') throw new Error('--export needs a file: --export=OUT.jsonl');
-  if (!fill && (modelSource !== undefined || promptsFile !== undefined || servedModel !== undefined)) throw new Error('--model, --served-model and --prompts go with --fill');
-  if (fill && (modelSource === undefined || promptsFile === undefined)) throw new Error('--fill needs --model=DIR|URL and --prompts=FILE.jsonl');
-  if (fill && isUrl(modelSource!) && servedModel === undefined) throw new Error(`--model is a server URL (${modelSource}): --served-model=NAME names the model there`);
+  if (!fill && (modelSource !== undefined || promptsFile !== undefined || servedModel !== undefined))
+    throw new Error('--model, --served-model and --prompts go with --fill');
+  if (fill && (modelSource === undefined || promptsFile === undefined))
+    throw new Error('--fill needs --model=DIR|URL and --prompts=FILE.jsonl');
+  if (fill && isUrl(modelSource!) && servedModel === undefined)
+    throw new Error(`--model is a server URL (${modelSource}): --served-model=NAME names the model there`);
 
   if (fill) {
     const prompts = await readPrompts(promptsFile!);
@@ -46,7 +49,10 @@ export async function annotateCommand(args: string[]): Promise<void> {
       const modelName = servedModel ? `${servedModel} at ${modelSource}` : modelSource!;
       line(`filling ${dir} from ${promptsFile} (${prompts.length} prompts) with ${backend.description}`);
       const r = await fillQueue(backend, prompts, dir, {
-        model: modelName, maxTokens, temperature, seed,
+        model: modelName,
+        maxTokens,
+        temperature,
+        seed,
         onProgress: (asked, toAsk) => process.stderr.write(`  answered ${asked}/${toAsk}\n`),
       });
       line(`asked ${r.asked}, already in the queue ${r.alreadyQueued}, repeated prompts ${r.duplicates}; the queue holds ${r.total} items`);
@@ -60,7 +66,9 @@ export async function annotateCommand(args: string[]): Promise<void> {
   }
   if (exportFile !== undefined) {
     const r = exportAccepted(dir, exportFile);
-    line(`wrote ${r.rows} SFT rows to ${exportFile} (${r.accepted} accepted, ${r.edited} edited; left out: ${r.rejected} rejected, ${r.undecided} undecided)`);
+    line(
+      `wrote ${r.rows} SFT rows to ${exportFile} (${r.accepted} accepted, ${r.edited} edited; left out: ${r.rejected} rejected, ${r.undecided} undecided)`,
+    );
   }
   if (!serving) return;
 
@@ -70,7 +78,9 @@ export async function annotateCommand(args: string[]): Promise<void> {
   const p = state.progress;
   line(`annotation page for ${dir} at ${s.url} (${p.decided} of ${p.total} decided); Ctrl+C stops`);
   await new Promise<void>((resolve) => {
-    const stop = () => { void s.close().then(resolve); };
+    const stop = () => {
+      void s.close().then(resolve);
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });

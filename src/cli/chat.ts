@@ -21,24 +21,42 @@ export async function chatCommand(args: string[]): Promise<void> {
   let seed = sampling.seed;
   const rl = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, terminal: tty });
   if (tty) process.stdout.write('posttrain chat — /reset to start over, /exit to quit\n');
-  const ask = () => { if (tty) process.stdout.write('\nyou> '); };
+  const ask = () => {
+    if (tty) process.stdout.write('\nyou> ');
+  };
   ask();
   try {
     for await (const line of rl) {
       const text = line.trim();
       if (text === '/exit') break;
-      if (text === '/reset') { messages = fresh(); if (tty) process.stdout.write('(conversation cleared)\n'); ask(); continue; }
-      if (text === '') { ask(); continue; }
+      if (text === '/reset') {
+        messages = fresh();
+        if (tty) process.stdout.write('(conversation cleared)\n');
+        ask();
+        continue;
+      }
+      if (text === '') {
+        ask();
+        continue;
+      }
       messages.push({ role: 'user', content: text });
       const prompt = tokenizer.encode(applyChatTemplate(tokenizer, messages, { addGenerationPrompt: true }));
       const stream = tokenizer.streamDecoder({ skipSpecialTokens: true });
       process.stdout.write(tty ? 'assistant> ' : '');
       const [c] = generate(model, [prompt], {
-        ...sampling, seed: seed++, eosTokenIds, padTokenId: eosTokenIds[0] ?? 0,
-        onTokens: (step) => { for (const s of step) if (!eosTokenIds.includes(s.token)) process.stdout.write(stream.push(s.token)); },
+        ...sampling,
+        seed: seed++,
+        eosTokenIds,
+        padTokenId: eosTokenIds[0] ?? 0,
+        onTokens: (step) => {
+          for (const s of step) if (!eosTokenIds.includes(s.token)) process.stdout.write(stream.push(s.token));
+        },
       });
       process.stdout.write(stream.flush() + '\n');
-      const reply = tokenizer.decode(c!.tokens.filter((t) => !eosTokenIds.includes(t)), { skipSpecialTokens: true });
+      const reply = tokenizer.decode(
+        c!.tokens.filter((t) => !eosTokenIds.includes(t)),
+        { skipSpecialTokens: true },
+      );
       messages.push({ role: 'assistant', content: reply });
       ask();
     }

@@ -13,7 +13,9 @@ export async function demoCommand(args: string[]): Promise<void> {
   const t = performance.now();
   const summary = await runDemo({ out, seed, quick, log: (l) => process.stderr.write(`${l}\n`) });
   const minutes = (performance.now() - t) / 60000;
-  process.stdout.write(`\nposttrain demo — held-out evaluation (${(summary.params / 1e6).toFixed(2)}M-parameter models; greedy decoding)\n\n`);
+  process.stdout.write(
+    `\nposttrain demo — held-out evaluation (${(summary.params / 1e6).toFixed(2)}M-parameter models; greedy decoding)\n\n`,
+  );
   process.stdout.write(summaryText(summary) + '\n\n');
   process.stdout.write(`total ${minutes.toFixed(1)} min · report: ${summary.report}\n`);
 }

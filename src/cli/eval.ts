@@ -18,7 +18,15 @@ export function reportTable(r: MathEvalReport, k: number): string {
   const rows: [string, string][] = [
     ['problems', String(r.n)],
     ['greedy accuracy', pct(r.greedyAccuracy)],
-    ...(k > 0 ? [[`pass@1 (mean of ${k} samples)`, pct(r.pass1)] as [string, string], ...Object.entries(r.passAtK).filter(([n]) => n !== 'pass@1').map(([n, v]) => [n, pct(v)] as [string, string]), [`maj@${k}`, pct(r.majAtK)] as [string, string]] : []),
+    ...(k > 0
+      ? [
+          [`pass@1 (mean of ${k} samples)`, pct(r.pass1)] as [string, string],
+          ...Object.entries(r.passAtK)
+            .filter(([n]) => n !== 'pass@1')
+            .map(([n, v]) => [n, pct(v)] as [string, string]),
+          [`maj@${k}`, pct(r.majAtK)] as [string, string],
+        ]
+      : []),
     ['mean response length (tokens)', r.meanLength === null ? '— (unknown: pass --tokenizer)' : r.meanLength.toFixed(1)],
     ['median response length (tokens)', r.medianLength === null ? '—' : r.medianLength.toFixed(1)],
   ];
@@ -35,11 +43,17 @@ export async function evalCommand(args: string[]): Promise<void> {
   const concurrency = f.int('concurrency', 8, 1);
   const data = f.str('data');
   const format = f.str('format', 'auto') as ProblemFormat;
-  if (!['auto', 'gsm8k', 'math', 'builtin'].includes(format)) throw new Error(`--format must be auto, gsm8k, math or builtin, got '${format}'`);
+  if (!['auto', 'gsm8k', 'math', 'builtin'].includes(format))
+    throw new Error(`--format must be auto, gsm8k, math or builtin, got '${format}'`);
   const k = f.int('k', 0);
   const opts = {
-    k, temperature: f.num('temperature', 0.6, (v) => v >= 0, 'a number >= 0'), topP: f.num('top-p', 0.95, (v) => v > 0 && v <= 1, 'in (0, 1]'),
-    maxNewTokens: f.int('max-new-tokens', 256, 1), batchSize: f.int('batch-size', 32, 1), seed: f.int('seed', 0), system: f.optStr('system'),
+    k,
+    temperature: f.num('temperature', 0.6, (v) => v >= 0, 'a number >= 0'),
+    topP: f.num('top-p', 0.95, (v) => v > 0 && v <= 1, 'in (0, 1]'),
+    maxNewTokens: f.int('max-new-tokens', 256, 1),
+    batchSize: f.int('batch-size', 32, 1),
+    seed: f.int('seed', 0),
+    system: f.optStr('system'),
   };
   const limit = f.int('limit', 0);
   const output = f.optStr('output');
@@ -52,7 +66,13 @@ export async function evalCommand(args: string[]): Promise<void> {
     process.stdout.write(`\n${reportTable(r, k)}\n${output ? `per-item results: ${output}\n` : ''}`);
   };
   if (url !== undefined) {
-    const backend = openChatBackend({ source: url, model: servedModel, tokenizer: tokenizerDir ? Tokenizer.fromDir(tokenizerDir) : null, remote: { concurrency }, field: '--url' });
+    const backend = openChatBackend({
+      source: url,
+      model: servedModel,
+      tokenizer: tokenizerDir ? Tokenizer.fromDir(tokenizerDir) : null,
+      remote: { concurrency },
+      field: '--url',
+    });
     show(await evaluateMathWith(backend, problems, { ...opts, onProgress }));
     return;
   }

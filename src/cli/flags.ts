@@ -51,6 +51,7 @@ export class Flags {
   /** Call after reading every flag a command knows. */
   rejectUnknown(command: string): void {
     const unknown = [...this.values.keys()].filter((k) => !this.used.has(k));
-    if (unknown.length) throw new Error(`unknown flag${unknown.length > 1 ? 's' : ''} for '${command}': ${unknown.map((k) => `--${k}`).join(', ')}`);
+    if (unknown.length)
+      throw new Error(`unknown flag${unknown.length > 1 ? 's' : ''} for '${command}': ${unknown.map((k) => `--${k}`).join(', ')}`);
   }
 }

@@ -10,7 +10,11 @@ import { applyChatTemplate, type ChatMessage } from '../tokenizer/index.js';
 import { Flags } from './flags.js';
 import { loadForGeneration, samplingFlags } from './model_io.js';
 
-interface Row { line: number; data: Record<string, unknown>; promptText: string }
+interface Row {
+  line: number;
+  data: Record<string, unknown>;
+  promptText: string;
+}
 
 function rowPrompt(data: Record<string, unknown>, where: string, render: (m: ChatMessage[]) => string): string {
   if (typeof data['prompt'] === 'string') return data['prompt'];
@@ -49,16 +53,29 @@ export async function generateCommand(args: string[]): Promise<void> {
     if (!pending.length) return;
     const prompts = pending.map((r) => tokenizer.encode(r.promptText, { addSpecialTokens: false }));
     const completions = generate(model, prompts, {
-      ...sampling, seed: gen.seed++, eosTokenIds, padTokenId: tokenizer.padTokenId ?? eosTokenIds[0] ?? 0,
-      stopStrings: stop ? [stop] : undefined, detokenize: (ids) => tokenizer.decode(ids),
+      ...sampling,
+      seed: gen.seed++,
+      eosTokenIds,
+      padTokenId: tokenizer.padTokenId ?? eosTokenIds[0] ?? 0,
+      stopStrings: stop ? [stop] : undefined,
+      detokenize: (ids) => tokenizer.decode(ids),
     });
-    const text = pending.map((r, i) => {
-      const c = completions[i]!;
-      let completion = tokenizer.decode(c.tokens, { skipSpecialTokens: skipSpecial });
-      if (c.stopString) completion = completion.slice(0, completion.indexOf(c.stopString));
-      return JSON.stringify({ ...r.data, completion, finish_reason: c.finishReason, completion_tokens: c.tokens.length,
-        ...(withLogprobs ? { logprobs: c.logprobs } : {}) }) + '\n';
-    }).join('');
+    const text = pending
+      .map((r, i) => {
+        const c = completions[i]!;
+        let completion = tokenizer.decode(c.tokens, { skipSpecialTokens: skipSpecial });
+        if (c.stopString) completion = completion.slice(0, completion.indexOf(c.stopString));
+        return (
+          JSON.stringify({
+            ...r.data,
+            completion,
+            finish_reason: c.finishReason,
+            completion_tokens: c.tokens.length,
+            ...(withLogprobs ? { logprobs: c.logprobs } : {}),
+          }) + '\n'
+        );
+      })
+      .join('');
     writeSync(out, text);
     if (out !== 1) fsyncSync(out);
     done += pending.length;
@@ -73,14 +90,21 @@ export async function generateCommand(args: string[]): Promise<void> {
       if (raw.trim() === '') continue;
       const where = `${input}:${line}`;
       let data: unknown;
-      try { data = JSON.parse(raw); } catch (e) { throw new Error(`${where}: invalid JSON (${(e as Error).message})`); }
+      try {
+        data = JSON.parse(raw);
+      } catch (e) {
+        throw new Error(`${where}: invalid JSON (${(e as Error).message})`);
+      }
       if (!data || typeof data !== 'object' || Array.isArray(data)) throw new Error(`${where}: each line must be a JSON object`);
       pending.push({ line, data: data as Record<string, unknown>, promptText: rowPrompt(data as Record<string, unknown>, where, render) });
       if (pending.length >= batchSize) flush();
     }
     flush();
   } finally {
-    if (out !== 1) { closeSync(out); process.stderr.write('\n'); }
+    if (out !== 1) {
+      closeSync(out);
+      process.stderr.write('\n');
+    }
     model.dispose();
   }
 }

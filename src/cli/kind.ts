@@ -10,17 +10,29 @@ import { kindTable, type KindSpec } from '../recipes/stage_kinds.js';
 /** A usage error: the command line itself is wrong (exit code 2). */
 export class UsageError extends Error {}
 
-export interface KindArgs { configFile: string | null; overrides: Record<string, string>; help: boolean; jsonSchema: boolean }
+export interface KindArgs {
+  configFile: string | null;
+  overrides: Record<string, string>;
+  help: boolean;
+  jsonSchema: boolean;
+}
 
 /** `--key=value`, `--key value` or a bare `--flag` (true); dashes in keys read as underscores. */
 export function parseKindArgs(args: readonly string[]): KindArgs {
   let configFile: string | null = null;
   const overrides: Record<string, string> = {};
-  let help = false, schema = false;
+  let help = false,
+    schema = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    if (a === '--help' || a === '-h') { help = true; continue; }
-    if (a === '--json-schema') { schema = true; continue; }
+    if (a === '--help' || a === '-h') {
+      help = true;
+      continue;
+    }
+    if (a === '--json-schema') {
+      schema = true;
+      continue;
+    }
     const m = /^--([\w-]+)(?:=(.*))?$/s.exec(a);
     if (!m) throw new UsageError(`unexpected argument '${a}' (flags look like --key=value)`);
     let value = m[2];
@@ -49,11 +61,24 @@ export async function kindCommand(name: string, args: string[]): Promise<void> {
   const k = kindTable()[name];
   if (!k) throw new UsageError(`unknown kind '${name}'`);
   const a = parseKindArgs(args);
-  if (a.help) { process.stdout.write(kindHelp(name, k)); return; }
-  if (a.jsonSchema) { process.stdout.write(`${JSON.stringify(jsonSchema(k.schema, `posttrain ${name}`), null, 2)}\n`); return; }
+  if (a.help) {
+    process.stdout.write(kindHelp(name, k));
+    return;
+  }
+  if (a.jsonSchema) {
+    process.stdout.write(`${JSON.stringify(jsonSchema(k.schema, `posttrain ${name}`), null, 2)}\n`);
+    return;
+  }
   const cfg = resolveConfig(k.schema, a.configFile ? readConfigFile(a.configFile) : {}, a.configFile, a.overrides);
   const dir = k.folder(cfg);
   mkdirSync(dir, { recursive: true });
-  const r = await k.run(cfg, { dir, out: dir, name, log: (l) => process.stderr.write(`${l}\n`), where: a.configFile ?? 'the command line', outputs: {} });
+  const r = await k.run(cfg, {
+    dir,
+    out: dir,
+    name,
+    log: (l) => process.stderr.write(`${l}\n`),
+    where: a.configFile ?? 'the command line',
+    outputs: {},
+  });
   process.stdout.write(`${JSON.stringify({ output: r.output, ...(r.metrics ?? {}) })}\n`);
 }

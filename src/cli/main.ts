@@ -91,39 +91,90 @@ function example(flags: Flags): void {
   const reg = trainRegression(regSteps, seed, bar('regression', regSteps));
   process.stdout.write(tty ? '\n\n' : '\n');
   console.log('task        steps  final loss   accuracy  seconds');
-  console.log(`xor         ${String(xor.steps).padStart(5)}  ${xor.finalLoss.toExponential(2).padStart(10)}  ${String((xor.accuracy ?? 0) * 100).padStart(7)}%  ${xor.seconds.toFixed(2).padStart(7)}`);
-  console.log(`regression  ${String(reg.steps).padStart(5)}  ${reg.finalLoss.toExponential(2).padStart(10)}  ${'-'.padStart(8)}  ${reg.seconds.toFixed(2).padStart(7)}`);
+  console.log(
+    `xor         ${String(xor.steps).padStart(5)}  ${xor.finalLoss.toExponential(2).padStart(10)}  ${String((xor.accuracy ?? 0) * 100).padStart(7)}%  ${xor.seconds.toFixed(2).padStart(7)}`,
+  );
+  console.log(
+    `regression  ${String(reg.steps).padStart(5)}  ${reg.finalLoss.toExponential(2).padStart(10)}  ${'-'.padStart(8)}  ${reg.seconds.toFixed(2).padStart(7)}`,
+  );
   const m = pt.memory();
   console.log(`\nlive tensors ${m.liveTensors}, host bytes ${m.hostBytes}, rss ${(m.rss / 2 ** 20).toFixed(0)} MiB`);
 }
 
 /** The package's version, from its package.json. */
 function packageVersion(): string {
-  return (JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string })
+    .version;
 }
 
 function info(): void {
   const b = pt.buildInfo();
-  console.log(JSON.stringify({ torchVersion: b.torchVersion, cuda: b.cuda, cudaDevices: b.cudaDevices, openblas: b.openblas,
-    threads: pt.getThreads(), malloc: pt.mallocPolicy(), memory: pt.memory() }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        torchVersion: b.torchVersion,
+        cuda: b.cuda,
+        cudaDevices: b.cudaDevices,
+        openblas: b.openblas,
+        threads: pt.getThreads(),
+        malloc: pt.mallocPolicy(),
+        memory: pt.memory(),
+      },
+      null,
+      2,
+    ),
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
-      case 'demo': await demoCommand(rest); return 0;
-      case 'sft': case 'pretrain': case 'grpo': case 'rm': case 'distill': case 'gen-data': case 'mix': await kindCommand(cmd, rest); return 0;
-      case 'serve': await serveCommand(rest); return 0;
-      case 'annotate': await annotateCommand(rest); return 0;
-      case 'eval': await evalCommand(rest); return 0;
-      case 'run': return await runCommand(rest);
-      case 'generate': await generateCommand(rest); return 0;
-      case 'chat': await chatCommand(rest); return 0;
-      case 'example': example(new Flags(rest)); return 0;
-      case 'info': info(); return 0;
-      case undefined: case 'help': case '--help': case '-h': process.stdout.write(HELP); return 0;
-      case '--version': case 'version': process.stdout.write(`posttrain ${packageVersion()}\n`); return 0;
+      case 'demo':
+        await demoCommand(rest);
+        return 0;
+      case 'sft':
+      case 'pretrain':
+      case 'grpo':
+      case 'rm':
+      case 'distill':
+      case 'gen-data':
+      case 'mix':
+        await kindCommand(cmd, rest);
+        return 0;
+      case 'serve':
+        await serveCommand(rest);
+        return 0;
+      case 'annotate':
+        await annotateCommand(rest);
+        return 0;
+      case 'eval':
+        await evalCommand(rest);
+        return 0;
+      case 'run':
+        return await runCommand(rest);
+      case 'generate':
+        await generateCommand(rest);
+        return 0;
+      case 'chat':
+        await chatCommand(rest);
+        return 0;
+      case 'example':
+        example(new Flags(rest));
+        return 0;
+      case 'info':
+        info();
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(HELP);
+        return 0;
+      case '--version':
+      case 'version':
+        process.stdout.write(`posttrain ${packageVersion()}\n`);
+        return 0;
       default:
         process.stderr.write(`posttrain: unknown command '${cmd}'\n\n${HELP}`);
         return 2;

@@ -19,12 +19,18 @@ import { stageKinds, type ModelEvaluation } from '../recipes/stage_kinds.js';
 import { writeReport, terminalSummary, type ReportInput } from '../report/report.js';
 import { Flags } from './flags.js';
 
-interface RecipeFile { out?: unknown; stages?: unknown; report?: { distillation?: { eval?: unknown; rows?: unknown; benchmark?: unknown } } }
+interface RecipeFile {
+  out?: unknown;
+  stages?: unknown;
+  report?: { distillation?: { eval?: unknown; rows?: unknown; benchmark?: unknown } };
+}
 
 export function recipeStages(doc: RecipeFile, file: string): StageSpec[] {
-  if (!Array.isArray(doc.stages) || doc.stages.length === 0) throw new Error(`${file}: 'stages' must be a non-empty list of {name, kind, ...config}`);
+  if (!Array.isArray(doc.stages) || doc.stages.length === 0)
+    throw new Error(`${file}: 'stages' must be a non-empty list of {name, kind, ...config}`);
   return doc.stages.map((s, i) => {
-    if (s === null || typeof s !== 'object' || Array.isArray(s)) throw new Error(`${file}: stages[${i}] must be a mapping with name and kind`);
+    if (s === null || typeof s !== 'object' || Array.isArray(s))
+      throw new Error(`${file}: stages[${i}] must be a mapping with name and kind`);
     const { name, kind, ...config } = s as Record<string, unknown>;
     if (typeof name !== 'string' || typeof kind !== 'string') throw new Error(`${file}: stages[${i}] needs 'name' and 'kind' strings`);
     return { name, kind, config };
@@ -33,25 +39,43 @@ export function recipeStages(doc: RecipeFile, file: string): StageSpec[] {
 
 /** The report of a recipe run: its stages' metrics, the eval stages' models, the Table 9 rows asked for. */
 export function recipeReport(run: RunReport, doc: RecipeFile, file: string): ReportInput {
-  const evaluations = run.stages.filter((st) => st.kind === 'eval').flatMap((st) =>
-    ((st.metrics['models'] ?? []) as ModelEvaluation[]).map((m) => ({ model: m.name, stage: st.name, accuracy: m.accuracy, meanLength: m.meanLength, extra: { 'pass@1': m.pass1, problems: m.n } })));
+  const evaluations = run.stages
+    .filter((st) => st.kind === 'eval')
+    .flatMap((st) =>
+      ((st.metrics['models'] ?? []) as ModelEvaluation[]).map((m) => ({
+        model: m.name,
+        stage: st.name,
+        accuracy: m.accuracy,
+        meanLength: m.meanLength,
+        extra: { 'pass@1': m.pass1, problems: m.n },
+      })),
+    );
   const d = doc.report?.distillation;
   let distillation: ReportInput['distillation'] = null;
   if (d) {
     const evalStage = run.stages.find((st) => st.name === d.eval);
-    if (!evalStage || evalStage.kind !== 'eval') throw new Error(`${file}: report.distillation.eval must name an eval stage, got ${JSON.stringify(d.eval)}`);
+    if (!evalStage || evalStage.kind !== 'eval')
+      throw new Error(`${file}: report.distillation.eval must name an eval stage, got ${JSON.stringify(d.eval)}`);
     const models = (evalStage.metrics['models'] ?? []) as ModelEvaluation[];
     if (!Array.isArray(d.rows)) throw new Error(`${file}: report.distillation.rows must list model names of stage '${evalStage.name}'`);
-    distillation = { benchmark: String(d.benchmark ?? evalStage.name), rows: (d.rows as unknown[]).map((n) => {
-      const m = models.find((x) => x.name === n);
-      if (!m) throw new Error(`${file}: report.distillation.rows: no model '${String(n)}' in stage '${evalStage.name}' (has: ${models.map((x) => x.name).join(', ')})`);
-      return { model: m.name, accuracy: m.accuracy, meanLength: m.meanLength };
-    }) };
+    distillation = {
+      benchmark: String(d.benchmark ?? evalStage.name),
+      rows: (d.rows as unknown[]).map((n) => {
+        const m = models.find((x) => x.name === n);
+        if (!m)
+          throw new Error(
+            `${file}: report.distillation.rows: no model '${String(n)}' in stage '${evalStage.name}' (has: ${models.map((x) => x.name).join(', ')})`,
+          );
+        return { model: m.name, accuracy: m.accuracy, meanLength: m.meanLength };
+      }),
+    };
   }
   return {
-    title: `posttrain run ${basename(file)}`, createdAt: new Date().toISOString(),
+    title: `posttrain run ${basename(file)}`,
+    createdAt: new Date().toISOString(),
     stages: stageSummaries(run),
-    evaluations, distillation,
+    evaluations,
+    distillation,
   };
 }
 

@@ -14,9 +14,13 @@ export async function serveCommand(args: string[]): Promise<void> {
   const name = f.str('name', '') || undefined;
   f.rejectUnknown('serve');
   const s = await startServer({ modelDir, host, port, apiKey, modelName: name, log: (l) => process.stderr.write(`${l}\n`) });
-  process.stderr.write(`serving '${s.modelName}' at ${s.url}/v1 (chat/completions, completions, models)${apiKey ? ', bearer token required' : ''}\n`);
+  process.stderr.write(
+    `serving '${s.modelName}' at ${s.url}/v1 (chat/completions, completions, models)${apiKey ? ', bearer token required' : ''}\n`,
+  );
   await new Promise<void>((resolve) => {
-    const stop = () => { void s.close().then(resolve); };
+    const stop = () => {
+      void s.close().then(resolve);
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });

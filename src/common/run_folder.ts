@@ -45,10 +45,16 @@ const AT_STEP = new Set(['step', 'epoch', 'lr', 'tokens_seen', 'tokens_per_s']);
  */
 export class MetricsWindow {
   private rows: Record<string, unknown>[] = [];
-  constructor(private readonly run: RunFolder, private readonly loggingSteps: number) {}
+  constructor(
+    private readonly run: RunFolder,
+    private readonly loggingSteps: number,
+  ) {}
 
   add(record: Record<string, unknown> & { step: number }, last: boolean): void {
-    if (this.loggingSteps <= 1) { this.run.metrics(record); return; }
+    if (this.loggingSteps <= 1) {
+      this.run.metrics(record);
+      return;
+    }
     this.rows.push(record);
     if (record.step % this.loggingSteps !== 0 && !last) return;
     const out: Record<string, unknown> = { ...record };
@@ -72,7 +78,12 @@ export class Progress {
   private readonly start = performance.now();
   private lastPrinted = -1;
   private readonly tty = process.stderr.isTTY === true;
-  constructor(private readonly label: string, private readonly total: number, private readonly startStep = 0, private readonly quiet = false) {}
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly startStep = 0,
+    private readonly quiet = false,
+  ) {}
 
   update(step: number, fields: Record<string, string>): void {
     if (this.quiet) return;
@@ -82,7 +93,9 @@ export class Progress {
     const width = 20;
     const filled = Math.round((step / this.total) * width);
     const bar = '='.repeat(Math.max(0, filled - 1)) + (filled > 0 ? '>' : '') + ' '.repeat(width - filled);
-    const extra = Object.entries(fields).map(([k, v]) => `${k} ${v}`).join('  ');
+    const extra = Object.entries(fields)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('  ');
     const line = `${this.label} ${String(step).padStart(String(this.total).length)}/${this.total} [${bar}] ${extra}  ETA ${duration(eta)}`;
     if (this.tty) {
       process.stderr.write(`\r${line}\x1b[K`);

@@ -22,15 +22,23 @@ export interface FieldSpec {
 
 export type Schema = Readonly<Record<string, FieldSpec>>;
 
-type Base<F> = F extends { type: 'int' | 'number' } ? number
-  : F extends { type: 'bool' } ? boolean
-  : F extends { type: 'string'; values: readonly (infer V)[] } ? V
-  : F extends { type: 'string' } ? string
-  : F extends { type: 'strings' } ? string[]
-  : F extends { type: 'numbers' } ? number[]
-  : F extends { type: 'object' } ? Record<string, unknown>
-  : F extends { type: 'objects' } ? Record<string, unknown>[]
-  : unknown;
+type Base<F> = F extends { type: 'int' | 'number' }
+  ? number
+  : F extends { type: 'bool' }
+    ? boolean
+    : F extends { type: 'string'; values: readonly (infer V)[] }
+      ? V
+      : F extends { type: 'string' }
+        ? string
+        : F extends { type: 'strings' }
+          ? string[]
+          : F extends { type: 'numbers' }
+            ? number[]
+            : F extends { type: 'object' }
+              ? Record<string, unknown>
+              : F extends { type: 'objects' }
+                ? Record<string, unknown>[]
+                : unknown;
 /** The value type of one field: its type, its allowed values, `| null` when nullable. */
 export type FieldValue<F> = F extends { nullable: true } ? Base<F> | null : Base<F>;
 /** The config type a schema declares. */
@@ -97,7 +105,9 @@ export const SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   resume_from_checkpoint: ['resume'],
   use_peft: ['lora', 'use_lora'],
   lora_target_modules: ['lora_targets', 'target_modules'],
-  adam_beta1: ['beta1'], adam_beta2: ['beta2'], adam_epsilon: ['eps', 'adam_eps'],
+  adam_beta1: ['beta1'],
+  adam_beta2: ['beta2'],
+  adam_epsilon: ['eps', 'adam_eps'],
   num_generations: ['group_size', 'n_samples', 'rollout_n'],
   max_completion_length: ['max_new_tokens', 'max_response_length', 'response_length'],
   max_prompt_length: ['max_prompt_tokens'],
@@ -126,7 +136,10 @@ export function suggestField(key: string, fields: readonly string[]): string | n
   for (const f of fields) {
     const cap = Math.max(1, Math.floor(f.length / 4));
     const d = distance(k, f, cap);
-    if (d <= cap && d < bestD) { best = f; bestD = d; }
+    if (d <= cap && d < bestD) {
+      best = f;
+      bestD = d;
+    }
   }
   if (best) return best;
   // a key that is a word of a longer field name (epoch → num_train_epochs, lr → learning_rate is not)
@@ -143,12 +156,31 @@ function unknownField(key: string, where: string, fields: readonly string[]): st
 function fromString(spec: FieldSpec, raw: string): unknown {
   if (spec.nullable && (raw === 'null' || raw === '')) return null;
   switch (spec.type) {
-    case 'int': case 'number': return raw.trim() === '' ? NaN : Number(raw);
-    case 'bool': return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
-    case 'strings': return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-    case 'numbers': return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
-    case 'object': case 'objects': try { return JSON.parse(raw); } catch { return raw; }
-    default: return raw;
+    case 'int':
+    case 'number':
+      return raw.trim() === '' ? NaN : Number(raw);
+    case 'bool':
+      return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+    case 'strings':
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+    case 'numbers':
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0)
+        .map(Number);
+    case 'object':
+    case 'objects':
+      try {
+        return JSON.parse(raw);
+      } catch {
+        return raw;
+      }
+    default:
+      return raw;
   }
 }
 
@@ -164,7 +196,8 @@ function check(spec: FieldSpec, v: unknown): string | null {
       if (spec.max !== undefined && v > spec.max) return `must be <= ${spec.max}, ${got}`;
       return null;
     }
-    case 'bool': return typeof v === 'boolean' ? null : `must be true or false, ${got}`;
+    case 'bool':
+      return typeof v === 'boolean' ? null : `must be true or false, ${got}`;
     case 'string':
       if (typeof v !== 'string' || (spec.required && v === '')) return `must be a${spec.required ? ' non-empty' : ''} string, ${got}`;
       if (spec.values && !spec.values.includes(v)) return `must be one of ${spec.values.join(' | ')}, ${got}`;
@@ -175,8 +208,12 @@ function check(spec: FieldSpec, v: unknown): string | null {
       return null;
     case 'numbers':
       return Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? null : `must be a list of numbers, ${got}`;
-    case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v) ? null : `must be a mapping, ${got}`;
-    case 'objects': return Array.isArray(v) && v.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x)) ? null : `must be a list of mappings, ${got}`;
+    case 'object':
+      return v !== null && typeof v === 'object' && !Array.isArray(v) ? null : `must be a mapping, ${got}`;
+    case 'objects':
+      return Array.isArray(v) && v.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x))
+        ? null
+        : `must be a list of mappings, ${got}`;
   }
 }
 
@@ -185,7 +222,12 @@ function check(spec: FieldSpec, v: unknown): string | null {
  * is never silently ignored); a bare string or number where a list is expected is a one-item list.
  * Throws one ConfigError listing every problem.
  */
-export function resolveConfig<S extends Schema>(schema: S, file: Record<string, unknown>, fileName: string | null, overrides: Record<string, string> = {}): ConfigOf<S> {
+export function resolveConfig<S extends Schema>(
+  schema: S,
+  file: Record<string, unknown>,
+  fileName: string | null,
+  overrides: Record<string, string> = {},
+): ConfigOf<S> {
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
   const fields = Object.keys(schema);
@@ -194,10 +236,19 @@ export function resolveConfig<S extends Schema>(schema: S, file: Record<string, 
   for (const [key, spec] of Object.entries(schema)) {
     let v: unknown = spec.default;
     let from = 'default';
-    if (key in file) { v = file[key]; from = fileName ?? 'config'; }
-    if (key in overrides) { v = fromString(spec, overrides[key]!); from = `--${key}`; }
+    if (key in file) {
+      v = file[key];
+      from = fileName ?? 'config';
+    }
+    if (key in overrides) {
+      v = fromString(spec, overrides[key]!);
+      from = `--${key}`;
+    }
     if ((spec.type === 'strings' && typeof v === 'string') || (spec.type === 'numbers' && typeof v === 'number')) v = [v];
-    if (spec.required && (v === undefined || v === null)) { problems.push(`field '${key}' is required (${spec.doc})`); continue; }
+    if (spec.required && (v === undefined || v === null)) {
+      problems.push(`field '${key}' is required (${spec.doc})`);
+      continue;
+    }
     const bad = check(spec, v);
     if (bad) problems.push(`${from === 'default' ? '' : `${from}: `}field '${key}' ${bad}`);
     out[key] = v;
@@ -208,40 +259,77 @@ export function resolveConfig<S extends Schema>(schema: S, file: Record<string, 
 
 /** Lines of `key: value  # doc` for a resolved config (written into the run folder). */
 export function describeConfig(schema: Schema, values: Record<string, unknown>): string {
-  return Object.keys(schema).map((k) => `${k}: ${JSON.stringify(values[k])}  # ${schema[k]!.doc}`).join('\n') + '\n';
+  return (
+    Object.keys(schema)
+      .map((k) => `${k}: ${JSON.stringify(values[k])}  # ${schema[k]!.doc}`)
+      .join('\n') + '\n'
+  );
 }
 
 function typeName(spec: FieldSpec): string {
-  const t = spec.values ? spec.values.join(' | ') : spec.type === 'strings' ? 'list of strings' : spec.type === 'numbers' ? 'list of numbers'
-    : spec.type === 'objects' ? 'list of mappings' : spec.type === 'object' ? 'mapping' : spec.type === 'bool' ? 'true | false' : spec.type;
+  const t = spec.values
+    ? spec.values.join(' | ')
+    : spec.type === 'strings'
+      ? 'list of strings'
+      : spec.type === 'numbers'
+        ? 'list of numbers'
+        : spec.type === 'objects'
+          ? 'list of mappings'
+          : spec.type === 'object'
+            ? 'mapping'
+            : spec.type === 'bool'
+              ? 'true | false'
+              : spec.type;
   return spec.nullable ? `${t} | null` : t;
 }
 
 /** The help for a schema: one block per field with its type, default (or "required") and meaning. */
 export function schemaHelp(schema: Schema): string {
-  return Object.entries(schema).map(([k, s]) => {
-    const def = s.required ? 'required' : `default ${JSON.stringify(s.default)}`;
-    const bounds = [s.min !== undefined ? `>= ${s.min}` : '', s.max !== undefined ? `<= ${s.max}` : ''].filter(Boolean).join(', ');
-    return `  ${k}  (${typeName(s)}${bounds ? `, ${bounds}` : ''}; ${def})\n      ${s.doc}`;
-  }).join('\n') + '\n';
+  return (
+    Object.entries(schema)
+      .map(([k, s]) => {
+        const def = s.required ? 'required' : `default ${JSON.stringify(s.default)}`;
+        const bounds = [s.min !== undefined ? `>= ${s.min}` : '', s.max !== undefined ? `<= ${s.max}` : ''].filter(Boolean).join(', ');
+        return `  ${k}  (${typeName(s)}${bounds ? `, ${bounds}` : ''}; ${def})\n      ${s.doc}`;
+      })
+      .join('\n') + '\n'
+  );
 }
 
 /** A JSON Schema (draft 2020-12) of the config, so editors complete and check YAML files. */
 export function jsonSchema(schema: Schema, title: string): Record<string, unknown> {
   const prop = (s: FieldSpec): Record<string, unknown> => {
-    const base: Record<string, unknown> = s.type === 'int' ? { type: 'integer' } : s.type === 'number' ? { type: 'number' } : s.type === 'bool' ? { type: 'boolean' }
-      : s.type === 'string' ? (s.values ? { type: 'string', enum: [...s.values] } : { type: 'string' })
-        : s.type === 'strings' ? { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] }
-          : s.type === 'numbers' ? { anyOf: [{ type: 'number' }, { type: 'array', items: { type: 'number' } }] }
-            : s.type === 'object' ? { type: 'object' } : { type: 'array', items: { type: 'object' } };
+    const base: Record<string, unknown> =
+      s.type === 'int'
+        ? { type: 'integer' }
+        : s.type === 'number'
+          ? { type: 'number' }
+          : s.type === 'bool'
+            ? { type: 'boolean' }
+            : s.type === 'string'
+              ? s.values
+                ? { type: 'string', enum: [...s.values] }
+                : { type: 'string' }
+              : s.type === 'strings'
+                ? { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] }
+                : s.type === 'numbers'
+                  ? { anyOf: [{ type: 'number' }, { type: 'array', items: { type: 'number' } }] }
+                  : s.type === 'object'
+                    ? { type: 'object' }
+                    : { type: 'array', items: { type: 'object' } };
     if (s.min !== undefined) base['minimum'] = s.min;
     if (s.max !== undefined) base['maximum'] = s.max;
     const p = s.nullable ? { anyOf: [base, { type: 'null' }] } : base;
     return { ...p, description: s.doc, ...(s.default !== null && s.default !== undefined ? { default: s.default } : {}) };
   };
   return {
-    $schema: 'https://json-schema.org/draft/2020-12/schema', title, type: 'object', additionalProperties: false,
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title,
+    type: 'object',
+    additionalProperties: false,
     properties: Object.fromEntries(Object.entries(schema).map(([k, s]) => [k, prop(s)])),
-    required: Object.entries(schema).filter(([, s]) => s.required).map(([k]) => k),
+    required: Object.entries(schema)
+      .filter(([, s]) => s.required)
+      .map(([k]) => k),
   };
 }

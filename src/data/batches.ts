@@ -33,7 +33,9 @@ export function toBatch(rows: readonly PackedRow[], options: { device?: Device }
   let tokens = 0;
   rows.forEach((row, b) => {
     if (row.targets.length !== T || row.ids.length !== T + 1 || row.segmentIds.length !== T + 1) {
-      throw new RangeError(`toBatch: row ${b} has ${row.ids.length} ids / ${row.targets.length} targets, expected ${T + 1} / ${T} like row 0`);
+      throw new RangeError(
+        `toBatch: row ${b} has ${row.ids.length} ids / ${row.targets.length} targets, expected ${T + 1} / ${T} like row 0`,
+      );
     }
     inputs.set(row.ids.subarray(0, T), b * T);
     targets.set(row.targets, b * T);
@@ -84,9 +86,11 @@ export class BatchSampler {
   constructor(nRows: number, batchSize: number, options: SamplerOptions) {
     const { epochs, seed = 0, shuffle = true } = options;
     if (!Number.isInteger(nRows) || nRows < 1) throw new RangeError(`BatchSampler: nRows must be an integer >= 1, got ${nRows}`);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`BatchSampler: batchSize must be an integer >= 1, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new RangeError(`BatchSampler: batchSize must be an integer >= 1, got ${batchSize}`);
     if (!Number.isInteger(epochs) || epochs < 0) throw new RangeError(`BatchSampler: epochs must be an integer >= 0, got ${epochs}`);
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new RangeError(`BatchSampler: seed must be a non-negative safe integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new RangeError(`BatchSampler: seed must be a non-negative safe integer, got ${seed}`);
     this.nRows = nRows;
     this.batchSize = batchSize;
     this.epochs = epochs;
@@ -105,7 +109,11 @@ export class BatchSampler {
     const order = this.order(this.epoch);
     const start = this.position;
     const end = Math.min(start + this.batchSize, this.nRows);
-    const batch: SampledBatch = { rows: Array.from(order.subarray(start, end)), epoch: this.epoch, stepInEpoch: Math.floor(start / this.batchSize) };
+    const batch: SampledBatch = {
+      rows: Array.from(order.subarray(start, end)),
+      epoch: this.epoch,
+      stepInEpoch: Math.floor(start / this.batchSize),
+    };
     this.position = end;
     if (this.position >= this.nRows) {
       this.epoch++;
@@ -122,7 +130,9 @@ export class BatchSampler {
   static restore(nRows: number, batchSize: number, epochs: number, state: SamplerState): BatchSampler {
     const sampler = new BatchSampler(nRows, batchSize, { epochs, seed: state.seed, shuffle: state.shuffle ?? true });
     if (state.nRows !== undefined && state.nRows !== nRows) {
-      throw new RangeError(`BatchSampler.restore: the state is for ${state.nRows} rows, the data now has ${nRows} (did the data or packing change?)`);
+      throw new RangeError(
+        `BatchSampler.restore: the state is for ${state.nRows} rows, the data now has ${nRows} (did the data or packing change?)`,
+      );
     }
     if (!Number.isInteger(state.epoch) || state.epoch < 0) throw new RangeError(`BatchSampler.restore: bad epoch ${state.epoch}`);
     if (!Number.isInteger(state.position) || state.position < 0 || state.position >= nRows) {
@@ -136,7 +146,9 @@ export class BatchSampler {
   /** Row order of an epoch: a permutation drawn from (seed, epoch) only. */
   order(epoch: number): Uint32Array {
     if (this.permutationEpoch !== epoch || this.permutation === null) {
-      this.permutation = this.shuffle ? seededPermutation(this.nRows, this.seed, epoch) : Uint32Array.from({ length: this.nRows }, (_, i) => i);
+      this.permutation = this.shuffle
+        ? seededPermutation(this.nRows, this.seed, epoch)
+        : Uint32Array.from({ length: this.nRows }, (_, i) => i);
       this.permutationEpoch = epoch;
     }
     return this.permutation;
@@ -148,7 +160,7 @@ export function seededPermutation(n: number, seed: number, epoch: number): Uint3
   const next = xoshiro128(seed, epoch);
   const out = Uint32Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
-    const r = ((next() >>> 11) * 2 ** 32 + next()) / 2 ** 53;  // 53 uniform bits in [0, 1)
+    const r = ((next() >>> 11) * 2 ** 32 + next()) / 2 ** 53; // 53 uniform bits in [0, 1)
     const j = Math.floor(r * (i + 1));
     const tmp = out[i]!;
     out[i] = out[j]!;

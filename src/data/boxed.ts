@@ -23,7 +23,10 @@ export function matchBraces(text: string): Int32Array {
   const stack: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c === 92 /* \ */) { i++; continue; }
+    if (c === 92 /* \ */) {
+      i++;
+      continue;
+    }
     if (c === 123 /* { */) stack.push(i);
     else if (c === 125 /* } */ && stack.length > 0) close[stack.pop()!] = i;
   }
@@ -67,22 +70,36 @@ export function findBoxes(text: string): Box[] {
     let len = 0;
     for (const cmd of COMMANDS) {
       const j = text.indexOf(cmd, i);
-      if (j >= 0 && (at < 0 || j < at)) { at = j; len = cmd.length; }
+      if (j >= 0 && (at < 0 || j < at)) {
+        at = j;
+        len = cmd.length;
+      }
     }
     if (at < 0) break;
     let k = at + len;
-    if (k < text.length && /[A-Za-z]/.test(text[k]!)) { i = k; continue; } // \boxedfoo
+    if (k < text.length && /[A-Za-z]/.test(text[k]!)) {
+      i = k;
+      continue;
+    } // \boxedfoo
     while (text[k] === ' ' || text[k] === '\t') k++;
     if (text[k] === '{') {
       close ??= matchBraces(text);
       const j = close[k]!;
-      if (j >= 0) { out.push({ content: unwrap(text, k, j, close), start: at, end: j + 1 }); i = j + 1; continue; }
+      if (j >= 0) {
+        out.push({ content: unwrap(text, k, j, close), start: at, end: j + 1 });
+        i = j + 1;
+        continue;
+      }
       i = k + 1;
       continue;
     }
     // \boxed 5: one token after at least one space
     const m = k > at + len ? /^[^\s$}{\\]+/.exec(text.slice(k, k + 200)) : null;
-    if (m) { out.push({ content: m[0], start: at, end: k + m[0].length }); i = k + m[0].length; continue; }
+    if (m) {
+      out.push({ content: m[0], start: at, end: k + m[0].length });
+      i = k + m[0].length;
+      continue;
+    }
     i = k;
   }
   return out;

@@ -115,7 +115,7 @@ export async function expandPaths(paths: readonly string[]): Promise<string[]> {
     try {
       stat = await fs.promises.stat(p);
     } catch {
-      stat = undefined;      // readRows reports the missing file with its name
+      stat = undefined; // readRows reports the missing file with its name
     }
     if (stat?.isDirectory()) {
       const entries = (await fs.promises.readdir(p, { recursive: true, withFileTypes: true }))

@@ -24,7 +24,13 @@ export interface ParsedRow {
 }
 
 export const ROLES = ['system', 'user', 'assistant'] as const;
-const SHAREGPT_ROLES = new Map([['human', 'user'], ['user', 'user'], ['gpt', 'assistant'], ['assistant', 'assistant'], ['system', 'system']]);
+const SHAREGPT_ROLES = new Map([
+  ['human', 'user'],
+  ['user', 'user'],
+  ['gpt', 'assistant'],
+  ['assistant', 'assistant'],
+  ['system', 'system'],
+]);
 
 const present = (row: Record<string, unknown>, key: string): boolean => row[key] !== undefined && row[key] !== null;
 
@@ -61,8 +67,10 @@ export function parseExample(row: Record<string, unknown>, source: RowSource): P
     return { example: { kind: 'text', text: text as string }, row };
   }
   const columns = Object.keys(row).filter((k) => present(row, k));
-  return fail("has no training fields: expected 'text', 'prompt' + 'completion', 'messages' or 'conversations' " +
-    `(columns: ${columns.length === 0 ? 'none' : columns.join(', ')})`);
+  return fail(
+    "has no training fields: expected 'text', 'prompt' + 'completion', 'messages' or 'conversations' " +
+      `(columns: ${columns.length === 0 ? 'none' : columns.join(', ')})`,
+  );
 }
 
 /**

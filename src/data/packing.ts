@@ -36,7 +36,7 @@ export function packExamples(examples: readonly TokenizedExample[], seqLen: numb
   const capacity = checkArgs(examples, seqLen, 'packExamples');
   const order = examples.map((_, i) => i).sort((a, b) => examples[b]!.ids.length - examples[a]!.ids.length || a - b);
   const rows: number[][] = [];
-  const free = new FreeSpaceIndex(capacity);       // rows by remaining space
+  const free = new FreeSpaceIndex(capacity); // rows by remaining space
   for (const i of order) {
     const length = examples[i]!.ids.length;
     let row = free.takeSmallestAtLeast(length);
@@ -78,7 +78,10 @@ export interface PackingStats {
 }
 
 export function packingStats(rows: readonly PackedRow[]): PackingStats {
-  let slots = 0, real = 0, targets = 0, samples = 0;
+  let slots = 0,
+    real = 0,
+    targets = 0,
+    samples = 0;
   for (const row of rows) {
     slots += row.ids.length;
     samples += row.nSamples;
@@ -92,11 +95,14 @@ function checkArgs(examples: readonly TokenizedExample[], seqLen: number, op: st
   if (!Number.isInteger(seqLen) || seqLen < 1) throw new RangeError(`${op}: seqLen must be an integer >= 1, got ${seqLen}`);
   const capacity = seqLen + 1;
   examples.forEach((ex, i) => {
-    if (ex.ids.length !== ex.lossMask.length) throw new RangeError(`${op}: example ${i} has ${ex.ids.length} ids but ${ex.lossMask.length} mask values`);
+    if (ex.ids.length !== ex.lossMask.length)
+      throw new RangeError(`${op}: example ${i} has ${ex.ids.length} ids but ${ex.lossMask.length} mask values`);
     if (ex.ids.length === 0) throw new RangeError(`${op}: example ${i} is empty`);
     if (ex.ids.length > capacity) {
-      throw new RangeError(`${op}: example ${i} has ${ex.ids.length} tokens, more than seqLen + 1 = ${capacity}; ` +
-        `tokenize with maxLength ${capacity} (truncate or drop)`);
+      throw new RangeError(
+        `${op}: example ${i} has ${ex.ids.length} tokens, more than seqLen + 1 = ${capacity}; ` +
+          `tokenize with maxLength ${capacity} (truncate or drop)`,
+      );
     }
   });
   return capacity;

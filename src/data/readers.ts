@@ -132,7 +132,11 @@ async function* readParquet(file: string, size: number): AsyncGenerator<RawRow> 
     try {
       rows = await parquetReadObjects({ file: buffer, metadata, rowStart, rowEnd, compressors });
     } catch (e) {
-      throw new DataError(file, rowStart + 1, `row group ${group} (rows ${rowStart + 1}-${rowEnd}) could not be read: ${(e as Error).message}`);
+      throw new DataError(
+        file,
+        rowStart + 1,
+        `row group ${group} (rows ${rowStart + 1}-${rowEnd}) could not be read: ${(e as Error).message}`,
+      );
     }
     for (let i = 0; i < rows.length; i++) yield { data: rows[i]!, file, line: rowStart + i + 1 };
     rowStart = rowEnd;

@@ -64,7 +64,8 @@ export function tokenizeExample(example: Example, tokenizer: Tokenizer, options:
 export function tokenizeFull(example: Example, tokenizer: Tokenizer, options: TokenizeOptions = {}): TokenizedExample {
   const source = options.source ?? { file: '(example)', line: 1 };
   const lossOn = options.lossOn ?? 'completion';
-  if (lossOn !== 'completion' && lossOn !== 'all') throw new RangeError(`tokenizeExample: lossOn must be 'completion' or 'all', got ${JSON.stringify(lossOn)}`);
+  if (lossOn !== 'completion' && lossOn !== 'all')
+    throw new RangeError(`tokenizeExample: lossOn must be 'completion' or 'all', got ${JSON.stringify(lossOn)}`);
   let ids: number[];
   let mask: number[];
   switch (example.kind) {
@@ -93,7 +94,11 @@ export function tokenizeFull(example: Example, tokenizer: Tokenizer, options: To
   }
   if (lossOn === 'all') mask = mask.map(() => 1);
   if (!mask.some((m, i) => m === 1 && i > 0)) {
-    throw new DataError(source.file, source.line, `nothing to train on: no token after the first is in the loss mask (${ids.length} tokens)`);
+    throw new DataError(
+      source.file,
+      source.line,
+      `nothing to train on: no token after the first is in the loss mask (${ids.length} tokens)`,
+    );
   }
   return { ids: Int32Array.from(ids), lossMask: Uint8Array.from(mask) };
 }
@@ -104,7 +109,8 @@ export function fitLength(
   maxLength: number | undefined,
   truncation: Truncation = 'truncate',
 ): (TokenizedExample & { truncated: boolean }) | null {
-  if (truncation !== 'drop' && truncation !== 'truncate') throw new RangeError(`truncation must be 'drop' or 'truncate', got ${JSON.stringify(truncation)}`);
+  if (truncation !== 'drop' && truncation !== 'truncate')
+    throw new RangeError(`truncation must be 'drop' or 'truncate', got ${JSON.stringify(truncation)}`);
   if (maxLength === undefined || example.ids.length <= maxLength) return { ...example, truncated: false };
   if (!Number.isInteger(maxLength) || maxLength < 2) throw new RangeError(`maxLength must be an integer >= 2, got ${maxLength}`);
   if (truncation === 'drop') return null;
@@ -165,7 +171,8 @@ function maskedRender(
     if (span.turn !== undefined) return span.turn >= prompt.length;
     if (boundary === undefined) {
       const promptText = applyChatTemplate(tokenizer, prompt, renderOptions);
-      if (!render.text.startsWith(promptText)) fail('the prompt renders differently alone than inside the conversation; cannot tell its turns from the completion');
+      if (!render.text.startsWith(promptText))
+        fail('the prompt renders differently alone than inside the conversation; cannot tell its turns from the completion');
       boundary = promptText.length;
     }
     return span.start >= boundary;

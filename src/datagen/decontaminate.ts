@@ -35,7 +35,9 @@ export class NgramIndex {
     return gs.filter((g) => this.grams.has(g)).length / gs.length;
   }
 
-  get size(): number { return this.grams.size; }
+  get size(): number {
+    return this.grams.size;
+  }
 }
 
 /** The text a row asks: question | problem | instruction | prompt (string) | the user turns of prompt / messages. */
@@ -44,7 +46,9 @@ export function rowQuestion(d: Record<string, unknown>): string | null {
   if (typeof d['prompt'] === 'string') return d['prompt'];
   const msgs = Array.isArray(d['prompt']) ? d['prompt'] : Array.isArray(d['messages']) ? d['messages'] : null;
   if (msgs) {
-    const user = (msgs as { role?: unknown; content?: unknown }[]).filter((m) => m.role === 'user' && typeof m.content === 'string').map((m) => m.content as string);
+    const user = (msgs as { role?: unknown; content?: unknown }[])
+      .filter((m) => m.role === 'user' && typeof m.content === 'string')
+      .map((m) => m.content as string);
     return user.length ? user.join('\n') : null;
   }
   return null;

@@ -17,7 +17,10 @@ export function appendDurably(file: string, records: readonly unknown[]): void {
   }
 }
 
-export interface JsonlContents<T> { rows: T[]; tornTail: boolean }
+export interface JsonlContents<T> {
+  rows: T[];
+  tornTail: boolean;
+}
 
 /** Rows of a JSONL file (none when it does not exist); with repair, a torn last line is cut from the file. */
 export function readJsonlTolerant<T = Record<string, unknown>>(file: string, o: { repair?: boolean } = {}): JsonlContents<T> {
@@ -25,7 +28,7 @@ export function readJsonlTolerant<T = Record<string, unknown>>(file: string, o: 
   const buf = readFileSync(file);
   const text = buf.toString('utf8');
   const lines = text.split('\n');
-  const last = lines.pop()!;                       // '' when the file ends with a newline
+  const last = lines.pop()!; // '' when the file ends with a newline
   const rows: T[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;

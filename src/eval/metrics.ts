@@ -7,7 +7,7 @@ export function passAtK(n: number, c: number, k: number): number {
     throw new RangeError(`passAtK: need integers 0 <= c <= n and 1 <= k <= n, got n=${n} c=${c} k=${k}`);
   }
   if (n - c < k) return 1;
-  let fail = 1;                                       // C(n−c, k) / C(n, k) as a product, no overflow
+  let fail = 1; // C(n−c, k) / C(n, k) as a product, no overflow
   for (let i = n - c + 1; i <= n; i++) fail *= 1 - k / i;
   return 1 - fail;
 }
@@ -19,7 +19,8 @@ export function majorityVote<T>(answers: readonly (T | null)[], key: (a: T) => s
     if (a === null) return;
     const k = key(a);
     const e = counts.get(k);
-    if (e) e.n++; else counts.set(k, { n: 1, first: i, value: a });
+    if (e) e.n++;
+    else counts.set(k, { n: 1, first: i, value: a });
   });
   let best: { n: number; first: number; value: T } | null = null;
   for (const e of counts.values()) if (!best || e.n > best.n || (e.n === best.n && e.first < best.first)) best = e;

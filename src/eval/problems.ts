@@ -10,19 +10,34 @@ export type ProblemFormat = 'auto' | 'gsm8k' | 'math' | 'builtin';
 
 function gsm8kAnswer(s: string): string | null {
   const i = s.lastIndexOf('####');
-  return i < 0 ? null : s.slice(i + 4).trim().replace(/,/g, '');
+  return i < 0
+    ? null
+    : s
+        .slice(i + 4)
+        .trim()
+        .replace(/,/g, '');
 }
 
 export function problemFromRow(data: Record<string, unknown>, format: ProblemFormat, file: string, line: number): MathProblem {
-  const fail = (field: string, detail: string): never => { throw new DataError(file, line, detail, field); };
+  const fail = (field: string, detail: string): never => {
+    throw new DataError(file, line, detail, field);
+  };
   const str = (k: string) => (typeof data[k] === 'string' ? (data[k] as string) : typeof data[k] === 'number' ? String(data[k]) : null);
   const id = str('id') ?? undefined;
-  const fmt = format !== 'auto' ? format
-    : typeof data['problem'] === 'string' ? 'math'
-      : typeof data['answer'] === 'string' && (data['answer'] as string).includes('####') ? 'gsm8k' : 'builtin';
+  const fmt =
+    format !== 'auto'
+      ? format
+      : typeof data['problem'] === 'string'
+        ? 'math'
+        : typeof data['answer'] === 'string' && (data['answer'] as string).includes('####')
+          ? 'gsm8k'
+          : 'builtin';
   if (fmt === 'math') {
     const question = str('problem') ?? str('question') ?? fail('problem', 'must be a string');
-    const answer = str('answer') ?? (str('solution') !== null ? lastBoxed(str('solution')!) : null) ?? fail('solution', 'needs a \\boxed{} answer (or give an `answer` column)');
+    const answer =
+      str('answer') ??
+      (str('solution') !== null ? lastBoxed(str('solution')!) : null) ??
+      fail('solution', 'needs a \\boxed{} answer (or give an `answer` column)');
     return { id, question, answer };
   }
   const question = str('question') ?? fail('question', 'must be a string');

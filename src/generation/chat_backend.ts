@@ -45,7 +45,11 @@ export interface LocalBackendOptions {
   maxPromptTokens?: number;
 }
 
-interface Pending { request: ChatRequest; resolve: (r: ChatResult) => void; reject: (e: unknown) => void }
+interface Pending {
+  request: ChatRequest;
+  resolve: (r: ChatResult) => void;
+  reject: (e: unknown) => void;
+}
 
 /** A model already in memory (not disposed by the backend) or a folder (loaded, disposed with it). */
 export class LocalChatBackend implements ChatBackend {
@@ -54,7 +58,11 @@ export class LocalChatBackend implements ChatBackend {
   private scheduled = false;
   private calls = 0;
 
-  constructor(private readonly model: CausalLM, private readonly tokenizer: Tokenizer, private readonly o: LocalBackendOptions & { owned?: boolean; name?: string } = {}) {
+  constructor(
+    private readonly model: CausalLM,
+    private readonly tokenizer: Tokenizer,
+    private readonly o: LocalBackendOptions & { owned?: boolean; name?: string } = {},
+  ) {
     this.description = `local model ${o.name ?? '(in memory)'}`;
   }
 
@@ -68,7 +76,10 @@ export class LocalChatBackend implements ChatBackend {
     if (!Number.isInteger(n) || n < 1) return Promise.reject(new RangeError(`chat: n must be a positive integer, got ${n}`));
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
-      if (!this.scheduled) { this.scheduled = true; setImmediate(() => this.flush()); }
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
     });
   }
 
@@ -93,7 +104,8 @@ export class LocalChatBackend implements ChatBackend {
   }
 
   private generateGroup(requests: readonly ChatRequest[]): ChatResult[] {
-    const tok = this.tokenizer, first = requests[0]!;
+    const tok = this.tokenizer,
+      first = requests[0]!;
     const rows: { request: number; ids: number[] }[] = [];
     requests.forEach((r, i) => {
       let ids = tok.encode(applyChatTemplate(tok, [...r.messages], { addGenerationPrompt: true }));
@@ -107,10 +119,18 @@ export class LocalChatBackend implements ChatBackend {
     try {
       for (let i = 0; i < rows.length; i += batch) {
         const chunk = rows.slice(i, i + batch);
-        const outs = generate(this.model, chunk.map((r) => r.ids), {
-          maxNewTokens: first.maxTokens, temperature: first.temperature, topP: first.temperature > 0 ? first.topP ?? 1 : 1,
-          seed: (first.seed ?? 0) + 7919 * this.calls++, eosTokenIds: tok.eosTokenIds, padTokenId: tok.padTokenId ?? 0,
-        });
+        const outs = generate(
+          this.model,
+          chunk.map((r) => r.ids),
+          {
+            maxNewTokens: first.maxTokens,
+            temperature: first.temperature,
+            topP: first.temperature > 0 ? (first.topP ?? 1) : 1,
+            seed: (first.seed ?? 0) + 7919 * this.calls++,
+            eosTokenIds: tok.eosTokenIds,
+            padTokenId: tok.padTokenId ?? 0,
+          },
+        );
         outs.forEach((c, j) => {
           const res = results[chunk[j]!.request]!;
           res.texts.push(tok.decode(c.tokens, { skipSpecialTokens: true }));
@@ -131,13 +151,20 @@ export class LocalChatBackend implements ChatBackend {
 
 export class RemoteChatBackend implements ChatBackend {
   readonly description: string;
-  constructor(readonly remote: RemoteModel, private readonly o: { url: string; model: string; tokenizer?: Tokenizer | null }) {
+  constructor(
+    readonly remote: RemoteModel,
+    private readonly o: { url: string; model: string; tokenizer?: Tokenizer | null },
+  ) {
     this.description = `remote model ${o.model} at ${o.url}`;
   }
 
   async chat(request: ChatRequest): Promise<ChatResult> {
     const r = await this.remote.chat(request.messages, {
-      n: request.n ?? 1, maxTokens: request.maxTokens, temperature: request.temperature, topP: request.topP, seed: request.seed,
+      n: request.n ?? 1,
+      maxTokens: request.maxTokens,
+      temperature: request.temperature,
+      topP: request.topP,
+      seed: request.seed,
     });
     const tok = this.o.tokenizer;
     // the server's usage counts a single completion exactly (its own tokens); several share one
@@ -173,7 +200,11 @@ export function openChatBackend(spec: BackendSpec): ChatBackend {
   if (isUrl(spec.source)) {
     if (!spec.model) throw new Error(`${where}: a server URL (${spec.source}) needs the model name at that server`);
     const apiKey = process.env[spec.apiKeyEnv ?? 'OPENAI_API_KEY'];
-    return new RemoteChatBackend(new RemoteModel({ baseURL: spec.source, model: spec.model, apiKey, ...spec.remote }), { url: spec.source, model: spec.model, tokenizer: spec.tokenizer });
+    return new RemoteChatBackend(new RemoteModel({ baseURL: spec.source, model: spec.model, apiKey, ...spec.remote }), {
+      url: spec.source,
+      model: spec.model,
+      tokenizer: spec.tokenizer,
+    });
   }
   try {
     return LocalChatBackend.fromDir(spec.source, spec.local);

@@ -47,13 +47,18 @@ export function prepare(model: CausalLM, prompts: readonly (readonly number[])[]
   prompts.forEach((p, i) => {
     if (!Array.isArray(p) || p.length === 0) throw new ArgumentError('generate', `prompt ${i} is empty`);
     for (const id of p) {
-      if (!Number.isInteger(id) || id < 0 || id >= model.config.vocabSize) throw new ArgumentError('generate', `prompt ${i} has token id ${id} outside [0, ${model.config.vocabSize})`);
+      if (!Number.isInteger(id) || id < 0 || id >= model.config.vocabSize)
+        throw new ArgumentError('generate', `prompt ${i} has token id ${id} outside [0, ${model.config.vocabSize})`);
     }
   });
-  if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1) throw new ArgumentError('generate', `maxNewTokens must be a positive integer, got ${o.maxNewTokens}`);
+  if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1)
+    throw new ArgumentError('generate', `maxNewTokens must be a positive integer, got ${o.maxNewTokens}`);
   if (o.stopStrings?.length && !o.detokenize) throw new ArgumentError('generate', 'stopStrings need a detokenize function');
   return {
-    s: checkSampling(o), eos: new Set(o.eosTokenIds ?? []), gen: o.generator ?? new pt.Generator(o.seed ?? 0), pad: o.padTokenId ?? 0,
+    s: checkSampling(o),
+    eos: new Set(o.eosTokenIds ?? []),
+    gen: o.generator ?? new pt.Generator(o.seed ?? 0),
+    pad: o.padTokenId ?? 0,
     out: prompts.map(() => ({ tokens: [], logprobs: [], finishReason: 'length' })),
   };
 }
@@ -73,7 +78,13 @@ export function inEvalMode<T>(model: CausalLM, fn: () => T): T {
  * Appends the token chosen for each batch row (active[row] = prompt index) to its completion;
  * returns the batch rows that are still running.
  */
-export function recordStep(active: readonly number[], tok: readonly number[], lp: readonly number[], p: Prepared, o: GenerateOptions): number[] {
+export function recordStep(
+  active: readonly number[],
+  tok: readonly number[],
+  lp: readonly number[],
+  p: Prepared,
+  o: GenerateOptions,
+): number[] {
   const running: number[] = [];
   active.forEach((idx, row) => {
     const c = p.out[idx]!;
@@ -86,13 +97,23 @@ export function recordStep(active: readonly number[], tok: readonly number[], lp
 
 /** Decides whether a sequence has finished after appending its latest token; cuts a stop string. */
 export function checkFinished(c: Completion, token: number, p: Prepared, o: GenerateOptions): boolean {
-  if (p.eos.has(token)) { c.finishReason = 'eos'; return true; }
+  if (p.eos.has(token)) {
+    c.finishReason = 'eos';
+    return true;
+  }
   if (o.stopStrings?.length) {
     const text = o.detokenize!(c.tokens);
     const hit = o.stopStrings.find((s) => s.length > 0 && text.includes(s));
-    if (hit !== undefined) { c.finishReason = 'stop'; c.stopString = hit; return true; }
+    if (hit !== undefined) {
+      c.finishReason = 'stop';
+      c.stopString = hit;
+      return true;
+    }
   }
-  if (c.tokens.length >= o.maxNewTokens) { c.finishReason = 'length'; return true; }
+  if (c.tokens.length >= o.maxNewTokens) {
+    c.finishReason = 'length';
+    return true;
+  }
   return false;
 }
 
@@ -101,67 +122,93 @@ export function leftPad(prompts: readonly (readonly number[])[], pad: number): {
   const L = Math.max(...prompts.map((p) => p.length));
   const ids = new BigInt64Array(prompts.length * L).fill(BigInt(pad));
   const mask = new Uint8Array(prompts.length * L);
-  prompts.forEach((p, b) => p.forEach((t, j) => { ids[b * L + L - p.length + j] = BigInt(t); mask[b * L + L - p.length + j] = 1; }));
+  prompts.forEach((p, b) =>
+    p.forEach((t, j) => {
+      ids[b * L + L - p.length + j] = BigInt(t);
+      mask[b * L + L - p.length + j] = 1;
+    }),
+  );
   return { ids: pt.tensor(ids, { shape: [prompts.length, L] }), mask: pt.tensor(mask, { dtype: 'bool', shape: [prompts.length, L] }) };
 }
 
 /** (B, V) bool: which tokens each sequence contains (for the repetition penalty). */
 export function presence(seqs: readonly (readonly number[])[], vocab: number): Tensor {
   const m = new Uint8Array(seqs.length * vocab);
-  seqs.forEach((s, b) => { for (const t of s) m[b * vocab + t] = 1; });
+  seqs.forEach((s, b) => {
+    for (const t of s) m[b * vocab + t] = 1;
+  });
   return pt.tensor(m, { dtype: 'bool', shape: [seqs.length, vocab] });
 }
 
 /** Generates a completion for each prompt (token ids), fast path with a KV cache. */
 export function generate(model: CausalLM, prompts: readonly (readonly number[])[], o: GenerateOptions): Completion[] {
   const p = prepare(model, prompts, o);
-  inEvalMode(model, () => pt.noGrad(() => pt.scope(() => {
-    const { ids, mask: promptMask } = leftPad(prompts, p.pad);
-    const L = ids.size(1);
-    const cache = model.newCache(prompts.length, L + o.maxNewTokens);
-    // With prompts of one length there is no padding: plain causal attention, positions from the cache.
-    const padded = prompts.some((q) => q.length !== L);
-    let mask = promptMask.keep();                                                              // (B, S)
-    let nextPos = prompts.map((q) => q.length);                                                // per row: position of the next token
-    let active = prompts.map((_, i) => i);                                                     // batch row → prompt index
-    let logits = pt.scope(() => model.forward(ids, { attentionMask: padded ? mask : null, cache }).select(1, -1)).keep();  // (B, V)
-    let seen = p.s.repetitionPenalty !== 1 ? presence(prompts, model.config.vocabSize).keep() : null;
-    try {
-      for (let step = 0; step < o.maxNewTokens && active.length > 0; step++) {
-        const { tokens, logprobs } = selectTokens(logits, seen, p.s, p.gen);
-        const tok = tokens.toFlatArray() as number[];
-        const lp = logprobs.toFlatArray() as number[];
-        tokens.dispose(); logprobs.dispose();
-        const keepRows = recordStep(active, tok, lp, p, o);
-        o.onTokens?.(active.map((idx, row) => ({ index: idx, token: tok[row]! })));
-        if (keepRows.length === 0) break;
-        const stillTok = keepRows.map((r) => tok[r]!);
-        if (keepRows.length < active.length) {                                                 // drop finished rows
-          const rows = pt.tensor(keepRows, { dtype: 'int64' });
-          cache.selectRows(rows);
-          const m2 = mask.indexSelect(0, rows).keep(); mask.dispose(); mask = m2;
-          if (seen) { const s2 = seen.indexSelect(0, rows).keep(); seen.dispose(); seen = s2; }
-          rows.dispose();
-          active = keepRows.map((r) => active[r]!);
-          nextPos = keepRows.map((r) => nextPos[r]!);
+  inEvalMode(model, () =>
+    pt.noGrad(() =>
+      pt.scope(() => {
+        const { ids, mask: promptMask } = leftPad(prompts, p.pad);
+        const L = ids.size(1);
+        const cache = model.newCache(prompts.length, L + o.maxNewTokens);
+        // With prompts of one length there is no padding: plain causal attention, positions from the cache.
+        const padded = prompts.some((q) => q.length !== L);
+        let mask = promptMask.keep(); // (B, S)
+        let nextPos = prompts.map((q) => q.length); // per row: position of the next token
+        let active = prompts.map((_, i) => i); // batch row → prompt index
+        let logits = pt.scope(() => model.forward(ids, { attentionMask: padded ? mask : null, cache }).select(1, -1)).keep(); // (B, V)
+        let seen = p.s.repetitionPenalty !== 1 ? presence(prompts, model.config.vocabSize).keep() : null;
+        try {
+          for (let step = 0; step < o.maxNewTokens && active.length > 0; step++) {
+            const { tokens, logprobs } = selectTokens(logits, seen, p.s, p.gen);
+            const tok = tokens.toFlatArray() as number[];
+            const lp = logprobs.toFlatArray() as number[];
+            tokens.dispose();
+            logprobs.dispose();
+            const keepRows = recordStep(active, tok, lp, p, o);
+            o.onTokens?.(active.map((idx, row) => ({ index: idx, token: tok[row]! })));
+            if (keepRows.length === 0) break;
+            const stillTok = keepRows.map((r) => tok[r]!);
+            if (keepRows.length < active.length) {
+              // drop finished rows
+              const rows = pt.tensor(keepRows, { dtype: 'int64' });
+              cache.selectRows(rows);
+              const m2 = mask.indexSelect(0, rows).keep();
+              mask.dispose();
+              mask = m2;
+              if (seen) {
+                const s2 = seen.indexSelect(0, rows).keep();
+                seen.dispose();
+                seen = s2;
+              }
+              rows.dispose();
+              active = keepRows.map((r) => active[r]!);
+              nextPos = keepRows.map((r) => nextPos[r]!);
+            }
+            const next = pt.tensor(stillTok, { dtype: 'int64', shape: [stillTok.length, 1] }); // (B', 1)
+            if (seen) updateSeen(seen, next);
+            const l2 = pt
+              .scope(() => {
+                if (!padded) return model.forward(next, { cache }).select(1, -1);
+                const m2 = pt.cat([mask, pt.ones([stillTok.length, 1], { dtype: 'bool' })], 1).keep();
+                mask.dispose();
+                mask = m2;
+                const positions = pt.tensor(nextPos, { dtype: 'int64', shape: [nextPos.length, 1] });
+                return model.forward(next, { attentionMask: mask, positions, cache }).select(1, -1);
+              })
+              .keep();
+            nextPos = nextPos.map((q) => q + 1);
+            logits.dispose();
+            logits = l2;
+            next.dispose();
+          }
+        } finally {
+          logits.dispose();
+          mask.dispose();
+          seen?.dispose();
+          cache.dispose();
         }
-        const next = pt.tensor(stillTok, { dtype: 'int64', shape: [stillTok.length, 1] });    // (B', 1)
-        if (seen) updateSeen(seen, next);
-        const l2 = pt.scope(() => {
-          if (!padded) return model.forward(next, { cache }).select(1, -1);
-          const m2 = pt.cat([mask, pt.ones([stillTok.length, 1], { dtype: 'bool' })], 1).keep();
-          mask.dispose(); mask = m2;
-          const positions = pt.tensor(nextPos, { dtype: 'int64', shape: [nextPos.length, 1] });
-          return model.forward(next, { attentionMask: mask, positions, cache }).select(1, -1);
-        }).keep();
-        nextPos = nextPos.map((q) => q + 1);
-        logits.dispose(); logits = l2;
-        next.dispose();
-      }
-    } finally {
-      logits.dispose(); mask.dispose(); seen?.dispose(); cache.dispose();
-    }
-  })));
+      }),
+    ),
+  );
   return p.out;
 }
 

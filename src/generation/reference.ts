@@ -12,13 +12,15 @@ export function generateReference(model: CausalLM, prompts: readonly (readonly n
     let active = prompts.map((_, i) => i);
     for (let step = 0; step < o.maxNewTokens && active.length > 0; step++) {
       const seqs = active.map((i) => [...prompts[i]!, ...p.out[i]!.tokens]);
-      const { tok, lp } = pt.noGrad(() => pt.scope(() => {
-        const { ids, mask } = leftPad(seqs, p.pad);
-        const logits = model.forward(ids, { attentionMask: mask }).select(1, -1);              // (B, V)
-        const seen = p.s.repetitionPenalty !== 1 ? presence(seqs, model.config.vocabSize) : null;
-        const { tokens, logprobs } = selectTokens(logits, seen, p.s, p.gen);
-        return { tok: tokens.toFlatArray() as number[], lp: logprobs.toFlatArray() as number[] };
-      }));
+      const { tok, lp } = pt.noGrad(() =>
+        pt.scope(() => {
+          const { ids, mask } = leftPad(seqs, p.pad);
+          const logits = model.forward(ids, { attentionMask: mask }).select(1, -1); // (B, V)
+          const seen = p.s.repetitionPenalty !== 1 ? presence(seqs, model.config.vocabSize) : null;
+          const { tokens, logprobs } = selectTokens(logits, seen, p.s, p.gen);
+          return { tok: tokens.toFlatArray() as number[], lp: logprobs.toFlatArray() as number[] };
+        }),
+      );
       active = recordStep(active, tok, lp, p, o).map((row) => active[row]!);
     }
   });

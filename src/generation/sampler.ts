@@ -20,8 +20,16 @@ export interface SamplingOptions {
 }
 
 export function checkSampling(o: SamplingOptions): Required<SamplingOptions> {
-  const s = { temperature: o.temperature ?? 1, topK: o.topK ?? 0, topP: o.topP ?? 1, minP: o.minP ?? 0, repetitionPenalty: o.repetitionPenalty ?? 1 };
-  const bad = (k: string, why: string) => { throw new ArgumentError('generate', `${k} ${why}, got ${(s as Record<string, number>)[k]}`); };
+  const s = {
+    temperature: o.temperature ?? 1,
+    topK: o.topK ?? 0,
+    topP: o.topP ?? 1,
+    minP: o.minP ?? 0,
+    repetitionPenalty: o.repetitionPenalty ?? 1,
+  };
+  const bad = (k: string, why: string) => {
+    throw new ArgumentError('generate', `${k} ${why}, got ${(s as Record<string, number>)[k]}`);
+  };
   if (!(s.temperature >= 0)) bad('temperature', 'must be >= 0');
   if (!Number.isInteger(s.topK) || s.topK < 0) bad('topK', 'must be an integer >= 0');
   if (!(s.topP > 0 && s.topP <= 1)) bad('topP', 'must be in (0, 1]');
@@ -34,40 +42,45 @@ export function checkSampling(o: SamplingOptions): Required<SamplingOptions> {
  * logits (B, V) float, seen (B, V) bool (tokens present so far, for the repetition penalty)
  * → chosen tokens (B) int64 and their log-probabilities (B) float32.
  */
-export function selectTokens(logits: Tensor, seen: Tensor | null, s: Required<SamplingOptions>, generator: pt.Generator): { tokens: Tensor; logprobs: Tensor } {
+export function selectTokens(
+  logits: Tensor,
+  seen: Tensor | null,
+  s: Required<SamplingOptions>,
+  generator: pt.Generator,
+): { tokens: Tensor; logprobs: Tensor } {
   return pt.scope(() => {
-    let l = logits.dtype === 'float64' ? logits : logits.float();                              // (B, V), at least float32
+    let l = logits.dtype === 'float64' ? logits : logits.float(); // (B, V), at least float32
     if (s.repetitionPenalty !== 1 && seen) {
       const penalised = pt.where(l.lt(0), l.mul(s.repetitionPenalty), l.div(s.repetitionPenalty));
       l = pt.where(seen, penalised, l);
     }
     const greedy = s.temperature === 0;
-    const scaled = greedy ? l : l.div(s.temperature);                                          // (B, V)
-    const logp = scaled.logSoftmax(-1);                                                        // (B, V)
+    const scaled = greedy ? l : l.div(s.temperature); // (B, V)
+    const logp = scaled.logSoftmax(-1); // (B, V)
     let tokens: Tensor;
     if (greedy) {
-      tokens = scaled.argmax(-1);                                                              // (B)
+      tokens = scaled.argmax(-1); // (B)
     } else {
       let f = scaled;
       if (s.topK > 0 && s.topK < f.size(-1)) {
-        const kth = f.topk(s.topK, -1).values.narrow(-1, s.topK - 1, 1);                         // (B, 1)
+        const kth = f.topk(s.topK, -1).values.narrow(-1, s.topK - 1, 1); // (B, 1)
         f = f.maskedFill(f.lt(kth), -Infinity);
       }
       if (s.topP < 1) {
-        const { values, indices } = f.sort(-1, false);                                          // ascending (B, V)
+        const { values, indices } = f.sort(-1, false); // ascending (B, V)
         const cum = values.softmax(-1).cumsum(-1);
-        const drop = cum.le(1 - s.topP);                                                        // HF TopPLogitsWarper
-        drop.narrow(-1, drop.size(-1) - 1, 1).fill_(false);                                     // keep the top token
+        const drop = cum.le(1 - s.topP); // HF TopPLogitsWarper
+        drop.narrow(-1, drop.size(-1) - 1, 1).fill_(false); // keep the top token
         f = f.maskedFill(pt.zerosLike(drop).scatter(-1, indices, drop), -Infinity);
       }
       if (s.minP > 0) {
         const probs = f.softmax(-1);
-        const threshold = probs.amax(-1, true).mul(s.minP);                                     // (B, 1)
+        const threshold = probs.amax(-1, true).mul(s.minP); // (B, 1)
         f = f.maskedFill(probs.lt(threshold), -Infinity);
       }
-      tokens = pt.multinomial(f.softmax(-1), 1, false, generator).squeeze(-1);                   // (B)
+      tokens = pt.multinomial(f.softmax(-1), 1, false, generator).squeeze(-1); // (B)
     }
-    const logprobs = logp.gather(-1, tokens.unsqueeze(-1)).squeeze(-1);                         // (B)
+    const logprobs = logp.gather(-1, tokens.unsqueeze(-1)).squeeze(-1); // (B)
     return { tokens, logprobs };
   });
 }

@@ -52,10 +52,23 @@ class DecoderLayer extends Module {
   readonly post_attention_layernorm: RMSNorm;
   constructor(c: DecoderConfig, init: InitOptions) {
     super();
-    this.self_attn = this.module('self_attn', new Attention({
-      hidden: c.hidden, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim, qkvBias: c.qkvBias, outBias: c.outBias,
-      qkNorm: c.qkNorm, rmsEps: c.rmsEps, dropout: c.attentionDropout,
-    }, init));
+    this.self_attn = this.module(
+      'self_attn',
+      new Attention(
+        {
+          hidden: c.hidden,
+          heads: c.heads,
+          kvHeads: c.kvHeads,
+          headDim: c.headDim,
+          qkvBias: c.qkvBias,
+          outBias: c.outBias,
+          qkNorm: c.qkNorm,
+          rmsEps: c.rmsEps,
+          dropout: c.attentionDropout,
+        },
+        init,
+      ),
+    );
     this.mlp = this.module('mlp', new SwiGLU(c.hidden, c.intermediate, c.mlpBias, init));
     this.input_layernorm = this.module('input_layernorm', new RMSNorm(c.hidden, c.rmsEps, init));
     this.post_attention_layernorm = this.module('post_attention_layernorm', new RMSNorm(c.hidden, c.rmsEps, init));
@@ -79,10 +92,15 @@ export class CausalLM extends Module {
   readonly model: DecoderModel;
   readonly lm_head: Linear | null;
 
-  constructor(readonly config: DecoderConfig, init: InitOptions = {}) {
+  constructor(
+    readonly config: DecoderConfig,
+    init: InitOptions = {},
+  ) {
     super();
     this.model = this.module('model', new DecoderModel(config, { std: config.initializerRange, ...init }));
-    this.lm_head = config.tieEmbeddings ? null : this.module('lm_head', new Linear(config.hidden, config.vocabSize, false, { std: config.initializerRange, ...init }));
+    this.lm_head = config.tieEmbeddings
+      ? null
+      : this.module('lm_head', new Linear(config.hidden, config.vocabSize, false, { std: config.initializerRange, ...init }));
   }
 
   /** A model with random weights (HF initialisation) from a seed: training from scratch. */
@@ -102,12 +120,12 @@ export class CausalLM extends Module {
     return pt.scope(() => {
       const [B, T] = ids.shape as [number, number];
       const cache = o.cache ?? null;
-      const positions = o.positions ?? defaultPositions(B, T, o, cache);                      // (B, T)
-      const mask = buildMask(T, o, cache);                                                     // (B|1, 1, T, S) or null
-      const { cos, sin } = ropeCosSin(c.rope, positions);                                      // (B, 1, T, D)
+      const positions = o.positions ?? defaultPositions(B, T, o, cache); // (B, T)
+      const mask = buildMask(T, o, cache); // (B|1, 1, T, S) or null
+      const { cos, sin } = ropeCosSin(c.rope, positions); // (B, 1, T, D)
       const dtype = this.model.embed_tokens.weight.dtype;
       const cs = dtype === 'float32' ? { cos, sin } : { cos: cos.to(dtype), sin: sin.to(dtype) };
-      let x = this.model.embed_tokens.forward(ids);                                            // (B, T, hidden)
+      let x = this.model.embed_tokens.forward(ids); // (B, T, hidden)
       let i = 0;
       for (const layer of this.model.layers) {
         const h = layer.self_attn.forward(layer.input_layernorm.forward(x), { ...cs, mask, cache, layer: i++ });
@@ -134,12 +152,15 @@ function defaultPositions(B: number, T: number, o: ForwardOptions, cache: KVCach
   if (o.segmentIds) return pt.positionsFromSegments(o.segmentIds);
   if (o.attentionMask) {
     // HF: position_ids = cumsum(mask) - 1, with padding positions set to 1 (they are masked anyway)
-    const m = o.attentionMask.long();                                                          // (B, S)
-    const pos = m.cumsum(-1).sub(1).maskedFill(m.eq(0), 1);                                    // (B, S)
-    return pos.slice(1, pos.size(1) - T);                                                      // (B, T)
+    const m = o.attentionMask.long(); // (B, S)
+    const pos = m.cumsum(-1).sub(1).maskedFill(m.eq(0), 1); // (B, S)
+    return pos.slice(1, pos.size(1) - T); // (B, T)
   }
   const start = cache ? cache.length : 0;
-  return pt.arange(start, start + T).view(1, T).expand(B, T);
+  return pt
+    .arange(start, start + T)
+    .view(1, T)
+    .expand(B, T);
 }
 
 function buildMask(T: number, o: ForwardOptions, cache: KVCache | null): Tensor | null {
@@ -150,7 +171,11 @@ function buildMask(T: number, o: ForwardOptions, cache: KVCache | null): Tensor 
   if (o.attentionMask) {
     const S = o.attentionMask.size(1);
     const expected = (cache ? cache.length : 0) + T;
-    if (S !== expected) throw new pt.ShapeError('CausalLM.forward', `attentionMask covers ${S} positions, expected ${expected} (cached ${cache ? cache.length : 0} + new ${T})`);
+    if (S !== expected)
+      throw new pt.ShapeError(
+        'CausalLM.forward',
+        `attentionMask covers ${S} positions, expected ${expected} (cached ${cache ? cache.length : 0} + new ${T})`,
+      );
     return pt.attentionMask({ queryLength: T, keyLength: S, causal: true, keyPadding: o.attentionMask });
   }
   return null;

@@ -4,7 +4,10 @@ import { ArgumentError } from '../tensor/index.js';
 import { parseRopeScaling, type RopeConfig } from '../nn/rope.js';
 
 export class ConfigReader {
-  constructor(readonly hf: Record<string, unknown>, readonly source: string) {}
+  constructor(
+    readonly hf: Record<string, unknown>,
+    readonly source: string,
+  ) {}
 
   private fail(field: string, detail: string): never {
     throw new ArgumentError('config', `${this.source}: field '${field}' ${detail}`);
@@ -61,8 +64,15 @@ export class ConfigReader {
     }
     const headDim = this.int('head_dim', headDimDefault ?? hidden / heads);
     return {
-      vocabSize: this.int('vocab_size'), hidden, intermediate: this.int('intermediate_size'), layers: this.int('num_hidden_layers'),
-      heads, kvHeads, headDim, rmsEps: this.num('rms_norm_eps', 1e-6), attentionDropout: this.num('attention_dropout', 0),
+      vocabSize: this.int('vocab_size'),
+      hidden,
+      intermediate: this.int('intermediate_size'),
+      layers: this.int('num_hidden_layers'),
+      heads,
+      kvHeads,
+      headDim,
+      rmsEps: this.num('rms_norm_eps', 1e-6),
+      attentionDropout: this.num('attention_dropout', 0),
       initializerRange: this.num('initializer_range', 0.02),
     };
   }

@@ -20,7 +20,10 @@ const FAMILIES: Record<Family, { read: (hf: Record<string, unknown>, source: str
 export function decoderConfig(hf: Record<string, unknown>, source = 'config'): DecoderConfig {
   const type = hf['model_type'];
   if (typeof type !== 'string' || !(type in FAMILIES)) {
-    throw new ArgumentError('config', `${source}: model_type ${JSON.stringify(type)} is not supported (supported: ${Object.keys(FAMILIES).join(', ')})`);
+    throw new ArgumentError(
+      'config',
+      `${source}: model_type ${JSON.stringify(type)} is not supported (supported: ${Object.keys(FAMILIES).join(', ')})`,
+    );
   }
   return FAMILIES[type as Family].read(hf, source);
 }
@@ -67,8 +70,11 @@ export function loadModel(dir: string, opts: { dtype?: DType } = {}): LoadedMode
   const model = new CausalLM(config, { dtype: opts.dtype ?? 'float32' });
   const weights = f.weights;
   if (config.tieEmbeddings) {
-    const head = weights.get('lm_head.weight');       // some tied checkpoints still store it
-    if (head) { head.dispose(); weights.delete('lm_head.weight'); }
+    const head = weights.get('lm_head.weight'); // some tied checkpoints still store it
+    if (head) {
+      head.dispose();
+      weights.delete('lm_head.weight');
+    }
   }
   try {
     model.loadStateDict(weights, { source: dir });
@@ -85,7 +91,16 @@ export function loadModel(dir: string, opts: { dtype?: DType } = {}): LoadedMode
  * Saves an HF model folder atomically. LoRA adapters are not part of the model: merge them first
  * (mergeLora) or save them separately (saveAdapter).
  */
-export function saveModel(model: CausalLM, dir: string, opts: { generationConfig?: Record<string, unknown> | null; tokenizerFiles?: Record<string, string | Uint8Array> } = {}): void {
+export function saveModel(
+  model: CausalLM,
+  dir: string,
+  opts: { generationConfig?: Record<string, unknown> | null; tokenizerFiles?: Record<string, string | Uint8Array> } = {},
+): void {
   const weights = new Map([...model.stateDict()].filter(([k]) => !k.includes('.lora_A.') && !k.includes('.lora_B.')));
-  saveHfFolder(dir, { config: hfConfigOf(model), generationConfig: opts.generationConfig ?? null, weights, tokenizerFiles: opts.tokenizerFiles });
+  saveHfFolder(dir, {
+    config: hfConfigOf(model),
+    generationConfig: opts.generationConfig ?? null,
+    weights,
+    tokenizerFiles: opts.tokenizerFiles,
+  });
 }

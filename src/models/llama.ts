@@ -11,7 +11,14 @@ export function llamaConfig(hf: Record<string, unknown>, source: string): Decode
   const s = r.sizes();
   const bias = r.bool('attention_bias', false);
   return {
-    family: 'llama', ...s, rope: r.rope(s.headDim, 2048), tieEmbeddings: r.bool('tie_word_embeddings', false),
-    qkvBias: bias, outBias: bias, mlpBias: r.bool('mlp_bias', false), qkNorm: false, hf,
+    family: 'llama',
+    ...s,
+    rope: r.rope(s.headDim, 2048),
+    tieEmbeddings: r.bool('tie_word_embeddings', false),
+    qkvBias: bias,
+    outBias: bias,
+    mlpBias: r.bool('mlp_bias', false),
+    qkNorm: false,
+    hf,
   };
 }

@@ -11,7 +11,14 @@ export function qwen2Config(hf: Record<string, unknown>, source: string): Decode
   if (r.bool('use_sliding_window', false)) throw new Error(`${source}: use_sliding_window=true is not supported`);
   const s = r.sizes();
   return {
-    family: 'qwen2', ...s, rope: r.rope(s.headDim, 32768), tieEmbeddings: r.bool('tie_word_embeddings', false),
-    qkvBias: true, outBias: false, mlpBias: false, qkNorm: false, hf,
+    family: 'qwen2',
+    ...s,
+    rope: r.rope(s.headDim, 32768),
+    tieEmbeddings: r.bool('tie_word_embeddings', false),
+    qkvBias: true,
+    outBias: false,
+    mlpBias: false,
+    qkNorm: false,
+    hf,
   };
 }

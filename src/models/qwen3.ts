@@ -12,7 +12,14 @@ export function qwen3Config(hf: Record<string, unknown>, source: string): Decode
   const s = r.sizes(128);
   const bias = r.bool('attention_bias', false);
   return {
-    family: 'qwen3', ...s, rope: r.rope(s.headDim, 32768), tieEmbeddings: r.bool('tie_word_embeddings', false),
-    qkvBias: bias, outBias: bias, mlpBias: false, qkNorm: true, hf,
+    family: 'qwen3',
+    ...s,
+    rope: r.rope(s.headDim, 32768),
+    tieEmbeddings: r.bool('tie_word_embeddings', false),
+    qkvBias: bias,
+    outBias: bias,
+    mlpBias: false,
+    qkNorm: true,
+    hf,
   };
 }

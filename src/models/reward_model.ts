@@ -16,7 +16,7 @@ export class RewardModel extends CausalLM {
 
   /** The decoder of `config` (no language-model head) and a 1-output value head. */
   constructor(config: DecoderConfig, init: { generator?: pt.Generator; dtype?: pt.DType } = {}) {
-    super({ ...config, tieEmbeddings: true }, init);                  // tied → CausalLM registers no lm_head
+    super({ ...config, tieEmbeddings: true }, init); // tied → CausalLM registers no lm_head
     this.score = this.module('score', new Linear(config.hidden, 1, false, { std: config.initializerRange, ...init }));
   }
 
@@ -26,16 +26,18 @@ export class RewardModel extends CausalLM {
    */
   rewards(ids: Tensor, attentionMask: Tensor): Tensor {
     return pt.scope(() => {
-      const hidden = this.hiddenStates(ids, { attentionMask });                                   // (B, T, H)
-      const values = this.score.forward(hidden).squeeze(-1);                                     // (B, T)
-      const last = attentionMask.to('int64').sum(-1).sub(1).clamp(0);                            // (B)
-      return values.gather(-1, last.unsqueeze(-1)).squeeze(-1);                                  // (B)
+      const hidden = this.hiddenStates(ids, { attentionMask }); // (B, T, H)
+      const values = this.score.forward(hidden).squeeze(-1); // (B, T)
+      const last = attentionMask.to('int64').sum(-1).sub(1).clamp(0); // (B)
+      return values.gather(-1, last.unsqueeze(-1)).squeeze(-1); // (B)
     });
   }
 
   /** The reward of one token sequence (no gradient): rewards() on a batch of one, unpadded. */
   rewardOf(ids: readonly number[]): number {
-    return pt.noGrad(() => pt.scope(() => this.rewards(pt.tensor([[...ids]], { dtype: 'int64' }), pt.ones([1, ids.length], { dtype: 'bool' })).item() as number));
+    return pt.noGrad(() =>
+      pt.scope(() => this.rewards(pt.tensor([[...ids]], { dtype: 'int64' }), pt.ones([1, ids.length], { dtype: 'bool' })).item() as number),
+    );
   }
 }
 
@@ -44,8 +46,13 @@ export function rewardConfigOf(model: RewardModel, padTokenId: number | null): R
   const base = hfConfigOf(model);
   const arch = String((base['architectures'] as string[])[0]).replace(/ForCausalLM$/, 'ForSequenceClassification');
   return {
-    ...base, architectures: [arch], num_labels: 1, id2label: { 0: 'LABEL_0' }, label2id: { LABEL_0: 0 },
-    tie_word_embeddings: false, ...(padTokenId !== null ? { pad_token_id: padTokenId } : {}),
+    ...base,
+    architectures: [arch],
+    num_labels: 1,
+    id2label: { 0: 'LABEL_0' },
+    label2id: { LABEL_0: 0 },
+    tie_word_embeddings: false,
+    ...(padTokenId !== null ? { pad_token_id: padTokenId } : {}),
   };
 }
 
@@ -75,8 +82,13 @@ export function loadRewardModel(dir: string): RewardModel {
   const arch = Array.isArray(hf['architectures']) ? String(hf['architectures'][0]) : '';
   const labels = hf['num_labels'] ?? (hf['id2label'] ? Object.keys(hf['id2label'] as object).length : undefined);
   try {
-    if (!arch.endsWith('ForSequenceClassification')) throw new ArgumentError('loadRewardModel', `${dir}/config.json: architectures ${JSON.stringify(hf['architectures'])} is not a sequence classifier`);
-    if (labels !== 1) throw new ArgumentError('loadRewardModel', `${dir}/config.json: a reward model has num_labels 1, got ${JSON.stringify(labels)}`);
+    if (!arch.endsWith('ForSequenceClassification'))
+      throw new ArgumentError(
+        'loadRewardModel',
+        `${dir}/config.json: architectures ${JSON.stringify(hf['architectures'])} is not a sequence classifier`,
+      );
+    if (labels !== 1)
+      throw new ArgumentError('loadRewardModel', `${dir}/config.json: a reward model has num_labels 1, got ${JSON.stringify(labels)}`);
     const rm = new RewardModel(decoderConfig(hf, `${dir}/config.json`));
     try {
       rm.loadStateDict(f.weights, { source: dir });
@@ -90,6 +102,15 @@ export function loadRewardModel(dir: string): RewardModel {
   }
 }
 
-export function saveRewardModel(model: RewardModel, dir: string, opts: { padTokenId: number | null; tokenizerFiles?: Record<string, string | Uint8Array> }): void {
-  saveHfFolder(dir, { config: rewardConfigOf(model, opts.padTokenId), generationConfig: null, weights: model.stateDict(), tokenizerFiles: opts.tokenizerFiles });
+export function saveRewardModel(
+  model: RewardModel,
+  dir: string,
+  opts: { padTokenId: number | null; tokenizerFiles?: Record<string, string | Uint8Array> },
+): void {
+  saveHfFolder(dir, {
+    config: rewardConfigOf(model, opts.padTokenId),
+    generationConfig: null,
+    weights: model.stateDict(),
+    tokenizerFiles: opts.tokenizerFiles,
+  });
 }

@@ -21,9 +21,9 @@ export interface AttentionConfig {
 }
 
 export interface AttentionInputs {
-  cos: Tensor;                 // (B, 1, T, D)
+  cos: Tensor; // (B, 1, T, D)
   sin: Tensor;
-  mask: Tensor | null;         // bool (B|1, 1, T, S), true = attend; null = plain causal
+  mask: Tensor | null; // bool (B|1, 1, T, S), true = attend; null = plain causal
   cache: KVCache | null;
   layer: number;
 }
@@ -36,7 +36,10 @@ export class Attention extends Module {
   readonly q_norm: RMSNorm | null;
   readonly k_norm: RMSNorm | null;
 
-  constructor(readonly c: AttentionConfig, init: InitOptions = {}) {
+  constructor(
+    readonly c: AttentionConfig,
+    init: InitOptions = {},
+  ) {
     super();
     this.q_proj = this.module('q_proj', new Linear(c.hidden, c.heads * c.headDim, c.qkvBias, init));
     this.k_proj = this.module('k_proj', new Linear(c.hidden, c.kvHeads * c.headDim, c.qkvBias, init));
@@ -51,19 +54,21 @@ export class Attention extends Module {
     const { heads, kvHeads, headDim } = this.c;
     return pt.scope(() => {
       const [B, T] = x.shape as [number, number];
-      let q = this.q_proj.forward(x).view(B, T, heads, headDim);                        // (B, T, H, D)
-      let k = this.k_proj.forward(x).view(B, T, kvHeads, headDim);                      // (B, T, Hkv, D)
-      let v = this.v_proj.forward(x).view(B, T, kvHeads, headDim).transpose(1, 2);      // (B, Hkv, T, D)
+      let q = this.q_proj.forward(x).view(B, T, heads, headDim); // (B, T, H, D)
+      let k = this.k_proj.forward(x).view(B, T, kvHeads, headDim); // (B, T, Hkv, D)
+      let v = this.v_proj.forward(x).view(B, T, kvHeads, headDim).transpose(1, 2); // (B, Hkv, T, D)
       if (this.q_norm && this.k_norm) {
         q = this.q_norm.forward(q);
         k = this.k_norm.forward(k);
       }
-      q = applyRope(q.transpose(1, 2), a.cos, a.sin);                                   // (B, H, T, D)
-      k = applyRope(k.transpose(1, 2), a.cos, a.sin);                                   // (B, Hkv, T, D)
-      if (a.cache) ({ k, v } = a.cache.append(a.layer, k, v));                          // (B, Hkv, S, D)
+      q = applyRope(q.transpose(1, 2), a.cos, a.sin); // (B, H, T, D)
+      k = applyRope(k.transpose(1, 2), a.cos, a.sin); // (B, Hkv, T, D)
+      if (a.cache) ({ k, v } = a.cache.append(a.layer, k, v)); // (B, Hkv, S, D)
       const out = pt.scaledDotProductAttention(q, k, v, {
-        mask: a.mask, causal: a.mask === null, dropout: this.training ? this.c.dropout : 0,
-      });                                                                               // (B, H, T, D)
+        mask: a.mask,
+        causal: a.mask === null,
+        dropout: this.training ? this.c.dropout : 0,
+      }); // (B, H, T, D)
       return this.o_proj.forward(out.transpose(1, 2).reshape(B, T, heads * headDim));
     });
   }

@@ -9,8 +9,15 @@ export class KVCache {
   readonly values: Tensor[] = [];
   length = 0;
 
-  constructor(readonly layers: number, readonly batch: number, readonly kvHeads: number, readonly maxLength: number,
-    readonly headDim: number, dtype: DType = 'float32', device = 'cpu') {
+  constructor(
+    readonly layers: number,
+    readonly batch: number,
+    readonly kvHeads: number,
+    readonly maxLength: number,
+    readonly headDim: number,
+    dtype: DType = 'float32',
+    device = 'cpu',
+  ) {
     for (let i = 0; i < layers; i++) {
       this.keys.push(pt.zeros([batch, kvHeads, maxLength, headDim], { dtype, device }).keep());
       this.values.push(pt.zeros([batch, kvHeads, maxLength, headDim], { dtype, device }).keep());

@@ -8,7 +8,7 @@ import { Module } from './module.js';
 
 export interface InitOptions {
   generator?: pt.Generator;
-  std?: number;  // HF initializer_range, 0.02 by default
+  std?: number; // HF initializer_range, 0.02 by default
   dtype?: pt.DType;
 }
 
@@ -25,15 +25,24 @@ export class Linear extends Module {
   /** False while the adapter is switched off (PEFT's disable_adapter): the layer is its base. */
   loraEnabled = true;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, bias: boolean, init: InitOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    bias: boolean,
+    init: InitOptions = {},
+  ) {
     super();
     this.param('weight', pt.normal_(pt.empty([outFeatures, inFeatures], { dtype: init.dtype }), 0, init.std ?? 0.02, init.generator));
     if (bias) this.param('bias', pt.zeros([outFeatures], { dtype: init.dtype }));
     this.hasBias = bias;
   }
 
-  get weight(): Tensor { return this.getParam('weight'); }
-  get bias(): Tensor | null { return this.hasBias ? this.getParam('bias') : null; }
+  get weight(): Tensor {
+    return this.getParam('weight');
+  }
+  get bias(): Tensor | null {
+    return this.hasBias ? this.getParam('bias') : null;
+  }
 
   /** x (..., in) → (..., out); with LoRA: + (alpha / r) · B(A(dropout(x))). */
   forward(x: Tensor): Tensor {
@@ -44,7 +53,7 @@ export class Linear extends Module {
       const a = this.child<Linear>('lora_A');
       const b = this.child<Linear>('lora_B');
       const h = dropout > 0 && this.training ? pt.dropout(x, dropout, true) : x;
-      return base.add(b.forward(a.forward(h)), alpha / r);                      // (..., out)
+      return base.add(b.forward(a.forward(h)), alpha / r); // (..., out)
     });
   }
 
@@ -66,10 +75,12 @@ export class Linear extends Module {
   mergeLora(): void {
     if (!this.lora) return;
     const scale = this.lora.alpha / this.lora.r;
-    pt.noGrad(() => pt.scope(() => {
-      const delta = this.child<Linear>('lora_B').weight.matmul(this.child<Linear>('lora_A').weight).mul(scale);  // (out, in)
-      this.weight.add_(delta.to(this.weight.dtype));
-    }));
+    pt.noGrad(() =>
+      pt.scope(() => {
+        const delta = this.child<Linear>('lora_B').weight.matmul(this.child<Linear>('lora_A').weight).mul(scale); // (out, in)
+        this.weight.add_(delta.to(this.weight.dtype));
+      }),
+    );
     this.removeModule('lora_A');
     this.removeModule('lora_B');
     this.lora = null;
@@ -77,12 +88,18 @@ export class Linear extends Module {
 }
 
 export class Embedding extends Module {
-  constructor(readonly numEmbeddings: number, readonly dim: number, init: InitOptions = {}) {
+  constructor(
+    readonly numEmbeddings: number,
+    readonly dim: number,
+    init: InitOptions = {},
+  ) {
     super();
     this.param('weight', pt.normal_(pt.empty([numEmbeddings, dim], { dtype: init.dtype }), 0, init.std ?? 0.02, init.generator));
   }
 
-  get weight(): Tensor { return this.getParam('weight'); }
+  get weight(): Tensor {
+    return this.getParam('weight');
+  }
 
   /** ids (...) int64 → (..., D) */
   forward(ids: Tensor): Tensor {
@@ -91,7 +108,11 @@ export class Embedding extends Module {
 }
 
 export class RMSNorm extends Module {
-  constructor(readonly dim: number, readonly eps: number, init: InitOptions = {}) {
+  constructor(
+    readonly dim: number,
+    readonly eps: number,
+    init: InitOptions = {},
+  ) {
     super();
     this.param('weight', pt.ones([dim], { dtype: init.dtype }));
   }

@@ -117,7 +117,10 @@ export class Module {
    * Copies values into the parameters. Strict (default): every key must be present and no extra key
    * allowed. Shapes must match; dtypes are converted to the parameter's dtype.
    */
-  loadStateDict(weights: Map<string, Tensor>, opts: { strict?: boolean; source?: string } = {}): { missing: string[]; unexpected: string[] } {
+  loadStateDict(
+    weights: Map<string, Tensor>,
+    opts: { strict?: boolean; source?: string } = {},
+  ): { missing: string[]; unexpected: string[] } {
     const strict = opts.strict ?? true;
     const where = opts.source ? ` (from ${opts.source})` : '';
     const mine = this.stateDict();
@@ -132,7 +135,10 @@ export class Module {
         const src = weights.get(k);
         if (!src) continue;
         if (src.shape.join() !== p.shape.join()) {
-          throw new ShapeError('loadStateDict', `'${k}'${where} has shape [${src.shape.join(', ')}], the model expects [${p.shape.join(', ')}]`);
+          throw new ShapeError(
+            'loadStateDict',
+            `'${k}'${where} has shape [${src.shape.join(', ')}], the model expects [${p.shape.join(', ')}]`,
+          );
         }
         p.copy_(src);
       }
@@ -165,7 +171,13 @@ export class ModuleList<M extends Module> extends Module {
     this.items = items;
     items.forEach((m, i) => this.module(String(i), m));
   }
-  get length(): number { return this.items.length; }
-  at(i: number): M { return this.items[i]!; }
-  [Symbol.iterator](): Iterator<M> { return this.items[Symbol.iterator](); }
+  get length(): number {
+    return this.items.length;
+  }
+  at(i: number): M {
+    return this.items[i]!;
+  }
+  [Symbol.iterator](): Iterator<M> {
+    return this.items[Symbol.iterator]();
+  }
 }

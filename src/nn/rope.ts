@@ -28,12 +28,16 @@ export function parseRopeScaling(raw: unknown, where: string): RopeScaling | nul
   const type = (r['rope_type'] ?? r['type'] ?? 'default') as string;
   if (type === 'default') return null;
   if (type !== 'linear' && type !== 'dynamic' && type !== 'llama3') {
-    throw new ArgumentError('rope_scaling', `${where}: rope_scaling type '${type}' is not supported (supported: default, linear, dynamic, llama3)`);
+    throw new ArgumentError(
+      'rope_scaling',
+      `${where}: rope_scaling type '${type}' is not supported (supported: default, linear, dynamic, llama3)`,
+    );
   }
   const num = (k: string, required: boolean): number | undefined => {
     const v = r[k];
     if (v === undefined && !required) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ArgumentError('rope_scaling', `${where}: rope_scaling.${k} must be a number (type ${type})`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new ArgumentError('rope_scaling', `${where}: rope_scaling.${k} must be a number (type ${type})`);
     return v;
   };
   const s: RopeScaling = { type, factor: num('factor', true)! };
@@ -66,13 +70,16 @@ export function ropeInvFreq(c: RopeConfig, seqLen: number): number[] {
       return defaultInvFreq(dim, base);
     }
     case 'llama3': {
-      const old = s.originalMaxPositionEmbeddings!, low = s.lowFreqFactor!, high = s.highFreqFactor!;
-      const lowWavelen = old / low, highWavelen = old / high;
+      const old = s.originalMaxPositionEmbeddings!,
+        low = s.lowFreqFactor!,
+        high = s.highFreqFactor!;
+      const lowWavelen = old / low,
+        highWavelen = old / high;
       return defaultInvFreq(dim, c.theta).map((f) => {
         const wavelen = (2 * Math.PI) / f;
-        if (wavelen < highWavelen) return f;                       // high frequency: unchanged
-        if (wavelen > lowWavelen) return f / s.factor;             // low frequency: scaled
-        const smooth = (old / wavelen - low) / (high - low);       // in between: interpolated
+        if (wavelen < highWavelen) return f; // high frequency: unchanged
+        if (wavelen > lowWavelen) return f / s.factor; // low frequency: scaled
+        const smooth = (old / wavelen - low) / (high - low); // in between: interpolated
         return (1 - smooth) * (f / s.factor) + smooth * f;
       });
     }
@@ -90,8 +97,8 @@ function invFreqTensor(c: RopeConfig, seqLen: number): Tensor {
   if (!byLen) invFreqCache.set(c, (byLen = new Map()));
   let t = byLen.get(key);
   if (!t) {
-    t = pt.tensor(Float32Array.from(ropeInvFreq(c, key))).keep();                           // (D/2)
-    if (byLen.size > 64) byLen.clear();  // dynamic NTK: do not grow without bound
+    t = pt.tensor(Float32Array.from(ropeInvFreq(c, key))).keep(); // (D/2)
+    if (byLen.size > 64) byLen.clear(); // dynamic NTK: do not grow without bound
     byLen.set(key, t);
   }
   return t;
@@ -101,9 +108,9 @@ function invFreqTensor(c: RopeConfig, seqLen: number): Tensor {
 export function ropeCosSin(c: RopeConfig, positions: Tensor): { cos: Tensor; sin: Tensor } {
   return pt.scope(() => {
     const seqLen = c.scaling?.type === 'dynamic' ? (positions.max().item() as number) + 1 : 0;
-    const invFreq = invFreqTensor(c, seqLen);                                                // (D/2)
-    const freqs = positions.float().unsqueeze(-1).mul(invFreq);                              // (B, T, D/2)
-    const emb = pt.cat([freqs, freqs], -1).unsqueeze(1);                                      // (B, 1, T, D)
+    const invFreq = invFreqTensor(c, seqLen); // (D/2)
+    const freqs = positions.float().unsqueeze(-1).mul(invFreq); // (B, T, D/2)
+    const emb = pt.cat([freqs, freqs], -1).unsqueeze(1); // (B, 1, T, D)
     return { cos: emb.cos(), sin: emb.sin() };
   });
 }
@@ -112,7 +119,7 @@ export function ropeCosSin(c: RopeConfig, positions: Tensor): { cos: Tensor; sin
 export function applyRope(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
   return pt.scope(() => {
     const half = x.size(-1) / 2;
-    const rotated = pt.cat([x.slice(-1, half).neg(), x.slice(-1, 0, half)], -1);             // (B, H, T, D)
+    const rotated = pt.cat([x.slice(-1, half).neg(), x.slice(-1, 0, half)], -1); // (B, H, T, D)
     return x.mul(cos).add(rotated.mul(sin));
   });
 }

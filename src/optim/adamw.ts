@@ -31,9 +31,21 @@ export class AdamW extends Optimizer<AdamWOptions> {
   step(): void {
     for (const g of this.paramGroups) {
       const states = g.params.map((p) => this.stateFor(p, () => ({ expAvg: zerosLike(p), expAvgSq: zerosLike(p) })));
-      const updated = adamwStep(g.params, states.map((s) => s.tensors['expAvg']!), states.map((s) => s.tensors['expAvgSq']!),
-        states.map((s) => s.step + 1), g.lr, g.beta1, g.beta2, g.eps, g.weightDecay, g.maximize);
-      updated.forEach((u, i) => { if (u) states[i]!.step += 1; });
+      const updated = adamwStep(
+        g.params,
+        states.map((s) => s.tensors['expAvg']!),
+        states.map((s) => s.tensors['expAvgSq']!),
+        states.map((s) => s.step + 1),
+        g.lr,
+        g.beta1,
+        g.beta2,
+        g.eps,
+        g.weightDecay,
+        g.maximize,
+      );
+      updated.forEach((u, i) => {
+        if (u) states[i]!.step += 1;
+      });
     }
   }
 }
@@ -42,5 +54,8 @@ export class AdamW extends Optimizer<AdamWOptions> {
 export function decayGroups(params: readonly Tensor[], weightDecay: number): { params: Tensor[]; weightDecay: number }[] {
   const decay = params.filter((p) => p.ndim >= 2);
   const noDecay = params.filter((p) => p.ndim < 2);
-  return [{ params: decay, weightDecay }, { params: noDecay, weightDecay: 0 }].filter((g) => g.params.length > 0);
+  return [
+    { params: decay, weightDecay },
+    { params: noDecay, weightDecay: 0 },
+  ].filter((g) => g.params.length > 0);
 }

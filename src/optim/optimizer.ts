@@ -26,15 +26,22 @@ export abstract class Optimizer<H extends { lr: number }> {
   protected readonly state = new Map<Tensor, ParamState>();
   private readonly order: Tensor[] = [];
 
-  protected constructor(readonly kind: string, params: ParamsInput<H>, defaults: H) {
-    if (!Array.isArray(params) || params.length === 0) throw new ArgumentError(kind, 'needs a non-empty list of parameters or parameter groups');
-    const specs: GroupSpec<H>[] = params[0] instanceof Tensor ? [{ params: params as readonly Tensor[] } as GroupSpec<H>] : (params as GroupSpec<H>[]);
+  protected constructor(
+    readonly kind: string,
+    params: ParamsInput<H>,
+    defaults: H,
+  ) {
+    if (!Array.isArray(params) || params.length === 0)
+      throw new ArgumentError(kind, 'needs a non-empty list of parameters or parameter groups');
+    const specs: GroupSpec<H>[] =
+      params[0] instanceof Tensor ? [{ params: params as readonly Tensor[] } as GroupSpec<H>] : (params as GroupSpec<H>[]);
     const seen = new Set<Tensor>();
     this.paramGroups = specs.map((spec, gi) => {
       if (!spec || !Array.isArray(spec.params)) throw new ArgumentError(kind, `group ${gi} needs a params array`);
       const group = { ...defaults, ...spec, params: [...spec.params] } as ParamGroup<H>;
       for (const key of Object.keys(spec)) {
-        if (key !== 'params' && !(key in defaults)) throw new ArgumentError(kind, `group ${gi}: unknown option '${key}' (known: ${Object.keys(defaults).join(', ')})`);
+        if (key !== 'params' && !(key in defaults))
+          throw new ArgumentError(kind, `group ${gi}: unknown option '${key}' (known: ${Object.keys(defaults).join(', ')})`);
       }
       this.validate(group, gi);
       group.params.forEach((p, pi) => {
@@ -73,7 +80,10 @@ export abstract class Optimizer<H extends { lr: number }> {
 
   stateDict(): OptimizerStateDict {
     const index = new Map(this.order.map((p, i) => [p, i]));
-    const paramGroups = this.paramGroups.map(({ params, ...hyper }) => ({ hyper: { ...(hyper as unknown as Hyper) }, params: params.map((p) => index.get(p)!) }));
+    const paramGroups = this.paramGroups.map(({ params, ...hyper }) => ({
+      hyper: { ...(hyper as unknown as Hyper) },
+      params: params.map((p) => index.get(p)!),
+    }));
     const state: Record<number, ParamState> = {};
     for (const [p, s] of this.state) state[index.get(p)!] = { step: s.step, tensors: { ...s.tensors } };
     return { kind: this.kind, paramGroups, state };
@@ -83,12 +93,18 @@ export abstract class Optimizer<H extends { lr: number }> {
   loadStateDict(sd: OptimizerStateDict): void {
     if (sd.kind !== this.kind) throw new ArgumentError(`${this.kind}.loadStateDict`, `state dict is for '${sd.kind}', not '${this.kind}'`);
     if (sd.paramGroups.length !== this.paramGroups.length) {
-      throw new ArgumentError(`${this.kind}.loadStateDict`, `state dict has ${sd.paramGroups.length} groups, optimizer has ${this.paramGroups.length}`);
+      throw new ArgumentError(
+        `${this.kind}.loadStateDict`,
+        `state dict has ${sd.paramGroups.length} groups, optimizer has ${this.paramGroups.length}`,
+      );
     }
     sd.paramGroups.forEach((g, gi) => {
       const mine = this.paramGroups[gi]!;
       if (g.params.length !== mine.params.length) {
-        throw new ArgumentError(`${this.kind}.loadStateDict`, `group ${gi} has ${g.params.length} parameters in the state dict, ${mine.params.length} here`);
+        throw new ArgumentError(
+          `${this.kind}.loadStateDict`,
+          `group ${gi} has ${g.params.length} parameters in the state dict, ${mine.params.length} here`,
+        );
       }
       Object.assign(mine, g.hyper);
     });
@@ -96,11 +112,15 @@ export abstract class Optimizer<H extends { lr: number }> {
     this.state.clear();
     for (const [key, s] of Object.entries(sd.state)) {
       const p = this.order[Number(key)];
-      if (!p) throw new ArgumentError(`${this.kind}.loadStateDict`, `state for parameter ${key}, but the optimizer has ${this.order.length}`);
+      if (!p)
+        throw new ArgumentError(`${this.kind}.loadStateDict`, `state for parameter ${key}, but the optimizer has ${this.order.length}`);
       const tensors: Record<string, Tensor> = {};
       for (const [name, t] of Object.entries(s.tensors)) {
         if (t.shape.join() !== p.shape.join()) {
-          throw new ArgumentError(`${this.kind}.loadStateDict`, `state '${name}' of parameter ${key} has shape [${t.shape}], parameter has [${p.shape}]`);
+          throw new ArgumentError(
+            `${this.kind}.loadStateDict`,
+            `state '${name}' of parameter ${key} has shape [${t.shape}], parameter has [${p.shape}]`,
+          );
         }
         tensors[name] = keep(t.to({ dtype: p.dtype, device: p.device, copy: true }));
       }

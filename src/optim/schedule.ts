@@ -16,9 +16,12 @@ export interface Schedule {
 }
 
 export function checkSchedule(s: Schedule): void {
-  if (!(s.lr >= 0) || !(s.minLr >= 0) || s.minLr > s.lr) throw new ArgumentError('schedule', `need 0 <= minLr (${s.minLr}) <= lr (${s.lr})`);
-  if (!Number.isInteger(s.warmupSteps) || s.warmupSteps < 0) throw new ArgumentError('schedule', `warmupSteps must be an integer >= 0, got ${s.warmupSteps}`);
-  if (!Number.isInteger(s.totalSteps) || s.totalSteps < 1) throw new ArgumentError('schedule', `totalSteps must be a positive integer, got ${s.totalSteps}`);
+  if (!(s.lr >= 0) || !(s.minLr >= 0) || s.minLr > s.lr)
+    throw new ArgumentError('schedule', `need 0 <= minLr (${s.minLr}) <= lr (${s.lr})`);
+  if (!Number.isInteger(s.warmupSteps) || s.warmupSteps < 0)
+    throw new ArgumentError('schedule', `warmupSteps must be an integer >= 0, got ${s.warmupSteps}`);
+  if (!Number.isInteger(s.totalSteps) || s.totalSteps < 1)
+    throw new ArgumentError('schedule', `totalSteps must be a positive integer, got ${s.totalSteps}`);
 }
 
 /** The rate for optimizer step `step` (0-based: the step about to be taken). */

@@ -24,7 +24,8 @@ export class SGD extends Optimizer<SGDOptions> {
     checkRange('sgd', gi, 'momentum', g.momentum, 0, Infinity);
     checkRange('sgd', gi, 'dampening', g.dampening, 0, 1);
     checkRange('sgd', gi, 'weightDecay', g.weightDecay, 0, Infinity);
-    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) throw new ArgumentError('sgd', `group ${gi}: nesterov needs momentum > 0 and dampening 0`);
+    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0))
+      throw new ArgumentError('sgd', `group ${gi}: nesterov needs momentum > 0 and dampening 0`);
   }
 
   step(): void {
@@ -35,7 +36,10 @@ export class SGD extends Optimizer<SGDOptions> {
         if (r === false) return;
         const p = g.params[i]!;
         let s = this.state.get(p);
-        if (!s) { s = { step: 0, tensors: {} }; this.state.set(p, s); }
+        if (!s) {
+          s = { step: 0, tensors: {} };
+          this.state.set(p, s);
+        }
         if (r !== null) s.tensors['momentumBuffer'] = keep(r);
         s.step += 1;
       });

@@ -41,9 +41,21 @@ export type StageKind = (config: Record<string, unknown>, ctx: StageContext) => 
 /** Thrown by a stage that stops the run on purpose (e.g. items waiting for annotation). */
 export class StageWaiting extends Error {}
 
-export interface StageRecord { name: string; kind: string; output: string; fingerprint: string; metrics: Record<string, unknown>; seconds: number; finishedAt: string }
+export interface StageRecord {
+  name: string;
+  kind: string;
+  output: string;
+  fingerprint: string;
+  metrics: Record<string, unknown>;
+  seconds: number;
+  finishedAt: string;
+}
 
-export interface RunReport { out: string; stages: (StageRecord & { cached: boolean })[]; waiting: { stage: string; message: string } | null }
+export interface RunReport {
+  out: string;
+  stages: (StageRecord & { cached: boolean })[];
+  waiting: { stage: string; message: string } | null;
+}
 
 const REF = /\$\{([A-Za-z0-9_.-]+)\}/g;
 
@@ -51,13 +63,15 @@ const REF = /\$\{([A-Za-z0-9_.-]+)\}/g;
 export function resolveRefs(value: unknown, outputs: Record<string, string>, where: string, used: Set<string>): unknown {
   if (typeof value === 'string') {
     return value.replace(REF, (_, name: string) => {
-      if (!(name in outputs)) throw new Error(`${where}: '\${${name}}' names no earlier stage (known: ${Object.keys(outputs).join(', ') || 'none'})`);
+      if (!(name in outputs))
+        throw new Error(`${where}: '\${${name}}' names no earlier stage (known: ${Object.keys(outputs).join(', ') || 'none'})`);
       used.add(name);
       return outputs[name]!;
     });
   }
   if (Array.isArray(value)) return value.map((v) => resolveRefs(v, outputs, where, used));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v, outputs, where, used)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveRefs(v, outputs, where, used)]));
   return value;
 }
 
@@ -65,11 +79,17 @@ export function stageRecordFile(out: string, name: string): string {
   return join(out, name, 'stage.json');
 }
 
-export async function runStages(out: string, specs: readonly StageSpec[], kinds: Record<string, StageKind>, o: { log: (line: string) => void; source?: string }): Promise<RunReport> {
+export async function runStages(
+  out: string,
+  specs: readonly StageSpec[],
+  kinds: Record<string, StageKind>,
+  o: { log: (line: string) => void; source?: string },
+): Promise<RunReport> {
   const names = new Set<string>();
   specs.forEach((s, i) => {
     const where = `${o.source ?? 'recipe'}: stages[${i}]`;
-    if (typeof s.name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(s.name)) throw new Error(`${where}: 'name' must be letters, digits, '-', '_' or '.', got ${JSON.stringify(s.name)}`);
+    if (typeof s.name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(s.name))
+      throw new Error(`${where}: 'name' must be letters, digits, '-', '_' or '.', got ${JSON.stringify(s.name)}`);
     if (names.has(s.name)) throw new Error(`${where}: the name '${s.name}' is used twice`);
     if (!(s.kind in kinds)) throw new Error(`${where} ('${s.name}'): unknown kind '${s.kind}' (known: ${Object.keys(kinds).join(', ')})`);
     names.add(s.name);
@@ -82,7 +102,10 @@ export async function runStages(out: string, specs: readonly StageSpec[], kinds:
     const where = `${o.source ?? 'recipe'} stage '${spec.name}'`;
     const used = new Set<string>();
     const config = resolveRefs(spec.config ?? {}, outputs, where, used) as Record<string, unknown>;
-    const fingerprint = createHash('sha256').update(JSON.stringify({ kind: spec.kind, config, upstream: [...used].sort().map((n) => fingerprints[n]) })).digest('hex').slice(0, 16);
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify({ kind: spec.kind, config, upstream: [...used].sort().map((n) => fingerprints[n]) }))
+      .digest('hex')
+      .slice(0, 16);
     const recordFile = stageRecordFile(out, spec.name);
     const previous = existsSync(recordFile) ? (JSON.parse(readFileSync(recordFile, 'utf8')) as StageRecord) : null;
     if (previous && previous.fingerprint === fingerprint && existsSync(previous.output)) {
@@ -99,7 +122,9 @@ export async function runStages(out: string, specs: readonly StageSpec[], kinds:
       // another config's outputs and checkpoints must not be resumed from: keep them aside, never delete
       const aside = `${dir}.replaced-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       renameSync(dir, aside);
-      o.log(`stage ${spec.name} (${spec.kind}): its config or inputs changed since it ran — the earlier run moved to ${aside}, running it again`);
+      o.log(
+        `stage ${spec.name} (${spec.kind}): its config or inputs changed since it ran — the earlier run moved to ${aside}, running it again`,
+      );
     } else if (started !== null && !previous) {
       o.log(`stage ${spec.name} (${spec.kind}): continuing an interrupted run`);
     }
@@ -118,7 +143,15 @@ export async function runStages(out: string, specs: readonly StageSpec[], kinds:
       }
       throw new Error(`${where} (${spec.kind}) failed: ${(e as Error).message}`, { cause: e });
     }
-    const record: StageRecord = { name: spec.name, kind: spec.kind, output: result.output, fingerprint, metrics: result.metrics ?? {}, seconds: (performance.now() - t0) / 1000, finishedAt: new Date().toISOString() };
+    const record: StageRecord = {
+      name: spec.name,
+      kind: spec.kind,
+      output: result.output,
+      fingerprint,
+      metrics: result.metrics ?? {},
+      seconds: (performance.now() - t0) / 1000,
+      finishedAt: new Date().toISOString(),
+    };
     writeFileAtomically(recordFile, JSON.stringify(record, null, 2) + '\n');
     outputs[spec.name] = result.output;
     fingerprints[spec.name] = fingerprint;
@@ -129,9 +162,19 @@ export async function runStages(out: string, specs: readonly StageSpec[], kinds:
 }
 
 /** Each stage of a run as report.html lists it: absolute folder and metrics file (null without one). */
-export function stageSummaries(run: RunReport): { name: string; kind: string; dir: string; seconds: number; metricsFile: string | null; note: string | null }[] {
+export function stageSummaries(
+  run: RunReport,
+): { name: string; kind: string; dir: string; seconds: number; metricsFile: string | null; note: string | null }[] {
   return run.stages.map((st) => {
-    const dir = resolve(run.out, st.name), metrics = join(dir, 'metrics.jsonl');
-    return { name: st.name, kind: st.kind, dir, seconds: st.seconds, metricsFile: existsSync(metrics) ? metrics : null, note: st.cached ? 'done in an earlier run' : null };
+    const dir = resolve(run.out, st.name),
+      metrics = join(dir, 'metrics.jsonl');
+    return {
+      name: st.name,
+      kind: st.kind,
+      dir,
+      seconds: st.seconds,
+      metricsFile: existsSync(metrics) ? metrics : null,
+      note: st.cached ? 'done in an earlier run' : null,
+    };
   });
 }

@@ -28,11 +28,29 @@ export interface RemoteOptions {
   cacheDir?: string | null;
 }
 
-export interface SamplingParams { maxTokens?: number; temperature?: number; topP?: number; n?: number; seed?: number; stop?: string[] }
+export interface SamplingParams {
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  n?: number;
+  seed?: number;
+  stop?: string[];
+}
 
-export interface RemoteResult { texts: string[]; finishReasons: string[]; usage: { prompt: number; completion: number }; cached: boolean }
+export interface RemoteResult {
+  texts: string[];
+  finishReasons: string[];
+  usage: { prompt: number; completion: number };
+  cached: boolean;
+}
 
-export interface RemoteStats { requests: number; attempts: number; retries: number; cacheHits: number; failures: number }
+export interface RemoteStats {
+  requests: number;
+  attempts: number;
+  retries: number;
+  cacheHits: number;
+  failures: number;
+}
 
 const TRANSIENT = new Set([408, 409, 429]);
 
@@ -43,7 +61,8 @@ export class RemoteModel {
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly o: RemoteOptions) {
-    if (!(Number.isInteger(o.concurrency ?? 4) && (o.concurrency ?? 4) >= 1)) throw new RangeError(`RemoteModel: concurrency must be a positive integer, got ${o.concurrency}`);
+    if (!(Number.isInteger(o.concurrency ?? 4) && (o.concurrency ?? 4) >= 1))
+      throw new RangeError(`RemoteModel: concurrency must be a positive integer, got ${o.concurrency}`);
     this.client = new OpenAI({ baseURL: o.baseURL, apiKey: o.apiKey ?? 'none', timeout: o.timeoutMs ?? 60_000, maxRetries: 0 });
   }
 
@@ -52,7 +71,11 @@ export class RemoteModel {
     const body = { model: this.o.model, messages: messages.map((m) => ({ role: m.role, content: m.content })), ...params(p) };
     return this.request('chat', body, async () => {
       const r = await this.client.chat.completions.create(body as OpenAI.ChatCompletionCreateParamsNonStreaming);
-      return { texts: r.choices.map((c) => c.message.content ?? ''), finishReasons: r.choices.map((c) => c.finish_reason), usage: { prompt: r.usage?.prompt_tokens ?? 0, completion: r.usage?.completion_tokens ?? 0 } };
+      return {
+        texts: r.choices.map((c) => c.message.content ?? ''),
+        finishReasons: r.choices.map((c) => c.finish_reason),
+        usage: { prompt: r.usage?.prompt_tokens ?? 0, completion: r.usage?.completion_tokens ?? 0 },
+      };
     });
   }
 
@@ -61,13 +84,19 @@ export class RemoteModel {
     const body = { model: this.o.model, prompt, ...params(p) };
     return this.request('completions', body, async () => {
       const r = await this.client.completions.create(body as OpenAI.CompletionCreateParamsNonStreaming);
-      return { texts: r.choices.map((c) => c.text), finishReasons: r.choices.map((c) => c.finish_reason), usage: { prompt: r.usage?.prompt_tokens ?? 0, completion: r.usage?.completion_tokens ?? 0 } };
+      return {
+        texts: r.choices.map((c) => c.text),
+        finishReasons: r.choices.map((c) => c.finish_reason),
+        usage: { prompt: r.usage?.prompt_tokens ?? 0, completion: r.usage?.completion_tokens ?? 0 },
+      };
     });
   }
 
   private async request(endpoint: string, body: object, call: () => Promise<Omit<RemoteResult, 'cached'>>): Promise<RemoteResult> {
     this.stats.requests++;
-    const key = createHash('sha256').update(JSON.stringify({ endpoint, baseURL: this.o.baseURL, body })).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify({ endpoint, baseURL: this.o.baseURL, body }))
+      .digest('hex');
     const file = this.o.cacheDir ? join(this.o.cacheDir, key.slice(0, 2), `${key}.json`) : null;
     if (file && existsSync(file)) {
       this.stats.cacheHits++;
@@ -88,7 +117,10 @@ export class RemoteModel {
         } catch (e) {
           if (attempt >= retries || !isTransient(e)) {
             this.stats.failures++;
-            throw new Error(`remote ${endpoint} at ${this.o.baseURL} (model ${this.o.model}) failed after ${attempt + 1} attempt(s): ${(e as Error).message}`, { cause: e });
+            throw new Error(
+              `remote ${endpoint} at ${this.o.baseURL} (model ${this.o.model}) failed after ${attempt + 1} attempt(s): ${(e as Error).message}`,
+              { cause: e },
+            );
           }
           this.stats.retries++;
           const wait = Math.min(30_000, (this.o.backoffMs ?? 500) * 2 ** attempt) * (0.75 + 0.5 * Math.random());
@@ -101,13 +133,17 @@ export class RemoteModel {
   }
 
   private async acquire(): Promise<void> {
-    if (this.active < (this.o.concurrency ?? 4)) { this.active++; return; }
+    if (this.active < (this.o.concurrency ?? 4)) {
+      this.active++;
+      return;
+    }
     await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
   private release(): void {
     const next = this.waiting.shift();
-    if (next) next();                       // the slot passes straight to the next waiter
+    if (next)
+      next(); // the slot passes straight to the next waiter
     else this.active--;
   }
 }
@@ -124,7 +160,7 @@ function params(p: SamplingParams): Record<string, unknown> {
 }
 
 function isTransient(e: unknown): boolean {
-  if (e instanceof OpenAI.APIConnectionError) return true;                 // includes timeouts
+  if (e instanceof OpenAI.APIConnectionError) return true; // includes timeouts
   if (e instanceof OpenAI.APIError && typeof e.status === 'number') return e.status >= 500 || TRANSIENT.has(e.status);
   return false;
 }

@@ -79,7 +79,13 @@ export const CHART_CATALOG: readonly ChartPlan[] = [
   { id: 'reward', title: 'Reward', yLabel: 'mean reward', fields: ['reward', 'eval_reward'], prefix: 'rewards/', smooth: true },
   { id: 'accuracy', title: 'Accuracy', yLabel: 'accuracy', fields: ['accuracy', 'eval_accuracy'], yPercent: true, smooth: true },
   { id: 'kl', title: 'KL to the reference', yLabel: 'KL', fields: ['kl'], smooth: true },
-  { id: 'length', title: 'Response length', yLabel: 'tokens', fields: ['completion_length_mean', 'eval_completion_length_mean', 'mean_length', 'eval_mean_length'], smooth: true },
+  {
+    id: 'length',
+    title: 'Response length',
+    yLabel: 'tokens',
+    fields: ['completion_length_mean', 'eval_completion_length_mean', 'mean_length', 'eval_mean_length'],
+    smooth: true,
+  },
   { id: 'entropy', title: 'Entropy', yLabel: 'nats / token', fields: ['entropy'], smooth: true },
   { id: 'margin', title: 'Reward margin (chosen − rejected)', yLabel: 'margin', fields: ['margin', 'eval_margin'], smooth: true },
   { id: 'on_policy', title: 'On-policy fraction', yLabel: 'on-policy', fields: ['on_policy'], yPercent: true, smooth: true },
@@ -144,7 +150,13 @@ export function chartsFor(kind: string, records: readonly MetricsRecord[]): Plan
   const charts: PlannedChart[] = [];
   for (const plan of orderedCatalog(kind)) {
     const fields = [...plan.fields.filter((f) => keys.has(f))];
-    if (plan.prefix) fields.push(...[...keys].filter((k) => k.startsWith(plan.prefix!)).sort().slice(0, 8));
+    if (plan.prefix)
+      fields.push(
+        ...[...keys]
+          .filter((k) => k.startsWith(plan.prefix!))
+          .sort()
+          .slice(0, 8),
+      );
     const series: LineSeries[] = [];
     for (const field of fields) {
       const points = seriesPoints(records, field);
@@ -158,7 +170,11 @@ export function chartsFor(kind: string, records: readonly MetricsRecord[]): Plan
 }
 
 /** The last finite value of each headline field present (the first fields of the kind's first charts). */
-export function lastValues(kind: string, records: readonly MetricsRecord[], maxFields = 5): { field: string; value: number; percent: boolean }[] {
+export function lastValues(
+  kind: string,
+  records: readonly MetricsRecord[],
+  maxFields = 5,
+): { field: string; value: number; percent: boolean }[] {
   const out: { field: string; value: number; percent: boolean }[] = [];
   for (const plan of orderedCatalog(kind)) {
     if (plan.id === 'lr' || plan.id === 'grad_norm' || plan.id === 'throughput') continue;
@@ -188,14 +204,19 @@ export function formatMetric(v: number): string {
 /** One line explaining why a stage has no plots (or what was skipped), for the page and the terminal. */
 export function metricsNote(m: MetricsFile): string | null {
   switch (m.status) {
-    case 'none': return 'no metrics (this stage writes no metrics file)';
-    case 'missing': return `no metrics: ${m.file} does not exist`;
-    case 'unreadable': return `no metrics: cannot read ${m.file} (${m.error})`;
-    case 'empty': return m.malformedCount > 0
-      ? `no metrics: ${m.file} has no JSON object lines (${m.malformedCount} malformed, first at line ${m.malformedLines[0]})`
-      : `no metrics: ${m.file} is empty`;
-    case 'ok': return m.malformedCount > 0
-      ? `${m.malformedCount} malformed line(s) in ${m.file} skipped (lines ${m.malformedLines.join(', ')}${m.malformedCount > m.malformedLines.length ? ', …' : ''})`
-      : null;
+    case 'none':
+      return 'no metrics (this stage writes no metrics file)';
+    case 'missing':
+      return `no metrics: ${m.file} does not exist`;
+    case 'unreadable':
+      return `no metrics: cannot read ${m.file} (${m.error})`;
+    case 'empty':
+      return m.malformedCount > 0
+        ? `no metrics: ${m.file} has no JSON object lines (${m.malformedCount} malformed, first at line ${m.malformedLines[0]})`
+        : `no metrics: ${m.file} is empty`;
+    case 'ok':
+      return m.malformedCount > 0
+        ? `${m.malformedCount} malformed line(s) in ${m.file} skipped (lines ${m.malformedLines.join(', ')}${m.malformedCount > m.malformedLines.length ? ', …' : ''})`
+        : null;
   }
 }

@@ -43,7 +43,11 @@ export interface ReportInput {
   evaluations: ReportEvaluation[];
   /** V3 Table 9 style: the student before and after distillation (and the teacher for reference).
    *  rows[0] is the baseline (the student before) that every other row's deltas are measured against. */
-  distillation?: { benchmark: string; rows: { model: string; accuracy: number | null; meanLength: number | null; n?: number | null }[]; settings?: Record<string, string | number> } | null;
+  distillation?: {
+    benchmark: string;
+    rows: { model: string; accuracy: number | null; meanLength: number | null; n?: number | null }[];
+    settings?: Record<string, string | number>;
+  } | null;
   samples?: { stage: string; prompt: string; response: string; correct?: boolean | null; reward?: number | null }[];
   notes?: string[];
 }
@@ -69,11 +73,14 @@ export function checkReportInput(input: ReportInput): void {
   if (!Array.isArray(input.evaluations)) fail('evaluations', 'must be an array');
   input.stages.forEach((s, i) => {
     if (typeof s?.name !== 'string' || typeof s.kind !== 'string') fail(`stages[${i}]`, 'needs string name and kind');
-    if (s.seconds != null && !(typeof s.seconds === 'number' && s.seconds >= 0)) fail(`stages[${i}] ("${s.name}").seconds`, `must be a number >= 0 or null, got ${s.seconds}`);
+    if (s.seconds != null && !(typeof s.seconds === 'number' && s.seconds >= 0))
+      fail(`stages[${i}] ("${s.name}").seconds`, `must be a number >= 0 or null, got ${s.seconds}`);
   });
   const checkRow = (where: string, r: { accuracy: unknown; meanLength: unknown }) => {
-    if (!isNumberOrNull(r.accuracy) || (typeof r.accuracy === 'number' && (r.accuracy < 0 || r.accuracy > 1))) fail(`${where}.accuracy`, `must be a fraction in 0..1 or null, got ${r.accuracy}`);
-    if (!isNumberOrNull(r.meanLength) || (typeof r.meanLength === 'number' && r.meanLength < 0)) fail(`${where}.meanLength`, `must be a number >= 0 or null, got ${r.meanLength}`);
+    if (!isNumberOrNull(r.accuracy) || (typeof r.accuracy === 'number' && (r.accuracy < 0 || r.accuracy > 1)))
+      fail(`${where}.accuracy`, `must be a fraction in 0..1 or null, got ${r.accuracy}`);
+    if (!isNumberOrNull(r.meanLength) || (typeof r.meanLength === 'number' && r.meanLength < 0))
+      fail(`${where}.meanLength`, `must be a number >= 0 or null, got ${r.meanLength}`);
   };
   input.evaluations.forEach((e, i) => {
     if (typeof e?.model !== 'string' || typeof e.stage !== 'string') fail(`evaluations[${i}]`, 'needs string model and stage');
@@ -88,7 +95,8 @@ export function checkReportInput(input: ReportInput): void {
     });
   }
   (input.samples ?? []).forEach((s, i) => {
-    if (typeof s?.stage !== 'string' || typeof s.prompt !== 'string' || typeof s.response !== 'string') fail(`samples[${i}]`, 'needs string stage, prompt and response');
+    if (typeof s?.stage !== 'string' || typeof s.prompt !== 'string' || typeof s.response !== 'string')
+      fail(`samples[${i}]`, 'needs string stage, prompt and response');
   });
 }
 
@@ -103,7 +111,10 @@ export function formatLength(tokens: number | null | undefined): string {
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds == null || !Number.isFinite(seconds)) return '—';
   if (seconds < 60) return `${seconds.toFixed(1)}s`;
-  const s = Math.round(seconds), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), rest = s % 60;
+  const s = Math.round(seconds),
+    h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    rest = s % 60;
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(rest).padStart(2, '0')}s`;
 }
 
@@ -112,9 +123,10 @@ export function accuracyDelta(baseline: number | null, value: number | null, nBa
   if (baseline == null || value == null) return '—';
   const points = Math.round((value - baseline) * 1000) / 10;
   const text = `${points >= 0 ? '+' : '−'}${Math.abs(points).toFixed(1)} points`;
-  const a = standardError(baseline, nBaseline), b = standardError(value, nValue);
+  const a = standardError(baseline, nBaseline),
+    b = standardError(value, nValue);
   if (a === null || b === null) return text;
-  const se = Math.sqrt(a * a + b * b);                       // of a difference of independent estimates
+  const se = Math.sqrt(a * a + b * b); // of a difference of independent estimates
   return se > 0 ? `${text} ± ${(100 * se).toFixed(1)} (${(Math.abs(value - baseline) / se).toFixed(1)} SE)` : text;
 }
 
@@ -152,13 +164,22 @@ function loadStages(input: ReportInput, options: ReportOptions): StageData[] {
 }
 
 function lastMetricsText(d: StageData): string {
-  return lastValues(d.stage.kind, d.metrics.records).map((v) => `${v.field} ${v.percent ? formatPercent(v.value) : formatMetric(v.value)}`).join(', ');
+  return lastValues(d.stage.kind, d.metrics.records)
+    .map((v) => `${v.field} ${v.percent ? formatPercent(v.value) : formatMetric(v.value)}`)
+    .join(', ');
 }
 
-function htmlTable(headers: readonly string[], rows: readonly (readonly string[])[], cls: string, numericColumns: ReadonlySet<number> = new Set()): string {
+function htmlTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  cls: string,
+  numericColumns: ReadonlySet<number> = new Set(),
+): string {
   const cell = (tag: string, text: string, i: number) => `<${tag}${numericColumns.has(i) ? ' class="num"' : ''}>${text}</${tag}>`;
-  return `<table class="${cls}"><thead><tr>${headers.map((h, i) => cell('th', escapeHtml(h), i)).join('')}</tr></thead>`
-    + `<tbody>${rows.map((r) => `<tr>${r.map((c, i) => cell('td', c, i)).join('')}</tr>`).join('')}</tbody></table>`;
+  return (
+    `<table class="${cls}"><thead><tr>${headers.map((h, i) => cell('th', escapeHtml(h), i)).join('')}</tr></thead>` +
+    `<tbody>${rows.map((r) => `<tr>${r.map((c, i) => cell('td', c, i)).join('')}</tr>`).join('')}</tbody></table>`
+  );
 }
 
 function extraColumns(evaluations: readonly ReportEvaluation[]): string[] {
@@ -181,29 +202,52 @@ function evaluationLabels(evaluations: readonly ReportEvaluation[]): string[] {
 
 function evaluationsSection(input: ReportInput): string {
   const evals = input.evaluations;
-  if (evals.length === 0) return `<section id="evaluations"><h2>Evaluations</h2><p class="empty">No evaluations were recorded.</p></section>`;
+  if (evals.length === 0)
+    return `<section id="evaluations"><h2>Evaluations</h2><p class="empty">No evaluations were recorded.</p></section>`;
   const extras = extraColumns(evals);
   const best = Math.max(...evals.map((e) => e.accuracy ?? -1));
   const rows = evals.map((e) => [
-    escapeHtml(e.model), escapeHtml(e.stage),
+    escapeHtml(e.model),
+    escapeHtml(e.stage),
     e.accuracy !== null && e.accuracy === best ? `<strong>${formatAccuracy(e.accuracy, e.n)}</strong>` : formatAccuracy(e.accuracy, e.n),
-    formatLength(e.meanLength), ...extras.map((k) => escapeHtml(formatExtra(e.extra?.[k]))),
+    formatLength(e.meanLength),
+    ...extras.map((k) => escapeHtml(formatExtra(e.extra?.[k]))),
   ]);
   const numeric = new Set([2, 3, ...extras.map((_, i) => 4 + i)]);
   const labels = evaluationLabels(evals);
-  const accuracyChart = barChart({ title: 'Accuracy by model', yLabel: 'accuracy', yPercent: true, categories: labels, series: [{ name: 'accuracy', values: evals.map((e) => e.accuracy) }], width: 520, height: 280 });
-  const lengthChart = barChart({ title: 'Mean response length by model', yLabel: 'tokens', categories: labels, series: [{ name: 'mean length', values: evals.map((e) => e.meanLength) }], width: 520, height: 280 });
-  return `<section id="evaluations"><h2>Evaluations</h2>`
-    + htmlTable(['Model', 'Stage', 'Accuracy', 'Mean length (tokens)', ...extras], rows, 'evaluations', numeric)
-    + `<div class="charts"><figure class="chart-figure" data-chart="evaluations/accuracy">${accuracyChart}</figure>`
-    + `<figure class="chart-figure" data-chart="evaluations/length">${lengthChart}</figure></div></section>`;
+  const accuracyChart = barChart({
+    title: 'Accuracy by model',
+    yLabel: 'accuracy',
+    yPercent: true,
+    categories: labels,
+    series: [{ name: 'accuracy', values: evals.map((e) => e.accuracy) }],
+    width: 520,
+    height: 280,
+  });
+  const lengthChart = barChart({
+    title: 'Mean response length by model',
+    yLabel: 'tokens',
+    categories: labels,
+    series: [{ name: 'mean length', values: evals.map((e) => e.meanLength) }],
+    width: 520,
+    height: 280,
+  });
+  return (
+    `<section id="evaluations"><h2>Evaluations</h2>` +
+    htmlTable(['Model', 'Stage', 'Accuracy', 'Mean length (tokens)', ...extras], rows, 'evaluations', numeric) +
+    `<div class="charts"><figure class="chart-figure" data-chart="evaluations/accuracy">${accuracyChart}</figure>` +
+    `<figure class="chart-figure" data-chart="evaluations/length">${lengthChart}</figure></div></section>`
+  );
 }
 
 function distillationRows(d: NonNullable<ReportInput['distillation']>): string[][] {
   const base = d.rows[0];
   return d.rows.map((r, i) => [
-    r.model, formatAccuracy(r.accuracy, r.n), i === 0 ? 'baseline' : accuracyDelta(base?.accuracy ?? null, r.accuracy, base?.n, r.n),
-    formatLength(r.meanLength), i === 0 ? 'baseline' : lengthRatio(base?.meanLength ?? null, r.meanLength),
+    r.model,
+    formatAccuracy(r.accuracy, r.n),
+    i === 0 ? 'baseline' : accuracyDelta(base?.accuracy ?? null, r.accuracy, base?.n, r.n),
+    formatLength(r.meanLength),
+    i === 0 ? 'baseline' : lengthRatio(base?.meanLength ?? null, r.meanLength),
   ]);
 }
 
@@ -211,13 +255,28 @@ function distillationSection(input: ReportInput): string {
   const d = input.distillation;
   if (d == null) return '';
   const headers = ['Model', `${d.benchmark} accuracy`, 'Δ accuracy', 'Mean length (tokens)', 'Δ length'];
-  const body = d.rows.length === 0 ? '<p class="empty">No distillation rows.</p>'
-    : htmlTable(headers, distillationRows(d).map((r) => r.map(escapeHtml)), 'distillation', new Set([1, 2, 3, 4]));
+  const body =
+    d.rows.length === 0
+      ? '<p class="empty">No distillation rows.</p>'
+      : htmlTable(
+          headers,
+          distillationRows(d).map((r) => r.map(escapeHtml)),
+          'distillation',
+          new Set([1, 2, 3, 4]),
+        );
   const settings = Object.entries(d.settings ?? {});
-  const settingsTable = settings.length === 0 ? ''
-    : `<h3>Settings</h3>${htmlTable(['Setting', 'Value'], settings.map(([k, v]) => [escapeHtml(k), escapeHtml(String(v))]), 'settings')}`;
-  return `<section id="distillation"><h2>Distillation (DeepSeek-V3 Table 9 style)</h2>`
-    + `<p class="caption">The first row is the baseline; deltas are against it.</p>${body}${settingsTable}</section>`;
+  const settingsTable =
+    settings.length === 0
+      ? ''
+      : `<h3>Settings</h3>${htmlTable(
+          ['Setting', 'Value'],
+          settings.map(([k, v]) => [escapeHtml(k), escapeHtml(String(v))]),
+          'settings',
+        )}`;
+  return (
+    `<section id="distillation"><h2>Distillation (DeepSeek-V3 Table 9 style)</h2>` +
+    `<p class="caption">The first row is the baseline; deltas are against it.</p>${body}${settingsTable}</section>`
+  );
 }
 
 function stageCurves(d: StageData, index: number, options: ReportOptions): string {
@@ -233,7 +292,17 @@ function stageCurves(d: StageData, index: number, options: ReportOptions): strin
     return `${open}${noteHtml}<p class="no-metrics">no plottable fields in ${escapeHtml(metrics.file ?? '')} (${escapeHtml(fields.slice(0, 12).join(', ') || 'none')})</p></section>`;
   }
   const figures = charts.map((c) => {
-    const svg = lineChart({ title: `${stage.name}: ${c.plan.title}`, xLabel: 'step', yLabel: c.plan.yLabel, yPercent: c.plan.yPercent, series: c.series, xInteger: true, maxPoints: options.maxPointsPerSeries ?? 500, width: 520, height: 280 });
+    const svg = lineChart({
+      title: `${stage.name}: ${c.plan.title}`,
+      xLabel: 'step',
+      yLabel: c.plan.yLabel,
+      yPercent: c.plan.yPercent,
+      series: c.series,
+      xInteger: true,
+      maxPoints: options.maxPointsPerSeries ?? 500,
+      width: 520,
+      height: 280,
+    });
     return `<figure class="chart-figure" data-chart="${escapeHtml(stage.name)}/${c.plan.id}">${svg}</figure>`;
   });
   const count = `<p class="caption">${metrics.records.length} metric lines from ${escapeHtml(metrics.file ?? '')}</p>`;
@@ -251,15 +320,19 @@ function samplesSection(input: ReportInput): string {
   const stages: string[] = [];
   for (const s of samples) if (!stages.includes(s.stage)) stages.push(s.stage);
   const groups = stages.map((stage) => {
-    const items = samples.filter((s) => s.stage === stage).map((s) => {
-      const badges = [
-        s.correct === true ? '<span class="badge ok">correct</span>' : s.correct === false ? '<span class="badge bad">wrong</span>' : '',
-        s.reward != null ? `<span class="badge">reward ${escapeHtml(formatMetric(s.reward))}</span>` : '',
-      ].join('');
-      return `<details class="sample"><summary>${badges}<span class="preview">${escapeHtml(preview(s.prompt))}</span></summary>`
-        + `<div class="label">Prompt</div><pre class="prompt">${escapeHtml(s.prompt)}</pre>`
-        + `<div class="label">Response</div><pre class="response">${escapeHtml(s.response)}</pre></details>`;
-    });
+    const items = samples
+      .filter((s) => s.stage === stage)
+      .map((s) => {
+        const badges = [
+          s.correct === true ? '<span class="badge ok">correct</span>' : s.correct === false ? '<span class="badge bad">wrong</span>' : '',
+          s.reward != null ? `<span class="badge">reward ${escapeHtml(formatMetric(s.reward))}</span>` : '',
+        ].join('');
+        return (
+          `<details class="sample"><summary>${badges}<span class="preview">${escapeHtml(preview(s.prompt))}</span></summary>` +
+          `<div class="label">Prompt</div><pre class="prompt">${escapeHtml(s.prompt)}</pre>` +
+          `<div class="label">Response</div><pre class="response">${escapeHtml(s.response)}</pre></details>`
+        );
+      });
     return `<h3>${escapeHtml(stage)}</h3>${items.join('')}`;
   });
   return `<section id="samples"><h2>Sample outputs</h2>${groups.join('')}</section>`;
@@ -271,8 +344,14 @@ function timingsSection(stages: readonly StageData[]): string {
     const secs = d.stage.seconds;
     const share = secs != null && total > 0 ? secs / total : null;
     const bar = share == null ? '' : `<div class="share"><div style="width:${(share * 100).toFixed(1)}%"></div></div>`;
-    return [escapeHtml(d.stage.name), escapeHtml(d.stage.kind), formatDuration(secs), share == null ? '—' : `${bar}${(share * 100).toFixed(0)}%`,
-      escapeHtml(lastMetricsText(d) || (d.metrics.status === 'ok' ? '—' : 'no metrics')), escapeHtml(d.stage.note ?? '')];
+    return [
+      escapeHtml(d.stage.name),
+      escapeHtml(d.stage.kind),
+      formatDuration(secs),
+      share == null ? '—' : `${bar}${(share * 100).toFixed(0)}%`,
+      escapeHtml(lastMetricsText(d) || (d.metrics.status === 'ok' ? '—' : 'no metrics')),
+      escapeHtml(d.stage.note ?? ''),
+    ];
   });
   rows.push(['<strong>total</strong>', '', `<strong>${formatDuration(total)}</strong>`, '', '', '']);
   return `<section id="timings"><h2>Stages and timings</h2>${htmlTable(['Stage', 'Kind', 'Time', 'Share', 'Last metrics', 'Note'], rows, 'timings', new Set([2]))}</section>`;
@@ -305,9 +384,16 @@ export function renderReport(input: ReportInput, options: ReportOptions = {}): s
   const distillation = distillationSection(input);
   const samples = samplesSection(input);
   const notes = input.notes ?? [];
-  const nav = [['evaluations', 'Evaluations'], ...(distillation ? [['distillation', 'Distillation']] : []), ['curves', 'Training curves'],
-    ...(samples ? [['samples', 'Samples']] : []), ['timings', 'Timings'], ...(notes.length ? [['notes', 'Notes']] : [])]
-    .map(([id, label]) => `<a href="#${id}">${label}</a>`).join('');
+  const nav = [
+    ['evaluations', 'Evaluations'],
+    ...(distillation ? [['distillation', 'Distillation']] : []),
+    ['curves', 'Training curves'],
+    ...(samples ? [['samples', 'Samples']] : []),
+    ['timings', 'Timings'],
+    ...(notes.length ? [['notes', 'Notes']] : []),
+  ]
+    .map(([id, label]) => `<a href="#${id}">${label}</a>`)
+    .join('');
   const curves = stages.length === 0 ? '<p class="empty">No stages.</p>' : stages.map((d, i) => stageCurves(d, i, options)).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -344,9 +430,17 @@ export function writeReport(runDir: string, input: ReportInput, options: Omit<Re
 }
 
 /** A plain-text table: columns padded to their widest cell, numbers (right-aligned columns) on the right. */
-export function textTable(headers: readonly string[], rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number> = new Set()): string {
+export function textTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  rightAligned: ReadonlySet<number> = new Set(),
+): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -357,22 +451,50 @@ export function terminalSummary(input: ReportInput, options: ReportOptions = {})
   const out: string[] = [input.title, '='.repeat(Math.min(80, Math.max(8, input.title.length)))];
   if (input.evaluations.length > 0) {
     const extras = extraColumns(input.evaluations);
-    out.push('', 'Evaluations', textTable(['model', 'stage', 'accuracy', 'mean length', ...extras],
-      input.evaluations.map((e) => [e.model, e.stage, formatAccuracy(e.accuracy, e.n), formatLength(e.meanLength), ...extras.map((k) => formatExtra(e.extra?.[k]))]),
-      new Set([2, 3, ...extras.map((_, i) => 4 + i)])));
+    out.push(
+      '',
+      'Evaluations',
+      textTable(
+        ['model', 'stage', 'accuracy', 'mean length', ...extras],
+        input.evaluations.map((e) => [
+          e.model,
+          e.stage,
+          formatAccuracy(e.accuracy, e.n),
+          formatLength(e.meanLength),
+          ...extras.map((k) => formatExtra(e.extra?.[k])),
+        ]),
+        new Set([2, 3, ...extras.map((_, i) => 4 + i)]),
+      ),
+    );
   } else out.push('', 'Evaluations: none recorded');
   const d = input.distillation;
   if (d != null && d.rows.length > 0) {
-    out.push('', `Distillation (${d.benchmark}; first row is the baseline)`,
-      textTable(['model', 'accuracy', 'Δ accuracy', 'mean length', 'Δ length'], distillationRows(d), new Set([1, 2, 3, 4])));
+    out.push(
+      '',
+      `Distillation (${d.benchmark}; first row is the baseline)`,
+      textTable(['model', 'accuracy', 'Δ accuracy', 'mean length', 'Δ length'], distillationRows(d), new Set([1, 2, 3, 4])),
+    );
     const settings = Object.entries(d.settings ?? {});
     if (settings.length > 0) out.push(`settings: ${settings.map(([k, v]) => `${k}=${v}`).join(', ')}`);
   }
   const total = stages.reduce((sum, s) => sum + (s.stage.seconds ?? 0), 0);
-  out.push('', 'Stages', textTable(['stage', 'kind', 'time', 'last metrics'], [
-    ...stages.map((s) => [s.stage.name, s.stage.kind, formatDuration(s.stage.seconds), lastMetricsText(s) || (metricsNote(s.metrics) ?? '—')]),
-    ['total', '', formatDuration(total), ''],
-  ], new Set([2])));
+  out.push(
+    '',
+    'Stages',
+    textTable(
+      ['stage', 'kind', 'time', 'last metrics'],
+      [
+        ...stages.map((s) => [
+          s.stage.name,
+          s.stage.kind,
+          formatDuration(s.stage.seconds),
+          lastMetricsText(s) || (metricsNote(s.metrics) ?? '—'),
+        ]),
+        ['total', '', formatDuration(total), ''],
+      ],
+      new Set([2]),
+    ),
+  );
   if ((input.notes ?? []).length > 0) out.push('', 'Notes', ...input.notes!.map((n) => `- ${n}`));
   return out.join('\n') + '\n';
 }

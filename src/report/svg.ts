@@ -85,7 +85,8 @@ export function niceDomain(min: number, max: number, target = 5, minStep = 0): {
     max += pad;
   }
   const step = niceStep(max - min, target, minStep);
-  const lo = clean(Math.floor(min / step + 1e-9) * step), hi = clean(Math.ceil(max / step - 1e-9) * step);
+  const lo = clean(Math.floor(min / step + 1e-9) * step),
+    hi = clean(Math.ceil(max / step - 1e-9) * step);
   const ticks: number[] = [];
   for (let i = Math.round(lo / step); i <= Math.round(hi / step); i++) ticks.push(clean(i * step));
   return { domain: [lo, hi], ticks, step };
@@ -93,7 +94,8 @@ export function niceDomain(min: number, max: number, target = 5, minStep = 0): {
 
 /** A linear map from domain to range; a zero-width domain maps everything to the middle of the range. */
 export function linearScale(domain: readonly [number, number], range: readonly [number, number]): (v: number) => number {
-  const [d0, d1] = domain, [r0, r1] = range;
+  const [d0, d1] = domain,
+    [r0, r1] = range;
   if (d0 === d1) return () => (r0 + r1) / 2;
   const k = (r1 - r0) / (d1 - d0);
   return (v) => r0 + (v - d0) * k;
@@ -103,7 +105,8 @@ export function linearScale(domain: readonly [number, number], range: readonly [
 export function ema(values: readonly number[], weight: number): number[] {
   if (!(weight >= 0 && weight < 1)) throw new Error(`ema: weight must be in [0, 1), got ${weight}`);
   const out: number[] = [];
-  let acc = 0, norm = 0;
+  let acc = 0,
+    norm = 0;
   for (const v of values) {
     acc = acc * weight + (1 - weight) * v;
     norm = norm * weight + (1 - weight);
@@ -120,9 +123,11 @@ export function downsample(points: readonly Point[], maxPoints: number): Point[]
   const inner = points.length - 2;
   const out: Point[] = [points[0]!];
   for (let b = 0; b < buckets; b++) {
-    const start = 1 + Math.floor((b * inner) / buckets), end = 1 + Math.floor(((b + 1) * inner) / buckets);
+    const start = 1 + Math.floor((b * inner) / buckets),
+      end = 1 + Math.floor(((b + 1) * inner) / buckets);
     if (end <= start) continue;
-    let lo = start, hi = start;
+    let lo = start,
+      hi = start;
     for (let i = start; i < end; i++) {
       if (points[i]![1] < points[lo]![1]) lo = i;
       if (points[i]![1] > points[hi]![1]) hi = i;
@@ -157,21 +162,38 @@ function truncate(text: string, maxChars: number): string {
   return text.length <= maxChars ? text : `${text.slice(0, Math.max(1, maxChars - 1))}…`;
 }
 
-interface Layout { width: number; height: number; left: number; right: number; top: number; bottom: number; header: string }
+interface Layout {
+  width: number;
+  height: number;
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+  header: string;
+}
 
 /** Title and legend (wrapping into rows) at the top; returns the plot box below them. */
 function frameLayout(frame: ChartFrame, legend: readonly { name: string; color: string; dashed?: boolean }[]): Layout {
-  const width = frame.width ?? 560, height = frame.height ?? 300;
-  const parts: string[] = [`<title>${escapeXml(frame.title)}</title>`,
-    `<text class="chart-title" x="${width / 2}" y="18" text-anchor="middle" font-size="14" font-weight="600">${escapeXml(frame.title)}</text>`];
-  let x = 56, y = 38;
+  const width = frame.width ?? 560,
+    height = frame.height ?? 300;
+  const parts: string[] = [
+    `<title>${escapeXml(frame.title)}</title>`,
+    `<text class="chart-title" x="${width / 2}" y="18" text-anchor="middle" font-size="14" font-weight="600">${escapeXml(frame.title)}</text>`,
+  ];
+  let x = 56,
+    y = 38;
   const items: string[] = [];
   for (const item of legend) {
     const label = truncate(item.name, 40);
     const itemWidth = 22 + approxTextWidth(label, 11) + 14;
-    if (x + itemWidth > width - 8 && x > 56) { x = 56; y += 16; }
-    items.push(`<g class="legend-item"><line class="legend-swatch" x1="${r2(x)}" y1="${y - 4}" x2="${r2(x + 16)}" y2="${y - 4}" stroke="${item.color}" stroke-width="3"${item.dashed ? ' stroke-dasharray="4 3"' : ''}/>`
-      + `<text x="${r2(x + 21)}" y="${y}" font-size="11">${escapeXml(label)}</text></g>`);
+    if (x + itemWidth > width - 8 && x > 56) {
+      x = 56;
+      y += 16;
+    }
+    items.push(
+      `<g class="legend-item"><line class="legend-swatch" x1="${r2(x)}" y1="${y - 4}" x2="${r2(x + 16)}" y2="${y - 4}" stroke="${item.color}" stroke-width="3"${item.dashed ? ' stroke-dasharray="4 3"' : ''}/>` +
+        `<text x="${r2(x + 21)}" y="${y}" font-size="11">${escapeXml(label)}</text></g>`,
+    );
     x += itemWidth;
   }
   if (items.length > 0) parts.push(`<g class="legend">${items.join('')}</g>`);
@@ -186,19 +208,28 @@ function openSvg(width: number, height: number, kind: string, title: string): st
 }
 
 function noDataSvg(frame: ChartFrame, kind: string, message: string): string {
-  const width = frame.width ?? 560, height = frame.height ?? 300;
-  return openSvg(width, height, kind, frame.title) + `<title>${escapeXml(frame.title)}</title>`
-    + `<text class="chart-title" x="${width / 2}" y="18" text-anchor="middle" font-size="14" font-weight="600">${escapeXml(frame.title)}</text>`
-    + `<rect x="8" y="30" width="${width - 16}" height="${height - 38}" fill="#fafafa" stroke="#ddd"/>`
-    + `<text class="no-data" x="${width / 2}" y="${height / 2 + 10}" text-anchor="middle" font-size="13" fill="#777">${escapeXml(message)}</text></svg>`;
+  const width = frame.width ?? 560,
+    height = frame.height ?? 300;
+  return (
+    openSvg(width, height, kind, frame.title) +
+    `<title>${escapeXml(frame.title)}</title>` +
+    `<text class="chart-title" x="${width / 2}" y="18" text-anchor="middle" font-size="14" font-weight="600">${escapeXml(frame.title)}</text>` +
+    `<rect x="8" y="30" width="${width - 16}" height="${height - 38}" fill="#fafafa" stroke="#ddd"/>` +
+    `<text class="no-data" x="${width / 2}" y="${height / 2 + 10}" text-anchor="middle" font-size="13" fill="#777">${escapeXml(message)}</text></svg>`
+  );
 }
 
 function axisLabels(frame: ChartFrame, layout: Layout): string {
   const parts: string[] = [];
-  if (frame.xLabel) parts.push(`<text class="axis-label" x="${r2((layout.left + layout.right) / 2)}" y="${layout.height - 8}" text-anchor="middle" font-size="12" fill="#333">${escapeXml(frame.xLabel)}</text>`);
+  if (frame.xLabel)
+    parts.push(
+      `<text class="axis-label" x="${r2((layout.left + layout.right) / 2)}" y="${layout.height - 8}" text-anchor="middle" font-size="12" fill="#333">${escapeXml(frame.xLabel)}</text>`,
+    );
   if (frame.yLabel) {
     const cy = r2((layout.top + layout.bottom) / 2);
-    parts.push(`<text class="axis-label" x="14" y="${cy}" transform="rotate(-90 14 ${cy})" text-anchor="middle" font-size="12" fill="#333">${escapeXml(frame.yLabel)}</text>`);
+    parts.push(
+      `<text class="axis-label" x="14" y="${cy}" transform="rotate(-90 14 ${cy})" text-anchor="middle" font-size="12" fill="#333">${escapeXml(frame.yLabel)}</text>`,
+    );
   }
   return parts.join('');
 }
@@ -206,13 +237,21 @@ function axisLabels(frame: ChartFrame, layout: Layout): string {
 function yAxis(layout: Layout, ticks: readonly number[], step: number, y: (v: number) => number, percent: boolean): string {
   const lines = ticks.map((t) => {
     const py = r2(y(t));
-    return `<line class="grid" x1="${layout.left}" y1="${py}" x2="${layout.right}" y2="${py}" stroke="#e5e5e5"/>`
-      + `<text class="tick" x="${layout.left - 6}" y="${py}" dy="4" text-anchor="end" font-size="11" fill="#444">${escapeXml(formatTick(t, step, percent))}</text>`;
+    return (
+      `<line class="grid" x1="${layout.left}" y1="${py}" x2="${layout.right}" y2="${py}" stroke="#e5e5e5"/>` +
+      `<text class="tick" x="${layout.left - 6}" y="${py}" dy="4" text-anchor="end" font-size="11" fill="#444">${escapeXml(formatTick(t, step, percent))}</text>`
+    );
   });
   return `<g class="axis y-axis">${lines.join('')}<line x1="${layout.left}" y1="${layout.top}" x2="${layout.left}" y2="${layout.bottom}" stroke="#888"/></g>`;
 }
 
-interface PreparedSeries { name: string; color: string; raw: Point[]; smoothed: Point[] | null; weight: number }
+interface PreparedSeries {
+  name: string;
+  color: string;
+  raw: Point[];
+  smoothed: Point[] | null;
+  weight: number;
+}
 
 /** A line chart as an <svg> string. */
 export function lineChart(options: LineChartOptions): string {
@@ -220,20 +259,38 @@ export function lineChart(options: LineChartOptions): string {
   const prepared: PreparedSeries[] = options.series.map((s, i) => {
     const finite = s.points.filter((p) => p != null && Number.isFinite(p[0]) && Number.isFinite(p[1])).map((p): Point => [p[0], p[1]]);
     const weight = s.smoothing ?? 0;
-    const smoothedAll = weight > 0 && finite.length > 2 ? ema(finite.map((p) => p[1]), weight).map((v, j): Point => [finite[j]![0], v]) : null;
+    const smoothedAll =
+      weight > 0 && finite.length > 2
+        ? ema(
+            finite.map((p) => p[1]),
+            weight,
+          ).map((v, j): Point => [finite[j]![0], v])
+        : null;
     return {
-      name: s.name, color: PALETTE[i % PALETTE.length]!, weight,
-      raw: downsample(finite, maxPoints), smoothed: smoothedAll ? downsample(smoothedAll, maxPoints) : null,
+      name: s.name,
+      color: PALETTE[i % PALETTE.length]!,
+      weight,
+      raw: downsample(finite, maxPoints),
+      smoothed: smoothedAll ? downsample(smoothedAll, maxPoints) : null,
     };
   });
   const all = prepared.flatMap((s) => s.raw);
   if (all.length === 0) return noDataSvg(options, 'line-chart', 'no data');
 
-  const legend = prepared.map((s) => ({ name: s.smoothed ? `${s.name} (EMA ${s.weight})` : s.raw.length === 0 ? `${s.name} (no data)` : s.name, color: s.color }));
+  const legend = prepared.map((s) => ({
+    name: s.smoothed ? `${s.name} (EMA ${s.weight})` : s.raw.length === 0 ? `${s.name} (no data)` : s.name,
+    color: s.color,
+  }));
   const layout = frameLayout(options, legend);
-  let xMin = Infinity, xMax = -Infinity, yMin = Infinity, yMax = -Infinity;
+  let xMin = Infinity,
+    xMax = -Infinity,
+    yMin = Infinity,
+    yMax = -Infinity;
   for (const [px, py] of all) {
-    xMin = Math.min(xMin, px); xMax = Math.max(xMax, px); yMin = Math.min(yMin, py); yMax = Math.max(yMax, py);
+    xMin = Math.min(xMin, px);
+    xMax = Math.max(xMax, px);
+    yMin = Math.min(yMin, py);
+    yMax = Math.max(yMax, py);
   }
   const xInteger = options.xInteger ?? false;
   // x: the data's own range (no nice padding, so the lines start at the left axis); y: a nice domain.
@@ -244,11 +301,15 @@ export function lineChart(options: LineChartOptions): string {
   const x = linearScale(xDomain, [layout.left, layout.right]);
   const y = linearScale(yNice.domain, [layout.bottom, layout.top]);
 
-  const xAxis = `<g class="axis x-axis">${xTicks.map((t) => {
-    const px = r2(x(t));
-    return `<line x1="${px}" y1="${layout.bottom}" x2="${px}" y2="${layout.bottom + 4}" stroke="#888"/>`
-      + `<text class="tick" x="${px}" y="${layout.bottom + 16}" text-anchor="middle" font-size="11" fill="#444">${escapeXml(formatTick(t, xStep))}</text>`;
-  }).join('')}<line x1="${layout.left}" y1="${layout.bottom}" x2="${layout.right}" y2="${layout.bottom}" stroke="#888"/></g>`;
+  const xAxis = `<g class="axis x-axis">${xTicks
+    .map((t) => {
+      const px = r2(x(t));
+      return (
+        `<line x1="${px}" y1="${layout.bottom}" x2="${px}" y2="${layout.bottom + 4}" stroke="#888"/>` +
+        `<text class="tick" x="${px}" y="${layout.bottom + 16}" text-anchor="middle" font-size="11" fill="#444">${escapeXml(formatTick(t, xStep))}</text>`
+      );
+    })
+    .join('')}<line x1="${layout.left}" y1="${layout.bottom}" x2="${layout.right}" y2="${layout.bottom}" stroke="#888"/></g>`;
 
   const pathOf = (pts: readonly Point[]) => pts.map((p, j) => `${j === 0 ? 'M' : 'L'}${r2(x(p[0]))} ${r2(y(p[1]))}`).join('');
   const markersUpTo = options.markersUpTo ?? 40;
@@ -258,27 +319,39 @@ export function lineChart(options: LineChartOptions): string {
     if (s.raw.length >= 2) {
       const cls = s.smoothed ? 'series raw' : 'series';
       const style = s.smoothed ? `stroke-opacity="0.3" stroke-width="1"` : `stroke-width="1.8"`;
-      drawn.push(`<path class="${cls}" data-series="${name}" d="${pathOf(s.raw)}" fill="none" stroke="${s.color}" ${style} stroke-linejoin="round"><title>${name}</title></path>`);
+      drawn.push(
+        `<path class="${cls}" data-series="${name}" d="${pathOf(s.raw)}" fill="none" stroke="${s.color}" ${style} stroke-linejoin="round"><title>${name}</title></path>`,
+      );
     }
     if (s.smoothed && s.smoothed.length >= 2) {
-      drawn.push(`<path class="series smoothed" data-series="${name}" d="${pathOf(s.smoothed)}" fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"><title>${name} (EMA ${s.weight})</title></path>`);
+      drawn.push(
+        `<path class="series smoothed" data-series="${name}" d="${pathOf(s.smoothed)}" fill="none" stroke="${s.color}" stroke-width="2" stroke-linejoin="round"><title>${name} (EMA ${s.weight})</title></path>`,
+      );
     }
     if (s.raw.length > 0 && (s.raw.length === 1 || (!s.smoothed && s.raw.length <= markersUpTo))) {
       for (const p of s.raw) {
-        drawn.push(`<circle class="point" data-series="${name}" cx="${r2(x(p[0]))}" cy="${r2(y(p[1]))}" r="3" fill="${s.color}"><title>${name}: ${escapeXml(String(p[1]))} at ${escapeXml(String(p[0]))}</title></circle>`);
+        drawn.push(
+          `<circle class="point" data-series="${name}" cx="${r2(x(p[0]))}" cy="${r2(y(p[1]))}" r="3" fill="${s.color}"><title>${name}: ${escapeXml(String(p[1]))} at ${escapeXml(String(p[0]))}</title></circle>`,
+        );
       }
     }
   }
-  return openSvg(layout.width, layout.height, 'line-chart', options.title) + layout.header
-    + yAxis(layout, yNice.ticks, yNice.step, y, options.yPercent ?? false) + xAxis + axisLabels(options, layout)
-    + `<g class="plot">${drawn.join('')}</g></svg>`;
+  return (
+    openSvg(layout.width, layout.height, 'line-chart', options.title) +
+    layout.header +
+    yAxis(layout, yNice.ticks, yNice.step, y, options.yPercent ?? false) +
+    xAxis +
+    axisLabels(options, layout) +
+    `<g class="plot">${drawn.join('')}</g></svg>`
+  );
 }
 
 /** A grouped bar chart as an <svg> string: bars start at zero; a null value draws "n/a" instead of a bar. */
 export function barChart(options: BarChartOptions): string {
   const { categories, series } = options;
   for (const s of series) {
-    if (s.values.length !== categories.length) throw new Error(`barChart "${options.title}": series "${s.name}" has ${s.values.length} values for ${categories.length} categories`);
+    if (s.values.length !== categories.length)
+      throw new Error(`barChart "${options.title}": series "${s.name}" has ${s.values.length} values for ${categories.length} categories`);
   }
   const values = series.flatMap((s) => s.values).filter((v): v is number => v != null && Number.isFinite(v));
   if (categories.length === 0 || values.length === 0) return noDataSvg(options, 'bar-chart', 'no data');
@@ -299,23 +372,36 @@ export function barChart(options: BarChartOptions): string {
     const groupLeft = layout.left + c * band + (band - barWidth * series.length) / 2;
     series.forEach((s, k) => {
       const v = s.values[c];
-      const bx = groupLeft + k * barWidth + 1, bw = Math.max(1, barWidth - 2);
+      const bx = groupLeft + k * barWidth + 1,
+        bw = Math.max(1, barWidth - 2);
       const label = `${s.name} · ${category}`;
       if (v == null || !Number.isFinite(v)) {
-        parts.push(`<text class="bar-missing" x="${r2(bx + bw / 2)}" y="${r2(zero - 4)}" text-anchor="middle" font-size="10" fill="#999">n/a</text>`);
+        parts.push(
+          `<text class="bar-missing" x="${r2(bx + bw / 2)}" y="${r2(zero - 4)}" text-anchor="middle" font-size="10" fill="#999">n/a</text>`,
+        );
         return;
       }
       // A zero value still draws a 1px bar, so every present value is a visible, measurable element.
-      const top = Math.min(y(v), zero), height = Math.max(1, Math.abs(y(v) - zero));
+      const top = Math.min(y(v), zero),
+        height = Math.max(1, Math.abs(y(v) - zero));
       const text = percent ? `${(v * 100).toFixed(1)}%` : formatTick(v, yNice.step / 10);
-      parts.push(`<path class="series bar" data-series="${escapeXml(s.name)}" data-category="${escapeXml(category)}" d="M${r2(bx)} ${r2(top)}h${r2(bw)}v${r2(height)}h${r2(-bw)}Z" fill="${PALETTE[k % PALETTE.length]}"><title>${escapeXml(label)}: ${escapeXml(text)}</title></path>`
-        + `<text class="bar-value" x="${r2(bx + bw / 2)}" y="${r2(v >= 0 ? top - 3 : top + height + 11)}" text-anchor="middle" font-size="10" fill="#333">${escapeXml(text)}</text>`);
+      parts.push(
+        `<path class="series bar" data-series="${escapeXml(s.name)}" data-category="${escapeXml(category)}" d="M${r2(bx)} ${r2(top)}h${r2(bw)}v${r2(height)}h${r2(-bw)}Z" fill="${PALETTE[k % PALETTE.length]}"><title>${escapeXml(label)}: ${escapeXml(text)}</title></path>` +
+          `<text class="bar-value" x="${r2(bx + bw / 2)}" y="${r2(v >= 0 ? top - 3 : top + height + 11)}" text-anchor="middle" font-size="10" fill="#333">${escapeXml(text)}</text>`,
+      );
     });
-    parts.push(`<text class="tick category" x="${r2(layout.left + (c + 0.5) * band)}" y="${r2(plotBottom + 14)}" text-anchor="middle" font-size="11" fill="#444">${escapeXml(truncate(category, maxLabelChars))}<title>${escapeXml(category)}</title></text>`);
+    parts.push(
+      `<text class="tick category" x="${r2(layout.left + (c + 0.5) * band)}" y="${r2(plotBottom + 14)}" text-anchor="middle" font-size="11" fill="#444">${escapeXml(truncate(category, maxLabelChars))}<title>${escapeXml(category)}</title></text>`,
+    );
   });
   const baseline = `<line class="zero" x1="${layout.left}" y1="${r2(zero)}" x2="${layout.right}" y2="${r2(zero)}" stroke="#888"/>`;
   const boxLayout = { ...layout, bottom: plotBottom };
-  return openSvg(layout.width, layout.height, 'bar-chart', options.title) + layout.header
-    + yAxis(boxLayout, yNice.ticks, yNice.step, y, percent) + baseline + axisLabels(options, layout)
-    + `<g class="plot">${parts.join('')}</g></svg>`;
+  return (
+    openSvg(layout.width, layout.height, 'bar-chart', options.title) +
+    layout.header +
+    yAxis(boxLayout, yNice.ticks, yNice.step, y, percent) +
+    baseline +
+    axisLabels(options, layout) +
+    `<g class="plot">${parts.join('')}</g></svg>`
+  );
 }

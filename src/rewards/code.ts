@@ -15,9 +15,7 @@ import { runSandboxed, type SandboxResult } from './sandbox.js';
 
 export type CodeLanguage = 'python' | 'javascript';
 
-export type CodeTest =
-  | { kind: 'stdio'; input: string; output: string }
-  | { kind: 'call'; fn: string; args: unknown[]; expected: unknown };
+export type CodeTest = { kind: 'stdio'; input: string; output: string } | { kind: 'call'; fn: string; args: unknown[]; expected: unknown };
 
 export interface VerifyCodeOptions {
   language: CodeLanguage;
@@ -58,7 +56,12 @@ export function extractCode(completion: string, language: CodeLanguage): string 
 
 /** Trailing whitespace on each line and blank lines at the ends ignored. */
 export function normalizeOutput(text: string): string {
-  return text.replace(/\r\n/g, '\n').split('\n').map((l) => l.trimEnd()).join('\n').trim();
+  return text
+    .replace(/\r\n/g, '\n')
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n')
+    .trim();
 }
 
 /** JSON with object keys sorted, for order-insensitive deep equality. */
@@ -126,7 +129,10 @@ function javascriptHarness(fn: string, args: unknown[], marker: string): string 
 function failure(run: SandboxResult, fallback: string): string {
   // The most telling stderr line: the last error/exception line, else the last line that is not
   // a stack frame or node's version footer.
-  const lines = run.stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at ') && !/^Node\.js v\d/.test(l) && !/^\d+: 0x/.test(l));
+  const lines = run.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('at ') && !/^Node\.js v\d/.test(l) && !/^\d+: 0x/.test(l));
   const lastErr = ([...lines].reverse().find((l) => /FATAL ERROR|(^|\W)\w*(Error|Exception)\b/.test(l)) ?? lines.at(-1))?.slice(0, 200);
   const parts = [run.reason ?? fallback];
   if (lastErr && !run.timedOut && !run.outputTruncated) parts.push(lastErr);

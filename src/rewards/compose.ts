@@ -43,19 +43,27 @@ export async function scoreAll(rewards: readonly NamedReward[], inputs: readonly
   }
   const breakdown: Record<string, (number | null)[]> = {};
   const notes: Record<string, unknown>[] = inputs.map(() => ({}));
-  const noted = inputs.map((x, i) => ({ ...x, note: (key: string, value: unknown) => { notes[i]![key] = value; } }));
+  const noted = inputs.map((x, i) => ({
+    ...x,
+    note: (key: string, value: unknown) => {
+      notes[i]![key] = value;
+    },
+  }));
   for (const r of rewards) {
-    breakdown[r.name] = await Promise.all(noted.map(async (x, i) => {
-      const v = await r.fn(x);
-      if (v !== null && (typeof v !== 'number' || !Number.isFinite(v))) throw new Error(`reward '${r.name}' returned ${String(v)} for sample ${i} (a finite number or null)`);
-      return v;
-    }));
+    breakdown[r.name] = await Promise.all(
+      noted.map(async (x, i) => {
+        const v = await r.fn(x);
+        if (v !== null && (typeof v !== 'number' || !Number.isFinite(v)))
+          throw new Error(`reward '${r.name}' returned ${String(v)} for sample ${i} (a finite number or null)`);
+        return v;
+      }),
+    );
   }
   const total = inputs.map((_, i) => {
     let sum = 0;
     for (const r of rewards) {
       const v = breakdown[r.name]![i]!;
-      if (v === null && r.weight === 0) continue;                 // logged only: it cannot void the sample
+      if (v === null && r.weight === 0) continue; // logged only: it cannot void the sample
       if (v === null) return null;
       sum += r.weight * v;
     }

@@ -12,22 +12,39 @@ import type { ChatBackend } from '../generation/chat_backend.js';
 
 export type JudgeMode = 'reference' | 'rubric';
 
-export interface Judgement { score: number | null; reasoning: string; raw: string }
+export interface Judgement {
+  score: number | null;
+  reasoning: string;
+  raw: string;
+}
 
-export interface JudgeInput { question: string; response: string; reference?: string | null; rubric?: string | null }
+export interface JudgeInput {
+  question: string;
+  response: string;
+  reference?: string | null;
+  rubric?: string | null;
+}
 
-const REFERENCE_SYSTEM = 'You grade answers. Compare the response with the reference answer: they match when they say the same thing, '
-  + 'whatever the wording. Reason step by step, then end with one line "Verdict: correct" or "Verdict: incorrect".';
-const RUBRIC_SYSTEM = (scale: number, rubric: string) => `You grade responses against this rubric:\n${rubric}\n`
-  + `Reason step by step about how well the response follows it, then end with one line "Score: N" where N is a whole number from 1 (worst) to ${scale} (best).`;
+const REFERENCE_SYSTEM =
+  'You grade answers. Compare the response with the reference answer: they match when they say the same thing, ' +
+  'whatever the wording. Reason step by step, then end with one line "Verdict: correct" or "Verdict: incorrect".';
+const RUBRIC_SYSTEM = (scale: number, rubric: string) =>
+  `You grade responses against this rubric:\n${rubric}\n` +
+  `Reason step by step about how well the response follows it, then end with one line "Score: N" where N is a whole number from 1 (worst) to ${scale} (best).`;
 
 /** The judge's chat messages for one response. */
 export function judgeMessages(x: JudgeInput, mode: JudgeMode, scale = 10): ChatMessage[] {
   if (mode === 'reference') {
     if (x.reference === undefined || x.reference === null) throw new RangeError('judgeMessages: reference mode needs a reference answer');
-    return [{ role: 'system', content: REFERENCE_SYSTEM }, { role: 'user', content: `Question:\n${x.question}\n\nReference answer:\n${x.reference}\n\nResponse:\n${x.response}` }];
+    return [
+      { role: 'system', content: REFERENCE_SYSTEM },
+      { role: 'user', content: `Question:\n${x.question}\n\nReference answer:\n${x.reference}\n\nResponse:\n${x.response}` },
+    ];
   }
-  return [{ role: 'system', content: RUBRIC_SYSTEM(scale, x.rubric ?? 'Helpful, correct, honest and concise.') }, { role: 'user', content: `Question:\n${x.question}\n\nResponse:\n${x.response}` }];
+  return [
+    { role: 'system', content: RUBRIC_SYSTEM(scale, x.rubric ?? 'Helpful, correct, honest and concise.') },
+    { role: 'user', content: `Question:\n${x.question}\n\nResponse:\n${x.response}` },
+  ];
 }
 
 const VERDICT = /verdict\s*[*_`]*\s*[:：]?\s*[*_`"'[(]*\s*(correct|incorrect|right|wrong|yes|no)\b/gi;
@@ -58,7 +75,8 @@ export function combineJudgements(js: readonly Judgement[], mode: JudgeMode): nu
   const votes = js.map((j) => j.score).filter((s): s is number => s !== null);
   if (votes.length === 0) return null;
   if (mode === 'rubric') return votes.reduce((a, b) => a + b, 0) / votes.length;
-  const yes = votes.filter((v) => v === 1).length, no = votes.length - yes;
+  const yes = votes.filter((v) => v === 1).length,
+    no = votes.length - yes;
   return yes > no ? 1 : yes < no ? 0 : 0.5;
 }
 
@@ -74,14 +92,22 @@ export interface JudgeRewardOptions {
 }
 
 /** A reward function backed by a judge: reads question / reference (column `answer` or `reference`) from the row. */
-export function judgeReward(judge: (messages: ChatMessage[], k: number) => Promise<string[]>, o: JudgeRewardOptions): RewardFn & { unparseable: () => number } {
+export function judgeReward(
+  judge: (messages: ChatMessage[], k: number) => Promise<string[]>,
+  o: JudgeRewardOptions,
+): RewardFn & { unparseable: () => number } {
   let unparseable = 0;
   const fn = async (x: Parameters<RewardFn>[0]) => {
     const e = x.example;
     const reference = o.mode === 'reference' ? (e['reference'] ?? e['answer']) : null;
     if (o.mode === 'reference' && (reference === undefined || reference === null)) return null;
     const question = typeof e['question'] === 'string' ? e['question'] : x.prompt;
-    const input: JudgeInput = { question, response: x.completion, reference: reference === null ? null : String(reference), rubric: typeof e['rubric'] === 'string' ? e['rubric'] : o.rubric ?? null };
+    const input: JudgeInput = {
+      question,
+      response: x.completion,
+      reference: reference === null ? null : String(reference),
+      rubric: typeof e['rubric'] === 'string' ? e['rubric'] : (o.rubric ?? null),
+    };
     const texts = await judge(judgeMessages(input, o.mode, o.scale ?? 10), o.k ?? 1);
     const judgements = texts.map((t) => parseJudgement(t, o.mode, o.scale ?? 10));
     unparseable += judgements.filter((j) => j.score === null).length;
@@ -94,7 +120,10 @@ export function judgeReward(judge: (messages: ChatMessage[], k: number) => Promi
 }
 
 /** A judge on a chat backend (local folder or server): k texts per judgement, sampled when k > 1. */
-export function backendJudge(backend: ChatBackend, o: { maxTokens: number; temperature: number; seed?: number }): (messages: ChatMessage[], k: number) => Promise<string[]> {
+export function backendJudge(
+  backend: ChatBackend,
+  o: { maxTokens: number; temperature: number; seed?: number },
+): (messages: ChatMessage[], k: number) => Promise<string[]> {
   return async (messages, k) => {
     if (k > 1 && o.temperature === 0) throw new RangeError(`judge: ${k} votes need a temperature above 0 (greedy votes are all the same)`);
     return (await backend.chat({ messages, n: k, maxTokens: o.maxTokens, temperature: o.temperature, seed: o.seed })).texts;
@@ -102,7 +131,15 @@ export function backendJudge(backend: ChatBackend, o: { maxTokens: number; tempe
 }
 
 /** A judgement training row (V3: the reward data carries the chain-of-thought behind each reward). */
-export interface JudgementRow { question: string; response: string; reference?: string | null; rubric?: string | null; reasoning: string; verdict?: boolean | 'correct' | 'incorrect'; score?: number }
+export interface JudgementRow {
+  question: string;
+  response: string;
+  reference?: string | null;
+  rubric?: string | null;
+  reasoning: string;
+  verdict?: boolean | 'correct' | 'incorrect';
+  score?: number;
+}
 
 /**
  * The SFT conversation that teaches a judge one judgement: the judge prompt of its mode (reference
@@ -110,18 +147,27 @@ export interface JudgementRow { question: string; response: string; reference?: 
  * Throws a RangeError naming the field at fault.
  */
 export function judgementConversation(row: JudgementRow, scale = 10): ChatMessage[] {
-  if (typeof row.question !== 'string' || typeof row.response !== 'string') throw new RangeError("judgement row: 'question' and 'response' must be strings");
-  if (typeof row.reasoning !== 'string' || row.reasoning.trim() === '') throw new RangeError("judgement row: 'reasoning' must be a non-empty string (the chain-of-thought behind the verdict)");
+  if (typeof row.question !== 'string' || typeof row.response !== 'string')
+    throw new RangeError("judgement row: 'question' and 'response' must be strings");
+  if (typeof row.reasoning !== 'string' || row.reasoning.trim() === '')
+    throw new RangeError("judgement row: 'reasoning' must be a non-empty string (the chain-of-thought behind the verdict)");
   const hasRef = row.reference !== undefined && row.reference !== null;
   let last: string;
   if (hasRef) {
     const v = row.verdict;
-    if (v !== true && v !== false && v !== 'correct' && v !== 'incorrect') throw new RangeError(`judgement row: 'verdict' must be true, false, "correct" or "incorrect" when there is a reference, got ${JSON.stringify(v)}`);
+    if (v !== true && v !== false && v !== 'correct' && v !== 'incorrect')
+      throw new RangeError(
+        `judgement row: 'verdict' must be true, false, "correct" or "incorrect" when there is a reference, got ${JSON.stringify(v)}`,
+      );
     last = `Verdict: ${v === true || v === 'correct' ? 'correct' : 'incorrect'}`;
   } else {
     const s = row.score;
-    if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > scale) throw new RangeError(`judgement row: 'score' must be a whole number in 1..${scale} without a reference, got ${JSON.stringify(s)}`);
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 1 || s > scale)
+      throw new RangeError(`judgement row: 'score' must be a whole number in 1..${scale} without a reference, got ${JSON.stringify(s)}`);
     last = `Score: ${s}`;
   }
-  return [...judgeMessages(row, hasRef ? 'reference' : 'rubric', scale), { role: 'assistant', content: `${row.reasoning.trim()}\n${last}` }];
+  return [
+    ...judgeMessages(row, hasRef ? 'reference' : 'rubric', scale),
+    { role: 'assistant', content: `${row.reasoning.trim()}\n${last}` },
+  ];
 }

@@ -55,9 +55,18 @@ const MATH_DELIMITERS = /\\boxed|\\fbox|\$|\\\(|\\\[/;
 function firstParsed(cands: Candidate[]): { cand: Candidate; value: Value } | { why: string } {
   let why = 'no answer found';
   for (const c of cands) {
-    if (c.parts === 0) { if (why === 'no answer found') why = 'no valid number'; continue; }
-    if (c.answer.trim() === '') { if (c.source === 'boxed') why = 'empty box'; continue; }
-    if (c.answer.length > MAX_ANSWER_CHARS) { why = 'answer too long'; continue; }
+    if (c.parts === 0) {
+      if (why === 'no answer found') why = 'no valid number';
+      continue;
+    }
+    if (c.answer.trim() === '') {
+      if (c.source === 'boxed') why = 'empty box';
+      continue;
+    }
+    if (c.answer.length > MAX_ANSWER_CHARS) {
+      why = 'answer too long';
+      continue;
+    }
     const clean = cleanLatex(c.answer);
     if (clean === '' || /^[.,;:!?]+$/.test(clean)) continue;
     try {
@@ -81,7 +90,10 @@ export function verifyMath(completion: string, gold: string | number, opts: Veri
   let goldValue: Value | null = null;
   if (MATH_DELIMITERS.test(goldText)) {
     const g = firstParsed(extractCandidates(goldText, opts.goldExtract ?? ['latex', 'expr']));
-    if ('cand' in g) { goldText = g.cand.answer; goldValue = g.value; }
+    if ('cand' in g) {
+      goldText = g.cand.answer;
+      goldValue = g.value;
+    }
   }
   if (goldText.length > MAX_ANSWER_CHARS) goldText = goldText.slice(0, MAX_ANSWER_CHARS);
   const normalizedGold = cleanLatex(goldText);
@@ -92,7 +104,12 @@ export function verifyMath(completion: string, gold: string | number, opts: Veri
     cut = true;
     notes.push('input truncated to its tail');
   }
-  const done = (correct: boolean, reason: string, extracted: string | null): MathVerdict => ({ correct, extracted, normalizedGold, reason: [reason, ...notes].join('; ') });
+  const done = (correct: boolean, reason: string, extracted: string | null): MathVerdict => ({
+    correct,
+    extracted,
+    normalizedGold,
+    reason: [reason, ...notes].join('; '),
+  });
   let cands = extractCandidates(text, opts.extract ?? ['latex', 'expr'], { boxedPriority: opts.boxedMatchPriority });
   if (!anywhere || cut) cands = cands.filter((c) => c.source !== 'latex' && c.source !== 'expr');
   const got = firstParsed(cands);

@@ -23,7 +23,9 @@ function ce(): ComputeEngine {
 /** A per-verification time budget shared by all CAS calls. */
 export class CasClock {
   private spent = 0;
-  exhausted(): boolean { return this.spent >= CAS_BUDGET_MS; }
+  exhausted(): boolean {
+    return this.spent >= CAS_BUDGET_MS;
+  }
   run<T>(f: () => T): T | null {
     if (this.exhausted()) return null;
     const t0 = performance.now();
@@ -53,10 +55,16 @@ export function casRefusal(latex: string): string | null {
   for (let i = 0; i < latex.length; i++) {
     const c = latex[i];
     if (c === '^') {
-      if (latex[i + 1] === '{') { stack.push(true); depth++; maxDepth = Math.max(maxDepth, depth); i++; }
-      else maxDepth = Math.max(maxDepth, depth + 1);
+      if (latex[i + 1] === '{') {
+        stack.push(true);
+        depth++;
+        maxDepth = Math.max(maxDepth, depth);
+        i++;
+      } else maxDepth = Math.max(maxDepth, depth + 1);
     } else if (c === '{') stack.push(false);
-    else if (c === '}') { if (stack.pop()) depth--; }
+    else if (c === '}') {
+      if (stack.pop()) depth--;
+    }
   }
   if (maxDepth > 2) return 'power tower';
   let nest = 0;
@@ -77,7 +85,9 @@ export function toCasLatex(s: string): string {
   t = t.replace(/\^(\d{2,})/g, '^{$1}');
   t = t.replace(/\\sqrt(\d)/g, '\\sqrt{$1}').replace(/\\frac(\d)(\d)/g, '\\frac{$1}{$2}');
   // binomial coefficients the CAS does not read: \binom{n}{k} with small literals, evaluated here
-  t = t.replace(/\\[dt]?binom\s*\{\s*(\d{1,3})\s*\}\s*\{\s*(\d{1,3})\s*\}/g, (_m, n: string, k: string) => String(binomial(Number(n), Number(k))));
+  t = t.replace(/\\[dt]?binom\s*\{\s*(\d{1,3})\s*\}\s*\{\s*(\d{1,3})\s*\}/g, (_m, n: string, k: string) =>
+    String(binomial(Number(n), Number(k))),
+  );
   return t;
 }
 
@@ -169,7 +179,9 @@ export function exprEqual(a: string, b: string, tol: number, clock: CasClock, st
     // too few usable sample points (domain trouble): try expanding the difference, only for small
     // polynomial-sized inputs (Expand of (a+b+c)^{30} runs for minutes)
     if (a.length + b.length > 120 || /\^\s*\{?\s*(?:[5-9]|\d\d)/.test(a + b)) return null;
-    const diff = ce().box(['Expand', ['Subtract', ea, eb]]).evaluate();
+    const diff = ce()
+      .box(['Expand', ['Subtract', ea, eb]])
+      .evaluate();
     return diff.json === 0 ? true : null;
   });
   return r;

@@ -15,7 +15,10 @@
 import { CasClock, closeEnough, evalNumber, exprEqual, proportional } from './math_cas.js';
 import { parseAnswer, type Value } from './math_normalize.js';
 
-interface Num { value: number; int: bigint | null }
+interface Num {
+  value: number;
+  int: bigint | null;
+}
 
 const NUM = '[+-]?(?:\\d+\\.?\\d*|\\.\\d+)';
 const INT_RE = /^[+-]?\d+$/;
@@ -34,7 +37,11 @@ function fromNumber(v: number): Num | null {
 
 /** An exact-looking number, or null when the text is not a plain number form. */
 export function parseNumber(text: string): Num | null {
-  const s = text.replace(/\s+/g, ' ').trim().replace(/^\{(.*)\}$/, '$1').trim();
+  const s = text
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^\{(.*)\}$/, '$1')
+    .trim();
   if (s.length === 0 || s.length > 400) return null;
   const compact = s.replace(/ /g, '');
   if (INT_RE.test(compact)) {
@@ -85,10 +92,13 @@ export interface CompareCtx {
 }
 
 function scalarNumber(text: string, ctx: CompareCtx): Num | null {
-  return parseNumber(text) ?? (() => {
-    const v = evalNumber(text, ctx.clock);
-    return v === null ? null : { value: v, int: null };
-  })();
+  return (
+    parseNumber(text) ??
+    (() => {
+      const v = evalNumber(text, ctx.clock);
+      return v === null ? null : { value: v, int: null };
+    })()
+  );
 }
 
 function scalarsEqual(a: { text: string; percent: boolean }, b: { text: string; percent: boolean }, ctx: CompareCtx): boolean {
@@ -127,7 +137,11 @@ function multisetEqual(a: Value[], b: Value[], ctx: CompareCtx): boolean {
   for (const x of a) {
     let found = false;
     for (let j = 0; j < b.length; j++) {
-      if (!used[j] && valuesEqual(x, b[j]!, ctx)) { used[j] = true; found = true; break; }
+      if (!used[j] && valuesEqual(x, b[j]!, ctx)) {
+        used[j] = true;
+        found = true;
+        break;
+      }
     }
     if (!found) return false;
   }
@@ -136,7 +150,9 @@ function multisetEqual(a: Value[], b: Value[], ctx: CompareCtx): boolean {
 
 /** A name that an answer may be assigned to: x, x_1, \theta, f(x), AB, \frac{NO}{BO}, V_1:V_2, (p,q). */
 const ATOM = String.raw`(?:(?:[A-Za-z]+|\\[A-Za-z]+)(?:_\{?\w+\}?)?|[A-Za-z]\([A-Za-z]\))`;
-const NAME_RE = new RegExp(String.raw`^(?:${ATOM}|\\frac\{[A-Za-z\\ ]+\}\{[A-Za-z\\ ]+\}|${ATOM}(?: ?: ?${ATOM})+|\( ?${ATOM}(?: ?, ?${ATOM})+ ?\))$`);
+const NAME_RE = new RegExp(
+  String.raw`^(?:${ATOM}|\\frac\{[A-Za-z\\ ]+\}\{[A-Za-z\\ ]+\}|${ATOM}(?: ?: ?${ATOM})+|\( ?${ATOM}(?: ?, ?${ATOM})+ ?\))$`,
+);
 export function isName(s: string): boolean {
   return s.length <= 60 && NAME_RE.test(s.replace(/\s+/g, ' ').trim());
 }
@@ -166,17 +182,24 @@ function asInterval(v: Value): Value | null {
   // a \le |x| \le b (0 \le a): [-b, -a] \cup [a, b]
   const abs = /^\|\s*(.+?)\s*\|$/.exec(b ?? '');
   if (v.ops.length === 2 && abs && isName(abs[1]!) && !a!.trim().startsWith('-')) {
-    return { kind: 'union', parts: [
-      { kind: 'seq', open: open(v.ops[1]!), close: close(v.ops[0]!), items: [sc(`-(${c})`), sc(`-(${a})`)] },
-      { kind: 'seq', open: open(v.ops[0]!), close: close(v.ops[1]!), items: [sc(a!), sc(c!)] },
-    ] };
+    return {
+      kind: 'union',
+      parts: [
+        { kind: 'seq', open: open(v.ops[1]!), close: close(v.ops[0]!), items: [sc(`-(${c})`), sc(`-(${a})`)] },
+        { kind: 'seq', open: open(v.ops[0]!), close: close(v.ops[1]!), items: [sc(a!), sc(c!)] },
+      ],
+    };
   }
   return null;
 }
 
 function relationsEqual(a: Extract<Value, { kind: 'relation' }>, b: Extract<Value, { kind: 'relation' }>, ctx: CompareCtx): boolean {
-  if (a.ops.length === b.ops.length && a.ops.every((o, i) => o === b.ops[i])
-    && a.operands.every((o, i) => scalarsEqual({ text: o, percent: false }, { text: b.operands[i]!, percent: false }, ctx))) return true;
+  if (
+    a.ops.length === b.ops.length &&
+    a.ops.every((o, i) => o === b.ops[i]) &&
+    a.operands.every((o, i) => scalarsEqual({ text: o, percent: false }, { text: b.operands[i]!, percent: false }, ctx))
+  )
+    return true;
   // one relation each side: the same set of solutions when (right - left) agree up to a constant factor
   // (any non-zero factor for = and \ne, a positive one for < and \le: -x > -1 is x < 1)
   if (a.ops.length !== 1 || b.ops.length !== 1 || a.ops[0] !== b.ops[0]) return false;
@@ -201,7 +224,10 @@ export function valuesEqual(a: Value, b: Value, ctx: CompareCtx): boolean {
     return a.items.every((x, i) => valuesEqual(x, b.items[i]!, ctx));
   }
   if (a.kind === 'matrix' && b.kind === 'matrix') {
-    return a.rows.length === b.rows.length && a.rows.every((r, i) => r.length === b.rows[i]!.length && r.every((x, j) => valuesEqual(x, b.rows[i]![j]!, ctx)));
+    return (
+      a.rows.length === b.rows.length &&
+      a.rows.every((r, i) => r.length === b.rows[i]!.length && r.every((x, j) => valuesEqual(x, b.rows[i]![j]!, ctx)))
+    );
   }
   if (a.kind === 'set' && b.kind === 'set') return multisetEqual(a.items, b.items, ctx);
   if (a.kind === 'union' && b.kind === 'union') return multisetEqual(a.parts, b.parts, ctx);

@@ -35,7 +35,12 @@ export interface Candidate {
 
 /** Priority of each way of finding an answer (lower is tried first). */
 export const PRIORITIES: Readonly<Record<string, number>> = {
-  'final answer is … I hope': 0, 'final answer … is': 50, 'boxed': 50, 'answer:': 100, 'answer': 200, 'anywhere': 300,
+  'final answer is … I hope': 0,
+  'final answer … is': 50,
+  boxed: 50,
+  'answer:': 100,
+  answer: 200,
+  anywhere: 300,
 };
 /** Words that join several answers ("1, 2 and 3"). */
 const JOINERS = new Set([',', 'and', 'or', ',and', ',or']);
@@ -43,11 +48,20 @@ const ANSWER_WINDOW = 50;
 const FINAL_WINDOW = 100;
 const MAX_EXPR_OPS = 20;
 
-interface Span { start: number; end: number; content: string; percent: boolean }
+interface Span {
+  start: number;
+  end: number;
+  content: string;
+  percent: boolean;
+}
 
 // ── math environments ─────────────────────────────────────────────────────────────────────────────
 
-interface EnvKind { open: string; close: string; oneLine: boolean }
+interface EnvKind {
+  open: string;
+  close: string;
+  oneLine: boolean;
+}
 /** Tried in this order at each position (the longer opener first). */
 const ENV_KINDS: EnvKind[] = [
   { open: '$$', close: '$$', oneLine: false },
@@ -74,13 +88,17 @@ export function mathEnvironments(text: string): Span[] {
       if (j < 0 || text[j - 1] !== '\\' || kind.close[0] === '\\') break;
       j += 1; // an escaped \$ is content
     }
-    m.from = from; m.at = j;
+    m.from = from;
+    m.at = j;
     return j;
   };
   let i = 0;
   while (i < text.length) {
     const c = text[i];
-    if (c !== '$' && c !== '\\') { i++; continue; }
+    if (c !== '$' && c !== '\\') {
+      i++;
+      continue;
+    }
     let found = false;
     for (let k = 0; k < ENV_KINDS.length; k++) {
       const kind = ENV_KINDS[k]!;
@@ -119,9 +137,12 @@ const PERCENT_WORD = String.raw`(?:\s*(?:%|[Pp]ercentage|[Pp]ercent|[Pp]ct)(?![A
 const OPERAND = String.raw`\(?-?\d+(?:\.\d+)?\)?`;
 const CURRENCY = '[$€£¥₹₽₪₩₫฿]';
 // a token: a mixed number "4 4/9", an expression "3/4", "2*5 + 1", or a number; standing alone
-const TOKEN = new RegExp(String.raw`(?<=^|[\s=]|\*\*)${CURRENCY}?(?:(?<mixed>-?\d{1,3}(?: \d{3})*|-?\d+) (?<mnum>\d+)/(?<mden>\d+)`
-  + String.raw`|(?<expr>${OPERAND}(?:\s*[-+*×/^÷]\s*${OPERAND}){1,${MAX_EXPR_OPS}})(?=(?:\*\*)?(?:[.,:;\s)$]|$))`
-  + String.raw`|(?<num>${NUM})(?<pct>${PERCENT_WORD}))`, 'g');
+const TOKEN = new RegExp(
+  String.raw`(?<=^|[\s=]|\*\*)${CURRENCY}?(?:(?<mixed>-?\d{1,3}(?: \d{3})*|-?\d+) (?<mnum>\d+)/(?<mden>\d+)` +
+    String.raw`|(?<expr>${OPERAND}(?:\s*[-+*×/^÷]\s*${OPERAND}){1,${MAX_EXPR_OPS}})(?=(?:\*\*)?(?:[.,:;\s)$]|$))` +
+    String.raw`|(?<num>${NUM})(?<pct>${PERCENT_WORD}))`,
+  'g',
+);
 
 /** Every standalone number, mixed number or expression (a mixed number that is not one — "11 6/6",
  *  "4 0/0" — is kept, with content null: it claims its digits, so none of them is read alone). */
@@ -159,7 +180,11 @@ function numberText(s: string): string {
 function firstAtOrAfter(spans: readonly { start: number }[], p: number): number {
   let lo = 0;
   let hi = spans.length;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (spans[mid]!.start < p) lo = mid + 1; else hi = mid; }
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (spans[mid]!.start < p) lo = mid + 1;
+    else hi = mid;
+  }
   return lo;
 }
 
@@ -175,26 +200,47 @@ function containing<T extends { start: number; end: number }>(spans: readonly T[
  *  or environments joined to them by a joiner (, and or). */
 function lastBoxRun(text: string, boxes: Box[], envs: Span[]): Candidate | null {
   if (boxes.length === 0) return null;
-  const envOf = (b: Box) => { const e = containing(envs, b.start); return e && b.end <= e.end ? e : null; };
+  const envOf = (b: Box) => {
+    const e = containing(envs, b.start);
+    return e && b.end <= e.end ? e : null;
+  };
   // units: an environment with its boxes, or a bare box
   const units: { start: number; end: number; boxes: Box[]; percent: boolean }[] = [];
   for (const b of boxes) {
     const e = envOf(b);
     const last = units[units.length - 1];
     if (e && last && last.start === e.start) last.boxes.push(b);
-    else units.push(e ? { start: e.start, end: e.end, boxes: [b], percent: e.percent } : { start: b.start, end: b.end, boxes: [b], percent: false });
+    else
+      units.push(
+        e ? { start: e.start, end: e.end, boxes: [b], percent: e.percent } : { start: b.start, end: b.end, boxes: [b], percent: false },
+      );
   }
   let k = units.length - 1;
   while (k > 0 && units[k]!.start - units[k - 1]!.end <= 200) {
-    const gap = text.slice(units[k - 1]!.end, units[k]!.start).replace(/\s+/g, '').replace(/^[.]/, '');
+    const gap = text
+      .slice(units[k - 1]!.end, units[k]!.start)
+      .replace(/\s+/g, '')
+      .replace(/^[.]/, '');
     if (gap.length > 12 || !JOINERS.has(gap.toLowerCase())) break;
     k--;
   }
   const run = units.slice(k);
   const parts = run.flatMap((u) => u.boxes.map((b) => b.content.trim() + (u.percent && u.boxes.length === 1 ? '%' : '')));
   const kept = new Set(parts.map((p) => p.replace(/\s+/g, '')));
-  const skippedBoxes = new Set(units.slice(0, k).flatMap((u) => u.boxes.map((b) => b.content.replace(/\s+/g, ''))).filter((c) => !kept.has(c))).size;
-  return { answer: parts.join(', '), source: 'boxed', parts: parts.length, skippedBoxes, start: run[0]!.start, end: run[run.length - 1]!.end };
+  const skippedBoxes = new Set(
+    units
+      .slice(0, k)
+      .flatMap((u) => u.boxes.map((b) => b.content.replace(/\s+/g, '')))
+      .filter((c) => !kept.has(c)),
+  ).size;
+  return {
+    answer: parts.join(', '),
+    source: 'boxed',
+    parts: parts.length,
+    skippedBoxes,
+    start: run[0]!.start,
+    end: run[run.length - 1]!.end,
+  };
 }
 
 // ── anchors ───────────────────────────────────────────────────────────────────────────────────────
@@ -211,7 +257,11 @@ function after(lower: string, word: string): number[] {
  * both); `boxedPriority` moves boxes in the order (0: before everything, as TRL's accuracy reward
  * asks; negative: boxes are not read). Nothing is returned for text without any answer-shaped span.
  */
-export function extractCandidates(text: string, targets: readonly ExtractTarget[] = ['latex', 'expr'], opts: { boxedPriority?: number } = {}): Candidate[] {
+export function extractCandidates(
+  text: string,
+  targets: readonly ExtractTarget[] = ['latex', 'expr'],
+  opts: { boxedPriority?: number } = {},
+): Candidate[] {
   const boxedPriority = opts.boxedPriority ?? PRIORITIES['boxed']!;
   const latex = targets.includes('latex');
   const expr = targets.includes('expr');
@@ -219,8 +269,11 @@ export function extractCandidates(text: string, targets: readonly ExtractTarget[
   const boxes = latex ? findBoxes(text) : [];
   const inEnv = (p: number) => containing(envs, p) !== null;
   const nums = expr ? plainNumbers(text).filter((n) => !inEnv(n.start) && containing(boxes, n.start) === null) : [];
-  const fracs = latex ? [...text.matchAll(/-?\\[dt]?frac\{-?\d+(?:[.,]\d+)?\}\{-?\d+(?:[.,]\d+)?\}/g)]
-    .filter((m) => !inEnv(m.index!)).map((m) => ({ start: m.index!, end: m.index! + m[0].length, content: m[0], percent: false })) : [];
+  const fracs = latex
+    ? [...text.matchAll(/-?\\[dt]?frac\{-?\d+(?:[.,]\d+)?\}\{-?\d+(?:[.,]\d+)?\}/g)]
+        .filter((m) => !inEnv(m.index!))
+        .map((m) => ({ start: m.index!, end: m.index! + m[0].length, content: m[0], percent: false }))
+    : [];
   const lower = text.toLowerCase();
   // the end of the line holding `from` (anchors come in increasing order: one scan for all of them)
   let lineMemo = { from: -1, at: -1 };
@@ -232,7 +285,9 @@ export function extractCandidates(text: string, targets: readonly ExtractTarget[
     return lineMemo.at;
   };
   const groups = new Map<number, Candidate[]>();
-  const add = (p: number, c: Candidate) => { (groups.get(p) ?? groups.set(p, []).get(p)!).push(c); };
+  const add = (p: number, c: Candidate) => {
+    (groups.get(p) ?? groups.set(p, []).get(p)!).push(c);
+  };
 
   /** An environment's answer: its boxes' contents when it holds boxes ("$\\boxed{12}$" is 12), else its content. */
   const envAnswer = (e: Span): string => {
@@ -240,7 +295,13 @@ export function extractCandidates(text: string, targets: readonly ExtractTarget[
     return (inner.length > 0 ? inner.map((b) => b.content.trim()).join(', ') : e.content.trim()) + (e.percent ? '%' : '');
   };
   const envCandidate = (e: Span, source: Source): Candidate => ({ answer: envAnswer(e), source, parts: 1, start: e.start, end: e.end });
-  const numCandidate = (n: Span & { valid: boolean }, source: Source): Candidate => ({ answer: n.valid ? n.content + (n.percent ? '%' : '') : '', source, parts: n.valid ? 1 : 0, start: n.start, end: n.end });
+  const numCandidate = (n: Span & { valid: boolean }, source: Source): Candidate => ({
+    answer: n.valid ? n.content + (n.percent ? '%' : '') : '',
+    source,
+    parts: n.valid ? 1 : 0,
+    start: n.start,
+    end: n.end,
+  });
   /** Environments joined by joiners, starting with the environment at index i of `spans`. */
   const joinedFrom = (i: number, source: Source): Candidate => {
     const first = envs[i]!;
@@ -263,7 +324,7 @@ export function extractCandidates(text: string, targets: readonly ExtractTarget[
     const fi = firstAtOrAfter(fracs, from);
     const env = ei < envs.length && envs[ei]!.start < from + width ? joinedFrom(ei, source) : null;
     const frac = fi < fracs.length && fracs[fi]!.start < from + width ? envCandidate(fracs[fi]!, source) : null;
-    const latexFirst = env && frac ? (env.start <= frac.start ? env : frac) : env ?? frac;
+    const latexFirst = env && frac ? (env.start <= frac.start ? env : frac) : (env ?? frac);
     if (latexFirst) found.push(latexFirst);
     if (nums.length > 0) {
       const line = lineEnd(from);
@@ -298,7 +359,8 @@ export function extractCandidates(text: string, targets: readonly ExtractTarget[
   // 100 and 200: "answer:" and "answer"
   for (const p of after(lower, 'answer')) {
     const colon = /^\**:/.exec(text.slice(p, p + 3));
-    for (const c of anchored(colon ? p + colon[0].length : p, ANSWER_WINDOW, 'answer', true)) add(colon ? PRIORITIES['answer:']! : PRIORITIES['answer']!, c);
+    for (const c of anchored(colon ? p + colon[0].length : p, ANSWER_WINDOW, 'answer', true))
+      add(colon ? PRIORITIES['answer:']! : PRIORITIES['answer']!, c);
   }
   // 300: anywhere
   for (let i = 0; i < envs.length; i++) add(PRIORITIES['anywhere']!, joinedFrom(i, 'latex'));

@@ -23,38 +23,129 @@ export type Value =
   | { kind: 'matrix'; rows: Value[][] };
 
 const UNIT_WORDS = [
-  'cm', 'mm', 'km', 'm', 'kg', 'g', 'mg', 'lb', 'lbs', 'pounds', 'ounces', 'oz', 'inches', 'inch', 'in',
-  'feet', 'foot', 'ft', 'yards', 'yd', 'miles', 'mile', 'mph', 'meters', 'meter', 'metres', 'centimeters',
-  'dollars', 'dollar', 'cents', 'cent', 'euros', 'yuan', 'hours', 'hour', 'hrs', 'minutes', 'minute', 'min',
-  'seconds', 'second', 'sec', 's', 'days', 'day', 'weeks', 'years', 'year', 'units', 'unit', 'degrees',
-  'degree', 'people', 'students', 'apples', 'books', 'times', 'liters', 'litres', 'l', 'ml', 'gallons',
-  'sq', 'square', 'cubic', 'km/h', 'm/s', 'percent',
+  'cm',
+  'mm',
+  'km',
+  'm',
+  'kg',
+  'g',
+  'mg',
+  'lb',
+  'lbs',
+  'pounds',
+  'ounces',
+  'oz',
+  'inches',
+  'inch',
+  'in',
+  'feet',
+  'foot',
+  'ft',
+  'yards',
+  'yd',
+  'miles',
+  'mile',
+  'mph',
+  'meters',
+  'meter',
+  'metres',
+  'centimeters',
+  'dollars',
+  'dollar',
+  'cents',
+  'cent',
+  'euros',
+  'yuan',
+  'hours',
+  'hour',
+  'hrs',
+  'minutes',
+  'minute',
+  'min',
+  'seconds',
+  'second',
+  'sec',
+  's',
+  'days',
+  'day',
+  'weeks',
+  'years',
+  'year',
+  'units',
+  'unit',
+  'degrees',
+  'degree',
+  'people',
+  'students',
+  'apples',
+  'books',
+  'times',
+  'liters',
+  'litres',
+  'l',
+  'ml',
+  'gallons',
+  'sq',
+  'square',
+  'cubic',
+  'km/h',
+  'm/s',
+  'percent',
 ];
 const UNIT_SET = new Set(UNIT_WORDS);
 
 /** Rewrites applied in order by cleanLatex: [pattern, replacement]. */
 const REWRITES: [RegExp, string][] = [
   // unicode
-  [/\u2212/g, '-'], [/≤|⩽/g, '\\le '], [/≥|⩾/g, '\\ge '], [/≠/g, '\\ne '], [/×/g, '\\times '], [/·/g, '\\cdot '],
-  [/π/g, '\\pi '], [/∞/g, '\\infty '], [/√/g, '\\sqrt'], [/∪/g, '\\cup '], [/±/g, '\\pm '],
+  [/\u2212/g, '-'],
+  [/≤|⩽/g, '\\le '],
+  [/≥|⩾/g, '\\ge '],
+  [/≠/g, '\\ne '],
+  [/×/g, '\\times '],
+  [/·/g, '\\cdot '],
+  [/π/g, '\\pi '],
+  [/∞/g, '\\infty '],
+  [/√/g, '\\sqrt'],
+  [/∪/g, '\\cup '],
+  [/±/g, '\\pm '],
   // delimiters of a whole math answer
-  [/^\$+|\$+$/g, ''], [/^\\\(|\\\)$/g, ''], [/^\\\[|\\\]$/g, ''],
+  [/^\$+|\$+$/g, ''],
+  [/^\\\(|\\\)$/g, ''],
+  [/^\\\[|\\\]$/g, ''],
   // sizes and styles
-  [/\\(?:left|right|big|Big|bigg|Bigg)(?![A-Za-z])\s*\.?/g, ''], [/\\displaystyle/g, ''], [/\\[dtc]frac/g, '\\frac'],
+  [/\\(?:left|right|big|Big|bigg|Bigg)(?![A-Za-z])\s*\.?/g, ''],
+  [/\\displaystyle/g, ''],
+  [/\\[dtc]frac/g, '\\frac'],
   [/\\(?:textnormal|textrm|textit|textbf|mathrm|mathbf|mathit|mathsf|mbox|operatorname)(?![A-Za-z])/g, '\\text'],
   // thousands separators: 1{,}000, 1\,000, 32,\! 349
-  [/\{,\}/g, ','], [/(\d)\\,(?=\d{3}(?!\d))/g, '$1'], [/(\d),\\!\s*(?=\d{3}(?!\d))/g, '$1'],
+  [/\{,\}/g, ','],
+  [/(\d)\\,(?=\d{3}(?!\d))/g, '$1'],
+  [/(\d),\\!\s*(?=\d{3}(?!\d))/g, '$1'],
   // spacing
-  [/(?<!\\)\\[!,;:]|\\quad|\\qquad|~/g, ' '], [/(?<!\\)\\ /g, ' '],
+  [/(?<!\\)\\[!,;:]|\\quad|\\qquad|~/g, ' '],
+  [/(?<!\\)\\ /g, ' '],
   // degrees, currency
-  [/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\circ|\\degree/g, ''], [/\\\$/g, ''],
-  [/\\lbrack/g, '['], [/\\rbrack/g, ']'], [/\\lbrace/g, '\\{'], [/\\rbrace/g, '\\}'],
+  [/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\circ|\\degree/g, ''],
+  [/\\\$/g, ''],
+  [/\\lbrack/g, '['],
+  [/\\rbrack/g, ']'],
+  [/\\lbrace/g, '\\{'],
+  [/\\rbrace/g, '\\}'],
   // relations
-  [/\\leq(?![A-Za-z])|\\leqslant/g, '\\le'], [/\\geq(?![A-Za-z])|\\geqslant/g, '\\ge'], [/\\neq(?![A-Za-z])/g, '\\ne'],
-  [/\\lt(?![A-Za-z])/g, '<'], [/\\gt(?![A-Za-z])/g, '>'], [/<=/g, '\\le'], [/>=/g, '\\ge'], [/!=/g, '\\ne'],
+  [/\\leq(?![A-Za-z])|\\leqslant/g, '\\le'],
+  [/\\geq(?![A-Za-z])|\\geqslant/g, '\\ge'],
+  [/\\neq(?![A-Za-z])/g, '\\ne'],
+  [/\\lt(?![A-Za-z])/g, '<'],
+  [/\\gt(?![A-Za-z])/g, '>'],
+  [/<=/g, '\\le'],
+  [/>=/g, '\\ge'],
+  [/!=/g, '\\ne'],
   [/\+\s*\\infty/g, '\\infty'],
   // list words: \text{or} / "or" / "and" / ";" between answers act as commas
-  [/\\text\{\s*(?:or|and)\s*\}/g, ','], [/\s+(?:or|and)\s+/g, ','], [/\)\s*(?:or|and)\s*\(/g, '),('], [/;/g, ','],
+  [/\\text\{\s*(?:or|and)\s*\}/g, ','],
+  [/\s+(?:or|and)\s+/g, ','],
+  [/\)\s*(?:or|and)\s*\(/g, '),('],
+  [/;/g, ','],
 ];
 
 /** Strip a trailing run of unit words ("5 square feet" → "5"), only after a number. */
@@ -74,7 +165,10 @@ export function cleanLatex(input: string): string {
   // \text{...}: a unit after a number is dropped, otherwise its content is kept ("\text{(C)}" → C)
   s = s.replace(/(\d|\})\s*\\text\{[^{}]*\}\s*(\^\s*\{?[23]\}?)?\s*\.?$/, '$1');
   s = s.replace(/\\text\{\s*\(?([A-Za-z])\)?\s*\}/g, '$1').replace(/\\text\{([^{}]*)\}/g, '$1');
-  s = s.replace(/\\%|%/g, '%').replace(/\$/g, '').replace(/(\d)\s*(?:percentage|percent|pct)$/, '$1%');
+  s = s
+    .replace(/\\%|%/g, '%')
+    .replace(/\$/g, '')
+    .replace(/(\d)\s*(?:percentage|percent|pct)$/, '$1%');
   s = s.replace(/\s+/g, ' ').trim();
   s = stripUnits(s);
   // thousands separators: 1,000 / 12,345,678.5 (exactly three digits per group), except as the
@@ -94,7 +188,11 @@ export function splitTop(s: string, sep: string): string[] {
   let start = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
-    if (c === '\\' && (s[i + 1] === '{' || s[i + 1] === '}')) { depth += s[i + 1] === '{' ? 1 : -1; i++; continue; }
+    if (c === '\\' && (s[i + 1] === '{' || s[i + 1] === '}')) {
+      depth += s[i + 1] === '{' ? 1 : -1;
+      i++;
+      continue;
+    }
     if (c === '(' || c === '[' || c === '{') depth++;
     else if (c === ')' || c === ']' || c === '}') depth--;
     else if (depth === 0 && s.startsWith(sep, i)) {
@@ -113,7 +211,10 @@ function matchingClose(s: string): number {
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     if (c === '(' || c === '[' || c === '{') depth++;
-    else if (c === ')' || c === ']' || c === '}') { depth--; if (depth === 0) return i; }
+    else if (c === ')' || c === ']' || c === '}') {
+      depth--;
+      if (depth === 0) return i;
+    }
   }
   return -1;
 }
@@ -131,7 +232,10 @@ function matrixRows(s: string): string[][] | null {
   }
   const m = MATRIX_RE.exec(t);
   if (!m) return null;
-  const rows = m[2]!.split(/\\\\/).map((r) => r.trim()).filter((r) => r !== '' && r !== '\\hline');
+  const rows = m[2]!
+    .split(/\\\\/)
+    .map((r) => r.trim())
+    .filter((r) => r !== '' && r !== '\\hline');
   const cells = rows.map((r) => r.split('&').map((c) => c.trim()));
   if (cells.length === 0 || cells.reduce((n, r) => n + r.length, 0) > MAX_MATRIX_CELLS) return null;
   return cells;
@@ -151,8 +255,12 @@ export function parseAnswer(raw: string, depth = 0): Value {
   if (rows) return { kind: 'matrix', rows: rows.map((r) => r.map((c) => parseAnswer(c, depth + 1))) };
   // redundant outer braces: {{{1}}} → 1
   // and redundant parentheses: ((x+1)) → x+1, but (1, 2) stays a tuple
-  while ((s.startsWith('{') || s.startsWith('(')) && matchingClose(s) === s.length - 1
-    && (s[0] === '{' || splitTop(s.slice(1, -1), ',').length === 1)) s = s.slice(1, -1).trim();
+  while (
+    (s.startsWith('{') || s.startsWith('(')) &&
+    matchingClose(s) === s.length - 1 &&
+    (s[0] === '{' || splitTop(s.slice(1, -1), ',').length === 1)
+  )
+    s = s.slice(1, -1).trim();
   // x \in [1, 3)
   const inSet = /^[A-Za-z](?:_\{?\w+\}?)?\s*\\in\s*(.+)$/.exec(s);
   if (inSet) s = inSet[1]!;
@@ -201,7 +309,10 @@ export function parseAnswer(raw: string, depth = 0): Value {
   const pm = plusMinus(s);
   if (pm) return { kind: 'set', items: pm.map((p) => parseAnswer(p, depth + 1)), plusMinus: true };
   let percent = false;
-  if (s.endsWith('%')) { percent = true; s = s.slice(0, -1).trim(); }
+  if (s.endsWith('%')) {
+    percent = true;
+    s = s.slice(0, -1).trim();
+  }
   return { kind: 'scalar', text: s, percent };
 }
 

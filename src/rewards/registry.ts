@@ -13,7 +13,12 @@ import type { RewardFn } from './compose.js';
 export const BUILTIN_REWARDS: Record<string, RewardFn> = {
   /** 1 when the completion's marked answer equals the row's `answer` (rule-based math verifier, read
    *  as TRL's accuracy reward reads it: a box or an "answer" anchor, never a stray last number). */
-  math: (x) => (x.example['answer'] === undefined || x.example['answer'] === null ? null : verifyMath(x.completion, String(x.example['answer']), ACCURACY_REWARD).correct ? 1 : 0),
+  math: (x) =>
+    x.example['answer'] === undefined || x.example['answer'] === null
+      ? null
+      : verifyMath(x.completion, String(x.example['answer']), ACCURACY_REWARD).correct
+        ? 1
+        : 0,
   /** Fraction of the row's `tests` passed by the completion's code, run in the sandbox. */
   code: async (x) => {
     const tests = x.example['tests'];
@@ -31,4 +36,3 @@ export const BUILTIN_REWARDS: Record<string, RewardFn> = {
 
 /** Rewards whose value is a verifier's judgement: the default accuracy metric. */
 export const VERIFIER_REWARDS = ['math', 'code'];
-

@@ -40,9 +40,16 @@ export interface RoutingDiagnostics {
 
 function pearson(xs: readonly number[], ys: readonly number[]): number | null {
   if (xs.length < 3) return null;
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length, my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let sxy = 0, sxx = 0, syy = 0;
-  xs.forEach((x, i) => { sxy += (x - mx) * (ys[i]! - my); sxx += (x - mx) ** 2; syy += (ys[i]! - my) ** 2; });
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length,
+    my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
+  xs.forEach((x, i) => {
+    sxy += (x - mx) * (ys[i]! - my);
+    sxx += (x - mx) ** 2;
+    syy += (ys[i]! - my) ** 2;
+  });
   return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : null;
 }
 
@@ -52,8 +59,12 @@ function pearson(xs: readonly number[], ys: readonly number[]): number | null {
  */
 export function routedReward(o: RoutingOptions): RewardFn & { diagnostics(opts?: { reset?: boolean }): RoutingDiagnostics } {
   let routed = { rule: 0, judgeWithReference: 0, models: 0, none: 0 };
-  let gated = 0, checked = 0, disagree = 0, seen = 0;
-  let scores: number[] = [], lengths: number[] = [];
+  let gated = 0,
+    checked = 0,
+    disagree = 0,
+    seen = 0;
+  let scores: number[] = [],
+    lengths: number[] = [];
   const clip = (v: number) => (o.clip ? Math.min(o.clip[1], Math.max(o.clip[0], v)) : v);
   const modelScore = async (x: RewardInput): Promise<number | null> => {
     const vals: number[] = [];
@@ -64,21 +75,32 @@ export function routedReward(o: RoutingOptions): RewardFn & { diagnostics(opts?:
     if (vals.length === 0) return null;
     return o.ensemble === 'min' ? Math.min(...vals) : vals.reduce((a, b) => a + b, 0) / vals.length;
   };
-  const record = (x: RewardInput, v: number) => { scores.push(v); lengths.push(x.completionTokens ?? x.completion.length); };
+  const record = (x: RewardInput, v: number) => {
+    scores.push(v);
+    lengths.push(x.completionTokens ?? x.completion.length);
+  };
   const fn: RewardFn = async (x) => {
-    const index = ++seen;                                       // taken before any await: calls overlap
+    const index = ++seen; // taken before any await: calls overlap
     const ruled = o.rule ? await o.rule(x) : null;
     if (ruled !== null) {
       routed.rule++;
       x.note?.('route', 'rule');
       const share = o.crossCheck ?? 0;
-      if (o.models?.length && share > 0 && Math.floor(index * share) > Math.floor((index - 1) * share)) {       // every 1/share-th
+      if (o.models?.length && share > 0 && Math.floor(index * share) > Math.floor((index - 1) * share)) {
+        // every 1/share-th
         const m = await modelScore(x);
-        if (m !== null) { checked++; if ((m >= (o.agreeThreshold ?? 0.5)) !== (ruled > 0.5)) disagree++; }
+        if (m !== null) {
+          checked++;
+          if (m >= (o.agreeThreshold ?? 0.5) !== ruled > 0.5) disagree++;
+        }
       }
       return ruled;
     }
-    if (o.gate && (((await o.gate(x)) ?? 0) < (o.gateThreshold ?? 1))) { gated++; x.note?.('route', 'gated'); return o.gatedValue ?? 0; }
+    if (o.gate && ((await o.gate(x)) ?? 0) < (o.gateThreshold ?? 1)) {
+      gated++;
+      x.note?.('route', 'gated');
+      return o.gatedValue ?? 0;
+    }
     const ref = x.example['reference'];
     if (o.judgeWithReference && ref !== undefined && ref !== null) {
       routed.judgeWithReference++;
@@ -101,10 +123,18 @@ export function routedReward(o: RoutingOptions): RewardFn & { diagnostics(opts?:
   return Object.assign(fn, {
     diagnostics: (opts: { reset?: boolean } = {}): RoutingDiagnostics => {
       const d: RoutingDiagnostics = {
-        routed: { ...routed }, gated, modelLengthCorrelation: pearson(scores, lengths),
-        modelRuleDisagreement: checked ? disagree / checked : null, crossChecked: checked,
+        routed: { ...routed },
+        gated,
+        modelLengthCorrelation: pearson(scores, lengths),
+        modelRuleDisagreement: checked ? disagree / checked : null,
+        crossChecked: checked,
       };
-      if (opts.reset) { routed = { rule: 0, judgeWithReference: 0, models: 0, none: 0 }; gated = checked = disagree = 0; scores = []; lengths = []; }
+      if (opts.reset) {
+        routed = { rule: 0, judgeWithReference: 0, models: 0, none: 0 };
+        gated = checked = disagree = 0;
+        scores = [];
+        lengths = [];
+      }
       return d;
     },
   });

@@ -89,11 +89,17 @@ export function bwrapArgs(workDir: string): string[] {
     ...systemPath('/sbin'),
     ...(existsSync('/etc/ld.so.cache') ? ['--ro-bind', '/etc/ld.so.cache', '/etc/ld.so.cache'] : []),
     ...nodeInstallDir(),
-    '--proc', '/proc',
-    '--dev', '/dev',
-    '--bind', workDir, '/work',
-    '--remount-ro', '/',
-    '--chdir', '/work',
+    '--proc',
+    '/proc',
+    '--dev',
+    '/dev',
+    '--bind',
+    workDir,
+    '/work',
+    '--remount-ro',
+    '/',
+    '--chdir',
+    '/work',
   ];
 }
 
@@ -110,7 +116,9 @@ export async function runSandboxed(opts: SandboxOptions): Promise<SandboxResult>
   // then counts every process of that user).
   const asRoot = process.getuid?.() === 0;
   const uid = SANDBOX_UID_BASE + randomInt(SANDBOX_UID_SPAN);
-  const own = (path: string) => { if (asRoot) chownSync(path, uid, uid); };
+  const own = (path: string) => {
+    if (asRoot) chownSync(path, uid, uid);
+  };
   const workDir = mkdtempSync(join(tmpdir(), 'posttrain-sandbox-'));
   try {
     own(workDir);
@@ -124,9 +132,17 @@ export async function runSandboxed(opts: SandboxOptions): Promise<SandboxResult>
       own(path);
     }
     const argv = [
-      `--cpu=${cpuSeconds}`, `--as=${memoryBytes}`, `--nproc=${maxProcesses}`, `--fsize=${maxFileBytes}`, `--core=0`, '--',
+      `--cpu=${cpuSeconds}`,
+      `--as=${memoryBytes}`,
+      `--nproc=${maxProcesses}`,
+      `--fsize=${maxFileBytes}`,
+      `--core=0`,
+      '--',
       ...(asRoot ? ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--'] : []),
-      'bwrap', ...bwrapArgs(workDir), '--', ...opts.command,
+      'bwrap',
+      ...bwrapArgs(workDir),
+      '--',
+      ...opts.command,
     ];
     const env = { PATH: '/usr/bin:/bin', HOME: '/work', TMPDIR: '/work', LANG: 'C.UTF-8', ...(opts.env ?? {}) };
     return await new Promise<SandboxResult>((resolve) => {
@@ -139,9 +155,16 @@ export async function runSandboxed(opts: SandboxOptions): Promise<SandboxResult>
       let spawnError: string | undefined;
       const killGroup = () => {
         if (child.pid === undefined) return;
-        try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
       };
-      const timer = setTimeout(() => { timedOut = true; killGroup(); }, timeoutMs);
+      const timer = setTimeout(() => {
+        timedOut = true;
+        killGroup();
+      }, timeoutMs);
       const collect = (sink: Buffer[]) => (chunk: Buffer) => {
         if (outputTruncated) return;
         const room = maxOutputBytes - total;
@@ -157,9 +180,13 @@ export async function runSandboxed(opts: SandboxOptions): Promise<SandboxResult>
       };
       child.stdout.on('data', collect(out));
       child.stderr.on('data', collect(err));
-      child.stdin.on('error', () => { /* the command may exit without reading stdin */ });
+      child.stdin.on('error', () => {
+        /* the command may exit without reading stdin */
+      });
       child.stdin.end(opts.stdin ?? '');
-      child.on('error', (e) => { spawnError = e.message; });
+      child.on('error', (e) => {
+        spawnError = e.message;
+      });
       child.on('close', (code, signal) => {
         clearTimeout(timer);
         killGroup(); // anything left in the group (there should be nothing)
@@ -172,7 +199,7 @@ export async function runSandboxed(opts: SandboxOptions): Promise<SandboxResult>
           outputTruncated,
         };
         // bwrap reports a command killed by signal N as exit code 128 + N.
-        const sigName = signal ?? (code !== null && code > 128 ? SIGNAL_NAMES[code - 128] ?? `signal ${code - 128}` : undefined);
+        const sigName = signal ?? (code !== null && code > 128 ? (SIGNAL_NAMES[code - 128] ?? `signal ${code - 128}`) : undefined);
         if (spawnError) result.reason = `failed to start sandbox: ${spawnError}`;
         else if (timedOut) result.reason = `timed out after ${timeoutMs} ms`;
         else if (outputTruncated) result.reason = `output exceeded ${maxOutputBytes} bytes`;

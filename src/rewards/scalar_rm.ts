@@ -7,10 +7,14 @@ import type { Tokenizer } from '../tokenizer/index.js';
 import type { RewardModel } from '../models/reward_model.js';
 import type { RewardFn } from './compose.js';
 
-export function scalarRewardFn(rm: RewardModel, tokenizer: Tokenizer, o: { maxLength?: number; transform?: 'none' | 'sigmoid'; name?: string } = {}): RewardFn {
+export function scalarRewardFn(
+  rm: RewardModel,
+  tokenizer: Tokenizer,
+  o: { maxLength?: number; transform?: 'none' | 'sigmoid'; name?: string } = {},
+): RewardFn {
   return (x) => {
     const ids = [...tokenizer.encode(x.prompt + x.completion), ...tokenizer.eosTokenIds.slice(0, 1)];
-    if (o.maxLength !== undefined && ids.length > o.maxLength) return null;          // cannot judge what it cannot read
+    if (o.maxLength !== undefined && ids.length > o.maxLength) return null; // cannot judge what it cannot read
     const raw = rm.rewardOf(ids);
     const value = o.transform === 'sigmoid' ? 1 / (1 + Math.exp(-raw)) : raw;
     x.note?.(o.name ?? 'reward_model', { raw, value });

@@ -4,7 +4,12 @@
 import type { ChatMessage } from '../tokenizer/index.js';
 
 export class RequestError extends Error {
-  constructor(readonly status: number, message: string, readonly param: string | null, readonly code: string | null = null) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly param: string | null,
+    readonly code: string | null = null,
+  ) {
     super(message);
     this.name = 'RequestError';
   }
@@ -29,30 +34,50 @@ const ROLES = new Set(['system', 'user', 'assistant']);
 function messageContent(m: Record<string, unknown>, i: number): string {
   const c = m['content'];
   if (typeof c === 'string') return c;
-  if (Array.isArray(c) && c.every((p) => typeof p === 'object' && p !== null && (p as Record<string, unknown>)['type'] === 'text' && typeof (p as Record<string, unknown>)['text'] === 'string')) {
+  if (
+    Array.isArray(c) &&
+    c.every(
+      (p) =>
+        typeof p === 'object' &&
+        p !== null &&
+        (p as Record<string, unknown>)['type'] === 'text' &&
+        typeof (p as Record<string, unknown>)['text'] === 'string',
+    )
+  ) {
     return c.map((p) => (p as { text: string }).text).join('');
   }
   throw new RequestError(400, `messages[${i}].content must be a string or a list of text parts`, `messages[${i}].content`);
 }
 
 export function parseSamplingRequest(b: Record<string, unknown>, o: { modelName: string; cap: number; chat: boolean }): SamplingRequest {
-  const bad = (param: string, why: string): never => { throw new RequestError(400, `${param} ${why}`, param, 'invalid_value'); };
+  const bad = (param: string, why: string): never => {
+    throw new RequestError(400, `${param} ${why}`, param, 'invalid_value');
+  };
   if (typeof b['model'] !== 'string') bad('model', 'is required (a string)');
-  if (b['model'] !== o.modelName) throw new RequestError(404, `the model '${String(b['model'])}' does not exist (this server serves '${o.modelName}')`, 'model', 'model_not_found');
+  if (b['model'] !== o.modelName)
+    throw new RequestError(
+      404,
+      `the model '${String(b['model'])}' does not exist (this server serves '${o.modelName}')`,
+      'model',
+      'model_not_found',
+    );
   const num = (name: string, def: number, lo: number, hi: number, int = false): number => {
     const v = b[name];
     if (v === undefined || v === null) return def;
-    if (typeof v !== 'number' || !Number.isFinite(v) || (int && !Number.isInteger(v)) || v < lo || v > hi) bad(name, `must be ${int ? 'an integer' : 'a number'} in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || (int && !Number.isInteger(v)) || v < lo || v > hi)
+      bad(name, `must be ${int ? 'an integer' : 'a number'} in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
     return v as number;
   };
-  let messages: ChatMessage[] | null = null, prompt: string | null = null;
+  let messages: ChatMessage[] | null = null,
+    prompt: string | null = null;
   if (o.chat) {
     const ms = b['messages'];
     if (!Array.isArray(ms) || ms.length === 0) bad('messages', 'must be a non-empty list');
     messages = (ms as unknown[]).map((m, i) => {
       if (typeof m !== 'object' || m === null) return bad(`messages[${i}]`, 'must be an object');
       const role = (m as Record<string, unknown>)['role'];
-      if (typeof role !== 'string' || !ROLES.has(role)) bad(`messages[${i}].role`, `must be system, user or assistant, got ${JSON.stringify(role)}`);
+      if (typeof role !== 'string' || !ROLES.has(role))
+        bad(`messages[${i}].role`, `must be system, user or assistant, got ${JSON.stringify(role)}`);
       return { role: role as ChatMessage['role'], content: messageContent(m as Record<string, unknown>, i) };
     });
   } else {
@@ -63,9 +88,14 @@ export function parseSamplingRequest(b: Record<string, unknown>, o: { modelName:
   }
   const maxTokens = num(b['max_completion_tokens'] !== undefined ? 'max_completion_tokens' : 'max_tokens', 256, 1, o.cap, true);
   const stopRaw = b['stop'];
-  const stop = stopRaw === undefined || stopRaw === null ? [] : typeof stopRaw === 'string' ? [stopRaw]
-    : Array.isArray(stopRaw) && stopRaw.length <= 4 && stopRaw.every((s) => typeof s === 'string' && s.length > 0) ? stopRaw as string[]
-    : bad('stop', 'must be a string or a list of at most 4 non-empty strings');
+  const stop =
+    stopRaw === undefined || stopRaw === null
+      ? []
+      : typeof stopRaw === 'string'
+        ? [stopRaw]
+        : Array.isArray(stopRaw) && stopRaw.length <= 4 && stopRaw.every((s) => typeof s === 'string' && s.length > 0)
+          ? (stopRaw as string[])
+          : bad('stop', 'must be a string or a list of at most 4 non-empty strings');
   const stream = b['stream'] ?? false;
   if (typeof stream !== 'boolean') bad('stream', 'must be true or false');
   const so = b['stream_options'];
@@ -75,13 +105,23 @@ export function parseSamplingRequest(b: Record<string, unknown>, o: { modelName:
     const lp = b['logprobs'] ?? false;
     if (typeof lp !== 'boolean') bad('logprobs', 'must be true or false');
     logprobs = lp as boolean;
-    if (num('top_logprobs', 0, 0, 20, true) > 0) bad('top_logprobs', 'is not supported (only the sampled tokens\' log-probabilities: logprobs: true)');
+    if (num('top_logprobs', 0, 0, 20, true) > 0)
+      bad('top_logprobs', "is not supported (only the sampled tokens' log-probabilities: logprobs: true)");
   } else {
     const lp = num('logprobs', 0, 0, 0, true);
     logprobs = b['logprobs'] !== undefined && b['logprobs'] !== null && lp === 0;
   }
   return {
-    messages, prompt, maxTokens, stop, stream: stream as boolean, includeUsage, logprobs,
-    temperature: num('temperature', 1, 0, 2), topP: num('top_p', 1, 1e-6, 1), n: num('n', 1, 1, 16, true), seed: num('seed', 0, 0, 2 ** 31 - 1, true),
+    messages,
+    prompt,
+    maxTokens,
+    stop,
+    stream: stream as boolean,
+    includeUsage,
+    logprobs,
+    temperature: num('temperature', 1, 0, 2),
+    topP: num('top_p', 1, 1e-6, 1),
+    n: num('n', 1, 1, 16, true),
+    seed: num('seed', 0, 0, 2 ** 31 - 1, true),
   };
 }

@@ -29,7 +29,12 @@ export interface ServeOptions {
   log?: (line: string) => void;
 }
 
-export interface RunningServer { url: string; port: number; modelName: string; close(): Promise<void> }
+export interface RunningServer {
+  url: string;
+  port: number;
+  modelName: string;
+  close(): Promise<void>;
+}
 
 const MAX_BODY = 4 * 1024 * 1024;
 
@@ -40,7 +45,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, e: RequestError): void {
-  sendJson(res, e.status, { error: { message: e.message, type: e.status === 401 ? 'authentication_error' : 'invalid_request_error', param: e.param, code: e.code } });
+  sendJson(res, e.status, {
+    error: { message: e.message, type: e.status === 401 ? 'authentication_error' : 'invalid_request_error', param: e.param, code: e.code },
+  });
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
@@ -71,14 +78,36 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   /** Runs the request's generation; streams deltas through `onPiece` when given. */
   const run = (prompt: number[], r: SamplingRequest, onPiece?: (index: number, text: string) => void): Completion[] => {
     if (prompt.length + r.maxTokens > contextLength) {
-      throw new RequestError(400, `the prompt has ${prompt.length} tokens and max_tokens is ${r.maxTokens}: more than the model's context of ${contextLength}`, 'messages', 'context_length_exceeded');
+      throw new RequestError(
+        400,
+        `the prompt has ${prompt.length} tokens and max_tokens is ${r.maxTokens}: more than the model's context of ${contextLength}`,
+        'messages',
+        'context_length_exceeded',
+      );
     }
     const decoders = Array.from({ length: r.n }, () => new StreamDecoder((ids) => tokenizer.decode(ids, { skipSpecialTokens: true })));
-    return generate(model, Array.from({ length: r.n }, () => prompt), {
-      maxNewTokens: r.maxTokens, temperature: r.temperature, topP: r.topP, seed: r.seed, eosTokenIds: tokenizer.eosTokenIds,
-      padTokenId: tokenizer.padTokenId ?? 0, stopStrings: r.stop, detokenize: (ids) => tokenizer.decode(ids, { skipSpecialTokens: true }),
-      onTokens: onPiece ? (step) => { for (const { index, token } of step) { const t = decoders[index]!.push(token); if (t) onPiece(index, t); } } : undefined,
-    });
+    return generate(
+      model,
+      Array.from({ length: r.n }, () => prompt),
+      {
+        maxNewTokens: r.maxTokens,
+        temperature: r.temperature,
+        topP: r.topP,
+        seed: r.seed,
+        eosTokenIds: tokenizer.eosTokenIds,
+        padTokenId: tokenizer.padTokenId ?? 0,
+        stopStrings: r.stop,
+        detokenize: (ids) => tokenizer.decode(ids, { skipSpecialTokens: true }),
+        onTokens: onPiece
+          ? (step) => {
+              for (const { index, token } of step) {
+                const t = decoders[index]!.push(token);
+                if (t) onPiece(index, t);
+              }
+            }
+          : undefined,
+      },
+    );
   };
   const eos = new Set(tokenizer.eosTokenIds);
   /** The text and per-token log-probs of a completion, without the end token or the stop string. */
@@ -88,10 +117,11 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     if (c.stopString && text.includes(c.stopString)) text = text.slice(0, text.lastIndexOf(c.stopString));
     return { text, tokens, logprobs: c.logprobs.slice(0, tokens.length), finish: c.finishReason === 'length' ? 'length' : 'stop' };
   };
-  const tokenLogprobs = (tokens: number[], logprobs: number[]) => tokens.map((t, i) => {
-    const token = tokenizer.decode([t]);
-    return { token, logprob: logprobs[i]!, bytes: [...Buffer.from(token, 'utf8')], top_logprobs: [] };
-  });
+  const tokenLogprobs = (tokens: number[], logprobs: number[]) =>
+    tokens.map((t, i) => {
+      const token = tokenizer.decode([t]);
+      return { token, logprob: logprobs[i]!, bytes: [...Buffer.from(token, 'utf8')], top_logprobs: [] };
+    });
 
   /**
    * Streaming text per choice: pieces are sent as the decoder releases them, minus a tail as long
@@ -100,12 +130,16 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
    */
   const streamer = (n: number, stop: readonly string[], emit: (index: number, text: string) => void) => {
     const hold = Math.max(0, ...stop.map((x) => x.length));
-    const seen = Array.from({ length: n }, () => ''), sent = Array.from({ length: n }, () => 0);
+    const seen = Array.from({ length: n }, () => ''),
+      sent = Array.from({ length: n }, () => 0);
     return {
       piece: (index: number, text: string) => {
         seen[index] += text;
         const upTo = seen[index]!.length - hold;
-        if (upTo > sent[index]!) { emit(index, seen[index]!.slice(sent[index], upTo)); sent[index] = upTo; }
+        if (upTo > sent[index]!) {
+          emit(index, seen[index]!.slice(sent[index], upTo));
+          sent[index] = upTo;
+        }
       },
       rest: (index: number, final: string) => {
         const tail = final.slice(sent[index]);
@@ -127,20 +161,36 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     if (!r.stream) {
       const outs = run(prompt, r).map(finish);
       sendJson(res, 200, {
-        id, object: 'chat.completion', created: created(), model: modelName,
-        choices: outs.map((c, index) => ({ index, message: { role: 'assistant', content: c.text }, logprobs: r.logprobs ? { content: tokenLogprobs(c.tokens, c.logprobs) } : null, finish_reason: c.finish })),
+        id,
+        object: 'chat.completion',
+        created: created(),
+        model: modelName,
+        choices: outs.map((c, index) => ({
+          index,
+          message: { role: 'assistant', content: c.text },
+          logprobs: r.logprobs ? { content: tokenLogprobs(c.tokens, c.logprobs) } : null,
+          finish_reason: c.finish,
+        })),
         usage: countUsage(prompt, outs),
       });
       return;
     }
-    if (prompt.length + r.maxTokens > contextLength) run(prompt, r);                              // throws the 400 before the stream starts
+    if (prompt.length + r.maxTokens > contextLength) run(prompt, r); // throws the 400 before the stream starts
     const send = sse(res);
-    for (let index = 0; index < r.n; index++) send({ ...head, choices: [{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
-    const st = streamer(r.n, r.stop, (index, text) => send({ ...head, choices: [{ index, delta: { content: text }, logprobs: null, finish_reason: null }] }));
+    for (let index = 0; index < r.n; index++)
+      send({ ...head, choices: [{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
+    const st = streamer(r.n, r.stop, (index, text) =>
+      send({ ...head, choices: [{ index, delta: { content: text }, logprobs: null, finish_reason: null }] }),
+    );
     const outs = run(prompt, r, st.piece).map(finish);
     outs.forEach((c, index) => {
       st.rest(index, c.text);
-      send({ ...head, choices: [{ index, delta: {}, logprobs: r.logprobs ? { content: tokenLogprobs(c.tokens, c.logprobs) } : null, finish_reason: c.finish }] });
+      send({
+        ...head,
+        choices: [
+          { index, delta: {}, logprobs: r.logprobs ? { content: tokenLogprobs(c.tokens, c.logprobs) } : null, finish_reason: c.finish },
+        ],
+      });
     });
     if (r.includeUsage) send({ ...head, choices: [], usage: countUsage(prompt, outs) });
     send('[DONE]');
@@ -154,12 +204,24 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const logprobsOf = (c: ReturnType<typeof finish>) => {
       const tokens = c.tokens.map((t) => tokenizer.decode([t]));
       let offset = r.prompt!.length;
-      return { tokens, token_logprobs: c.logprobs, top_logprobs: null, text_offset: tokens.map((t) => { const at = offset; offset += t.length; return at; }) };
+      return {
+        tokens,
+        token_logprobs: c.logprobs,
+        top_logprobs: null,
+        text_offset: tokens.map((t) => {
+          const at = offset;
+          offset += t.length;
+          return at;
+        }),
+      };
     };
     if (!r.stream) {
       const outs = run(prompt, r).map(finish);
       sendJson(res, 200, {
-        id, object: 'text_completion', created: created(), model: modelName,
+        id,
+        object: 'text_completion',
+        created: created(),
+        model: modelName,
         choices: outs.map((c, index) => ({ index, text: c.text, logprobs: r.logprobs ? logprobsOf(c) : null, finish_reason: c.finish })),
         usage: countUsage(prompt, outs),
       });
@@ -183,30 +245,50 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const started = performance.now();
     const url = (req.url ?? '').split('?')[0];
     const handle = async () => {
-      if (o.apiKey && req.headers.authorization !== `Bearer ${o.apiKey}`) throw new RequestError(401, 'missing or wrong bearer token', null, 'invalid_api_key');
+      if (o.apiKey && req.headers.authorization !== `Bearer ${o.apiKey}`)
+        throw new RequestError(401, 'missing or wrong bearer token', null, 'invalid_api_key');
       if (req.method === 'GET' && url === '/v1/models') {
         sendJson(res, 200, { object: 'list', data: [{ id: modelName, object: 'model', created: 0, owned_by: 'posttrain' }] });
         return;
       }
-      if (req.method !== 'POST' || (url !== '/v1/chat/completions' && url !== '/v1/completions')) throw new RequestError(404, `no route ${req.method} ${url}`, null, 'not_found');
+      if (req.method !== 'POST' || (url !== '/v1/chat/completions' && url !== '/v1/completions'))
+        throw new RequestError(404, `no route ${req.method} ${url}`, null, 'not_found');
       const body = await readBody(req);
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RequestError(400, 'the body must be a JSON object', null, 'invalid_body');
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw new RequestError(400, 'the body must be a JSON object', null, 'invalid_body');
       // one generation at a time: wait for the requests before this one
       const turn = queue.then(() => (url === '/v1/chat/completions' ? chat : completions)(body as Record<string, unknown>, res));
       queue = turn.catch(() => {});
       await turn;
     };
-    handle().catch((e: unknown) => {
-      if (res.headersSent) { res.end(); return; }
-      if (e instanceof RequestError) sendError(res, e);
-      else sendJson(res, 500, { error: { message: (e as Error).message, type: 'server_error', param: null, code: null } });
-    }).finally(() => log(`${req.method} ${url} ${res.statusCode} ${(performance.now() - started).toFixed(0)} ms`));
+    handle()
+      .catch((e: unknown) => {
+        if (res.headersSent) {
+          res.end();
+          return;
+        }
+        if (e instanceof RequestError) sendError(res, e);
+        else sendJson(res, 500, { error: { message: (e as Error).message, type: 'server_error', param: null, code: null } });
+      })
+      .finally(() => log(`${req.method} ${url} ${res.statusCode} ${(performance.now() - started).toFixed(0)} ms`));
   });
-  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(o.port ?? 8000, o.host ?? '127.0.0.1', () => resolve()); });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 8000, o.host ?? '127.0.0.1', () => resolve());
+  });
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://${o.host ?? '127.0.0.1'}:${port}`, port, modelName,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => { model.dispose(); resolve(); }); }),
+    url: `http://${o.host ?? '127.0.0.1'}:${port}`,
+    port,
+    modelName,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          model.dispose();
+          resolve();
+        });
+      }),
   };
 }
 

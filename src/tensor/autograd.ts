@@ -6,7 +6,10 @@ import { Tensor, handleOf } from './tensor.js';
 
 function withGradMode<T>(on: boolean, fn: () => T, name: string): T {
   if (fn.constructor?.name === 'AsyncFunction') {
-    throw new ScopeError(name, `${name}() was given an async function; grad mode cannot span await — call ${name}() around the synchronous part`);
+    throw new ScopeError(
+      name,
+      `${name}() was given an async function; grad mode cannot span await — call ${name}() around the synchronous part`,
+    );
   }
   const prev = N.setGradEnabled(on);
   try {
@@ -21,10 +24,16 @@ function withGradMode<T>(on: boolean, fn: () => T, name: string): T {
 }
 
 /** Runs fn without recording autograd history (inference, sampling, optimizer math). */
-export function noGrad<T>(fn: () => T): T { return withGradMode(false, fn, 'noGrad'); }
+export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn, 'noGrad');
+}
 /** Runs fn with autograd recording on, even inside noGrad. */
-export function enableGrad<T>(fn: () => T): T { return withGradMode(true, fn, 'enableGrad'); }
-export function isGradEnabled(): boolean { return N.gradEnabled(); }
+export function enableGrad<T>(fn: () => T): T {
+  return withGradMode(true, fn, 'enableGrad');
+}
+export function isGradEnabled(): boolean {
+  return N.gradEnabled();
+}
 
 function handles(params: readonly Tensor[], op: string) {
   return params.map((p, i) => handleOf(p, op, `parameter ${i}`));
@@ -35,8 +44,10 @@ function handles(params: readonly Tensor[], op: string) {
  * clip_grad_norm_). Returns the norm before clipping; Infinity norm allowed.
  */
 export function clipGradNorm(params: readonly Tensor[], maxNorm: number, normType = 2, errorIfNonfinite = false): number {
-  if (typeof maxNorm !== 'number' || !(maxNorm >= 0)) throw new ArgumentError('clipGradNorm', `maxNorm must be a number >= 0, got ${String(maxNorm)}`);
-  if (typeof normType !== 'number' || !(normType > 0)) throw new ArgumentError('clipGradNorm', `normType must be > 0 (or Infinity), got ${String(normType)}`);
+  if (typeof maxNorm !== 'number' || !(maxNorm >= 0))
+    throw new ArgumentError('clipGradNorm', `maxNorm must be a number >= 0, got ${String(maxNorm)}`);
+  if (typeof normType !== 'number' || !(normType > 0))
+    throw new ArgumentError('clipGradNorm', `normType must be > 0 (or Infinity), got ${String(normType)}`);
   return N.clipGradNorm(handles(params, 'clipGradNorm'), maxNorm, normType, errorIfNonfinite);
 }
 

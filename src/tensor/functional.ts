@@ -14,13 +14,19 @@ function tensorList(ts: readonly Tensor[], op: string) {
   return ts.map((t, i) => handleOf(t, op, `element ${i}`));
 }
 
-export function cat(ts: readonly Tensor[], dim = 0): Tensor { return wrap(N.cat(tensorList(ts, 'cat'), dim)); }
-export function stack(ts: readonly Tensor[], dim = 0): Tensor { return wrap(N.stack(tensorList(ts, 'stack'), dim)); }
+export function cat(ts: readonly Tensor[], dim = 0): Tensor {
+  return wrap(N.cat(tensorList(ts, 'cat'), dim));
+}
+export function stack(ts: readonly Tensor[], dim = 0): Tensor {
+  return wrap(N.stack(tensorList(ts, 'stack'), dim));
+}
 /** Elementwise cond ? a : b, broadcasting; a and b may be scalars. */
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   return wrap(N.where(handleOf(cond, 'where', 'condition'), operand(a, 'where'), operand(b, 'where')));
 }
-export function einsum(equation: string, ...ts: Tensor[]): Tensor { return wrap(N.einsum(equation, tensorList(ts, 'einsum'))); }
+export function einsum(equation: string, ...ts: Tensor[]): Tensor {
+  return wrap(N.einsum(equation, tensorList(ts, 'einsum')));
+}
 
 // ------------------------------------------------------------------ layers
 /** Rows of weight (V, D) for ids (...) → (..., D). Rows at paddingIdx get no gradient. */
@@ -29,11 +35,20 @@ export function embedding(weight: Tensor, ids: Tensor, paddingIdx = -1): Tensor 
 }
 /** x (..., in) @ weight (out, in)ᵀ + bias (out) → (..., out) */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  return wrap(N.linear(handleOf(x, 'linear', 'input'), handleOf(weight, 'linear', 'weight'), bias ? handleOf(bias, 'linear', 'bias') : null));
+  return wrap(
+    N.linear(handleOf(x, 'linear', 'input'), handleOf(weight, 'linear', 'weight'), bias ? handleOf(bias, 'linear', 'bias') : null),
+  );
 }
 export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
-  return wrap(N.layerNorm(handleOf(x, 'layerNorm', 'input'), normalizedShape, weight ? handleOf(weight, 'layerNorm') : null,
-    bias ? handleOf(bias, 'layerNorm') : null, eps));
+  return wrap(
+    N.layerNorm(
+      handleOf(x, 'layerNorm', 'input'),
+      normalizedShape,
+      weight ? handleOf(weight, 'layerNorm') : null,
+      bias ? handleOf(bias, 'layerNorm') : null,
+      eps,
+    ),
+  );
 }
 /** x * rsqrt(mean(x², -1) + eps) * weight, statistics in float32 for half inputs (HF Llama RMSNorm). */
 export function rmsNorm(x: Tensor, weight?: Tensor | null, eps = 1e-6): Tensor {
@@ -43,10 +58,16 @@ export function rmsNorm(x: Tensor, weight?: Tensor | null, eps = 1e-6): Tensor {
 export function dropout(x: Tensor, p: number, training = true): Tensor {
   return wrap(N.dropout(handleOf(x, 'dropout', 'input'), p, training));
 }
-export function softmax(x: Tensor, dim: number): Tensor { return x.softmax(dim); }
-export function logSoftmax(x: Tensor, dim: number): Tensor { return x.logSoftmax(dim); }
+export function softmax(x: Tensor, dim: number): Tensor {
+  return x.softmax(dim);
+}
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  return x.logSoftmax(dim);
+}
 /** int64 indices (...) → (..., numClasses) int64. */
-export function oneHot(x: Tensor, numClasses = -1): Tensor { return wrap(N.oneHot(handleOf(x, 'oneHot'), numClasses)); }
+export function oneHot(x: Tensor, numClasses = -1): Tensor {
+  return wrap(N.oneHot(handleOf(x, 'oneHot'), numClasses));
+}
 
 // ------------------------------------------------------------------ attention
 export interface AttentionOptions {
@@ -65,8 +86,17 @@ export interface AttentionOptions {
  * (grouped-query attention). A query row with no key allowed (padding) returns zeros.
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, o: AttentionOptions = {}): Tensor {
-  return wrap(N.sdpa(handleOf(q, 'sdpa', 'query'), handleOf(k, 'sdpa', 'key'), handleOf(v, 'sdpa', 'value'),
-    o.mask ? handleOf(o.mask, 'sdpa', 'mask') : null, o.causal ?? false, o.dropout ?? 0, o.scale ?? null));
+  return wrap(
+    N.sdpa(
+      handleOf(q, 'sdpa', 'query'),
+      handleOf(k, 'sdpa', 'key'),
+      handleOf(v, 'sdpa', 'value'),
+      o.mask ? handleOf(o.mask, 'sdpa', 'mask') : null,
+      o.causal ?? false,
+      o.dropout ?? 0,
+      o.scale ?? null,
+    ),
+  );
 }
 
 /** The slow reference for scaledDotProductAttention, written with plain ops (no dropout). */
@@ -78,11 +108,11 @@ export function attentionReference(q: Tensor, k: Tensor, v: Tensor, o: Attention
     if (H % Hkv !== 0) throw new ShapeError('attentionReference', `query heads ${H} not a multiple of key heads ${Hkv}`);
     const kk = H === Hkv ? k : k.repeatInterleave(H / Hkv, -3);
     const vv = H === Hkv ? v : v.repeatInterleave(H / Hkv, -3);
-    let scores = q.matmul(kk.transpose(-2, -1)).mul(o.scale ?? 1 / Math.sqrt(D));   // (B, H, T, S)
+    let scores = q.matmul(kk.transpose(-2, -1)).mul(o.scale ?? 1 / Math.sqrt(D)); // (B, H, T, S)
     let allowed: Tensor | null = o.causal ? ones([T, S], { dtype: 'bool' }).tril(S - T) : null;
     if (o.mask) allowed = allowed ? allowed.logicalAnd(o.mask) : o.mask;
     if (allowed === null) return scores.softmax(-1).matmul(vv);
-    const rowHasKey = allowed.any(-1, true);                                          // (..., T, 1)
+    const rowHasKey = allowed.any(-1, true); // (..., T, 1)
     scores = scores.maskedFill(allowed.logicalNot(), -Infinity).maskedFill(rowHasKey.logicalNot(), 0);
     return scores.softmax(-1).matmul(vv).maskedFill(rowHasKey.logicalNot(), 0);
   }, 'attentionReference');
@@ -105,11 +135,11 @@ export function attentionMask(spec: MaskSpec): Tensor {
     const S = spec.keyLength ?? T;
     let mask = ones([T, S], { dtype: 'bool' });
     if (spec.causal ?? true) mask = mask.tril(S - T);
-    mask = mask.view(1, 1, T, S);                                                      // (1, 1, T, S)
+    mask = mask.view(1, 1, T, S); // (1, 1, T, S)
     if (spec.segmentIds) {
       if (T !== S) throw new ShapeError('attentionMask', `packed segment masks need queryLength = keyLength, got ${T} and ${S}`);
-      const seg = spec.segmentIds;                                                     // (B, T)
-      const same = seg.unsqueeze(-1).eq(seg.unsqueeze(-2)).unsqueeze(1);              // (B, 1, T, T)
+      const seg = spec.segmentIds; // (B, T)
+      const same = seg.unsqueeze(-1).eq(seg.unsqueeze(-2)).unsqueeze(1); // (B, 1, T, T)
       mask = mask.logicalAnd(same);
     }
     if (spec.keyPadding) mask = mask.logicalAnd(spec.keyPadding.bool().view(spec.keyPadding.size(0), 1, 1, S));
@@ -121,11 +151,11 @@ export function attentionMask(spec: MaskSpec): Tensor {
 export function positionsFromSegments(segmentIds: Tensor): Tensor {
   return scope(() => {
     const [B, T] = segmentIds.shape as [number, number];
-    const idx = arange(0, T).view(1, T).expand(B, T);                                   // (B, T)
-    const starts = segmentIds.slice(1, 1).ne(segmentIds.slice(1, 0, -1));             // (B, T-1) true where a new sample starts
-    const startIdx = idx.slice(1, 1).mul(starts);                                      // (B, T-1)
-    const first = idx.slice(1, 0, 1).mul(0);                                           // (B, 1)
-    const lastStart = cat([first, startIdx], 1).cummax(1);                             // (B, T)
+    const idx = arange(0, T).view(1, T).expand(B, T); // (B, T)
+    const starts = segmentIds.slice(1, 1).ne(segmentIds.slice(1, 0, -1)); // (B, T-1) true where a new sample starts
+    const startIdx = idx.slice(1, 1).mul(starts); // (B, T-1)
+    const first = idx.slice(1, 0, 1).mul(0); // (B, 1)
+    const lastStart = cat([first, startIdx], 1).cummax(1); // (B, T)
     return idx.sub(lastStart);
   }, 'positionsFromSegments');
 }
@@ -144,12 +174,21 @@ export function crossEntropy(logits: Tensor, target: Tensor, o: CrossEntropyOpti
   if (shape.length < 1) throw new ShapeError('crossEntropy', 'logits need a class dimension', [logits.describe()]);
   const C = shape[shape.length - 1]!;
   const reduction = o.reduction ?? 'mean';
-  const run = (l: Tensor, t: Tensor): Tensor => wrap(N.crossEntropy(l.h('crossEntropy'), handleOf(t, 'crossEntropy', 'target'),
-    o.weight ? handleOf(o.weight, 'crossEntropy', 'weight') : null, reduction, o.ignoreIndex ?? -100, o.labelSmoothing ?? 0));
+  const run = (l: Tensor, t: Tensor): Tensor =>
+    wrap(
+      N.crossEntropy(
+        l.h('crossEntropy'),
+        handleOf(t, 'crossEntropy', 'target'),
+        o.weight ? handleOf(o.weight, 'crossEntropy', 'weight') : null,
+        reduction,
+        o.ignoreIndex ?? -100,
+        o.labelSmoothing ?? 0,
+      ),
+    );
   if (shape.length <= 2) return run(logits, target);
   const targetShape = target.shape;
   return scope(() => {
-    const out = run(logits.reshape(-1, C), target.reshape(-1));                        // (N,) or scalar
+    const out = run(logits.reshape(-1, C), target.reshape(-1)); // (N,) or scalar
     return reduction === 'none' ? out.view(targetShape) : out;
   }, 'crossEntropy');
 }
@@ -157,7 +196,8 @@ export function crossEntropy(logits: Tensor, target: Tensor, o: CrossEntropyOpti
 /** KL(target ‖ exp(input)) with input as log-probabilities (PyTorch kl_div); 'batchmean' divides the sum by dim 0. */
 export function klDiv(input: Tensor, target: Tensor, o: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}): Tensor {
   const r = o.reduction ?? 'mean';
-  const run = (red: Reduction) => wrap(N.klDiv(handleOf(input, 'klDiv', 'input'), handleOf(target, 'klDiv', 'target'), red, o.logTarget ?? false));
+  const run = (red: Reduction) =>
+    wrap(N.klDiv(handleOf(input, 'klDiv', 'input'), handleOf(target, 'klDiv', 'target'), red, o.logTarget ?? false));
   if (r !== 'batchmean') return run(r);
   const batch = input.ndim > 0 ? input.size(0) : 1;
   return scope(() => run('sum').div(batch), 'klDiv');

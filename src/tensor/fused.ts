@@ -7,18 +7,54 @@ import { Tensor } from './tensor.js';
 
 /** AdamW in place over a group: params, first and second moments, each parameter's step number.
  *  Returns, per parameter, whether it had a gradient (and so was updated). */
-export function adamwStep(params: readonly Tensor[], expAvg: readonly Tensor[], expAvgSq: readonly Tensor[], steps: readonly number[],
-  lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, maximize: boolean): boolean[] {
-  return N.adamwStep(params.map((p) => p.h('adamw.step')), expAvg.map((t) => t.h('adamw.step')), expAvgSq.map((t) => t.h('adamw.step')),
-    steps, lr, beta1, beta2, eps, weightDecay, maximize);
+export function adamwStep(
+  params: readonly Tensor[],
+  expAvg: readonly Tensor[],
+  expAvgSq: readonly Tensor[],
+  steps: readonly number[],
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  weightDecay: number,
+  maximize: boolean,
+): boolean[] {
+  return N.adamwStep(
+    params.map((p) => p.h('adamw.step')),
+    expAvg.map((t) => t.h('adamw.step')),
+    expAvgSq.map((t) => t.h('adamw.step')),
+    steps,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    weightDecay,
+    maximize,
+  );
 }
 
 /** SGD (momentum, dampening, Nesterov, weight decay) in place over a group. Per parameter: false
  *  without a gradient, else the new momentum buffer (a tensor the caller keeps) or null without momentum. */
-export function sgdStep(params: readonly Tensor[], buffers: readonly (Tensor | null)[], lr: number, momentum: number, dampening: number,
-  weightDecay: number, nesterov: boolean, maximize: boolean): (false | Tensor | null)[] {
-  return N.sgdStep(params.map((p) => p.h('sgd.step')), buffers.map((b) => (b ? b.h('sgd.step') : null)), lr, momentum, dampening, weightDecay, nesterov, maximize)
-    .map((r) => (r === false || r === null ? r : new Tensor(r)));
+export function sgdStep(
+  params: readonly Tensor[],
+  buffers: readonly (Tensor | null)[],
+  lr: number,
+  momentum: number,
+  dampening: number,
+  weightDecay: number,
+  nesterov: boolean,
+  maximize: boolean,
+): (false | Tensor | null)[] {
+  return N.sgdStep(
+    params.map((p) => p.h('sgd.step')),
+    buffers.map((b) => (b ? b.h('sgd.step') : null)),
+    lr,
+    momentum,
+    dampening,
+    weightDecay,
+    nesterov,
+    maximize,
+  ).map((r) => (r === false || r === null ? r : new Tensor(r)));
 }
 
 /** A copy of a contiguous CPU tensor's bytes (the writer's view of its storage). */

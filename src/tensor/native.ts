@@ -15,36 +15,179 @@ declare const generatorBrand: unique symbol;
 export type GeneratorHandle = { readonly [generatorBrand]: 'generator' };
 
 export type NativeArg =
-  | Handle | GeneratorHandle | number | boolean | string | null | undefined
-  | BoxedScalar | readonly number[] | readonly Handle[] | readonly (Handle | null)[] | ArrayBufferView;
+  | Handle
+  | GeneratorHandle
+  | number
+  | boolean
+  | string
+  | null
+  | undefined
+  | BoxedScalar
+  | readonly number[]
+  | readonly Handle[]
+  | readonly (Handle | null)[]
+  | ArrayBufferView;
 
 /** Ops that return one new tensor handle. */
 export type TensorOpName =
   // creation
-  | 'zeros' | 'ones' | 'empty' | 'full' | 'arange' | 'linspace' | 'eye' | 'zerosLike' | 'onesLike' | 'fullLike'
-  | 'rand' | 'randn' | 'randint' | 'randperm' | 'multinomial' | 'bernoulli' | 'fromBuffer' | 'to' | 'clone'
+  | 'zeros'
+  | 'ones'
+  | 'empty'
+  | 'full'
+  | 'arange'
+  | 'linspace'
+  | 'eye'
+  | 'zerosLike'
+  | 'onesLike'
+  | 'fullLike'
+  | 'rand'
+  | 'randn'
+  | 'randint'
+  | 'randperm'
+  | 'multinomial'
+  | 'bernoulli'
+  | 'fromBuffer'
+  | 'to'
+  | 'clone'
   // pointwise
-  | 'add' | 'sub' | 'rsub' | 'mul' | 'div' | 'pow' | 'rpow' | 'remainder' | 'maximum' | 'minimum' | 'clamp' | 'lerp'
-  | 'neg' | 'abs' | 'exp' | 'expm1' | 'log' | 'log1p' | 'log2' | 'sqrt' | 'rsqrt' | 'square' | 'reciprocal'
-  | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'logSigmoid' | 'silu' | 'relu' | 'erf' | 'sign' | 'floor' | 'ceil'
-  | 'round' | 'trunc' | 'gelu' | 'softplus' | 'nanToNum'
-  | 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor' | 'logicalNot'
-  | 'isfinite' | 'isnan' | 'isinf'
+  | 'add'
+  | 'sub'
+  | 'rsub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'rpow'
+  | 'remainder'
+  | 'maximum'
+  | 'minimum'
+  | 'clamp'
+  | 'lerp'
+  | 'neg'
+  | 'abs'
+  | 'exp'
+  | 'expm1'
+  | 'log'
+  | 'log1p'
+  | 'log2'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'square'
+  | 'reciprocal'
+  | 'sin'
+  | 'cos'
+  | 'tanh'
+  | 'sigmoid'
+  | 'logSigmoid'
+  | 'silu'
+  | 'relu'
+  | 'erf'
+  | 'sign'
+  | 'floor'
+  | 'ceil'
+  | 'round'
+  | 'trunc'
+  | 'gelu'
+  | 'softplus'
+  | 'nanToNum'
+  | 'eq'
+  | 'ne'
+  | 'lt'
+  | 'le'
+  | 'gt'
+  | 'ge'
+  | 'logicalAnd'
+  | 'logicalOr'
+  | 'logicalXor'
+  | 'logicalNot'
+  | 'isfinite'
+  | 'isnan'
+  | 'isinf'
   // reductions
-  | 'sum' | 'mean' | 'prod' | 'var' | 'std' | 'maxAll' | 'minAll' | 'amax' | 'amin' | 'argmax' | 'argmin'
-  | 'logsumexp' | 'cumsum' | 'cummax' | 'cumprod' | 'all' | 'any' | 'norm'
+  | 'sum'
+  | 'mean'
+  | 'prod'
+  | 'var'
+  | 'std'
+  | 'maxAll'
+  | 'minAll'
+  | 'amax'
+  | 'amin'
+  | 'argmax'
+  | 'argmin'
+  | 'logsumexp'
+  | 'cumsum'
+  | 'cummax'
+  | 'cumprod'
+  | 'all'
+  | 'any'
+  | 'norm'
   // products
-  | 'matmul' | 'mm' | 'bmm' | 'baddbmm' | 'addmm' | 'outer' | 'einsum' | 'softmax' | 'logSoftmax'
+  | 'matmul'
+  | 'mm'
+  | 'bmm'
+  | 'baddbmm'
+  | 'addmm'
+  | 'outer'
+  | 'einsum'
+  | 'softmax'
+  | 'logSoftmax'
   // in place (return their first argument)
-  | 'add_' | 'mul_' | 'div_' | 'copy_' | 'fill_' | 'zero_' | 'clamp_' | 'addcmul_' | 'addcdiv_' | 'normal_' | 'uniform_'
-  | 'maskedFill_' | 'indexPut_' | 'setRequiresGrad'
+  | 'add_'
+  | 'mul_'
+  | 'div_'
+  | 'copy_'
+  | 'fill_'
+  | 'zero_'
+  | 'clamp_'
+  | 'addcmul_'
+  | 'addcdiv_'
+  | 'normal_'
+  | 'uniform_'
+  | 'maskedFill_'
+  | 'indexPut_'
+  | 'setRequiresGrad'
   // shape
-  | 'reshape' | 'view' | 'permute' | 'transpose' | 'narrow' | 'slice' | 'select' | 'expand' | 'repeat'
-  | 'repeatInterleave' | 'squeeze' | 'unsqueeze' | 'flatten' | 'contiguous' | 'tril' | 'triu' | 'flip' | 'nonzero' | 't'
-  | 'indexSelect' | 'gather' | 'scatter' | 'scatterAdd' | 'index' | 'maskedFill' | 'where' | 'cat' | 'stack'
+  | 'reshape'
+  | 'view'
+  | 'permute'
+  | 'transpose'
+  | 'narrow'
+  | 'slice'
+  | 'select'
+  | 'expand'
+  | 'repeat'
+  | 'repeatInterleave'
+  | 'squeeze'
+  | 'unsqueeze'
+  | 'flatten'
+  | 'contiguous'
+  | 'tril'
+  | 'triu'
+  | 'flip'
+  | 'nonzero'
+  | 't'
+  | 'indexSelect'
+  | 'gather'
+  | 'scatter'
+  | 'scatterAdd'
+  | 'index'
+  | 'maskedFill'
+  | 'where'
+  | 'cat'
+  | 'stack'
   // nn
-  | 'embedding' | 'linear' | 'layerNorm' | 'rmsNorm' | 'dropout' | 'sdpa' | 'oneHot' | 'crossEntropy' | 'klDiv'
-  | 'mseLoss' | 'detach';
+  | 'embedding'
+  | 'linear'
+  | 'layerNorm'
+  | 'rmsNorm'
+  | 'dropout'
+  | 'sdpa'
+  | 'oneHot'
+  | 'crossEntropy'
+  | 'klDiv'
+  | 'mseLoss'
+  | 'detach';
 
 export type TensorOp = (...args: NativeArg[]) => Handle;
 
@@ -92,10 +235,28 @@ export interface NativeAddon extends Record<TensorOpName, TensorOp> {
   setGradEnabled(on: boolean): boolean;
   zeroGrad(params: readonly Handle[], setToNone: boolean): void;
   clipGradNorm(params: readonly Handle[], maxNorm: number, normType: number, errorIfNonfinite: boolean): number;
-  adamwStep(params: readonly Handle[], expAvg: readonly Handle[], expAvgSq: readonly Handle[], steps: readonly number[],
-    lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, maximize: boolean): boolean[];
-  sgdStep(params: readonly Handle[], buffers: readonly (Handle | null)[], lr: number, momentum: number, dampening: number,
-    weightDecay: number, nesterov: boolean, maximize: boolean): (Handle | null | false)[];
+  adamwStep(
+    params: readonly Handle[],
+    expAvg: readonly Handle[],
+    expAvgSq: readonly Handle[],
+    steps: readonly number[],
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    maximize: boolean,
+  ): boolean[];
+  sgdStep(
+    params: readonly Handle[],
+    buffers: readonly (Handle | null)[],
+    lr: number,
+    momentum: number,
+    dampening: number,
+    weightDecay: number,
+    nesterov: boolean,
+    maximize: boolean,
+  ): (Handle | null | false)[];
 }
 
 function findAddon(): string {
@@ -108,8 +269,9 @@ function findAddon(): string {
     dir = dirname(dir);
   }
   throw new Error(
-    'posttrain: the native addon native/build/posttrain.node is not built. Run `npm run build:native` ' +
-    '(needs `apt-get install -y libtorch-dev libopenblas0-pthread g++ make`), or set POSTTRAIN_ADDON to its path.');
+    'posttrain: the native addon native/build/posttrain.node is not built. Run `bash scripts/setup.sh` in the posttrain ' +
+      "folder (it installs Debian's libtorch-dev, libopenblas0-pthread, g++, make and builds the addon), or set POSTTRAIN_ADDON to its path.",
+  );
 }
 
 const require = createRequire(import.meta.url);

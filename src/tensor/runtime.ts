@@ -17,7 +17,8 @@ export interface ThreadSettings {
  */
 export function setThreads(s: ThreadSettings): void {
   for (const [k, v] of Object.entries(s)) {
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new ArgumentError('setThreads', `${k} must be a positive integer, got ${v}`);
+    if (v !== undefined && (!Number.isInteger(v) || v < 1))
+      throw new ArgumentError('setThreads', `${k} must be a positive integer, got ${v}`);
   }
   N.setThreads(s.intraOp ?? null, s.blas ?? null);
 }

@@ -29,7 +29,14 @@ export function track(obj: Scoped): void {
 
 /** Marks a tensor (or an array/object of them) as outliving every scope; dispose it yourself. */
 export function keep<T>(value: T): T {
-  forEachScoped(value, (s) => { s.kept = true; s.guard(); }, 0);
+  forEachScoped(
+    value,
+    (s) => {
+      s.kept = true;
+      s.guard();
+    },
+    0,
+  );
   return value;
 }
 
@@ -40,8 +47,11 @@ export function scopeDepth(): number {
 export function scope<T>(fn: () => T, name = 'scope'): T {
   if (typeof fn !== 'function') throw new ScopeError(name, 'scope() needs a function');
   if (fn.constructor?.name === 'AsyncFunction' || fn.constructor?.name === 'AsyncGeneratorFunction') {
-    throw new ScopeError(name, 'scope() was given an async function; a scope cannot span await. ' +
-      'Use scopes inside the async code, or `using` / dispose() for tensors that live across await');
+    throw new ScopeError(
+      name,
+      'scope() was given an async function; a scope cannot span await. ' +
+        'Use scopes inside the async code, or `using` / dispose() for tensors that live across await',
+    );
   }
   const mine: Scoped[] = [];
   stack.push(mine);
@@ -78,9 +88,18 @@ function disposeAll(objs: Scoped[], except: Set<Scoped> | null): void {
 
 function forEachScoped(value: unknown, f: (s: Scoped) => void, depth: number): void {
   if (value === null || typeof value !== 'object' || depth > 8) return;
-  if (value instanceof Scoped) { f(value); return; }
-  if (Array.isArray(value)) { for (const v of value) forEachScoped(v, f, depth + 1); return; }
-  if (value instanceof Map) { for (const v of value.values()) forEachScoped(v, f, depth + 1); return; }
+  if (value instanceof Scoped) {
+    f(value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) forEachScoped(v, f, depth + 1);
+    return;
+  }
+  if (value instanceof Map) {
+    for (const v of value.values()) forEachScoped(v, f, depth + 1);
+    return;
+  }
   const proto = Object.getPrototypeOf(value);
   if (proto === Object.prototype || proto === null) for (const v of Object.values(value)) forEachScoped(v, f, depth + 1);
 }

@@ -11,7 +11,7 @@ import { ArgumentError, DisposedError, DTypeError } from './errors.js';
 import { Scoped, track } from './scope.js';
 
 export type Operand = Tensor | number | boolean;
-export type Device = string;  // 'cpu' | 'cuda' | 'cuda:N'
+export type Device = string; // 'cpu' | 'cuda' | 'cuda:N'
 export type Shape = readonly number[];
 
 /** The JS value of one element: number for numeric dtypes, boolean for bool. */
@@ -40,8 +40,8 @@ function flushGuards(): void {
 export class Tensor extends Scoped {
   /** The native handle; null once disposed. */
   private handle: Handle | null;
-  private guarded = false;     // queued for, or in, the safety net
-  private registered = false;  // in the FinalizationRegistry
+  private guarded = false; // queued for, or in, the safety net
+  private registered = false; // in the FinalizationRegistry
 
   constructor(h: Handle) {
     super();
@@ -95,13 +95,27 @@ export class Tensor extends Scoped {
   }
 
   // ------------------------------------------------------------------ metadata
-  get shape(): number[] { return N.shape(this.h('shape')); }
-  get dtype(): DType { return dtypeFromCode(N.dtype(this.h('dtype'))); }
-  get device(): Device { return N.device(this.h('device')); }
-  get ndim(): number { return N.dim(this.h('ndim')); }
-  get numel(): number { return N.numel(this.h('numel')); }
-  get strides(): number[] { return N.strides(this.h('strides')); }
-  get isContiguous(): boolean { return N.isContiguous(this.h('isContiguous')); }
+  get shape(): number[] {
+    return N.shape(this.h('shape'));
+  }
+  get dtype(): DType {
+    return dtypeFromCode(N.dtype(this.h('dtype')));
+  }
+  get device(): Device {
+    return N.device(this.h('device'));
+  }
+  get ndim(): number {
+    return N.dim(this.h('ndim'));
+  }
+  get numel(): number {
+    return N.numel(this.h('numel'));
+  }
+  get strides(): number[] {
+    return N.strides(this.h('strides'));
+  }
+  get isContiguous(): boolean {
+    return N.isContiguous(this.h('isContiguous'));
+  }
 
   /** Size of one dimension (negative counts from the end). */
   size(dim: number): number {
@@ -134,7 +148,11 @@ export class Tensor extends Scoped {
     const dt = dtypeFromCode(N.dtype(h));
     if (dt === 'float16' || dt === 'bfloat16') {
       const f = N.to(h, dtypeCode('float32'), null, false);
-      try { return new Float32Array(N.toBuffer(f)); } finally { N.dispose(f); }
+      try {
+        return new Float32Array(N.toBuffer(f));
+      } finally {
+        N.dispose(f);
+      }
     }
     return viewBytes(N.toBuffer(h), dt);
   }
@@ -181,7 +199,8 @@ export class Tensor extends Scoped {
     let device: Device | undefined;
     let copy = false;
     if (typeof target === 'string') {
-      if (target in DTYPE_CODE) dtype = target as DType; else device = target;
+      if (target in DTYPE_CODE) dtype = target as DType;
+      else device = target;
     } else {
       ({ dtype, device } = target);
       copy = target.copy ?? false;
@@ -189,16 +208,36 @@ export class Tensor extends Scoped {
     return new Tensor(N.to(h, dtype === undefined ? null : dtypeCode(dtype, 'to'), device ?? null, copy));
   }
 
-  float(): Tensor { return this.to('float32'); }
-  double(): Tensor { return this.to('float64'); }
-  half(): Tensor { return this.to('float16'); }
-  bfloat16(): Tensor { return this.to('bfloat16'); }
-  long(): Tensor { return this.to('int64'); }
-  int(): Tensor { return this.to('int32'); }
-  bool(): Tensor { return this.to('bool'); }
-  cpu(): Tensor { return this.to({ device: 'cpu' }); }
-  cuda(index = 0): Tensor { return this.to({ device: `cuda:${index}` }); }
-  clone(): Tensor { return new Tensor(N.clone(this.h('clone'))); }
+  float(): Tensor {
+    return this.to('float32');
+  }
+  double(): Tensor {
+    return this.to('float64');
+  }
+  half(): Tensor {
+    return this.to('float16');
+  }
+  bfloat16(): Tensor {
+    return this.to('bfloat16');
+  }
+  long(): Tensor {
+    return this.to('int64');
+  }
+  int(): Tensor {
+    return this.to('int32');
+  }
+  bool(): Tensor {
+    return this.to('bool');
+  }
+  cpu(): Tensor {
+    return this.to({ device: 'cpu' });
+  }
+  cuda(index = 0): Tensor {
+    return this.to({ device: `cuda:${index}` });
+  }
+  clone(): Tensor {
+    return new Tensor(N.clone(this.h('clone')));
+  }
 
   allclose(other: Tensor, rtol = 1e-5, atol = 1e-8, equalNan = false): boolean {
     return N.allclose(this.h('allclose'), other.h('allclose'), rtol, atol, equalNan);
@@ -210,8 +249,12 @@ export class Tensor extends Scoped {
   }
 
   // ------------------------------------------------------------------ autograd
-  get requiresGrad(): boolean { return N.requiresGrad(this.h('requiresGrad')); }
-  set requiresGrad(on: boolean) { this.setRequiresGrad(on, 'requiresGrad'); }
+  get requiresGrad(): boolean {
+    return N.requiresGrad(this.h('requiresGrad'));
+  }
+  set requiresGrad(on: boolean) {
+    this.setRequiresGrad(on, 'requiresGrad');
+  }
 
   /** Sets requiresGrad in place and returns this tensor. */
   requiresGrad_(on = true): this {
@@ -228,7 +271,9 @@ export class Tensor extends Scoped {
     N.setRequiresGrad(h, on);
   }
 
-  get isLeaf(): boolean { return N.isLeaf(this.h('isLeaf')); }
+  get isLeaf(): boolean {
+    return N.isLeaf(this.h('isLeaf'));
+  }
 
   /** The accumulated gradient (a new handle to it), or null. */
   get grad(): Tensor | null {

@@ -21,37 +21,73 @@ function handles(list: readonly (Tensor | null)[], op: string): (Handle | null)[
 /** Methods copied onto Tensor.prototype by tensor.ts. */
 export class ShapeMethods {
   /** A tensor with the same data and a new shape (a view when possible); one size may be -1. */
-  reshape(this: Tensor, ...shape: (number | ShapeArg)[]): Tensor { return wrap(N.reshape(this.h('reshape'), shapeArgs('reshape', shape))); }
+  reshape(this: Tensor, ...shape: (number | ShapeArg)[]): Tensor {
+    return wrap(N.reshape(this.h('reshape'), shapeArgs('reshape', shape)));
+  }
   /** A view with a new shape; fails if the strides do not allow it (use reshape). */
-  view(this: Tensor, ...shape: (number | ShapeArg)[]): Tensor { return wrap(N.view(this.h('view'), shapeArgs('view', shape))); }
-  permute(this: Tensor, ...order: (number | ShapeArg)[]): Tensor { return wrap(N.permute(this.h('permute'), shapeArgs('permute', order))); }
-  transpose(this: Tensor, dim0: number, dim1: number): Tensor { return wrap(N.transpose(this.h('transpose'), dim0, dim1)); }
+  view(this: Tensor, ...shape: (number | ShapeArg)[]): Tensor {
+    return wrap(N.view(this.h('view'), shapeArgs('view', shape)));
+  }
+  permute(this: Tensor, ...order: (number | ShapeArg)[]): Tensor {
+    return wrap(N.permute(this.h('permute'), shapeArgs('permute', order)));
+  }
+  transpose(this: Tensor, dim0: number, dim1: number): Tensor {
+    return wrap(N.transpose(this.h('transpose'), dim0, dim1));
+  }
   /** Transpose of a matrix (rank ≤ 2). */
-  t(this: Tensor): Tensor { return wrap(N.t(this.h('t'))); }
+  t(this: Tensor): Tensor {
+    return wrap(N.t(this.h('t')));
+  }
   /** `length` elements along `dim` starting at `start` (a view). */
-  narrow(this: Tensor, dim: number, start: number, length: number): Tensor { return wrap(N.narrow(this.h('narrow'), dim, start, length)); }
+  narrow(this: Tensor, dim: number, start: number, length: number): Tensor {
+    return wrap(N.narrow(this.h('narrow'), dim, start, length));
+  }
   /** Python-style slice start:end:step along `dim` (a view); negative start/end count from the end. */
   slice(this: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
     return wrap(N.slice(this.h('slice'), dim, start ?? null, end ?? null, step));
   }
   /** Removes `dim`, taking element `index` of it (a view). */
-  select(this: Tensor, dim: number, index: number): Tensor { return wrap(N.select(this.h('select'), dim, index)); }
-  expand(this: Tensor, ...shape: (number | ShapeArg)[]): Tensor { return wrap(N.expand(this.h('expand'), shapeArgs('expand', shape))); }
-  expandAs(this: Tensor, other: Tensor): Tensor { return wrap(N.expand(this.h('expandAs'), other.shape)); }
-  repeat(this: Tensor, ...reps: (number | ShapeArg)[]): Tensor { return wrap(N.repeat(this.h('repeat'), shapeArgs('repeat', reps))); }
+  select(this: Tensor, dim: number, index: number): Tensor {
+    return wrap(N.select(this.h('select'), dim, index));
+  }
+  expand(this: Tensor, ...shape: (number | ShapeArg)[]): Tensor {
+    return wrap(N.expand(this.h('expand'), shapeArgs('expand', shape)));
+  }
+  expandAs(this: Tensor, other: Tensor): Tensor {
+    return wrap(N.expand(this.h('expandAs'), other.shape));
+  }
+  repeat(this: Tensor, ...reps: (number | ShapeArg)[]): Tensor {
+    return wrap(N.repeat(this.h('repeat'), shapeArgs('repeat', reps)));
+  }
   repeatInterleave(this: Tensor, repeats: number | Tensor, dim?: number): Tensor {
     return wrap(N.repeatInterleave(this.h('repeatInterleave'), operand(repeats, 'repeatInterleave'), dim ?? null));
   }
-  squeeze(this: Tensor, dim?: number): Tensor { return wrap(N.squeeze(this.h('squeeze'), dim ?? null)); }
-  unsqueeze(this: Tensor, dim: number): Tensor { return wrap(N.unsqueeze(this.h('unsqueeze'), dim)); }
-  flatten(this: Tensor, startDim = 0, endDim = -1): Tensor { return wrap(N.flatten(this.h('flatten'), startDim, endDim)); }
-  contiguous(this: Tensor): Tensor { return wrap(N.contiguous(this.h('contiguous'))); }
+  squeeze(this: Tensor, dim?: number): Tensor {
+    return wrap(N.squeeze(this.h('squeeze'), dim ?? null));
+  }
+  unsqueeze(this: Tensor, dim: number): Tensor {
+    return wrap(N.unsqueeze(this.h('unsqueeze'), dim));
+  }
+  flatten(this: Tensor, startDim = 0, endDim = -1): Tensor {
+    return wrap(N.flatten(this.h('flatten'), startDim, endDim));
+  }
+  contiguous(this: Tensor): Tensor {
+    return wrap(N.contiguous(this.h('contiguous')));
+  }
   /** Lower triangle (elements with column - row <= diagonal), the rest zero. */
-  tril(this: Tensor, diagonal = 0): Tensor { return wrap(N.tril(this.h('tril'), diagonal)); }
-  triu(this: Tensor, diagonal = 0): Tensor { return wrap(N.triu(this.h('triu'), diagonal)); }
-  flip(this: Tensor, ...dims: (number | ShapeArg)[]): Tensor { return wrap(N.flip(this.h('flip'), shapeArgs('flip', dims))); }
+  tril(this: Tensor, diagonal = 0): Tensor {
+    return wrap(N.tril(this.h('tril'), diagonal));
+  }
+  triu(this: Tensor, diagonal = 0): Tensor {
+    return wrap(N.triu(this.h('triu'), diagonal));
+  }
+  flip(this: Tensor, ...dims: (number | ShapeArg)[]): Tensor {
+    return wrap(N.flip(this.h('flip'), shapeArgs('flip', dims)));
+  }
   /** Indices of non-zero elements, (count, ndim) int64. */
-  nonzero(this: Tensor): Tensor { return wrap(N.nonzero(this.h('nonzero'))); }
+  nonzero(this: Tensor): Tensor {
+    return wrap(N.nonzero(this.h('nonzero')));
+  }
 
   // ---------------------------------------------------------------- indexing
   indexSelect(this: Tensor, dim: number, index: Tensor): Tensor {
@@ -70,7 +106,9 @@ export class ShapeMethods {
     return wrap(N.scatterAdd(this.h('scatterAdd'), dim, handleOf(index, 'scatterAdd', 'index'), handleOf(src, 'scatterAdd', 'src')));
   }
   /** Advanced indexing: one entry per leading dim, a Tensor (int64 or bool) or null for "all". */
-  index(this: Tensor, indices: readonly (Tensor | null)[]): Tensor { return wrap(N.index(this.h('index'), handles(indices, 'index'))); }
+  index(this: Tensor, indices: readonly (Tensor | null)[]): Tensor {
+    return wrap(N.index(this.h('index'), handles(indices, 'index')));
+  }
   /** Writes (or with accumulate, adds) values at the advanced index, in place. */
   indexPut_(this: Tensor, indices: readonly (Tensor | null)[], values: Tensor, accumulate = false): Tensor {
     N.indexPut_(this.h('indexPut_'), handles(indices, 'indexPut_'), handleOf(values, 'indexPut_', 'values'), accumulate);
@@ -90,8 +128,12 @@ export class ShapeMethods {
   split(this: Tensor, sizeOrSizes: number | readonly number[], dim = 0): Tensor[] {
     return N.split(this.h('split'), sizeOrSizes, dim).map(wrap);
   }
-  chunk(this: Tensor, chunks: number, dim = 0): Tensor[] { return N.chunk(this.h('chunk'), chunks, dim).map(wrap); }
-  unbind(this: Tensor, dim = 0): Tensor[] { return N.unbind(this.h('unbind'), dim).map(wrap); }
+  chunk(this: Tensor, chunks: number, dim = 0): Tensor[] {
+    return N.chunk(this.h('chunk'), chunks, dim).map(wrap);
+  }
+  unbind(this: Tensor, dim = 0): Tensor[] {
+    return N.unbind(this.h('unbind'), dim).map(wrap);
+  }
 }
 
 type ShapeSurface = Omit<ShapeMethods, never>;

@@ -32,8 +32,11 @@ export function hasGenerationMarkers(source: string): boolean {
 /** Replace the generation tags by statements that print a sentinel, keeping the tags' whitespace
  *  control: the first `{%` still gets lstrip_blocks, the last `%}` trim_blocks and `-` modifiers. */
 export function markGenerationBlocks(source: string): string {
-  return source.replace(GENERATION_TAG, (_tag, left: string, end: string | undefined, right: string) =>
-    `{%${left} set __posttrain_generation = 0 %}{{ '${end ? CLOSE : OPEN}' }}{% set __posttrain_generation = 0 ${right}%}`);
+  return source.replace(
+    GENERATION_TAG,
+    (_tag, left: string, end: string | undefined, right: string) =>
+      `{%${left} set __posttrain_generation = 0 %}{{ '${end ? CLOSE : OPEN}' }}{% set __posttrain_generation = 0 ${right}%}`,
+  );
 }
 
 export function spansFromGenerationMarkers(
@@ -71,7 +74,13 @@ export function detectEndOfTurnTokens(
   const probe = 'posttrain end-of-turn probe 7f3a';
   let text: string;
   try {
-    text = render([{ role: 'user', content: 'Hi.' }, { role: 'assistant', content: probe }], false);
+    text = render(
+      [
+        { role: 'user', content: 'Hi.' },
+        { role: 'assistant', content: probe },
+      ],
+      false,
+    );
   } catch {
     return eosStrings(tokenizer);
   }
@@ -123,8 +132,10 @@ export function spansFromPrefixRenders(
       // often merge it with the content's last characters.
       const through = render(messages.slice(0, k + 1), false);
       if (!text.startsWith(through) || through.length <= start) {
-        fail(`assistant message ${k}: no end-of-turn token (${closers.join(', ') || 'none known'}) follows its content, ` +
-          'and rendering messages up to it is not a prefix of the whole conversation; pass endOfTurnTokens');
+        fail(
+          `assistant message ${k}: no end-of-turn token (${closers.join(', ') || 'none known'}) follows its content, ` +
+            'and rendering messages up to it is not a prefix of the whole conversation; pass endOfTurnTokens',
+        );
       }
       end = through.length;
     }
@@ -150,9 +161,11 @@ function assistantStart(
   // after the longest whole-token prefix of the generation prompt that the full text repeats.
   const history = render(before, false);
   if (!text.startsWith(history) || !prompt.startsWith(history)) {
-    fail(`assistant message ${k}: rendering the ${k} messages before it gives text that is not a prefix of ` +
-      `the whole conversation (diverges at character ${commonPrefixLength(prompt, text)}); ` +
-      'the template renders earlier turns differently depending on later ones');
+    fail(
+      `assistant message ${k}: rendering the ${k} messages before it gives text that is not a prefix of ` +
+        `the whole conversation (diverges at character ${commonPrefixLength(prompt, text)}); ` +
+        'the template renders earlier turns differently depending on later ones',
+    );
   }
   const generationPrompt = prompt.slice(history.length);
   const shared = commonPrefixLength(generationPrompt, text.slice(history.length));
@@ -164,8 +177,10 @@ function assistantStart(
     header = length;
   }
   if (header === 0 && generationPrompt.length > 0) {
-    fail(`assistant message ${k}: the whole conversation does not repeat any whole token of the generation prompt ` +
-      `${JSON.stringify(generationPrompt)} before it`);
+    fail(
+      `assistant message ${k}: the whole conversation does not repeat any whole token of the generation prompt ` +
+        `${JSON.stringify(generationPrompt)} before it`,
+    );
   }
   return history.length + header;
 }
@@ -213,7 +228,9 @@ function boundaryLocator(
   const offsets = tokenizer.tokenByteOffsets(ids);
   if (offsets !== undefined && offsets[offsets.length - 1] === utf8Bytes(text).length) {
     const tokenAtByte = new Map<number, number>();
-    offsets.forEach((offset, i) => { if (!tokenAtByte.has(offset)) tokenAtByte.set(offset, i); });
+    offsets.forEach((offset, i) => {
+      if (!tokenAtByte.has(offset)) tokenAtByte.set(offset, i);
+    });
     return (charIndex, span, which) => {
       const index = tokenAtByte.get(utf8LengthOfPrefix(text, charIndex));
       if (index === undefined) fail(describe(charIndex, span, which));

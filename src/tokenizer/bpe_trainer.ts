@@ -50,10 +50,13 @@ const MAX_VOCAB = 1 << 21; // pair keys (left * vocab + right) stay exact intege
 export function trainByteLevelBpe(texts: Iterable<string>, options: BpeTrainOptions): JsonObject {
   const { vocabSize, minFrequency = 2, specialTokens = [], preTokenizerPattern = LLAMA3_SPLIT_PATTERN, bosToken } = options;
   if (!Number.isInteger(vocabSize) || vocabSize < BYTE_COUNT + specialTokens.length || vocabSize > MAX_VOCAB) {
-    throw new RangeError(`trainByteLevelBpe: vocabSize ${vocabSize} must be an integer in ` +
-      `[${BYTE_COUNT + specialTokens.length} (256 bytes + ${specialTokens.length} special tokens), ${MAX_VOCAB}]`);
+    throw new RangeError(
+      `trainByteLevelBpe: vocabSize ${vocabSize} must be an integer in ` +
+        `[${BYTE_COUNT + specialTokens.length} (256 bytes + ${specialTokens.length} special tokens), ${MAX_VOCAB}]`,
+    );
   }
-  if (!Number.isInteger(minFrequency) || minFrequency < 1) throw new RangeError(`trainByteLevelBpe: minFrequency ${minFrequency} must be an integer >= 1`);
+  if (!Number.isInteger(minFrequency) || minFrequency < 1)
+    throw new RangeError(`trainByteLevelBpe: minFrequency ${minFrequency} must be an integer >= 1`);
   if (new Set(specialTokens).size !== specialTokens.length || specialTokens.some((t) => t === '')) {
     throw new RangeError(`trainByteLevelBpe: specialTokens must be distinct non-empty strings, got ${JSON.stringify(specialTokens)}`);
   }
@@ -72,14 +75,21 @@ export function trainByteLevelBpe(texts: Iterable<string>, options: BpeTrainOpti
   const { tokens, merges } = learnMerges(pieceCounts, vocabSize - specialTokens.length, minFrequency);
 
   const vocab: Record<string, number> = {};
-  tokens.forEach((token, id) => { vocab[token] = id; });
+  tokens.forEach((token, id) => {
+    vocab[token] = id;
+  });
   const addedTokens = specialTokens.map((content, i) => ({
-    id: tokens.length + i, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
+    id: tokens.length + i,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
   }));
   const byteLevel = { add_prefix_space: false, trim_offsets: true, use_regex: false };
-  const postProcessor = bosToken === undefined
-    ? { type: 'ByteLevel', ...byteLevel }
-    : bosTemplate(bosToken, tokens.length + specialTokens.indexOf(bosToken));
+  const postProcessor =
+    bosToken === undefined ? { type: 'ByteLevel', ...byteLevel } : bosTemplate(bosToken, tokens.length + specialTokens.indexOf(bosToken));
   return {
     version: '1.0',
     truncation: null,
@@ -90,8 +100,16 @@ export function trainByteLevelBpe(texts: Iterable<string>, options: BpeTrainOpti
     post_processor: postProcessor,
     decoder: { type: 'ByteLevel', ...byteLevel },
     model: {
-      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges,
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab,
+      merges,
     },
   };
 }
@@ -133,7 +151,9 @@ interface HeapEntry {
 /** Max-heap on count, then min on key ((left, right) ids), with stale entries skipped on pop. */
 class PairHeap {
   private items: HeapEntry[] = [];
-  get size(): number { return this.items.length; }
+  get size(): number {
+    return this.items.length;
+  }
   private before(a: HeapEntry, b: HeapEntry): boolean {
     return a.count > b.count || (a.count === b.count && a.key < b.key);
   }
@@ -156,7 +176,8 @@ class PairHeap {
       items[0] = last;
       let i = 0;
       for (;;) {
-        const l = 2 * i + 1, r = l + 1;
+        const l = 2 * i + 1,
+          r = l + 1;
         let best = i;
         if (l < items.length && this.before(items[l]!, items[best]!)) best = l;
         if (r < items.length && this.before(items[r]!, items[best]!)) best = r;
@@ -208,7 +229,8 @@ function learnMerges(pieceCounts: Map<string, number>, targetSize: number, minFr
     const current = pairCounts.get(top.key) ?? 0;
     if (current !== top.count) continue; // stale: a fresher entry for this pair is in the heap
     if (current < minFrequency) break;
-    const left = Math.floor(top.key / keyBase), right = top.key % keyBase;
+    const left = Math.floor(top.key / keyBase),
+      right = top.key % keyBase;
     const merged = tokens[left]! + tokens[right]!;
     let id = idOfToken.get(merged);
     if (id === undefined) {

@@ -79,8 +79,10 @@ export function selectChatTemplate(tokenizer: Tokenizer, templateName?: string):
   }
   const source = templates.get(DEFAULT_TEMPLATE_NAME) ?? (templates.size === 1 ? [...templates.values()][0] : undefined);
   if (source === undefined) {
-    throw new ChatTemplateError(DEFAULT_TEMPLATE_NAME,
-      `${tokenizer.source} has no default chat template (tokenizer_config.json "chat_template" or chat_template.jinja; available: ${available})`);
+    throw new ChatTemplateError(
+      DEFAULT_TEMPLATE_NAME,
+      `${tokenizer.source} has no default chat template (tokenizer_config.json "chat_template" or chat_template.jinja; available: ${available})`,
+    );
   }
   return { name: templates.has(DEFAULT_TEMPLATE_NAME) ? DEFAULT_TEMPLATE_NAME : [...templates.keys()][0]!, source };
 }
@@ -118,8 +120,10 @@ export function renderTemplateSource(
     // refuses to redeclare them); raise_exception's message reaches the ChatTemplateError below.
   };
   const specials: Array<[string, string | undefined]> = [
-    ['bos_token', tokenizer.bosToken], ['eos_token', tokenizer.eosToken],
-    ['pad_token', tokenizer.padToken], ['unk_token', tokenizer.unkToken],
+    ['bos_token', tokenizer.bosToken],
+    ['eos_token', tokenizer.eosToken],
+    ['pad_token', tokenizer.padToken],
+    ['unk_token', tokenizer.unkToken],
   ];
   for (const [key, value] of specials) if (value !== undefined) variables[key] = value;
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) variables[key] = value;

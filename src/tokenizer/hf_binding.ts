@@ -18,7 +18,12 @@ export interface HFPreTokenizer {
 
 interface Module {
   Tokenizer: new (tokenizerJson: object, tokenizerConfig: object) => HFTokenizer;
-  SplitPreTokenizer: new (config: { type: 'Split'; pattern: { Regex?: string; String?: string }; behavior: string; invert?: boolean }) => HFPreTokenizer;
+  SplitPreTokenizer: new (config: {
+    type: 'Split';
+    pattern: { Regex?: string; String?: string };
+    behavior: string;
+    invert?: boolean;
+  }) => HFPreTokenizer;
 }
 
 const hf = hfTokenizers as unknown as Module;

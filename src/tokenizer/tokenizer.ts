@@ -112,7 +112,10 @@ export class Tokenizer {
 
     const decoder = tokenizerJson['decoder'];
     const decoderTypes = isObject(decoder)
-      ? [decoder['type'], ...(Array.isArray(decoder['decoders']) ? decoder['decoders'].map((d) => (isObject(d) ? d['type'] : undefined)) : [])]
+      ? [
+          decoder['type'],
+          ...(Array.isArray(decoder['decoders']) ? decoder['decoders'].map((d) => (isObject(d) ? d['type'] : undefined)) : []),
+        ]
       : [];
     this.isByteLevel = model['type'] === 'BPE' && decoderTypes.includes('ByteLevel');
 

@@ -97,7 +97,7 @@ export function saveCheckpoint(runDir: string, c: SaveCheckpointInput): string {
   writeFileAtomically(join(tmp, 'trainer_state.json'), JSON.stringify(state, null, 2) + '\n');
   fsyncDir(tmp);
   if (existsSync(final)) rmSync(final, { recursive: true, force: true });
-  renameSync(tmp, final);                       // the commit point
+  renameSync(tmp, final); // the commit point
   fsyncDir(root);
   pruneCheckpoints(runDir, c.keepLast);
   return final;
@@ -112,7 +112,12 @@ export function listCheckpoints(runDir: string): { step: number; dir: string }[]
     if (name.startsWith('.tmp-step-')) {
       const pid = Number(name.split('-').pop());
       let alive = false;
-      try { process.kill(pid, 0); alive = pid !== process.pid; } catch { alive = false; }  // another live process may be writing it
+      try {
+        process.kill(pid, 0);
+        alive = pid !== process.pid;
+      } catch {
+        alive = false;
+      } // another live process may be writing it
       if (!alive) rmSync(join(root, name), { recursive: true, force: true });
       continue;
     }
@@ -135,7 +140,11 @@ export function latestCheckpoint(runDir: string): { step: number; dir: string } 
  * Restores optimizer state and the default RNG from a checkpoint folder, attaching and loading the
  * LoRA adapter first when there is one (the model must already hold the checkpoint's base weights).
  */
-export function restoreTraining(dir: string, model: CausalLM, makeOptimizer: () => AdamW): { state: TrainerState; optimizer: AdamW; lora: LoraConfig | null } {
+export function restoreTraining(
+  dir: string,
+  model: CausalLM,
+  makeOptimizer: () => AdamW,
+): { state: TrainerState; optimizer: AdamW; lora: LoraConfig | null } {
   const state = readJson(join(dir, 'trainer_state.json'), 'trainer state') as TrainerState;
   const lora = existsSync(join(dir, 'adapter', 'adapter_config.json')) ? loadAdapter(model, join(dir, 'adapter')) : null;
   const optimizer = makeOptimizer();

@@ -61,16 +61,26 @@ export interface DistillHooks {
 /** Keys in sorted order at every level, so two JSON values compare by content. */
 function canonical(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(canonical).join(',')}]`;
-  if (x !== null && typeof x === 'object') return `{${Object.keys(x).sort().map((k) => `${JSON.stringify(k)}:${canonical((x as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (x !== null && typeof x === 'object')
+    return `{${Object.keys(x)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((x as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(x) ?? 'null';
 }
 
 /** What differs between two tokenizers (vocabulary size, id → token, merges, added tokens, …), or null. */
 export function tokenizerDifference(a: Tokenizer, b: Tokenizer): string | null {
   if (a.vocabSize !== b.vocabSize) return `vocabulary sizes differ: ${a.vocabSize} vs ${b.vocabSize}`;
-  let first = -1, count = 0;
-  for (let id = 0; id < a.vocabSize; id++) if (a.idToToken(id) !== b.idToToken(id)) { if (first < 0) first = id; count++; }
-  if (count > 0) return `${count} token id${count > 1 ? 's map' : ' maps'} to different tokens, first id ${first}: ${JSON.stringify(a.idToToken(first))} vs ${JSON.stringify(b.idToToken(first))}`;
+  let first = -1,
+    count = 0;
+  for (let id = 0; id < a.vocabSize; id++)
+    if (a.idToToken(id) !== b.idToToken(id)) {
+      if (first < 0) first = id;
+      count++;
+    }
+  if (count > 0)
+    return `${count} token id${count > 1 ? 's map' : ' maps'} to different tokens, first id ${first}: ${JSON.stringify(a.idToToken(first))} vs ${JSON.stringify(b.idToToken(first))}`;
   for (const section of ['model', 'added_tokens', 'normalizer', 'pre_tokenizer']) {
     if (canonical(a.tokenizerJson[section]) !== canonical(b.tokenizerJson[section])) {
       return `same vocabulary, but their tokenizer.json '${section}' sections differ${section === 'model' ? ' (merges or model settings)' : ''}`;
@@ -83,10 +93,13 @@ export function tokenizerDifference(a: Tokenizer, b: Tokenizer): string | null {
 export function checkSameTokenizer(studentTokDir: string, teacherDir: string): void {
   const what = `student tokenizer ${studentTokDir} and teacher ${teacherDir}`;
   if (!existsSync(join(teacherDir, 'tokenizer.json'))) {
-    throw new Error(`distill: the teacher folder ${teacherDir} has no tokenizer.json, so it cannot be checked against the student's (${studentTokDir}); token-level distillation needs one shared tokenizer`);
+    throw new Error(
+      `distill: the teacher folder ${teacherDir} has no tokenizer.json, so it cannot be checked against the student's (${studentTokDir}); token-level distillation needs one shared tokenizer`,
+    );
   }
   const diff = tokenizerDifference(Tokenizer.fromDir(studentTokDir), Tokenizer.fromDir(teacherDir));
-  if (diff) throw new Error(`distill: teacher and student must share a tokenizer for token-level distillation, but the ${what} differ: ${diff}`);
+  if (diff)
+    throw new Error(`distill: teacher and student must share a tokenizer for token-level distillation, but the ${what} differ: ${diff}`);
 }
 
 /** The tokens before an example's first trained token (at least one): the prompt of an on-policy step. */
@@ -131,9 +144,17 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
   const tokDir = cfg.tokenizer ?? cfg.model_name_or_path;
   checkSameTokenizer(tokDir, cfg.teacher_model_name_or_path);
   const tokenizer = Tokenizer.fromDir(tokDir);
-  const train = await loadExamples(cfg.dataset_name, tokenizer, { errorPolicy: cfg.error_policy, lossOn: 'completion', maxLength: cfg.max_length, truncation: cfg.truncation, addEos: true });
+  const train = await loadExamples(cfg.dataset_name, tokenizer, {
+    errorPolicy: cfg.error_policy,
+    lossOn: 'completion',
+    maxLength: cfg.max_length,
+    truncation: cfg.truncation,
+    addEos: true,
+  });
   for (const s of train.skipped.slice(0, 20)) log(`skipped ${s.file}:${s.line}${s.field ? ` field '${s.field}'` : ''}: ${s.message}`);
-  log(`data: ${train.counts.rows} rows, ${train.counts.kept} kept, ${train.counts.skipped} skipped, ${train.counts.truncated} truncated, ${train.counts.dropped} dropped`);
+  log(
+    `data: ${train.counts.rows} rows, ${train.counts.kept} kept, ${train.counts.skipped} skipped, ${train.counts.truncated} truncated, ${train.counts.dropped} dropped`,
+  );
   const examples = train.examples;
   if (examples.length === 0) throw new Error(`distill: no training examples left in ${cfg.dataset_name.join(', ')}`);
 
@@ -143,22 +164,43 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
   const loaded = loadModel(resumeFrom ? resumeFrom.dir : cfg.model_name_or_path, { dtype: cfg.dtype });
   const student = loaded.model;
   let generationConfig = loaded.generationConfig;
-  const refuse = (why: string): never => { student.dispose(); teacher.dispose(); throw new Error(`distill: ${why}`); };
+  const refuse = (why: string): never => {
+    student.dispose();
+    teacher.dispose();
+    throw new Error(`distill: ${why}`);
+  };
   if (student.config.vocabSize !== teacher.config.vocabSize) {
-    refuse(`the student's vocab_size is ${student.config.vocabSize} (${cfg.model_name_or_path}), the teacher's ${teacher.config.vocabSize} (${cfg.teacher_model_name_or_path}): their logits cannot be compared token by token`);
+    refuse(
+      `the student's vocab_size is ${student.config.vocabSize} (${cfg.model_name_or_path}), the teacher's ${teacher.config.vocabSize} (${cfg.teacher_model_name_or_path}): their logits cannot be compared token by token`,
+    );
   }
-  if (student.config.vocabSize < tokenizer.vocabSize) refuse(`the models' vocab_size ${student.config.vocabSize} is smaller than the tokenizer's ${tokenizer.vocabSize} (${tokDir})`);
-  generationConfig ??= { eos_token_id: tokenizer.eosTokenIds, ...(tokenizer.bosTokenId !== undefined ? { bos_token_id: tokenizer.bosTokenId } : {}) };
-  const lora: LoraConfig | null = cfg.use_peft ? { r: cfg.lora_r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targetModules: cfg.lora_target_modules } : null;
-  const makeOptimizer = () => new AdamW(decayGroups(student.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate, beta1: 0.9, beta2: 0.95 });
+  if (student.config.vocabSize < tokenizer.vocabSize)
+    refuse(`the models' vocab_size ${student.config.vocabSize} is smaller than the tokenizer's ${tokenizer.vocabSize} (${tokDir})`);
+  generationConfig ??= {
+    eos_token_id: tokenizer.eosTokenIds,
+    ...(tokenizer.bosTokenId !== undefined ? { bos_token_id: tokenizer.bosTokenId } : {}),
+  };
+  const lora: LoraConfig | null = cfg.use_peft
+    ? { r: cfg.lora_r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targetModules: cfg.lora_target_modules }
+    : null;
+  const makeOptimizer = () =>
+    new AdamW(decayGroups(student.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate, beta1: 0.9, beta2: 0.95 });
   const rowsPerStep = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps;
   const stepsPerEpoch = Math.ceil(examples.length / rowsPerStep);
   const totalSteps = cfg.max_steps > 0 ? cfg.max_steps : stepsPerEpoch * cfg.num_train_epochs;
   const epochs = Math.ceil(totalSteps / stepsPerEpoch);
-  const schedule: Schedule = { kind: cfg.lr_scheduler_type, lr: cfg.learning_rate, minLr: cfg.min_lr, totalSteps,
-    warmupSteps: cfg.warmup_steps > 0 ? cfg.warmup_steps : Math.round(cfg.warmup_ratio * totalSteps) };
+  const schedule: Schedule = {
+    kind: cfg.lr_scheduler_type,
+    lr: cfg.learning_rate,
+    minLr: cfg.min_lr,
+    totalSteps,
+    warmupSteps: cfg.warmup_steps > 0 ? cfg.warmup_steps : Math.round(cfg.warmup_ratio * totalSteps),
+  };
   checkSchedule(schedule);
-  let optimizer: AdamW, sampler: BatchSampler, step = 0, tokensSeen = 0;
+  let optimizer: AdamW,
+    sampler: BatchSampler,
+    step = 0,
+    tokensSeen = 0;
   let lambdaState = (Math.imul(cfg.seed, 0x9e3779b1) ^ 0x5bd1e995) >>> 0;
   if (resumeFrom) {
     const restored = restoreTraining(resumeFrom.dir, student, makeOptimizer);
@@ -167,7 +209,8 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     tokensSeen = restored.state.tokensSeen;
     sampler = BatchSampler.restore(examples.length, rowsPerStep, epochs, restored.state.sampler);
     const saved = restored.state.extra['lambda_rng_state'];
-    if (typeof saved !== 'number') throw new Error(`distill: ${resumeFrom.dir}/trainer_state.json has no lambda_rng_state: not a distillation checkpoint?`);
+    if (typeof saved !== 'number')
+      throw new Error(`distill: ${resumeFrom.dir}/trainer_state.json has no lambda_rng_state: not a distillation checkpoint?`);
     lambdaState = saved;
     log(`resumed from ${resumeFrom.dir} at step ${step}`);
   } else {
@@ -180,21 +223,42 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
   const kdOptions: KdOptions = { loss: cfg.loss, beta: cfg.beta, temperature: cfg.temperature };
   const generationTemperature = cfg.generation_temperature ?? cfg.temperature;
   const padId = tokenizer.padTokenId ?? 0;
-  log(`distill: ${cfg.loss}${cfg.loss === 'jsd' ? ` β ${cfg.beta}` : ''}, T ${cfg.temperature}, λ ${cfg.lmbda}${cfg.sft_weight > 0 ? `, + ${cfg.sft_weight} × SFT` : ''}; ` +
-    `teacher ${cfg.teacher_model_name_or_path} (${(teacher.numParameters() / 1e6).toFixed(2)}M), student ${(student.numParameters() / 1e6).toFixed(2)}M parameters ` +
-    `(${(student.numParameters(true) / 1e6).toFixed(2)}M trainable); ${examples.length} examples, ${totalSteps} steps of ${rowsPerStep}`);
+  log(
+    `distill: ${cfg.loss}${cfg.loss === 'jsd' ? ` β ${cfg.beta}` : ''}, T ${cfg.temperature}, λ ${cfg.lmbda}${cfg.sft_weight > 0 ? `, + ${cfg.sft_weight} × SFT` : ''}; ` +
+      `teacher ${cfg.teacher_model_name_or_path} (${(teacher.numParameters() / 1e6).toFixed(2)}M), student ${(student.numParameters() / 1e6).toFixed(2)}M parameters ` +
+      `(${(student.numParameters(true) / 1e6).toFixed(2)}M trainable); ${examples.length} examples, ${totalSteps} steps of ${rowsPerStep}`,
+  );
 
   const tokFiles = tokenizerFiles(tokDir);
-  const save = (s: number) => saveCheckpoint(cfg.output_dir, {
-    model: student, optimizer, lora, tokenizerFiles: tokFiles, generationConfig, keepLast: cfg.save_total_limit,
-    state: { step: s, epoch: sampler.state().epoch, sampler: sampler.state(), tokensSeen, extra: { config: cfg, lambda_rng_state: lambdaState } },
-  });
-  const dispose = () => { optimizer.dispose(); student.dispose(); teacher.dispose(); };
+  const save = (s: number) =>
+    saveCheckpoint(cfg.output_dir, {
+      model: student,
+      optimizer,
+      lora,
+      tokenizerFiles: tokFiles,
+      generationConfig,
+      keepLast: cfg.save_total_limit,
+      state: {
+        step: s,
+        epoch: sampler.state().epoch,
+        sampler: sampler.state(),
+        tokensSeen,
+        extra: { config: cfg, lambda_rng_state: lambdaState },
+      },
+    });
+  const dispose = () => {
+    optimizer.dispose();
+    student.dispose();
+    teacher.dispose();
+  };
 
   // ---- the loop
   const progress = new Progress(hooks.label ?? 'distill', totalSteps, step, hooks.quiet);
   const kdLosses: number[] = [];
-  let lastLoss = NaN, lastKd = NaN, onPolicySteps = 0, loopTokens = 0;
+  let lastLoss = NaN,
+    lastKd = NaN,
+    onPolicySteps = 0,
+    loopTokens = 0;
   const loopStart = performance.now();
   while (step < totalSteps) {
     const batch = sampler.next();
@@ -206,13 +270,18 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     lambdaState = draw.state;
     const onPolicy = draw.u < cfg.lmbda;
     const dataset = batch.rows.map((i) => examples[i]!);
-    let kdExamples = dataset, generationSeconds = 0, responseLengths: number[] = [];
+    let kdExamples = dataset,
+      generationSeconds = 0,
+      responseLengths: number[] = [];
     if (onPolicy) {
       const tg = performance.now();
       const prompts = dataset.map(promptOf);
       const responses = generate(student, prompts, {
-        maxNewTokens: cfg.max_new_tokens, temperature: generationTemperature, eosTokenIds: tokenizer.eosTokenIds,
-        padTokenId: padId, seed: cfg.seed * 1_000_003 + step * 101,
+        maxNewTokens: cfg.max_new_tokens,
+        temperature: generationTemperature,
+        eosTokenIds: tokenizer.eosTokenIds,
+        padTokenId: padId,
+        seed: cfg.seed * 1_000_003 + step * 101,
       });
       kdExamples = prompts.map((p, i) => responseExample(p, responses[i]!.tokens));
       responseLengths = responses.map((r) => r.tokens.length);
@@ -222,18 +291,20 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     const kdTokens = Math.max(1, trainedTokens(kdExamples));
     const sftTokens = Math.max(1, trainedTokens(dataset));
     optimizer.zeroGrad();
-    let kdSum = 0, sftSum = 0;
+    let kdSum = 0,
+      sftSum = 0;
     for (const part of chunks(kdExamples, cfg.per_device_train_batch_size)) {
       pt.scope(() => {
         const b = microBatch(part, padId);
-        const mask = b.targets.ne(IGNORE_INDEX);                                                 // (B, T) bool: trained positions
-        const teacherLogits = pt.noGrad(() => teacher.forward(b.inputs, { segmentIds: b.segmentIds }));  // (B, T, V)
-        const logits = student.forward(b.inputs, { segmentIds: b.segmentIds });                 // (B, T, V)
+        const mask = b.targets.ne(IGNORE_INDEX); // (B, T) bool: trained positions
+        const teacherLogits = pt.noGrad(() => teacher.forward(b.inputs, { segmentIds: b.segmentIds })); // (B, T, V)
+        const logits = student.forward(b.inputs, { segmentIds: b.segmentIds }); // (B, T, V)
         const kd = kdLoss(logits, teacherLogits, mask, { ...kdOptions, reduction: 'sum' }).div(kdTokens); // ()
         kdSum += kd.item() as number;
         let loss = kd;
-        if (cfg.sft_weight > 0 && !onPolicy) {                                                 // the same rows: the dataset's responses
-          const ce = pt.crossEntropy(logits, b.targets, { reduction: 'sum', ignoreIndex: IGNORE_INDEX }).div(sftTokens);  // ()
+        if (cfg.sft_weight > 0 && !onPolicy) {
+          // the same rows: the dataset's responses
+          const ce = pt.crossEntropy(logits, b.targets, { reduction: 'sum', ignoreIndex: IGNORE_INDEX }).div(sftTokens); // ()
           sftSum += ce.item() as number;
           loss = kd.add(ce.mul(cfg.sft_weight));
         }
@@ -244,8 +315,8 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
       for (const part of chunks(dataset, cfg.per_device_train_batch_size)) {
         pt.scope(() => {
           const b = microBatch(part, padId);
-          const logits = student.forward(b.inputs, { segmentIds: b.segmentIds });               // (B, T, V)
-          const ce = pt.crossEntropy(logits, b.targets, { reduction: 'sum', ignoreIndex: IGNORE_INDEX }).div(sftTokens);  // ()
+          const logits = student.forward(b.inputs, { segmentIds: b.segmentIds }); // (B, T, V)
+          const ce = pt.crossEntropy(logits, b.targets, { reduction: 'sum', ignoreIndex: IGNORE_INDEX }).div(sftTokens); // ()
           sftSum += ce.item() as number;
           ce.mul(cfg.sft_weight).backward();
         });
@@ -260,19 +331,52 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     lastLoss = kdSum + cfg.sft_weight * sftSum;
     kdLosses.push(kdSum);
     const tps = loopTokens / ((performance.now() - loopStart) / 1000);
-    trainMetrics.add({
-      step, epoch: batch.epoch, loss: lastLoss, kd_loss: kdSum, ...(cfg.sft_weight > 0 ? { sft_loss: sftSum } : {}), on_policy: onPolicy ? 1 : 0,
-      lr, grad_norm: gradNorm, tokens: kdTokens, tokens_seen: tokensSeen, tokens_per_s: tps,
-      ...(onPolicy ? { response_length_mean: responseLengths.reduce((a, b) => a + b, 0) / responseLengths.length, time_generation_s: generationSeconds } : {}),
-      time_step_s: (performance.now() - stepStart) / 1000,
-    }, step === totalSteps);
-    progress.update(step, { kd: kdSum.toFixed(4), ...(cfg.sft_weight > 0 ? { sft: sftSum.toFixed(3) } : {}), data: onPolicy ? 'student' : 'dataset',
-      lr: lr.toExponential(1), 'tok/s': tps.toFixed(0) });
+    trainMetrics.add(
+      {
+        step,
+        epoch: batch.epoch,
+        loss: lastLoss,
+        kd_loss: kdSum,
+        ...(cfg.sft_weight > 0 ? { sft_loss: sftSum } : {}),
+        on_policy: onPolicy ? 1 : 0,
+        lr,
+        grad_norm: gradNorm,
+        tokens: kdTokens,
+        tokens_seen: tokensSeen,
+        tokens_per_s: tps,
+        ...(onPolicy
+          ? {
+              response_length_mean: responseLengths.reduce((a, b) => a + b, 0) / responseLengths.length,
+              time_generation_s: generationSeconds,
+            }
+          : {}),
+        time_step_s: (performance.now() - stepStart) / 1000,
+      },
+      step === totalSteps,
+    );
+    progress.update(step, {
+      kd: kdSum.toFixed(4),
+      ...(cfg.sft_weight > 0 ? { sft: sftSum.toFixed(3) } : {}),
+      data: onPolicy ? 'student' : 'dataset',
+      lr: lr.toExponential(1),
+      'tok/s': tps.toFixed(0),
+    });
     if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < totalSteps) save(step);
-    if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {                 // as if killed (tests of resume)
+    if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {
+      // as if killed (tests of resume)
       dispose();
-      return { runDir: cfg.output_dir, finalDir: '', steps: step, kdLosses, finalLoss: lastLoss, finalKdLoss: lastKd, onPolicySteps, tokensSeen,
-        seconds: (performance.now() - t0) / 1000, tokensPerSecond: tps };
+      return {
+        runDir: cfg.output_dir,
+        finalDir: '',
+        steps: step,
+        kdLosses,
+        finalLoss: lastLoss,
+        finalKdLoss: lastKd,
+        onPolicySteps,
+        tokensSeen,
+        seconds: (performance.now() - t0) / 1000,
+        tokensPerSecond: tps,
+      };
     }
   }
   save(step);
@@ -285,6 +389,16 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
   const tokensPerSecond = loopTokens / ((performance.now() - loopStart) / 1000);
   log(`done: ${step} steps (${onPolicySteps} on-policy), kd_loss ${kdLosses[0]?.toFixed(4)} → ${lastKd.toFixed(4)}, model in ${finalDir}`);
   dispose();
-  return { runDir: cfg.output_dir, finalDir, steps: step, kdLosses, finalLoss: lastLoss, finalKdLoss: lastKd, onPolicySteps, tokensSeen,
-    seconds: (performance.now() - t0) / 1000, tokensPerSecond };
+  return {
+    runDir: cfg.output_dir,
+    finalDir,
+    steps: step,
+    kdLosses,
+    finalLoss: lastLoss,
+    finalKdLoss: lastKd,
+    onPolicySteps,
+    tokensSeen,
+    seconds: (performance.now() - t0) / 1000,
+    tokensPerSecond,
+  };
 }

@@ -10,23 +10,51 @@ export function loraFields(o: { dropout: number; what: string }) {
     lora_r: { type: 'int', default: 16, min: 1, doc: 'LoRA rank' },
     lora_alpha: { type: 'number', default: 32, min: 0, doc: 'LoRA alpha (scale alpha / r)' },
     lora_dropout: { type: 'number', default: o.dropout, min: 0, max: 0.99, doc: 'LoRA dropout' },
-    lora_target_modules: { type: 'strings', default: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], doc: 'Linear layers that get adapters' },
+    lora_target_modules: {
+      type: 'strings',
+      default: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+      doc: 'Linear layers that get adapters',
+    },
   } as const satisfies Record<string, FieldSpec>;
 }
 
 /** The epoch / batch / learning-rate fields of the SFT and distillation trainers (TRL's names; defaults per trainer). */
-export function loopFields(o: { epochs: number; epochsDoc: string; lr: number; lrDoc: string; minLr: number; minLrDoc: string; weightDecay: number; batchDoc: string }) {
+export function loopFields(o: {
+  epochs: number;
+  epochsDoc: string;
+  lr: number;
+  lrDoc: string;
+  minLr: number;
+  minLrDoc: string;
+  weightDecay: number;
+  batchDoc: string;
+}) {
   return {
     num_train_epochs: { type: 'int', default: o.epochs, min: 1, doc: o.epochsDoc },
     max_steps: { type: 'int', default: 0, min: 0, doc: 'optimizer steps; 0 = as many as the epochs take (TRL: -1)' },
     per_device_train_batch_size: { type: 'int', default: 8, min: 1, doc: o.batchDoc },
-    gradient_accumulation_steps: { type: 'int', default: 1, min: 1, doc: 'micro-batches per optimizer step (loss normalised by their token count)' },
+    gradient_accumulation_steps: {
+      type: 'int',
+      default: 1,
+      min: 1,
+      doc: 'micro-batches per optimizer step (loss normalised by their token count)',
+    },
     learning_rate: { type: 'number', default: o.lr, min: 0, doc: o.lrDoc },
     min_lr: { type: 'number', default: o.minLr, min: 0, doc: o.minLrDoc },
-    lr_scheduler_type: { type: 'string', default: 'cosine', values: ['cosine', 'linear', 'constant'], doc: 'learning-rate schedule after warmup (cosine decays to min_lr: TRL\'s cosine_with_min_lr)' },
+    lr_scheduler_type: {
+      type: 'string',
+      default: 'cosine',
+      values: ['cosine', 'linear', 'constant'],
+      doc: "learning-rate schedule after warmup (cosine decays to min_lr: TRL's cosine_with_min_lr)",
+    },
     warmup_steps: { type: 'int', default: 0, min: 0, doc: 'warmup steps (0: use warmup_ratio)' },
     warmup_ratio: { type: 'number', default: 0.03, min: 0, max: 1, doc: 'warmup as a share of all steps' },
     weight_decay: { type: 'number', default: o.weightDecay, min: 0, doc: 'AdamW weight decay (never on norms and biases)' },
-  logging_steps: { type: 'int', default: 1, min: 1, doc: 'steps between metrics lines, each field averaged over them (1: every step; TRL: 10)' },
+    logging_steps: {
+      type: 'int',
+      default: 1,
+      min: 1,
+      doc: 'steps between metrics lines, each field averaged over them (1: every step; TRL: 10)',
+    },
   } as const satisfies Record<string, FieldSpec>;
 }

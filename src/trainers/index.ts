@@ -9,6 +9,16 @@ export { trainGrpo, type GrpoResult } from './grpo/train.js';
 export { GRPO_SCHEMA, type GrpoConfig } from './grpo/config.js';
 export { trainDistill, type DistillResult, type DistillHooks } from './distill.js';
 export { DISTILL_SCHEMA, type DistillConfig } from './distill_config.js';
-export { grpoLoss, groupAdvantages, sequenceKl, type GrpoLossOptions, type GrpoLossOutput, type AdvantageOptions, type ImportanceSamplingLevel, type LossType, type KlEstimator } from './grpo/loss.js';
+export {
+  grpoLoss,
+  groupAdvantages,
+  sequenceKl,
+  type GrpoLossOptions,
+  type GrpoLossOutput,
+  type AdvantageOptions,
+  type ImportanceSamplingLevel,
+  type LossType,
+  type KlEstimator,
+} from './grpo/loss.js';
 export { kdLoss, kdPerToken, KD_LOSSES, type KdLossKind, type KdOptions } from './kd_loss.js';
 export { bradleyTerryLoss, type PairStats } from './rm_loss.js';

@@ -31,8 +31,10 @@ export interface KdOptions {
 }
 
 function checkOptions(o: KdOptions, op: string): Required<KdOptions> {
-  const beta = o.beta ?? 0.5, temperature = o.temperature ?? 1;
-  if (!(KD_LOSSES as readonly string[]).includes(o.loss)) throw new RangeError(`${op}: loss must be one of ${KD_LOSSES.join(' | ')}, got ${JSON.stringify(o.loss)}`);
+  const beta = o.beta ?? 0.5,
+    temperature = o.temperature ?? 1;
+  if (!(KD_LOSSES as readonly string[]).includes(o.loss))
+    throw new RangeError(`${op}: loss must be one of ${KD_LOSSES.join(' | ')}, got ${JSON.stringify(o.loss)}`);
   if (!(beta >= 0 && beta <= 1)) throw new RangeError(`${op}: beta must be in [0, 1], got ${beta}`);
   if (!(temperature > 0 && Number.isFinite(temperature))) throw new RangeError(`${op}: temperature must be > 0, got ${temperature}`);
   return { loss: o.loss, beta, temperature };
@@ -46,28 +48,34 @@ function resolvedKind(o: Required<KdOptions>): 'forward_kl' | 'reverse_kl' | 'js
 
 /** KL(P ‖ Q) per position from log-probabilities (…, V) → (…). */
 function klFromLogs(logP: Tensor, logQ: Tensor): Tensor {
-  return logP.exp().mul(logP.sub(logQ)).sum(-1);                                               // (…)
+  return logP.exp().mul(logP.sub(logQ)).sum(-1); // (…)
 }
 
 /** The per-token divergence (B, S) between teacher and student next-token distributions. */
 export function kdPerToken(studentLogits: Tensor, teacherLogits: Tensor, options: KdOptions): Tensor {
   const o = checkOptions(options, 'kdPerToken');
   if (studentLogits.ndim !== 3 || studentLogits.shape.join() !== teacherLogits.shape.join()) {
-    throw new RangeError(`kdPerToken: student and teacher logits must both be (B, S, V), got ${JSON.stringify(studentLogits.shape)} and ${JSON.stringify(teacherLogits.shape)}`);
+    throw new RangeError(
+      `kdPerToken: student and teacher logits must both be (B, S, V), got ${JSON.stringify(studentLogits.shape)} and ${JSON.stringify(teacherLogits.shape)}`,
+    );
   }
   return pt.scope(() => {
     const atT = (x: Tensor) => {
-      const wide = x.dtype === 'float64' || x.dtype === 'float32' ? x : x.float();               // bf16/f16 → f32
-      return (o.temperature === 1 ? wide : wide.div(o.temperature)).logSoftmax(-1);             // (B, S, V)
+      const wide = x.dtype === 'float64' || x.dtype === 'float32' ? x : x.float(); // bf16/f16 → f32
+      return (o.temperature === 1 ? wide : wide.div(o.temperature)).logSoftmax(-1); // (B, S, V)
     };
-    const logS = atT(studentLogits);                                                             // (B, S, V)
-    const logT = atT(teacherLogits);                                                             // (B, S, V)
+    const logS = atT(studentLogits); // (B, S, V)
+    const logT = atT(teacherLogits); // (B, S, V)
     switch (resolvedKind(o)) {
-      case 'forward_kl': return klFromLogs(logT, logS);                                          // (B, S)
-      case 'reverse_kl': return klFromLogs(logS, logT);                                          // (B, S)
+      case 'forward_kl':
+        return klFromLogs(logT, logS); // (B, S)
+      case 'reverse_kl':
+        return klFromLogs(logS, logT); // (B, S)
       case 'jsd': {
         const logM = pt.stack([logS.add(Math.log(1 - o.beta)), logT.add(Math.log(o.beta))], 0).logsumexp(0); // (B, S, V)
-        return klFromLogs(logT, logM).mul(o.beta).add(klFromLogs(logS, logM).mul(1 - o.beta));   // (B, S)
+        return klFromLogs(logT, logM)
+          .mul(o.beta)
+          .add(klFromLogs(logS, logM).mul(1 - o.beta)); // (B, S)
       }
     }
   });
@@ -77,16 +85,23 @@ export function kdPerToken(studentLogits: Tensor, teacherLogits: Tensor, options
  * The KD loss over the positions where mask (B, S) is true / non-zero: their token mean
  * (reduction 'mean', 0 when none count) or their sum ('sum').
  */
-export function kdLoss(studentLogits: Tensor, teacherLogits: Tensor, mask: Tensor, options: KdOptions & { reduction?: 'mean' | 'sum' }): Tensor {
+export function kdLoss(
+  studentLogits: Tensor,
+  teacherLogits: Tensor,
+  mask: Tensor,
+  options: KdOptions & { reduction?: 'mean' | 'sum' },
+): Tensor {
   const [B, S] = studentLogits.shape;
   if (mask.ndim !== 2 || mask.size(0) !== B || mask.size(1) !== S) {
-    throw new RangeError(`kdLoss: mask must be (B, S) = ${JSON.stringify([B, S])} like the logits' first two dimensions, got ${JSON.stringify(mask.shape)}`);
+    throw new RangeError(
+      `kdLoss: mask must be (B, S) = ${JSON.stringify([B, S])} like the logits' first two dimensions, got ${JSON.stringify(mask.shape)}`,
+    );
   }
   return pt.scope(() => {
-    const counts = mask.dtype === 'bool' ? mask : mask.ne(0);                                    // (B, S) bool
-    const total = pt.where(counts, kdPerToken(studentLogits, teacherLogits, options), 0).sum();  // ()
+    const counts = mask.dtype === 'bool' ? mask : mask.ne(0); // (B, S) bool
+    const total = pt.where(counts, kdPerToken(studentLogits, teacherLogits, options), 0).sum(); // ()
     if ((options.reduction ?? 'mean') === 'sum') return total;
-    return total.div(Math.max(1, counts.sum().item() as number));                                // ()
+    return total.div(Math.max(1, counts.sum().item() as number)); // ()
   });
 }
 
@@ -98,7 +113,7 @@ function softmaxRow(logits: ArrayLike<number>, offset: number, V: number, temper
   for (let v = 0; v < V; v++) max = Math.max(max, logits[offset + v]! / temperature);
   const p = new Float64Array(V);
   let z = 0;
-  for (let v = 0; v < V; v++) z += (p[v] = Math.exp(logits[offset + v]! / temperature - max));
+  for (let v = 0; v < V; v++) z += p[v] = Math.exp(logits[offset + v]! / temperature - max);
   for (let v = 0; v < V; v++) p[v] = p[v]! / z;
   return p;
 }
@@ -116,18 +131,24 @@ function klRow(p: Float64Array, q: Float64Array): number {
  * (B·S, row-major) and the token mean over the mask (0 when the mask is empty).
  */
 export function kdLossReference(
-  studentLogits: ArrayLike<number>, teacherLogits: ArrayLike<number>, shape: readonly [number, number, number],
-  mask: ArrayLike<number | boolean>, options: KdOptions,
+  studentLogits: ArrayLike<number>,
+  teacherLogits: ArrayLike<number>,
+  shape: readonly [number, number, number],
+  mask: ArrayLike<number | boolean>,
+  options: KdOptions,
 ): { perToken: Float64Array; loss: number } {
   const o = checkOptions(options, 'kdLossReference');
   const [B, S, V] = shape;
   if (studentLogits.length !== B * S * V || teacherLogits.length !== B * S * V || mask.length !== B * S) {
-    throw new RangeError(`kdLossReference: shape ${JSON.stringify(shape)} needs ${B * S * V} logits each and ${B * S} mask values, ` +
-      `got ${studentLogits.length}, ${teacherLogits.length} and ${mask.length}`);
+    throw new RangeError(
+      `kdLossReference: shape ${JSON.stringify(shape)} needs ${B * S * V} logits each and ${B * S} mask values, ` +
+        `got ${studentLogits.length}, ${teacherLogits.length} and ${mask.length}`,
+    );
   }
   const kind = resolvedKind(o);
   const perToken = new Float64Array(B * S);
-  let sum = 0, count = 0;
+  let sum = 0,
+    count = 0;
   for (let i = 0; i < B * S; i++) {
     const pS = softmaxRow(studentLogits, i * V, V, o.temperature);
     const pT = softmaxRow(teacherLogits, i * V, V, o.temperature);
@@ -138,7 +159,10 @@ export function kdLossReference(
       for (let v = 0; v < V; v++) m[v] = o.beta * pT[v]! + (1 - o.beta) * pS[v]!;
       perToken[i] = o.beta * klRow(pT, m) + (1 - o.beta) * klRow(pS, m);
     }
-    if (Number(mask[i]) !== 0) { sum += perToken[i]!; count++; }
+    if (Number(mask[i]) !== 0) {
+      sum += perToken[i]!;
+      count++;
+    }
   }
   return { perToken, loss: count > 0 ? sum / count : 0 };
 }

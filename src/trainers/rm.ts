@@ -25,10 +25,17 @@ import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } fro
 function pairBatch(pairs: readonly PreferencePair[], pad: number): { ids: Tensor; mask: Tensor; margin: Tensor } {
   const seqs = [...pairs.map((p) => p.chosen), ...pairs.map((p) => p.rejected)];
   const S = Math.max(...seqs.map((s) => s.length));
-  const ids = new BigInt64Array(seqs.length * S).fill(BigInt(pad)), mask = new Uint8Array(seqs.length * S);
-  seqs.forEach((s, b) => s.forEach((t, j) => { ids[b * S + j] = BigInt(t); mask[b * S + j] = 1; }));
+  const ids = new BigInt64Array(seqs.length * S).fill(BigInt(pad)),
+    mask = new Uint8Array(seqs.length * S);
+  seqs.forEach((s, b) =>
+    s.forEach((t, j) => {
+      ids[b * S + j] = BigInt(t);
+      mask[b * S + j] = 1;
+    }),
+  );
   return {
-    ids: pt.tensor(ids, { shape: [seqs.length, S] }), mask: pt.tensor(mask, { dtype: 'bool', shape: [seqs.length, S] }),
+    ids: pt.tensor(ids, { shape: [seqs.length, S] }),
+    mask: pt.tensor(mask, { dtype: 'bool', shape: [seqs.length, S] }),
     margin: pt.tensor(Float32Array.from(pairs.map((p) => p.margin))),
   };
 }
@@ -37,7 +44,7 @@ function pairBatch(pairs: readonly PreferencePair[], pad: number): { ids: Tensor
 function pairRewards(rm: RewardModel, pairs: readonly PreferencePair[], pad: number): { chosen: Tensor; rejected: Tensor; margin: Tensor } {
   return pt.scope(() => {
     const b = pairBatch(pairs, pad);
-    const r = rm.rewards(b.ids, b.mask);                                                         // (2B)
+    const r = rm.rewards(b.ids, b.mask); // (2B)
     return { chosen: r.narrow(0, 0, pairs.length), rejected: r.narrow(0, pairs.length, pairs.length), margin: b.margin };
   });
 }
@@ -59,7 +66,13 @@ export function evaluatePairs(rm: RewardModel, pairs: readonly PreferencePair[],
   return { n: pairs.length, accuracy: sums.accuracy / n, margin: sums.margin / n, chosen: sums.chosen / n, rejected: sums.rejected / n };
 }
 
-export interface RmResult { finalDir: string; runDir: string; steps: number; eval: (PairStats & { n: number }) | null; trainPairs: number }
+export interface RmResult {
+  finalDir: string;
+  runDir: string;
+  steps: number;
+  eval: (PairStats & { n: number }) | null;
+  trainPairs: number;
+}
 
 export interface RmHooks {
   quiet?: boolean;
@@ -69,7 +82,11 @@ export interface RmHooks {
 }
 
 /** How the pairs were split; a resumed run must see the same split, or its data order means nothing. */
-interface PairSplit { pairs: number; train: number; held: number }
+interface PairSplit {
+  pairs: number;
+  train: number;
+  held: number;
+}
 
 export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Promise<RmResult> {
   const run = new RunFolder(cfg.output_dir);
@@ -81,25 +98,35 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
   const tokenizer = Tokenizer.fromDir(tokDir);
   const pad = tokenizer.padTokenId ?? tokenizer.eosTokenIds[0] ?? 0;
   const loaded = await loadPreferences(cfg.dataset_name, tokenizer, { maxLength: cfg.max_length, system: cfg.system_prompt });
-  let train = loaded.pairs, held: PreferencePair[] = [];
+  let train = loaded.pairs,
+    held: PreferencePair[] = [];
   let tooLong = loaded.tooLong;
   if (cfg.eval_dataset_name.length) {
     const e = await loadPreferences(cfg.eval_dataset_name, tokenizer, { maxLength: cfg.max_length, system: cfg.system_prompt });
-    held = e.pairs; tooLong += e.tooLong;
+    held = e.pairs;
+    tooLong += e.tooLong;
   } else if (cfg.eval_fraction > 0 && train.length > 1) {
     const order = new BatchSampler(train.length, train.length, { epochs: 1, seed: cfg.seed + 7 }).next()!.rows;
     const nHeld = Math.max(1, Math.round(cfg.eval_fraction * train.length));
     held = order.slice(0, nHeld).map((i) => train[i]!);
     train = order.slice(nHeld).map((i) => train[i]!);
   }
-  if (train.length === 0) throw new Error(`rm: no training pairs in ${cfg.dataset_name.join(', ')}${tooLong ? ` (${tooLong} longer than max_length ${cfg.max_length})` : ''}`);
-  log(`data: ${train.length} training pairs, ${held.length} held out${tooLong ? `, ${tooLong} dropped as longer than max_length ${cfg.max_length}` : ''}`);
+  if (train.length === 0)
+    throw new Error(
+      `rm: no training pairs in ${cfg.dataset_name.join(', ')}${tooLong ? ` (${tooLong} longer than max_length ${cfg.max_length})` : ''}`,
+    );
+  log(
+    `data: ${train.length} training pairs, ${held.length} held out${tooLong ? `, ${tooLong} dropped as longer than max_length ${cfg.max_length}` : ''}`,
+  );
   const split: PairSplit = { pairs: loaded.pairs.length, train: train.length, held: held.length };
 
   // ---- model, optimizer, schedule, data order (fresh or resumed from the newest checkpoint)
   const resumeFrom = cfg.resume_from_checkpoint ? latestCheckpoint(cfg.output_dir) : null;
   const stale = cfg.resume_from_checkpoint ? null : latestCheckpoint(cfg.output_dir);
-  if (stale) log(`resume_from_checkpoint: false — starting over; the checkpoints already in ${cfg.output_dir} (newest: step ${stale.step}) are overwritten only at the steps this run saves, and a later resume takes the newest`);
+  if (stale)
+    log(
+      `resume_from_checkpoint: false — starting over; the checkpoints already in ${cfg.output_dir} (newest: step ${stale.step}) are overwritten only at the steps this run saves, and a later resume takes the newest`,
+    );
   let rm: RewardModel;
   if (resumeFrom) {
     rm = loadRewardModel(resumeFrom.dir);
@@ -107,18 +134,25 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
     const hf = readJson(join(cfg.model_name_or_path, 'config.json'), 'model config') as Record<string, unknown>;
     const fromRm = Array.isArray(hf['architectures']) && String(hf['architectures'][0]).endsWith('ForSequenceClassification');
     rm = fromRm ? loadRewardModel(cfg.model_name_or_path) : rewardModelFromCausal(cfg.model_name_or_path, cfg.seed);
-    log(`reward model from ${fromRm ? 'a reward model' : 'the causal LM'} ${cfg.model_name_or_path}: ${(rm.numParameters() / 1e6).toFixed(2)}M parameters`);
+    log(
+      `reward model from ${fromRm ? 'a reward model' : 'the causal LM'} ${cfg.model_name_or_path}: ${(rm.numParameters() / 1e6).toFixed(2)}M parameters`,
+    );
   }
   const makeOptimizer = () => new AdamW(decayGroups(rm.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate });
-  let optimizer: AdamW, sampler: BatchSampler, step = 0;
+  let optimizer: AdamW,
+    sampler: BatchSampler,
+    step = 0;
   if (resumeFrom) {
     const restored = restoreTraining(resumeFrom.dir, rm, makeOptimizer);
     optimizer = restored.optimizer;
     const saved = restored.state.extra['split'] as PairSplit | undefined;
     if (saved && (saved.pairs !== split.pairs || saved.train !== split.train || saved.held !== split.held)) {
-      optimizer.dispose(); rm.dispose();
-      throw new Error(`rm: cannot resume from ${resumeFrom.dir}: it was trained on ${saved.pairs} pairs (${saved.train} train, ${saved.held} held out), `
-        + `the data now gives ${split.pairs} (${split.train} train, ${split.held} held out); restore the data or set resume_from_checkpoint: false`);
+      optimizer.dispose();
+      rm.dispose();
+      throw new Error(
+        `rm: cannot resume from ${resumeFrom.dir}: it was trained on ${saved.pairs} pairs (${saved.train} train, ${saved.held} held out), ` +
+          `the data now gives ${split.pairs} (${split.train} train, ${split.held} held out); restore the data or set resume_from_checkpoint: false`,
+      );
     }
     step = restored.state.step;
     sampler = BatchSampler.restore(train.length, cfg.per_device_train_batch_size, cfg.num_train_epochs, restored.state.sampler);
@@ -129,22 +163,38 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
   }
   rm.train();
   const totalSteps = cfg.max_steps > 0 ? Math.min(cfg.max_steps, sampler.totalSteps) : sampler.totalSteps;
-  const schedule: Schedule = { kind: cfg.lr_scheduler_type, lr: cfg.learning_rate, minLr: cfg.min_lr, totalSteps, warmupSteps: Math.round(cfg.warmup_ratio * totalSteps) };
+  const schedule: Schedule = {
+    kind: cfg.lr_scheduler_type,
+    lr: cfg.learning_rate,
+    minLr: cfg.min_lr,
+    totalSteps,
+    warmupSteps: Math.round(cfg.warmup_ratio * totalSteps),
+  };
   checkSchedule(schedule);
   const params = rm.trainableParameters();
   const tokFiles = tokenizerFiles(tokDir);
-  const save = () => saveCheckpoint(cfg.output_dir, {
-    model: rm, optimizer, keepLast: cfg.save_total_limit,
-    saveModelFolder: (dir) => saveRewardModel(rm, dir, { padTokenId: pad, tokenizerFiles: tokFiles }),
-    state: { step, epoch: sampler.state().epoch, sampler: sampler.state(), tokensSeen: 0, extra: { config: cfg, split } },
-  });
+  const save = () =>
+    saveCheckpoint(cfg.output_dir, {
+      model: rm,
+      optimizer,
+      keepLast: cfg.save_total_limit,
+      saveModelFolder: (dir) => saveRewardModel(rm, dir, { padTokenId: pad, tokenizerFiles: tokFiles }),
+      state: { step, epoch: sampler.state().epoch, sampler: sampler.state(), tokensSeen: 0, extra: { config: cfg, split } },
+    });
   const progress = new Progress(hooks.label ?? 'rm', totalSteps, step, hooks.quiet);
   let lastEval: (PairStats & { n: number }) | null = null;
   const evaluate = () => {
     rm.eval();
     lastEval = evaluatePairs(rm, held, pad);
     rm.train();
-    run.metrics({ step, eval_accuracy: lastEval.accuracy, eval_margin: lastEval.margin, eval_rewards_chosen: lastEval.chosen, eval_rewards_rejected: lastEval.rejected, eval_pairs: lastEval.n });
+    run.metrics({
+      step,
+      eval_accuracy: lastEval.accuracy,
+      eval_margin: lastEval.margin,
+      eval_rewards_chosen: lastEval.chosen,
+      eval_rewards_rejected: lastEval.rejected,
+      eval_pairs: lastEval.n,
+    });
     return lastEval;
   };
   while (step < totalSteps) {
@@ -154,7 +204,11 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
     for (const g of optimizer.paramGroups) g.lr = lr;
     const stats = pt.scope(() => {
       optimizer.zeroGrad();
-      const r = pairRewards(rm, batch.rows.map((i) => train[i]!), pad);
+      const r = pairRewards(
+        rm,
+        batch.rows.map((i) => train[i]!),
+        pad,
+      );
       const out = bradleyTerryLoss(r.chosen, r.rejected, r.margin, cfg.center_rewards_coefficient);
       out.loss.backward();
       const gradNorm = pt.clipGradNorm(params, cfg.max_grad_norm > 0 ? cfg.max_grad_norm : Infinity);
@@ -162,18 +216,39 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
       return { ...out.stats, loss: out.loss.item() as number, gradNorm };
     });
     step++;
-    trainMetrics.add({ step, epoch: batch.epoch, lr, loss: stats.loss, accuracy: stats.accuracy, margin: stats.margin, rewards_chosen: stats.chosen, rewards_rejected: stats.rejected, grad_norm: stats.gradNorm }, step === totalSteps);
+    trainMetrics.add(
+      {
+        step,
+        epoch: batch.epoch,
+        lr,
+        loss: stats.loss,
+        accuracy: stats.accuracy,
+        margin: stats.margin,
+        rewards_chosen: stats.chosen,
+        rewards_rejected: stats.rejected,
+        grad_norm: stats.gradNorm,
+      },
+      step === totalSteps,
+    );
     if (cfg.eval_steps > 0 && step % cfg.eval_steps === 0 && held.length && step < totalSteps) evaluate();
-    progress.update(step, { loss: stats.loss.toFixed(3), acc: stats.accuracy.toFixed(2), ...(lastEval ? { 'eval acc': (lastEval as PairStats).accuracy.toFixed(3) } : {}) });
+    progress.update(step, {
+      loss: stats.loss.toFixed(3),
+      acc: stats.accuracy.toFixed(2),
+      ...(lastEval ? { 'eval acc': (lastEval as PairStats).accuracy.toFixed(3) } : {}),
+    });
     if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < totalSteps) save();
-    if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {              // as if killed (tests of resume)
-      optimizer.dispose(); rm.dispose();
+    if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {
+      // as if killed (tests of resume)
+      optimizer.dispose();
+      rm.dispose();
       return { finalDir: '', runDir: cfg.output_dir, steps: step, eval: lastEval, trainPairs: train.length };
     }
   }
   if (held.length) {
     const e = evaluate();
-    log(`held-out: accuracy ${(100 * e.accuracy).toFixed(1)}% on ${e.n} pairs, margin ${e.margin.toFixed(3)}, chosen ${e.chosen.toFixed(3)}, rejected ${e.rejected.toFixed(3)}`);
+    log(
+      `held-out: accuracy ${(100 * e.accuracy).toFixed(1)}% on ${e.n} pairs, margin ${e.margin.toFixed(3)}, chosen ${e.chosen.toFixed(3)}, rejected ${e.rejected.toFixed(3)}`,
+    );
   }
   save();
   const finalDir = join(cfg.output_dir, 'final');

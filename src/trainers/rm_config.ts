@@ -5,9 +5,19 @@
 import { defineSchema, type ConfigOf } from '../common/schema.js';
 
 export const RM_SCHEMA = defineSchema({
-  model_name_or_path: { type: 'string', default: null, required: true, doc: 'SFT (causal LM) folder the reward model starts from, or a reward-model folder to continue' },
+  model_name_or_path: {
+    type: 'string',
+    default: null,
+    required: true,
+    doc: 'SFT (causal LM) folder the reward model starts from, or a reward-model folder to continue',
+  },
   tokenizer: { type: 'string', default: null, nullable: true, doc: 'tokenizer folder (default: the model folder)' },
-  dataset_name: { type: 'strings', default: [], required: true, doc: 'preference files: {prompt | question, chosen, rejected, margin?} or {chosen, rejected} conversations' },
+  dataset_name: {
+    type: 'strings',
+    default: [],
+    required: true,
+    doc: 'preference files: {prompt | question, chosen, rejected, margin?} or {chosen, rejected} conversations',
+  },
   eval_dataset_name: { type: 'strings', default: [], doc: 'held-out preference files (default: eval_fraction of dataset_name)' },
   eval_fraction: { type: 'number', default: 0.05, min: 0, max: 0.5, doc: 'share of dataset_name held out when eval_dataset_name is empty' },
   output_dir: { type: 'string', default: null, required: true, doc: 'run folder (config, metrics, checkpoints, final reward model)' },
@@ -22,11 +32,21 @@ export const RM_SCHEMA = defineSchema({
   warmup_ratio: { type: 'number', default: 0.03, min: 0, max: 1, doc: 'warmup as a share of all steps' },
   weight_decay: { type: 'number', default: 0, min: 0, doc: 'AdamW weight decay (never on norms and biases)' },
   max_grad_norm: { type: 'number', default: 1, min: 0, doc: 'gradient clipping (0: off)' },
-  center_rewards_coefficient: { type: 'number', default: 0, min: 0, doc: 'reward centering λ: adds λ·mean((r_chosen + r_rejected)²) (0: off)' },
+  center_rewards_coefficient: {
+    type: 'number',
+    default: 0,
+    min: 0,
+    doc: 'reward centering λ: adds λ·mean((r_chosen + r_rejected)²) (0: off)',
+  },
   eval_steps: { type: 'int', default: 0, min: 0, doc: 'steps between held-out evaluations (0: at the end only)' },
   save_steps: { type: 'int', default: 0, min: 0, doc: 'steps between checkpoints (0: at the end)' },
   save_total_limit: { type: 'int', default: 2, min: 1, doc: 'checkpoints kept' },
-  logging_steps: { type: 'int', default: 1, min: 1, doc: 'steps between metrics lines, each field averaged over them (1: every step; TRL: 10)' },
+  logging_steps: {
+    type: 'int',
+    default: 1,
+    min: 1,
+    doc: 'steps between metrics lines, each field averaged over them (1: every step; TRL: 10)',
+  },
   seed: { type: 'int', default: 0, min: 0, doc: 'seed of the value head, the split and the order' },
   resume_from_checkpoint: { type: 'bool', default: true, doc: 'continue from the newest checkpoint in output_dir' },
 });

@@ -5,16 +5,26 @@
 import * as pt from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 
-export interface PairStats { accuracy: number; margin: number; chosen: number; rejected: number }
+export interface PairStats {
+  accuracy: number;
+  margin: number;
+  chosen: number;
+  rejected: number;
+}
 
 /**
  * chosen, rejected: (B) rewards; margin: (B) or null; centering: λ (0: off). Returns the mean loss
  * and, as plain numbers, accuracy (share with chosen > rejected), mean margin r_c − r_r, and the
  * mean chosen / rejected rewards.
  */
-export function bradleyTerryLoss(chosen: Tensor, rejected: Tensor, margin: Tensor | null, centering = 0): { loss: Tensor; stats: PairStats } {
+export function bradleyTerryLoss(
+  chosen: Tensor,
+  rejected: Tensor,
+  margin: Tensor | null,
+  centering = 0,
+): { loss: Tensor; stats: PairStats } {
   return pt.scope(() => {
-    let diff = chosen.sub(rejected);                                                       // (B)
+    let diff = chosen.sub(rejected); // (B)
     const stats: PairStats = {
       accuracy: diff.detach().gt(0).to(chosen.dtype).mean().item() as number,
       margin: diff.detach().mean().item() as number,

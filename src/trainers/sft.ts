@@ -39,12 +39,13 @@ export function evalLoss(model: CausalLM, rows: PackedRow[], batchSize: number):
   if (rows.length === 0) return NaN;
   const wasTraining = model.training;
   model.eval();
-  let sum = 0, tokens = 0;
+  let sum = 0,
+    tokens = 0;
   pt.noGrad(() => {
     for (let i = 0; i < rows.length; i += batchSize) {
       pt.scope(() => {
         const b = toBatch(rows.slice(i, i + batchSize));
-        const logits = model.forward(b.inputs, { segmentIds: b.segmentIds });               // (B, T, V)
+        const logits = model.forward(b.inputs, { segmentIds: b.segmentIds }); // (B, T, V)
         sum += pt.crossEntropy(logits, b.targets, { reduction: 'sum', ignoreIndex: -100 }).item() as number;
         tokens += b.tokens;
       });
@@ -66,10 +67,18 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
   const tokDir = cfg.tokenizer ?? cfg.model_name_or_path;
   if (!tokDir) throw new Error('config: set `tokenizer` (or `model`, whose folder holds the tokenizer)');
   const tokenizer = Tokenizer.fromDir(tokDir);
-  const dataOpts = { errorPolicy: cfg.error_policy, lossOn: cfg.completion_only_loss ? 'completion' : 'all', maxLength: cfg.max_length + 1, truncation: cfg.truncation, addEos: true } as const;
+  const dataOpts = {
+    errorPolicy: cfg.error_policy,
+    lossOn: cfg.completion_only_loss ? 'completion' : 'all',
+    maxLength: cfg.max_length + 1,
+    truncation: cfg.truncation,
+    addEos: true,
+  } as const;
   const train = await loadExamples(cfg.dataset_name, tokenizer, dataOpts);
   for (const s of train.skipped.slice(0, 20)) log(`skipped ${s.file}:${s.line}${s.field ? ` field '${s.field}'` : ''}: ${s.message}`);
-  log(`data: ${train.counts.rows} rows, ${train.counts.kept} kept, ${train.counts.skipped} skipped, ${train.counts.truncated} truncated, ${train.counts.dropped} dropped`);
+  log(
+    `data: ${train.counts.rows} rows, ${train.counts.kept} kept, ${train.counts.skipped} skipped, ${train.counts.truncated} truncated, ${train.counts.dropped} dropped`,
+  );
   let examples = train.examples;
   let evalExamples = cfg.eval_dataset_name.length ? (await loadExamples(cfg.eval_dataset_name, tokenizer, dataOpts)).examples : [];
   if (!cfg.eval_dataset_name.length && cfg.eval_fraction > 0) {
@@ -81,8 +90,14 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
   }
   if (examples.length === 0) throw new Error(`no training examples left in ${cfg.dataset_name.join(', ')}`);
   const rows = cfg.packing ? packExamples(examples, cfg.max_length) : padRows(examples, cfg.max_length);
-  const evalRows = evalExamples.length ? (cfg.packing ? packExamples(evalExamples, cfg.max_length) : padRows(evalExamples, cfg.max_length)) : [];
-  log(`rows: ${rows.length} training rows of ${cfg.max_length} tokens (${examples.length} samples${cfg.packing ? ', packed' : ''}), ${evalRows.length} eval rows`);
+  const evalRows = evalExamples.length
+    ? cfg.packing
+      ? packExamples(evalExamples, cfg.max_length)
+      : padRows(evalExamples, cfg.max_length)
+    : [];
+  log(
+    `rows: ${rows.length} training rows of ${cfg.max_length} tokens (${examples.length} samples${cfg.packing ? ', packed' : ''}), ${evalRows.length} eval rows`,
+  );
 
   // ---- model, optimizer, schedule, data order (fresh or resumed)
   const resumeFrom = cfg.resume_from_checkpoint ? latestCheckpoint(cfg.output_dir) : null;
@@ -91,22 +106,44 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
   let generationConfig: Record<string, unknown> | null = null;
   if (resumeFrom) ({ model, generationConfig } = loadModel(resumeFrom.dir, { dtype }));
   else if (cfg.model_name_or_path) ({ model, generationConfig } = loadModel(cfg.model_name_or_path, { dtype }));
-  else if (cfg.model_config) model = createModel({ ...cfg.model_config, vocab_size: cfg.model_config['vocab_size'] ?? tokenizer.vocabSize }, { seed: cfg.seed, dtype });
+  else if (cfg.model_config)
+    model = createModel(
+      { ...cfg.model_config, vocab_size: cfg.model_config['vocab_size'] ?? tokenizer.vocabSize },
+      { seed: cfg.seed, dtype },
+    );
   else throw new Error('config: set `model` (a folder) or `model_config` (to train from scratch)');
-  if (model.config.vocabSize < tokenizer.vocabSize) throw new Error(`the model's vocab_size ${model.config.vocabSize} is smaller than the tokenizer's ${tokenizer.vocabSize}`);
-  generationConfig ??= { eos_token_id: tokenizer.eosTokenIds, ...(tokenizer.bosTokenId !== undefined ? { bos_token_id: tokenizer.bosTokenId } : {}) };
-  const lora: LoraConfig | null = cfg.use_peft ? { r: cfg.lora_r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targetModules: cfg.lora_target_modules } : null;
-  const makeOptimizer = () => new AdamW(decayGroups(model.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate, beta1: cfg.adam_beta1, beta2: cfg.adam_beta2, eps: cfg.adam_epsilon });
+  if (model.config.vocabSize < tokenizer.vocabSize)
+    throw new Error(`the model's vocab_size ${model.config.vocabSize} is smaller than the tokenizer's ${tokenizer.vocabSize}`);
+  generationConfig ??= {
+    eos_token_id: tokenizer.eosTokenIds,
+    ...(tokenizer.bosTokenId !== undefined ? { bos_token_id: tokenizer.bosTokenId } : {}),
+  };
+  const lora: LoraConfig | null = cfg.use_peft
+    ? { r: cfg.lora_r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targetModules: cfg.lora_target_modules }
+    : null;
+  const makeOptimizer = () =>
+    new AdamW(decayGroups(model.trainableParameters(), cfg.weight_decay), {
+      lr: cfg.learning_rate,
+      beta1: cfg.adam_beta1,
+      beta2: cfg.adam_beta2,
+      eps: cfg.adam_epsilon,
+    });
   const rowsPerStep = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps;
   const stepsPerEpoch = Math.ceil(rows.length / rowsPerStep);
   const totalSteps = cfg.max_steps > 0 ? cfg.max_steps : stepsPerEpoch * cfg.num_train_epochs;
   const epochs = Math.ceil(totalSteps / stepsPerEpoch);
-  const schedule: Schedule = { kind: cfg.lr_scheduler_type, lr: cfg.learning_rate, minLr: cfg.min_lr, totalSteps,
-    warmupSteps: cfg.warmup_steps > 0 ? cfg.warmup_steps : Math.round(cfg.warmup_ratio * totalSteps) };
+  const schedule: Schedule = {
+    kind: cfg.lr_scheduler_type,
+    lr: cfg.learning_rate,
+    minLr: cfg.min_lr,
+    totalSteps,
+    warmupSteps: cfg.warmup_steps > 0 ? cfg.warmup_steps : Math.round(cfg.warmup_ratio * totalSteps),
+  };
   checkSchedule(schedule);
   let optimizer: AdamW;
   let sampler: BatchSampler;
-  let step = 0, tokensSeen = 0;
+  let step = 0,
+    tokensSeen = 0;
   if (resumeFrom) {
     const restored = restoreTraining(resumeFrom.dir, model, makeOptimizer);
     optimizer = restored.optimizer;
@@ -121,17 +158,26 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
   }
   model.train();
   const params = model.trainableParameters();
-  log(`model: ${model.config.family}, ${(model.numParameters() / 1e6).toFixed(2)}M parameters (${(model.numParameters(true) / 1e6).toFixed(2)}M trainable); ${totalSteps} steps of ${rowsPerStep} rows`);
+  log(
+    `model: ${model.config.family}, ${(model.numParameters() / 1e6).toFixed(2)}M parameters (${(model.numParameters(true) / 1e6).toFixed(2)}M trainable); ${totalSteps} steps of ${rowsPerStep} rows`,
+  );
 
   const tokFiles = tokenizerFiles(tokDir);
-  const save = (s: number) => saveCheckpoint(cfg.output_dir, {
-    model, optimizer, lora, tokenizerFiles: tokFiles, generationConfig, keepLast: cfg.save_total_limit,
-    state: { step: s, epoch: sampler.state().epoch, sampler: sampler.state(), tokensSeen, extra: { config: cfg } },
-  });
+  const save = (s: number) =>
+    saveCheckpoint(cfg.output_dir, {
+      model,
+      optimizer,
+      lora,
+      tokenizerFiles: tokFiles,
+      generationConfig,
+      keepLast: cfg.save_total_limit,
+      state: { step: s, epoch: sampler.state().epoch, sampler: sampler.state(), tokensSeen, extra: { config: cfg } },
+    });
 
   // ---- the loop
   const progress = new Progress(hooks.label ?? 'train', totalSteps, step, hooks.quiet);
-  let lastLoss = NaN, lastEval: number | null = null;
+  let lastLoss = NaN,
+    lastEval: number | null = null;
   const loopStart = performance.now();
   let loopTokens = 0;
   while (step < totalSteps) {
@@ -140,14 +186,15 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
     const lr = lrAt(schedule, step);
     for (const g of optimizer.paramGroups) g.lr = lr;
     const micro: PackedRow[][] = [];
-    for (let i = 0; i < batch.rows.length; i += cfg.per_device_train_batch_size) micro.push(batch.rows.slice(i, i + cfg.per_device_train_batch_size).map((r) => rows[r]!));
+    for (let i = 0; i < batch.rows.length; i += cfg.per_device_train_batch_size)
+      micro.push(batch.rows.slice(i, i + cfg.per_device_train_batch_size).map((r) => rows[r]!));
     const stepTokens = micro.reduce((n, m) => n + toBatchTokens(m), 0);
     optimizer.zeroGrad();
     let lossSum = 0;
     for (const m of micro) {
       lossSum += pt.scope(() => {
         const b = toBatch(m);
-        const logits = model.forward(b.inputs, { segmentIds: b.segmentIds });                  // (B, T, V)
+        const logits = model.forward(b.inputs, { segmentIds: b.segmentIds }); // (B, T, V)
         const loss = pt.crossEntropy(logits, b.targets, { reduction: 'sum', ignoreIndex: -100 }).div(Math.max(1, stepTokens));
         loss.backward();
         return loss.item() as number;
@@ -161,7 +208,10 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
     lastLoss = lossSum;
     const elapsed = (performance.now() - loopStart) / 1000;
     const tps = loopTokens / elapsed;
-    trainMetrics.add({ step, epoch: batch.epoch, loss: lossSum, lr, grad_norm: gradNorm, tokens: stepTokens, tokens_seen: tokensSeen, tokens_per_s: tps }, step === totalSteps);
+    trainMetrics.add(
+      { step, epoch: batch.epoch, loss: lossSum, lr, grad_norm: gradNorm, tokens: stepTokens, tokens_seen: tokensSeen, tokens_per_s: tps },
+      step === totalSteps,
+    );
     if (cfg.eval_steps > 0 && step % cfg.eval_steps === 0 && evalRows.length) {
       lastEval = evalLoss(model, evalRows, cfg.per_device_train_batch_size);
       run.metrics({ step, eval_loss: lastEval });
@@ -169,8 +219,18 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
     progress.update(step, { loss: lossSum.toFixed(3), lr: lr.toExponential(1), 'tok/s': tps.toFixed(0) });
     if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < totalSteps) save(step);
     if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {
-      optimizer.dispose(); model.dispose();
-      return { runDir: cfg.output_dir, finalDir: '', steps: step, finalLoss: lastLoss, evalLoss: lastEval, tokensSeen, seconds: (performance.now() - t0) / 1000, tokensPerSecond: tps };
+      optimizer.dispose();
+      model.dispose();
+      return {
+        runDir: cfg.output_dir,
+        finalDir: '',
+        steps: step,
+        finalLoss: lastLoss,
+        evalLoss: lastEval,
+        tokensSeen,
+        seconds: (performance.now() - t0) / 1000,
+        tokensPerSecond: tps,
+      };
     }
   }
   if (evalRows.length) {

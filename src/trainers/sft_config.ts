@@ -6,20 +6,48 @@ import { defineSchema, type ConfigOf, type Schema } from '../common/schema.js';
 import { loraFields, loopFields } from './fields.js';
 
 export const SFT_SCHEMA = defineSchema({
-  model_name_or_path: { type: 'string', default: null, nullable: true, doc: 'HF model folder to start from (null: a new model from model_config)' },
+  model_name_or_path: {
+    type: 'string',
+    default: null,
+    nullable: true,
+    doc: 'HF model folder to start from (null: a new model from model_config)',
+  },
   model_config: { type: 'object', default: null, nullable: true, doc: 'HF config.json fields for a model trained from scratch' },
   tokenizer: { type: 'string', default: null, nullable: true, doc: 'tokenizer folder (default: the model folder)' },
-  dataset_name: { type: 'strings', default: [], required: true, doc: 'training files (.jsonl, .json, .parquet) or folders of them — local paths (TRL: a hub name or a path)' },
+  dataset_name: {
+    type: 'strings',
+    default: [],
+    required: true,
+    doc: 'training files (.jsonl, .json, .parquet) or folders of them — local paths (TRL: a hub name or a path)',
+  },
   eval_dataset_name: { type: 'strings', default: [], doc: 'held-out files for eval loss' },
-  eval_fraction: { type: 'number', default: 0, min: 0, max: 0.5, doc: 'share of training rows held out for eval loss when eval_dataset_name is empty' },
+  eval_fraction: {
+    type: 'number',
+    default: 0,
+    min: 0,
+    max: 0.5,
+    doc: 'share of training rows held out for eval loss when eval_dataset_name is empty',
+  },
   output_dir: { type: 'string', default: null, required: true, doc: 'run folder (config, metrics, checkpoints, final model)' },
   max_length: { type: 'int', default: 512, min: 8, doc: 'tokens per training row (TRL: 1024)' },
-  packing: { type: 'bool', default: true, doc: 'pack samples into rows with sample masking (isolated attention, restarting positions; TRL: false)' },
+  packing: {
+    type: 'bool',
+    default: true,
+    doc: 'pack samples into rows with sample masking (isolated attention, restarting positions; TRL: false)',
+  },
   completion_only_loss: { type: 'bool', default: true, doc: 'loss on the assistant / completion tokens only (false: on every token)' },
   error_policy: { type: 'string', default: 'fail', values: ['fail', 'skip'], doc: 'malformed rows: stop, or skip and count' },
   truncation: { type: 'string', default: 'truncate', values: ['drop', 'truncate'], doc: 'samples longer than max_length' },
-  ...loopFields({ epochs: 2, epochsDoc: 'passes over the data (V3: 2; TRL: 3)', lr: 5e-6, lrDoc: 'peak learning rate (V3: 5e-6; TRL: 2e-5)', minLr: 1e-6, minLrDoc: 'final learning rate of the decay (V3: 1e-6)',
-    weightDecay: 0.1, batchDoc: 'rows per micro-batch' }),
+  ...loopFields({
+    epochs: 2,
+    epochsDoc: 'passes over the data (V3: 2; TRL: 3)',
+    lr: 5e-6,
+    lrDoc: 'peak learning rate (V3: 5e-6; TRL: 2e-5)',
+    minLr: 1e-6,
+    minLrDoc: 'final learning rate of the decay (V3: 1e-6)',
+    weightDecay: 0.1,
+    batchDoc: 'rows per micro-batch',
+  }),
   adam_beta1: { type: 'number', default: 0.9, min: 0, max: 0.999999, doc: 'AdamW beta1' },
   adam_beta2: { type: 'number', default: 0.95, min: 0, max: 0.999999, doc: 'AdamW beta2 (TRL: 0.999)' },
   adam_epsilon: { type: 'number', default: 1e-8, min: 0, doc: 'AdamW epsilon' },
@@ -37,12 +65,18 @@ export type SftConfig = ConfigOf<typeof SFT_SCHEMA>;
 
 /** What `posttrain pretrain` changes: plain language modelling from scratch. */
 export const PRETRAIN_DEFAULTS: Partial<SftConfig> = {
-  completion_only_loss: false, num_train_epochs: 1, learning_rate: 1e-3, min_lr: 1e-4, warmup_ratio: 0.02, weight_decay: 0.1,
+  completion_only_loss: false,
+  num_train_epochs: 1,
+  learning_rate: 1e-3,
+  min_lr: 1e-4,
+  warmup_ratio: 0.02,
+  weight_decay: 0.1,
 };
 
 /** The SFT schema with other defaults (pretrain's). */
 export function schemaWithDefaults(overrides: Partial<SftConfig>): typeof SFT_SCHEMA {
   const s: Record<string, Schema[string]> = {};
-  for (const [k, spec] of Object.entries(SFT_SCHEMA)) s[k] = k in overrides ? { ...spec, default: (overrides as Record<string, unknown>)[k] } : spec;
+  for (const [k, spec] of Object.entries(SFT_SCHEMA))
+    s[k] = k in overrides ? { ...spec, default: (overrides as Record<string, unknown>)[k] } : spec;
   return s as unknown as typeof SFT_SCHEMA;
 }

@@ -18,8 +18,13 @@ const root = mkdtempSync(join(tmpdir(), 'posttrain-annotate-page-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 const echo: ChatBackend = {
-  description: 'echo', dispose: () => {},
-  chat: async (r) => ({ texts: [`model answer to: ${r.messages[r.messages.length - 1]!.content}`], lengths: [null], finishReasons: ['stop'] }),
+  description: 'echo',
+  dispose: () => {},
+  chat: async (r) => ({
+    texts: [`model answer to: ${r.messages[r.messages.length - 1]!.content}`],
+    lengths: [null],
+    finishReasons: ['stop'],
+  }),
 };
 
 async function makeQueue(name: string, n: number): Promise<string> {
@@ -33,9 +38,13 @@ const text = async (page: Page, id: string) => (await page.locator(`#${id}`).tex
 /** Waits until #id's text equals `want` (the page updates after the server answers). */
 async function waitText(page: Page, id: string, want: string): Promise<void> {
   try {
-    await page.waitForFunction(`document.getElementById(${JSON.stringify(id)}).textContent === ${JSON.stringify(want)}`, undefined, { timeout: 5000 });
+    await page.waitForFunction(`document.getElementById(${JSON.stringify(id)}).textContent === ${JSON.stringify(want)}`, undefined, {
+      timeout: 5000,
+    });
   } catch {
-    assert.fail(`#${id}: expected ${JSON.stringify(want)}, got ${JSON.stringify(await text(page, id))} (message: ${JSON.stringify(await text(page, 'message'))})`);
+    assert.fail(
+      `#${id}: expected ${JSON.stringify(want)}, got ${JSON.stringify(await text(page, id))} (message: ${JSON.stringify(await text(page, 'message'))})`,
+    );
   }
 }
 const focusedId = (page: Page) => page.evaluate('document.activeElement ? document.activeElement.id : ""') as Promise<string>;
@@ -61,7 +70,7 @@ test('annotate with the keyboard; a new server on the same folder shows every de
       assert.equal(await focusedId(page), 'response', 'e focuses the response');
       assert.equal(await page.inputValue('#response'), 'model answer to: prompt number 2', 'the e itself is not typed');
       await page.keyboard.press('Control+A');
-      await page.keyboard.type('a better answer, rewritten by hand');  // contains a, r, e, j, k, n: none may act
+      await page.keyboard.type('a better answer, rewritten by hand'); // contains a, r, e, j, k, n: none may act
       assert.equal(await text(page, 'progress'), '1 of 4 decided — 1 accepted, 0 edited, 0 rejected');
       assert.equal(await text(page, 'position'), 'Item 2 of 4');
       await page.keyboard.press('Control+Enter');
@@ -111,13 +120,29 @@ test('annotate with the keyboard; a new server on the same folder shows every de
   } finally {
     await server.close();
   }
-  const lines = readFileSync(join(dir, DECISIONS_FILE), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((d) => [d.decision, d.annotator]), [['accept', 'human'], ['edit', 'human'], ['reject', 'human']]);
+  const lines = readFileSync(join(dir, DECISIONS_FILE), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((d) => [d.decision, d.annotator]),
+    [
+      ['accept', 'human'],
+      ['edit', 'human'],
+      ['reject', 'human'],
+    ],
+  );
   assert.equal(lines[1].response, 'a better answer, rewritten by hand');
   const out = join(root, 'sft.jsonl');
   assert.deepEqual(exportAccepted(dir, out), { rows: 2, accepted: 1, edited: 1, rejected: 1, undecided: 1 });
-  const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(rows.map((r) => r.messages[1].content), ['model answer to: prompt number 1', 'a better answer, rewritten by hand']);
+  const rows = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    rows.map((r) => r.messages[1].content),
+    ['model answer to: prompt number 1', 'a better answer, rewritten by hand'],
+  );
 });
 
 test('bad requests get 4xx JSON errors and write nothing; the server keeps answering', async () => {
@@ -131,7 +156,8 @@ test('bad requests get 4xx JSON errors and write nothing; the server keeps answe
     assert.doesNotMatch(html, /(src|href)\s*=\s*["']?(https?:)?\/\//i, 'no external resources');
     assert.match(html, /<style>[\s\S]+<\/style>[\s\S]+<script>[\s\S]+<\/script>/);
 
-    const post = (body: string) => fetch(`${server.url}api/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const post = (body: string) =>
+      fetch(`${server.url}api/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const expectError = async (r: Response, status: number, re: RegExp) => {
       assert.equal(r.status, status);
       const j = (await r.json()) as { error: string };

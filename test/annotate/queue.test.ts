@@ -12,7 +12,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  fillQueue, readQueue, decide, autoAccept, exportAccepted, promptId, AnnotationError, DECISIONS_FILE, ITEMS_FILE,
+  fillQueue,
+  readQueue,
+  decide,
+  autoAccept,
+  exportAccepted,
+  promptId,
+  AnnotationError,
+  DECISIONS_FILE,
+  ITEMS_FILE,
   type QueuePrompt,
 } from '../../src/annotate/queue.js';
 import { readPrompts } from '../../src/annotate/prompts.js';
@@ -30,7 +38,8 @@ const newDir = () => join(root, `q${folders++}`);
 function echoBackend(): ChatBackend & { asked: string[] } {
   const asked: string[] = [];
   return {
-    asked, description: 'echo',
+    asked,
+    description: 'echo',
     chat: async (r: ChatRequest) => {
       const q = r.messages[r.messages.length - 1]!.content;
       asked.push(q);
@@ -47,7 +56,10 @@ async function queueOf(n: number): Promise<{ dir: string; ids: string[] }> {
   await fillQueue(echoBackend(), prompts, dir, { maxTokens: 8, temperature: 0 });
   return { dir, ids: prompts.map((p) => promptId(p.messages)) };
 }
-const decisionLines = (dir: string) => readFileSync(join(dir, DECISIONS_FILE), 'utf8').split('\n').filter((l) => l !== '');
+const decisionLines = (dir: string) =>
+  readFileSync(join(dir, DECISIONS_FILE), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 
 test('decisions survive reopening, the last one per item wins, and progress counts them', async () => {
   const { dir, ids } = await queueOf(4);
@@ -86,7 +98,7 @@ test('a SIGKILL right after decide() loses no decision', async () => {
 test('a torn last line is ignored with a warning and cut off before the next append', async () => {
   const { dir, ids } = await queueOf(3);
   decide(dir, ids[0]!, 'accept');
-  appendFileSync(join(dir, DECISIONS_FILE), '{"id":"' + ids[1] + '","decision":"rej');  // a write cut short by a kill
+  appendFileSync(join(dir, DECISIONS_FILE), '{"id":"' + ids[1] + '","decision":"rej'); // a write cut short by a kill
   const s = readQueue(dir);
   assert.equal(s.progress.decided, 1);
   assert.equal(s.warnings.length, 1);
@@ -106,11 +118,19 @@ test('a torn last line is ignored with a warning and cut off before the next app
 test('a bad line before the last is an error naming file:line', async () => {
   const { dir, ids } = await queueOf(2);
   decide(dir, ids[0]!, 'accept');
-  appendFileSync(join(dir, DECISIONS_FILE), 'not json\n' + JSON.stringify({ id: ids[1], decision: 'reject', at: 'x', annotator: 'human' }) + '\n');
+  appendFileSync(
+    join(dir, DECISIONS_FILE),
+    'not json\n' + JSON.stringify({ id: ids[1], decision: 'reject', at: 'x', annotator: 'human' }) + '\n',
+  );
   assert.throws(() => readQueue(dir), /decisions\.jsonl:2: .*invalid JSON/);
   const dir2 = (await queueOf(2)).dir;
-  writeFileSync(join(dir2, DECISIONS_FILE), JSON.stringify({ id: ids[0], decision: 'maybe', at: 'x', annotator: 'human' }) + '\n'
-    + JSON.stringify({ id: ids[0], decision: 'reject', at: 'x', annotator: 'human' }) + '\n');
+  writeFileSync(
+    join(dir2, DECISIONS_FILE),
+    JSON.stringify({ id: ids[0], decision: 'maybe', at: 'x', annotator: 'human' }) +
+      '\n' +
+      JSON.stringify({ id: ids[0], decision: 'reject', at: 'x', annotator: 'human' }) +
+      '\n',
+  );
   assert.throws(() => readQueue(dir2), /decisions\.jsonl:1: field 'decision' must be one of accept, edit, reject/);
   const dir3 = (await queueOf(1)).dir;
   appendFileSync(join(dir3, ITEMS_FILE), '{"id": "x"}\n');
@@ -119,7 +139,8 @@ test('a bad line before the last is an error naming file:line', async () => {
 
 test('decide refuses unknown ids and malformed decisions with clear errors, writing nothing', async () => {
   const { dir, ids } = await queueOf(1);
-  const refuses = (f: () => unknown, kind: string, re: RegExp) => assert.throws(f, (e: unknown) => e instanceof AnnotationError && e.kind === kind && re.test(e.message));
+  const refuses = (f: () => unknown, kind: string, re: RegExp) =>
+    assert.throws(f, (e: unknown) => e instanceof AnnotationError && e.kind === kind && re.test(e.message));
   refuses(() => decide(dir, 'nope', 'accept'), 'unknown-id', /no item with id 'nope'/);
   refuses(() => decide(dir, ids[0]!, 'edit'), 'invalid', /edit needs the edited response text/);
   refuses(() => decide(dir, ids[0]!, 'edit', '   '), 'invalid', /edit needs the edited response text/);
@@ -143,24 +164,49 @@ test('autoAccept accepts only undecided items, as annotator auto; export keeps a
   const out = join(root, 'export.jsonl');
   const counts = exportAccepted(dir, out);
   assert.deepEqual(counts, { rows: 4, accepted: 3, edited: 1, rejected: 1, undecided: 0 });
-  const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const rows = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(rows.length, 4);
   assert.ok(!rows.some((r) => r.messages[0].content === 'question 0'), 'the rejected item is left out');
   const edited = rows.find((r) => r.messages[0].content === 'question 1');
-  assert.deepEqual(edited.messages, [{ role: 'user', content: 'question 1' }, { role: 'assistant', content: 'edited by a person' }]);
-  assert.deepEqual({ decision: edited.annotation.decision, annotator: edited.annotation.annotator }, { decision: 'edit', annotator: 'human' });
+  assert.deepEqual(edited.messages, [
+    { role: 'user', content: 'question 1' },
+    { role: 'assistant', content: 'edited by a person' },
+  ]);
+  assert.deepEqual(
+    { decision: edited.annotation.decision, annotator: edited.annotation.annotator },
+    { decision: 'edit', annotator: 'human' },
+  );
   assert.equal(edited.provenance.model, 'echo');
   const auto = rows.find((r) => r.messages[0].content === 'question 2');
   assert.equal(auto.messages[1].content, 'answer to question 2');
   assert.equal(auto.annotation.annotator, 'auto');
-  assert.deepEqual(readdirSync(root).filter((f) => f.includes('.tmp-')), [], 'the atomic write leaves no temp file');
+  assert.deepEqual(
+    readdirSync(root).filter((f) => f.includes('.tmp-')),
+    [],
+    'the atomic write leaves no temp file',
+  );
 });
 
 test('fillQueue with a real local model folder: a second fill asks only new prompts, a failed fill keeps finished chunks', async (t) => {
   const setup = makeSftSetup(8);
   t.after(() => rmSync(setup.dir, { recursive: true, force: true }));
   const modelDir = join(setup.dir, 'generalist');
-  const m = createModel({ model_type: 'llama', vocab_size: setup.vocab, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 256 }, { seed: 5 });
+  const m = createModel(
+    {
+      model_type: 'llama',
+      vocab_size: setup.vocab,
+      hidden_size: 32,
+      intermediate_size: 48,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      max_position_embeddings: 256,
+    },
+    { seed: 5 },
+  );
   saveModel(m, modelDir, { tokenizerFiles: tokenizerFiles(setup.tokDir) });
   m.dispose();
   const local = LocalChatBackend.fromDir(modelDir);
@@ -168,7 +214,8 @@ test('fillQueue with a real local model folder: a second fill asks only new prom
   const asked: string[] = [];
   let failAfter = Infinity;
   const counting: ChatBackend = {
-    description: local.description, dispose: () => {},
+    description: local.description,
+    dispose: () => {},
     chat: (r) => {
       if (asked.length >= failAfter) return Promise.reject(new Error('server went away'));
       asked.push(r.messages[r.messages.length - 1]!.content);
@@ -181,7 +228,10 @@ test('fillQueue with a real local model folder: a second fill asks only new prom
   assert.deepEqual(first, { asked: 3, alreadyQueued: 0, duplicates: 1, total: 3 });
   assert.equal(asked.length, 3);
   const items = readQueue(dir).items;
-  assert.deepEqual(items.map((it) => it.id), prompts.map((p) => promptId(p.messages)));
+  assert.deepEqual(
+    items.map((it) => it.id),
+    prompts.map((p) => promptId(p.messages)),
+  );
   for (const it of items) {
     assert.equal(typeof it.response, 'string');
     assert.equal(it.provenance.model, modelDir);
@@ -206,22 +256,59 @@ test('fillQueue with a real local model folder: a second fill asks only new prom
   const s = readQueue(dir);
   assert.equal(s.items[0]!.response, items[0]!.response, 'earlier items are kept as they were');
   assert.equal(s.decisions[items[0]!.id]!.decision, 'accept', 'and so are their decisions');
-  await assert.rejects(fillQueue(counting, [{ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] }], dir, { maxTokens: 4, temperature: 0 }), /prompt 0: the prompt ends with an assistant turn/);
+  await assert.rejects(
+    fillQueue(
+      counting,
+      [
+        {
+          messages: [
+            { role: 'user', content: 'q' },
+            { role: 'assistant', content: 'a' },
+          ],
+        },
+      ],
+      dir,
+      { maxTokens: 4, temperature: 0 },
+    ),
+    /prompt 0: the prompt ends with an assistant turn/,
+  );
 });
 
 test('readPrompts takes messages, prompt, question or instruction rows and names file:line on errors', async () => {
   const file = join(root, 'prompts.jsonl');
-  writeFileSync(file, [
-    { messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }], kind: 'chat' },
-    { prompt: 'write a haiku' }, { question: 'why is the sky blue?', system: 'you are a physicist' }, { instruction: 'list three colours' },
-  ].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(
+    file,
+    [
+      {
+        messages: [
+          { role: 'system', content: 'be brief' },
+          { role: 'user', content: 'hi' },
+        ],
+        kind: 'chat',
+      },
+      { prompt: 'write a haiku' },
+      { question: 'why is the sky blue?', system: 'you are a physicist' },
+      { instruction: 'list three colours' },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
   const p = await readPrompts(file);
-  assert.deepEqual(p.map((x) => x.messages), [
-    [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }],
-    [{ role: 'user', content: 'write a haiku' }],
-    [{ role: 'system', content: 'you are a physicist' }, { role: 'user', content: 'why is the sky blue?' }],
-    [{ role: 'user', content: 'list three colours' }],
-  ]);
+  assert.deepEqual(
+    p.map((x) => x.messages),
+    [
+      [
+        { role: 'system', content: 'be brief' },
+        { role: 'user', content: 'hi' },
+      ],
+      [{ role: 'user', content: 'write a haiku' }],
+      [
+        { role: 'system', content: 'you are a physicist' },
+        { role: 'user', content: 'why is the sky blue?' },
+      ],
+      [{ role: 'user', content: 'list three colours' }],
+    ],
+  );
   assert.equal(p[0]!.kind, 'chat');
   assert.deepEqual(p[3]!.source, { file, line: 4 });
   const bad = join(root, 'bad-prompts.jsonl');

@@ -15,12 +15,19 @@ after(cleanup);
 let n = 0;
 const fresh = (): string => join(root, `model${n++}`);
 
-const CONFIG = { architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: 8, rope_theta: 10000.0, tie_word_embeddings: false };
-const weights = (): Map<string, pt.Tensor> => new Map([
-  ['model.embed_tokens.weight', randomTensor('bfloat16', [16, 8])],
-  ['model.norm.weight', randomTensor('float32', [8])],
-  ['lm_head.weight', randomTensor('bfloat16', [16, 8])],
-]);
+const CONFIG = {
+  architectures: ['LlamaForCausalLM'],
+  model_type: 'llama',
+  hidden_size: 8,
+  rope_theta: 10000.0,
+  tie_word_embeddings: false,
+};
+const weights = (): Map<string, pt.Tensor> =>
+  new Map([
+    ['model.embed_tokens.weight', randomTensor('bfloat16', [16, 8])],
+    ['model.norm.weight', randomTensor('float32', [8])],
+    ['lm_head.weight', randomTensor('bfloat16', [16, 8])],
+  ]);
 
 /** Every file under `dir` (recursively) with its bytes: a folder's exact state. */
 function snapshot(dir: string): Record<string, string> {
@@ -52,10 +59,14 @@ describe('saveHfFolder / loadHfFolder', () => {
     const binary = new Uint8Array([0, 255, 10, 13, 0x80, 1]);
     const tokJson = '{"version": "1.0", "model": {"type": "BPE"}}  \n';
     saveHfFolder(dir, {
-      config: CONFIG, generationConfig: { eos_token_id: [1, 2], temperature: 0.6 }, weights: w,
+      config: CONFIG,
+      generationConfig: { eos_token_id: [1, 2], temperature: 0.6 },
+      weights: w,
       tokenizerFiles: { 'tokenizer.json': tokJson, 'tokenizer.model': binary, 'chat_template.jinja': '{{ messages }}' },
     });
-    assert.equal(readFileSync(join(dir, 'config.json'), 'utf8'), `{
+    assert.equal(
+      readFileSync(join(dir, 'config.json'), 'utf8'),
+      `{
   "architectures": [
     "LlamaForCausalLM"
   ],
@@ -64,18 +75,28 @@ describe('saveHfFolder / loadHfFolder', () => {
   "rope_theta": 10000,
   "tie_word_embeddings": false
 }
-`);
+`,
+    );
     assert.equal(readFileSync(join(dir, 'tokenizer.json'), 'utf8'), tokJson);
     assert.deepEqual(new Uint8Array(readFileSync(join(dir, 'tokenizer.model'))), binary);
-    assert.deepEqual(readdirSync(dir).sort(),
-      ['chat_template.jinja', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer.model']);
+    assert.deepEqual(readdirSync(dir).sort(), [
+      'chat_template.jinja',
+      'config.json',
+      'generation_config.json',
+      'model.safetensors',
+      'tokenizer.json',
+      'tokenizer.model',
+    ]);
     assert.deepEqual(leftovers(root), []);
     const f = loadHfFolder(dir);
     assert.deepEqual(f.config, CONFIG);
     assert.deepEqual(f.generationConfig, { eos_token_id: [1, 2], temperature: 0.6 });
     assert.equal(f.dir, dir);
     assert.deepEqual(f.tokenizerFiles, ['tokenizer.json', 'tokenizer.model', 'chat_template.jinja']);
-    assert.deepEqual(TOKENIZER_FILES.filter((t) => f.tokenizerFiles.includes(t)), f.tokenizerFiles);
+    assert.deepEqual(
+      TOKENIZER_FILES.filter((t) => f.tokenizerFiles.includes(t)),
+      f.tokenizerFiles,
+    );
     assertSameWeights(f.weights, w);
     const only = loadHfFolder(dir, { filter: (name) => name.startsWith('lm_head') });
     assert.deepEqual([...only.weights.keys()], ['lm_head.weight']);
@@ -85,8 +106,12 @@ describe('saveHfFolder / loadHfFolder', () => {
     const dir = fresh();
     const w = weights();
     saveHfFolder(dir, { config: CONFIG, weights: w, maxShardBytes: 300 });
-    assert.deepEqual(readdirSync(dir).sort(), ['config.json', 'model-00001-of-00002.safetensors',
-      'model-00002-of-00002.safetensors', 'model.safetensors.index.json']);
+    assert.deepEqual(readdirSync(dir).sort(), [
+      'config.json',
+      'model-00001-of-00002.safetensors',
+      'model-00002-of-00002.safetensors',
+      'model.safetensors.index.json',
+    ]);
     const f = loadHfFolder(dir);
     assert.equal(f.generationConfig, null);
     assert.deepEqual(f.tokenizerFiles, []);
@@ -96,7 +121,10 @@ describe('saveHfFolder / loadHfFolder', () => {
   test('saving over a folder replaces it completely (stale files, shards and tokenizer files go)', () => {
     const dir = fresh();
     saveHfFolder(dir, {
-      config: { ...CONFIG, hidden_size: 1 }, generationConfig: { temperature: 1 }, weights: weights(), maxShardBytes: 300,
+      config: { ...CONFIG, hidden_size: 1 },
+      generationConfig: { temperature: 1 },
+      weights: weights(),
+      maxShardBytes: 300,
       tokenizerFiles: { 'tokenizer.json': '{}', 'merges.txt': 'a b\n' },
     });
     writeFileSync(join(dir, 'junk.txt'), 'left by someone');
@@ -119,15 +147,32 @@ describe('saveHfFolder / loadHfFolder', () => {
     const dead = pt.ones([2]);
     dead.dispose();
     w.set('z.dead', dead);
-    const e = expectCheckpointError(() => saveHfFolder(dir, { config: { other: true }, weights: w }), dir,
-      'not saved, the previous folder is unchanged', "tensor 'z.dead'", 'disposed');
+    const e = expectCheckpointError(
+      () => saveHfFolder(dir, { config: { other: true }, weights: w }),
+      dir,
+      'not saved, the previous folder is unchanged',
+      "tensor 'z.dead'",
+      'disposed',
+    );
     assert.ok(e.cause !== undefined);
     assert.deepEqual(snapshot(dir), before);
     assert.deepEqual(leftovers(root), []);
     // Bad options are refused before anything is touched.
-    expectCheckpointError(() => saveHfFolder(dir, { config: CONFIG, weights: weights(), tokenizerFiles: { 'a/b': 'x' } }), dir, 'plain file name');
-    expectCheckpointError(() => saveHfFolder(dir, { config: CONFIG, weights: weights(), tokenizerFiles: { 'config.json': 'x' } }), dir, 'would overwrite');
-    expectCheckpointError(() => saveHfFolder(dir, { config: [] as unknown as Record<string, unknown>, weights: weights() }), dir, 'config must be an object');
+    expectCheckpointError(
+      () => saveHfFolder(dir, { config: CONFIG, weights: weights(), tokenizerFiles: { 'a/b': 'x' } }),
+      dir,
+      'plain file name',
+    );
+    expectCheckpointError(
+      () => saveHfFolder(dir, { config: CONFIG, weights: weights(), tokenizerFiles: { 'config.json': 'x' } }),
+      dir,
+      'would overwrite',
+    );
+    expectCheckpointError(
+      () => saveHfFolder(dir, { config: [] as unknown as Record<string, unknown>, weights: weights() }),
+      dir,
+      'config must be an object',
+    );
     assert.deepEqual(snapshot(dir), before);
     assert.deepEqual(leftovers(root), []);
   });
@@ -149,7 +194,7 @@ describe('after a crash', () => {
     saveHfFolder(dir, { config: CONFIG, weights: weights() });
     const dead = deadPid();
     const stale = `${dir}.tmp-${dead}-0badf00d`;
-    const live = `${dir}.tmp-${process.ppid}-1234abcd`;  // our parent is alive
+    const live = `${dir}.tmp-${process.ppid}-1234abcd`; // our parent is alive
     mkdirSync(stale);
     writeFileSync(join(stale, 'config.json'), '{');
     mkdirSync(live);
@@ -169,7 +214,10 @@ describe('after a crash', () => {
     saveHfFolder(dir, { config: { ...CONFIG, hidden_size: 2 }, weights: weights() });
     assert.equal(existsSync(old), false);
     assert.equal((loadHfFolder(dir).config as { hidden_size: number }).hidden_size, 2);
-    assert.deepEqual(leftovers(root).filter((f) => f.startsWith(dir.split('/').pop()!)), []);
+    assert.deepEqual(
+      leftovers(root).filter((f) => f.startsWith(dir.split('/').pop()!)),
+      [],
+    );
   });
 });
 
@@ -201,6 +249,11 @@ describe('missing and broken files', () => {
     const gen = fresh();
     saveHfFolder(gen, { config: CONFIG, weights: weights() });
     writeFileSync(join(gen, 'generation_config.json'), '{"temperature": 0.7,}');
-    expectCheckpointError(() => loadHfFolder(gen), join(gen, 'generation_config.json'), 'invalid JSON in generation_config.json', 'line 1 column 21');
+    expectCheckpointError(
+      () => loadHfFolder(gen),
+      join(gen, 'generation_config.json'),
+      'invalid JSON in generation_config.json',
+      'line 1 column 21',
+    );
   });
 });

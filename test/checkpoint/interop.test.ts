@@ -133,7 +133,10 @@ describe('an independent reader and writer (python3 + torch)', () => {
       assert.deepEqual(bitsOf(bytesOf(t), t.dtype), py.bits, `bits of ${name}`);
     }
     assert.deepEqual(tensors.get('i64')!.data(), new BigInt64Array([2n ** 62n, -(2n ** 63n), 2n ** 63n - 1n, -1n]));
-    assert.deepEqual(tensors.get('mask')!.toArray(), [[true, false], [false, true]]);
+    assert.deepEqual(tensors.get('mask')!.toArray(), [
+      [true, false],
+      [false, true],
+    ]);
     assert.equal(tensors.get('scalar')!.item(), 2.5);
   });
 
@@ -143,11 +146,14 @@ describe('an independent reader and writer (python3 + torch)', () => {
     for (const name of ['z.weight', 'a.weight', 'layers.10.w', 'layers.2.w', 'emb.ñ', '7']) w[name] = pt.ones([8]);
     saveWeights(sub, w, { maxShardBytes: 70 });
     const indexPath = join(sub, 'model.safetensors.index.json');
-    const same = python(`
+    const same = python(
+      `
 import json, sys
 text = open(sys.argv[1], encoding='utf-8').read()
 print(json.dumps(text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\\n"))
-`, indexPath);
+`,
+      indexPath,
+    );
     assert.equal(same, true, readFileSync(indexPath, 'utf8'));
   });
 });

@@ -28,8 +28,14 @@ describe('save → load is bit-exact', () => {
     // The awkward values really are in there (not just equal garbage on both sides).
     assert.equal(tensors.get('w.int64')!.data()[0], 2n ** 62n);
     assert.equal(bitsOf(bytesOf(tensors.get('w.bfloat16')!), 'bfloat16')[0], String(0x7fc1));
-    assert.equal(bitsOf(bytesOf(tensors.get('w.float32')!), 'float32')[2], String(0x80000000 | 0));  // -0
-    assert.deepEqual(tensors.get('w.bool')!.toFlatArray().every((v) => typeof v === 'boolean'), true);
+    assert.equal(bitsOf(bytesOf(tensors.get('w.float32')!), 'float32')[2], String(0x80000000 | 0)); // -0
+    assert.deepEqual(
+      tensors
+        .get('w.bool')!
+        .toFlatArray()
+        .every((v) => typeof v === 'boolean'),
+      true,
+    );
   });
 
   test('0-d tensors and empty tensors of every dtype', () => {
@@ -56,7 +62,12 @@ describe('save → load is bit-exact', () => {
     writeSafetensors(path, { tr });
     const got = readSafetensors(path).tensors.get('tr')!;
     assert.deepEqual(got.shape, [4, 3]);
-    assert.deepEqual(got.toArray(), [[0, 4, 8], [1, 5, 9], [2, 6, 10], [3, 7, 11]]);
+    assert.deepEqual(got.toArray(), [
+      [0, 4, 8],
+      [1, 5, 9],
+      [2, 6, 10],
+      [3, 7, 11],
+    ]);
   });
 
   test('a Record works like a Map; filter reads only the named tensors', () => {
@@ -72,7 +83,9 @@ describe('save → load is bit-exact', () => {
     const path = fresh();
     writeSafetensors(path, { x: pt.tensor([1.5, 2.5]) });
     let escaped: pt.Tensor | null = null;
-    pt.scope(() => { escaped = readSafetensors(path).tensors.get('x')!; });
+    pt.scope(() => {
+      escaped = readSafetensors(path).tensors.get('x')!;
+    });
     assert.equal(escaped!.isDisposed, false, 'a scope disposed a loaded tensor it was not given');
     assert.deepEqual(escaped!.toArray(), [1.5, 2.5]);
     escaped!.dispose();
@@ -81,7 +94,11 @@ describe('save → load is bit-exact', () => {
 
 describe('the bytes on disk', () => {
   const f32 = (vals: number[]): Buffer => Buffer.from(new Float32Array(vals).buffer);
-  const lenBytes = (n: number): Buffer => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(n)); return b; };
+  const lenBytes = (n: number): Buffer => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(n));
+    return b;
+  };
 
   test('a header that is already a multiple of 8 bytes: no padding, data right after', () => {
     const path = fresh();
@@ -105,30 +122,36 @@ describe('the bytes on disk', () => {
     assert.deepEqual(readFileSync(p1), Buffer.concat([lenBytes(8), Buffer.from('{}      ')]));
     const p2 = fresh();
     writeSafetensors(p2, {}, { framework: 'pt' });
-    const h = '{"__metadata__":{"framework":"pt"}}';  // 35 bytes → 40
+    const h = '{"__metadata__":{"framework":"pt"}}'; // 35 bytes → 40
     assert.deepEqual(readFileSync(p2), Buffer.concat([lenBytes(40), Buffer.from(h + ' '.repeat(5))]));
   });
 
   test('mixed dtypes: laid out by descending alignment then name, each tensor aligned, header decodes by hand', () => {
     const path = fresh();
-    writeSafetensors(path, {
-      a: pt.tensor(new Uint8Array([1, 0, 1]), { dtype: 'bool' }),
-      b: pt.tensor(new Uint16Array([0x3f80]), { dtype: 'bfloat16' }),
-      c: pt.tensor(new Float32Array([1.5, -2])),
-      d: pt.tensor(new BigInt64Array([2n ** 62n])),
-      e: pt.tensor(new Float64Array([0.25])),
-      '10': pt.tensor(new Int16Array([-7])),
-    }, { format: 'pt' });
+    writeSafetensors(
+      path,
+      {
+        a: pt.tensor(new Uint8Array([1, 0, 1]), { dtype: 'bool' }),
+        b: pt.tensor(new Uint16Array([0x3f80]), { dtype: 'bfloat16' }),
+        c: pt.tensor(new Float32Array([1.5, -2])),
+        d: pt.tensor(new BigInt64Array([2n ** 62n])),
+        e: pt.tensor(new Float64Array([0.25])),
+        '10': pt.tensor(new Int16Array([-7])),
+      },
+      { format: 'pt' },
+    );
     const file = readFileSync(path);
     const n = Number(file.readBigUInt64LE(0));
     assert.equal(n % 8, 0);
     const text = file.subarray(8, 8 + n).toString('utf8');
-    assert.match(text, /^\{"__metadata__":\{"format":"pt"\},"d":/);  // key order as in the file, not JS's integer-first order
+    assert.match(text, /^\{"__metadata__":\{"format":"pt"\},"d":/); // key order as in the file, not JS's integer-first order
     assert.match(text, /\} *$/);
     assert.ok(/^ *$/.test(text.slice(text.lastIndexOf('}') + 1)), 'padding is spaces');
     const header = JSON.parse(text) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
-    const order = Object.entries(header).filter(([k]) => k !== '__metadata__')
-      .sort((x, y) => x[1].data_offsets[0] - y[1].data_offsets[0]).map(([k, v]) => `${k}:${v.dtype}:${v.data_offsets.join('-')}`);
+    const order = Object.entries(header)
+      .filter(([k]) => k !== '__metadata__')
+      .sort((x, y) => x[1].data_offsets[0] - y[1].data_offsets[0])
+      .map(([k, v]) => `${k}:${v.dtype}:${v.data_offsets.join('-')}`);
     assert.deepEqual(order, ['d:I64:0-8', 'e:F64:8-16', 'c:F32:16-24', 'b:BF16:24-26', '10:I16:26-28', 'a:BOOL:28-31']);
     assert.equal(file.length, 8 + n + 31);
     const data = file.subarray(8 + n);
@@ -144,8 +167,13 @@ describe('the bytes on disk', () => {
     const path = fresh();
     writeSafetensors(path, { x: pt.zeros([2, 2], { dtype: 'bfloat16' }), y: pt.zeros([3], { dtype: 'int32' }) }, { format: 'pt' });
     const h = readSafetensorsHeader(path);
-    assert.deepEqual(h.entries.map((e) => [e.name, e.dtype, e.shape, e.begin, e.end]),
-      [['y', 'int32', [3], 0, 12], ['x', 'bfloat16', [2, 2], 12, 20]]);
+    assert.deepEqual(
+      h.entries.map((e) => [e.name, e.dtype, e.shape, e.begin, e.end]),
+      [
+        ['y', 'int32', [3], 0, 12],
+        ['x', 'bfloat16', [2, 2], 12, 20],
+      ],
+    );
     assert.deepEqual(h.metadata, { format: 'pt' });
     assert.equal(h.dataStart, statSync(path).size - 20);
   });
@@ -181,7 +209,7 @@ describe('bad files are refused, naming the file and the problem', () => {
     writeFileSync(tiny, Buffer.from([1, 2, 3, 4, 5]));
     refused(tiny, 'file is 5 bytes, shorter than the 8-byte header length');
     expectCheckpointError(() => readSafetensors(join(dir, 'nope.safetensors')), join(dir, 'nope.safetensors'), 'no such file');
-    expectCheckpointError(() => readSafetensors(dir), dir, 'cannot read');  // a folder
+    expectCheckpointError(() => readSafetensors(dir), dir, 'cannot read'); // a folder
   });
 
   test('garbage header length, and a header over the 100 MB limit', () => {
@@ -193,7 +221,7 @@ describe('bad files are refused, naming the file and the problem', () => {
     const len = Buffer.alloc(8);
     len.writeBigUInt64LE(100_000_001n);
     writeSync(fd, len);
-    ftruncateSync(fd, 100_000_100);  // sparse: costs no disk
+    ftruncateSync(fd, 100_000_100); // sparse: costs no disk
     closeSync(fd);
     refused(huge, 'header length 100000001 is over the 100000000-byte limit');
   });
@@ -212,7 +240,7 @@ describe('bad files are refused, naming the file and the problem', () => {
     refused(raw({ w: { dtype: 'F32', data_offsets: [0, 4] } }, 4), "tensor 'w': entry has no shape");
     refused(raw({ w: { dtype: 'F32', shape: [1] } }, 4), "tensor 'w': entry has no data_offsets");
     refused(raw({ w: 7 }), "tensor 'w': entry must be an object");
-    refused(raw({ w: entry('F8_E4M3', [4], [0, 4]) }, 4), "tensor 'w': unknown dtype \"F8_E4M3\"");
+    refused(raw({ w: entry('F8_E4M3', [4], [0, 4]) }, 4), 'tensor \'w\': unknown dtype "F8_E4M3"');
     refused(raw({ w: entry('F32', [-1, 2], [0, 4]) }, 4), "tensor 'w': shape [-1,2] must be a list of non-negative integers");
     refused(raw({ w: entry('F32', [1.5], [0, 4]) }, 4), 'shape [1.5]');
   });
@@ -223,11 +251,16 @@ describe('bad files are refused, naming the file and the problem', () => {
     refused(raw({ w: entry('F32', [1], [8, 4]) }, 8), 'data_offsets [8, 4] end before they begin');
     refused(raw({ w: entry('F32', [2], [0, 4]) }, 8), 'F32 [2] needs 8 bytes but data_offsets [0, 4] span 4');
     refused(raw({ w: entry('F32', [2], [4, 12]) }, 8), 'reach past the end of the data section (8 bytes', 'truncated');
-    refused(raw({ a: entry('F32', [2], [0, 8]), b: entry('F32', [2], [4, 12]) }, 12),
-      "tensors 'a' (data_offsets [0, 8]) and 'b' (data_offsets [4, 12]) overlap");
+    refused(
+      raw({ a: entry('F32', [2], [0, 8]), b: entry('F32', [2], [4, 12]) }, 12),
+      "tensors 'a' (data_offsets [0, 8]) and 'b' (data_offsets [4, 12]) overlap",
+    );
     // Empty tensors take no room, wherever they point; gaps are legal.
     const ok = raw({ a: entry('F32', [2], [0, 8]), e: entry('I64', [0], [4, 4]), b: entry('U8', [1], [10, 11]) }, 11);
-    assert.deepEqual(readSafetensorsHeader(ok).entries.map((e) => e.name), ['a', 'e', 'b']);
+    assert.deepEqual(
+      readSafetensorsHeader(ok).entries.map((e) => e.name),
+      ['a', 'e', 'b'],
+    );
   });
 });
 
@@ -273,8 +306,16 @@ describe('writes are atomic', () => {
     const path = fresh('atomic');
     expectCheckpointError(() => writeSafetensors(path, { __metadata__: pt.ones([1]) }), path, 'invalid tensor name');
     expectCheckpointError(() => writeSafetensors(path, { x: 3 as unknown as pt.Tensor }), path, "'x' is not a Tensor");
-    expectCheckpointError(() => writeSafetensors(path, {}, { step: 3 as unknown as string }), path, "metadata value 'step' must be a string");
-    expectCheckpointError(() => writeSafetensors(join(dir, 'no', 'such', 'dir.safetensors'), {}), join(dir, 'no', 'such', 'dir.safetensors'), 'cannot write');
+    expectCheckpointError(
+      () => writeSafetensors(path, {}, { step: 3 as unknown as string }),
+      path,
+      "metadata value 'step' must be a string",
+    );
+    expectCheckpointError(
+      () => writeSafetensors(join(dir, 'no', 'such', 'dir.safetensors'), {}),
+      join(dir, 'no', 'such', 'dir.safetensors'),
+      'cannot write',
+    );
     assert.throws(() => statSync(path));
     assert.ok(new CheckpointError('f', 'd') instanceof Error);
   });

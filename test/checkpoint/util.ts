@@ -26,16 +26,20 @@ export function bytesOf(t: pt.Tensor): Uint8Array {
 export function bitsOf(bytes: Uint8Array, dtype: pt.DType): string[] {
   const buf = bytes.slice().buffer;
   switch (ELEMENT_SIZE[dtype]) {
-    case 1: return Array.from(new Uint8Array(buf), String);
-    case 2: return Array.from(new Int16Array(buf), String);
-    case 4: return Array.from(new Int32Array(buf), String);
-    default: return Array.from(new BigInt64Array(buf), String);
+    case 1:
+      return Array.from(new Uint8Array(buf), String);
+    case 2:
+      return Array.from(new Int16Array(buf), String);
+    case 4:
+      return Array.from(new Int32Array(buf), String);
+    default:
+      return Array.from(new BigInt64Array(buf), String);
   }
 }
 
 /** Awkward bit patterns put at the start of random-bit tensors (little-endian element values). */
 const SPECIAL: Partial<Record<pt.DType, (number | bigint)[]>> = {
-  float32: [0x7fc00001, 0xffc12345, 0x80000000, 0x7f800000, 0x00000001],  // NaN payloads, -0, inf, denormal
+  float32: [0x7fc00001, 0xffc12345, 0x80000000, 0x7f800000, 0x00000001], // NaN payloads, -0, inf, denormal
   float64: [0x7ff8000000000001n, 0x8000000000000000n, 0xfff0000000000000n],
   bfloat16: [0x7fc1, 0xff81, 0x8000, 0x7f80, 0x0001],
   float16: [0x7e01, 0xfc01, 0x8000, 0x7c00, 0x0001],
@@ -61,7 +65,11 @@ export function randomTensor(dtype: pt.DType, shape: number[]): pt.Tensor {
 /** Asserts that fn throws a CheckpointError for `file` whose message holds every pattern. */
 export function expectCheckpointError(fn: () => unknown, file: string, ...patterns: (string | RegExp)[]): CheckpointError {
   let caught: unknown = null;
-  try { fn(); } catch (e) { caught = e; }
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
   assert.ok(caught !== null, `expected a CheckpointError for ${file}, nothing was thrown`);
   assert.ok(caught instanceof CheckpointError, `expected a CheckpointError, got ${String(caught)}`);
   assert.equal(caught.file, file, caught.message);

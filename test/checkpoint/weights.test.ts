@@ -8,7 +8,12 @@ import { existsSync, readFileSync, readdirSync, rmSync, truncateSync, statSync, 
 import { join } from 'node:path';
 import * as pt from '../../src/tensor/index.js';
 import {
-  loadWeights, readSafetensors, readSafetensorsHeader, saveWeights, WEIGHTS_INDEX_NAME, WEIGHTS_NAME,
+  loadWeights,
+  readSafetensors,
+  readSafetensorsHeader,
+  saveWeights,
+  WEIGHTS_INDEX_NAME,
+  WEIGHTS_NAME,
 } from '../../src/checkpoint/index.js';
 import { expectCheckpointError, randomTensor, tempDir, assertSameTensors } from './util.js';
 
@@ -20,12 +25,20 @@ const fresh = (): string => join(dir, `w${n++}`);
 /** a..e: 40 bytes each; big: 120 bytes. With a 100-byte limit, huggingface_hub's split is [a b] [big] [c d] [e]. */
 function sample(): Map<string, pt.Tensor> {
   return new Map([
-    ['a', randomTensor('float32', [10])], ['b', randomTensor('bfloat16', [20])], ['c', randomTensor('int64', [5])],
-    ['big', randomTensor('float32', [30])], ['d', randomTensor('uint8', [40])], ['e', randomTensor('float16', [4, 5])],
+    ['a', randomTensor('float32', [10])],
+    ['b', randomTensor('bfloat16', [20])],
+    ['c', randomTensor('int64', [5])],
+    ['big', randomTensor('float32', [30])],
+    ['d', randomTensor('uint8', [40])],
+    ['e', randomTensor('float16', [4, 5])],
   ]);
 }
-const SHARDS = ['model-00001-of-00004.safetensors', 'model-00002-of-00004.safetensors',
-  'model-00003-of-00004.safetensors', 'model-00004-of-00004.safetensors'];
+const SHARDS = [
+  'model-00001-of-00004.safetensors',
+  'model-00002-of-00004.safetensors',
+  'model-00003-of-00004.safetensors',
+  'model-00004-of-00004.safetensors',
+];
 
 describe('saveWeights / loadWeights', () => {
   test('under the limit: one model.safetensors with {format: pt}, no index', () => {
@@ -45,10 +58,16 @@ describe('saveWeights / loadWeights', () => {
     assert.deepEqual(saved.files, [...SHARDS, WEIGHTS_INDEX_NAME]);
     assert.equal(saved.totalSize, 320);
     assert.deepEqual(readdirSync(d).sort(), [...SHARDS, WEIGHTS_INDEX_NAME].sort());
-    const held = SHARDS.map((f) => readSafetensorsHeader(join(d, f)).entries.map((e) => e.name).sort());
+    const held = SHARDS.map((f) =>
+      readSafetensorsHeader(join(d, f))
+        .entries.map((e) => e.name)
+        .sort(),
+    );
     assert.deepEqual(held, [['a', 'b'], ['big'], ['c', 'd'], ['e']]);
     for (const f of SHARDS) assert.deepEqual(readSafetensorsHeader(join(d, f)).metadata, { format: 'pt' });
-    assert.equal(readFileSync(join(d, WEIGHTS_INDEX_NAME), 'utf8'), `{
+    assert.equal(
+      readFileSync(join(d, WEIGHTS_INDEX_NAME), 'utf8'),
+      `{
   "metadata": {
     "total_size": 320
   },
@@ -61,7 +80,8 @@ describe('saveWeights / loadWeights', () => {
     "e": "model-00004-of-00004.safetensors"
   }
 }
-`);
+`,
+    );
     assertSameTensors(loadWeights(d), w);
   });
 
@@ -69,9 +89,15 @@ describe('saveWeights / loadWeights', () => {
     const d = fresh();
     const w = sample();
     saveWeights(d, w, { maxShardBytes: 100 });
-    truncateSync(join(d, SHARDS[0]!), 10);  // a and b are unreadable now
+    truncateSync(join(d, SHARDS[0]!), 10); // a and b are unreadable now
     const only = loadWeights(d, { filter: (name) => name === 'e' || name === 'big' });
-    assertSameTensors(only, new Map([['e', w.get('e')!], ['big', w.get('big')!]]));
+    assertSameTensors(
+      only,
+      new Map([
+        ['e', w.get('e')!],
+        ['big', w.get('big')!],
+      ]),
+    );
     expectCheckpointError(() => loadWeights(d), join(d, SHARDS[0]!), 'header length');
   });
 
@@ -89,14 +115,25 @@ describe('saveWeights / loadWeights', () => {
     assertSameTensors(loadWeights(d), w);
     // Fewer shards than before: the surplus old shards go.
     saveWeights(d, w, { maxShardBytes: 200 });
-    assert.deepEqual(readdirSync(d).filter((f) => f.startsWith('model-')).sort(),
-      ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']);
+    assert.deepEqual(
+      readdirSync(d)
+        .filter((f) => f.startsWith('model-'))
+        .sort(),
+      ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'],
+    );
     assertSameTensors(loadWeights(d), w);
   });
 
   test('a tensor bigger than the limit goes alone in its shard; an empty map makes an empty model.safetensors', () => {
     const d = fresh();
-    saveWeights(d, new Map([['huge', pt.zeros([100])], ['tiny', pt.zeros([1])]]), { maxShardBytes: 8 });
+    saveWeights(
+      d,
+      new Map([
+        ['huge', pt.zeros([100])],
+        ['tiny', pt.zeros([1])],
+      ]),
+      { maxShardBytes: 8 },
+    );
     const index = JSON.parse(readFileSync(join(d, WEIGHTS_INDEX_NAME), 'utf8')) as { weight_map: Record<string, string> };
     assert.deepEqual(index.weight_map, { huge: 'model-00001-of-00002.safetensors', tiny: 'model-00002-of-00002.safetensors' });
     const e = fresh();
@@ -127,7 +164,9 @@ describe('a bad index is refused, naming the index', () => {
 
   test('a tensor is missing from the shard the weight_map names', () => {
     const d = sharded();
-    editIndex(d, (idx) => { idx.weight_map['a'] = SHARDS[3]!; });
+    editIndex(d, (idx) => {
+      idx.weight_map['a'] = SHARDS[3]!;
+    });
     expectCheckpointError(() => loadWeights(d), join(d, WEIGHTS_INDEX_NAME), `'a' in ${SHARDS[3]}, which does not hold it`);
   });
 
@@ -136,7 +175,9 @@ describe('a bad index is refused, naming the index', () => {
     const p = join(d, WEIGHTS_INDEX_NAME);
     writeFileSync(p, '{"metadata": {}}');
     expectCheckpointError(() => loadWeights(d), p, 'has no weight_map object');
-    editIndex(d, (idx) => { idx.weight_map = { a: '../model.safetensors' }; });
+    editIndex(d, (idx) => {
+      idx.weight_map = { a: '../model.safetensors' };
+    });
     expectCheckpointError(() => loadWeights(d), p, "weight_map entry 'a' must be a file name in the same folder");
     writeFileSync(p, '{\n  "weight_map": {\n    "a": "x",\n  }\n}\n');
     expectCheckpointError(() => loadWeights(d), p, 'invalid JSON in weights index', 'line 4 column 3');

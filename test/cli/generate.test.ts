@@ -22,8 +22,19 @@ before(() => {
   const tokJson = trainByteLevelBpe(corpus, { vocabSize: 320, specialTokens: CHATML_SPECIAL_TOKENS });
   const tokConfig = makeTokenizerConfig({ eos: '<|im_end|>', pad: '<|endoftext|>' });
   const tok = Tokenizer.fromFiles(tokJson, tokConfig);
-  const model = createModel({ model_type: 'llama', vocab_size: tok.vocabSize, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2,
-    num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 512 }, { seed: 3 });
+  const model = createModel(
+    {
+      model_type: 'llama',
+      vocab_size: tok.vocabSize,
+      hidden_size: 32,
+      intermediate_size: 48,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      max_position_embeddings: 512,
+    },
+    { seed: 3 },
+  );
   saveModel(model, modelDir, {
     generationConfig: { eos_token_id: tok.tokenToId('<|im_end|>'), do_sample: false, max_new_tokens: 12 },
     tokenizerFiles: { 'tokenizer.json': JSON.stringify(tokJson), 'tokenizer_config.json': JSON.stringify(tokConfig) },
@@ -37,16 +48,25 @@ const run = (args: string[], input?: string) => spawnSync(process.execPath, [CLI
 test('generate: JSONL prompts and messages in, completions out, equal to in-process generation', () => {
   const input = join(dir, 'prompts.jsonl');
   const output = join(dir, 'out.jsonl');
-  writeFileSync(input, [
-    JSON.stringify({ id: 'a', prompt: 'question 7: what is 7 plus 8?' }),
-    '',
-    JSON.stringify({ id: 'b', messages: [{ role: 'user', content: 'what is 3 plus 4?' }] }),
-    JSON.stringify({ id: 'c', prompt: 'the answer is' }),
-  ].join('\n') + '\n');
+  writeFileSync(
+    input,
+    [
+      JSON.stringify({ id: 'a', prompt: 'question 7: what is 7 plus 8?' }),
+      '',
+      JSON.stringify({ id: 'b', messages: [{ role: 'user', content: 'what is 3 plus 4?' }] }),
+      JSON.stringify({ id: 'c', prompt: 'the answer is' }),
+    ].join('\n') + '\n',
+  );
   const r = run(['generate', `--model=${modelDir}`, `--input=${input}`, `--output=${output}`, '--batch-size=2', '--logprobs']);
   assert.equal(r.status, 0, r.stderr);
-  const rows = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(rows.map((x) => x.id), ['a', 'b', 'c']);
+  const rows = readFileSync(output, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    rows.map((x) => x.id),
+    ['a', 'b', 'c'],
+  );
   const tok = Tokenizer.fromDir(modelDir);
   const { model } = loadModel(modelDir);
   const eos = tok.tokenToId('<|im_end|>')!;
@@ -86,10 +106,24 @@ test('chat: each line gets a streamed reply, the conversation carries over, /exi
   const tok = Tokenizer.fromDir(modelDir);
   const { model } = loadModel(modelDir);
   const eos = tok.tokenToId('<|im_end|>')!;
-  const msgs = [{ role: 'system', content: 'you add numbers' }, { role: 'user', content: 'what is 1 plus 2?' }];
-  const [first] = generate(model, [tok.encode(applyChatTemplate(tok, msgs, { addGenerationPrompt: true }))], { maxNewTokens: 12, temperature: 0, eosTokenIds: [eos] });
-  const firstText = tok.decode(first!.tokens.filter((t) => t !== eos), { skipSpecialTokens: true });
-  assert.equal(r.stdout.startsWith(firstText + '\n'), true, `stdout ${JSON.stringify(r.stdout.slice(0, 200))} vs ${JSON.stringify(firstText)}`);
+  const msgs = [
+    { role: 'system', content: 'you add numbers' },
+    { role: 'user', content: 'what is 1 plus 2?' },
+  ];
+  const [first] = generate(model, [tok.encode(applyChatTemplate(tok, msgs, { addGenerationPrompt: true }))], {
+    maxNewTokens: 12,
+    temperature: 0,
+    eosTokenIds: [eos],
+  });
+  const firstText = tok.decode(
+    first!.tokens.filter((t) => t !== eos),
+    { skipSpecialTokens: true },
+  );
+  assert.equal(
+    r.stdout.startsWith(firstText + '\n'),
+    true,
+    `stdout ${JSON.stringify(r.stdout.slice(0, 200))} vs ${JSON.stringify(firstText)}`,
+  );
   assert.ok(replies.length >= 1);
   model.dispose();
 });

@@ -17,12 +17,24 @@ test('toBatch: (B, T) int64 inputs, targets and segment ids from packed rows; to
       assert.equal(t.dtype, 'int64');
       assert.deepEqual(t.shape, [rows.length, 8]);
     }
-    assert.deepEqual(batch.inputs.toArray(), rows.map((r) => Array.from(r.ids.subarray(0, 8))));
-    assert.deepEqual(batch.targets.toArray(), rows.map((r) => Array.from(r.targets)));
-    assert.deepEqual(batch.segmentIds.toArray(), rows.map((r) => Array.from(r.segmentIds.subarray(0, 8))));
+    assert.deepEqual(
+      batch.inputs.toArray(),
+      rows.map((r) => Array.from(r.ids.subarray(0, 8))),
+    );
+    assert.deepEqual(
+      batch.targets.toArray(),
+      rows.map((r) => Array.from(r.targets)),
+    );
+    assert.deepEqual(
+      batch.segmentIds.toArray(),
+      rows.map((r) => Array.from(r.segmentIds.subarray(0, 8))),
+    );
     const expected = rows.reduce((n, r) => n + r.targets.filter((t) => t !== IGNORE_INDEX).length, 0);
     assert.equal(batch.tokens, expected);
-    assert.equal(batch.tokens, pt.scope(() => batch.targets.ne(IGNORE_INDEX).sum().item()));
+    assert.equal(
+      batch.tokens,
+      pt.scope(() => batch.targets.ne(IGNORE_INDEX).sum().item()),
+    );
   });
   // Padding rows: padding segments are -1, distinct from the sample's 0.
   pt.scope(() => {
@@ -46,21 +58,50 @@ test('BatchSampler: seeded per-epoch permutations, partial last batch kept, null
   assert.equal(sampler.totalSteps, 9);
   const batches = drain(sampler);
   assert.equal(sampler.next(), null);
-  assert.deepEqual(batches.map((b) => b.rows.length), [4, 4, 2, 4, 4, 2, 4, 4, 2]);
-  assert.deepEqual(batches.map((b) => [b.epoch, b.stepInEpoch]), [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2], [2, 0], [2, 1], [2, 2]]);
+  assert.deepEqual(
+    batches.map((b) => b.rows.length),
+    [4, 4, 2, 4, 4, 2, 4, 4, 2],
+  );
+  assert.deepEqual(
+    batches.map((b) => [b.epoch, b.stepInEpoch]),
+    [
+      [0, 0],
+      [0, 1],
+      [0, 2],
+      [1, 0],
+      [1, 1],
+      [1, 2],
+      [2, 0],
+      [2, 1],
+      [2, 2],
+    ],
+  );
   const epochs = [0, 1, 2].map((e) => batches.filter((b) => b.epoch === e).flatMap((b) => b.rows));
-  for (const order of epochs) assert.deepEqual([...order].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  for (const order of epochs)
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
   assert.notDeepEqual(epochs[0], epochs[1]);
   assert.notDeepEqual(epochs[1], epochs[2]);
   // Same seed, same order; another seed, another order.
   assert.deepEqual(drain(new BatchSampler(10, 4, { epochs: 3, seed: 42 })), batches);
-  assert.notDeepEqual(drain(new BatchSampler(10, 4, { epochs: 3, seed: 43 })).map((b) => b.rows), batches.map((b) => b.rows));
+  assert.notDeepEqual(
+    drain(new BatchSampler(10, 4, { epochs: 3, seed: 43 })).map((b) => b.rows),
+    batches.map((b) => b.rows),
+  );
   // A permutation depends on (seed, epoch) only, and seeds beyond 32 bits matter.
   assert.deepEqual(seededPermutation(1000, 7, 2), seededPermutation(1000, 7, 2));
   assert.notDeepEqual(seededPermutation(1000, 7, 2), seededPermutation(1000, 7 + 2 ** 32, 2));
-  assert.deepEqual([...seededPermutation(1000, 7, 2)].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(
+    [...seededPermutation(1000, 7, 2)].sort((a, b) => a - b),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
   // shuffle: false visits rows in order.
-  assert.deepEqual(drain(new BatchSampler(5, 2, { epochs: 1, shuffle: false })).map((b) => b.rows), [[0, 1], [2, 3], [4]]);
+  assert.deepEqual(
+    drain(new BatchSampler(5, 2, { epochs: 1, shuffle: false })).map((b) => b.rows),
+    [[0, 1], [2, 3], [4]],
+  );
 });
 
 test('BatchSampler.restore continues exactly where the state was taken, mid-epoch and at an epoch boundary', () => {

@@ -32,7 +32,13 @@ test('lastBoxed: a box that is the whole content of a box is unwrapped', () => {
 
 test('findBoxes: positions of every outermost box, in order', () => {
   const t = 'a \\boxed{1}, b \\boxed{2}';
-  assert.deepEqual(findBoxes(t).map((b) => [b.content, t.slice(b.start, b.end)]), [['1', '\\boxed{1}'], ['2', '\\boxed{2}']]);
+  assert.deepEqual(
+    findBoxes(t).map((b) => [b.content, t.slice(b.start, b.end)]),
+    [
+      ['1', '\\boxed{1}'],
+      ['2', '\\boxed{2}'],
+    ],
+  );
 });
 
 test('matchBraces: matching closers, escaped braces skipped, unmatched → -1', () => {

@@ -61,26 +61,46 @@ function reference(kind: string, n: number[]): number {
   const [a = NaN, b = NaN, c = NaN, d = NaN] = n;
   const exact = (x: number, y: number): number => (x % y === 0 ? x / y : NaN);
   switch (kind) {
-    case 'add': return a + b;
-    case 'sub': return a - b;
-    case 'mul': return a * b;
-    case 'div': return exact(a, b);
-    case 'x-plus': return b - a;
-    case 'x-times': return exact(b, a);
-    case 'add-sub': return a + b - c;
-    case 'sub-add': return a - b + c;
-    case 'add3': return a + b + c;
-    case 'mul-add': return a * b + c;
-    case 'mul-sub': return a * b - c;
-    case 'mul-mul': return a * b * c;
-    case 'add-mul': return (a + b) * c;
-    case 'div-add': return exact(a, b) + c;
-    case 'linear': return exact(c - b, a);
-    case 'linear-sub': return exact(c + b, a);
-    case 'add-sub-add': return a + b - c + d;
-    case 'mul-add-sub': return a * b + c - d;
-    case 'add-add-sub': return a + b + c - d;
-    default: throw new Error(`no reference for kind ${kind}`);
+    case 'add':
+      return a + b;
+    case 'sub':
+      return a - b;
+    case 'mul':
+      return a * b;
+    case 'div':
+      return exact(a, b);
+    case 'x-plus':
+      return b - a;
+    case 'x-times':
+      return exact(b, a);
+    case 'add-sub':
+      return a + b - c;
+    case 'sub-add':
+      return a - b + c;
+    case 'add3':
+      return a + b + c;
+    case 'mul-add':
+      return a * b + c;
+    case 'mul-sub':
+      return a * b - c;
+    case 'mul-mul':
+      return a * b * c;
+    case 'add-mul':
+      return (a + b) * c;
+    case 'div-add':
+      return exact(a, b) + c;
+    case 'linear':
+      return exact(c - b, a);
+    case 'linear-sub':
+      return exact(c + b, a);
+    case 'add-sub-add':
+      return a + b - c + d;
+    case 'mul-add-sub':
+      return a * b + c - d;
+    case 'add-add-sub':
+      return a + b + c - d;
+    default:
+      throw new Error(`no reference for kind ${kind}`);
   }
 }
 
@@ -103,7 +123,14 @@ function checkProblem(p: MathProblem, cap: number): void {
   }
   assert.equal(eqs[eqs.length - 1]!.c, p.answer, `last step gives the answer: ${where}`);
   // canonical keys
-  assert.equal(p.key, `${p.kind}|${nums.slice().sort((x, y) => x - y).join(',')}`, where);
+  assert.equal(
+    p.key,
+    `${p.kind}|${nums
+      .slice()
+      .sort((x, y) => x - y)
+      .join(',')}`,
+    where,
+  );
   assert.equal(p.stepsKey, stepsKeyOf(p.solution), where);
   // bounds
   assert.ok(p.question.length <= MAX_QUESTION_CHARS, `question length ${p.question.length}: ${where}`);
@@ -124,8 +151,10 @@ function checkInstruction(it: InstructionItem): void {
 test('default task: sizes, mix and generation time (< 3 s)', (ctx) => {
   const t = getDefault();
   const chars = t.pretrainDocuments.reduce((n, d) => n + d.length, 0);
-  ctx.diagnostic(`default task in ${defaultMs.toFixed(0)} ms: ${t.pretrainDocuments.length} documents (${chars} chars), ` +
-    `${t.sftConversations.length} conversations, ${t.heldOutMath.length} + ${t.heldOutInstructions.length} held out`);
+  ctx.diagnostic(
+    `default task in ${defaultMs.toFixed(0)} ms: ${t.pretrainDocuments.length} documents (${chars} chars), ` +
+      `${t.sftConversations.length} conversations, ${t.heldOutMath.length} + ${t.heldOutInstructions.length} held out`,
+  );
   assert.ok(defaultMs < 3000, `generation took ${defaultMs.toFixed(0)} ms`);
   assert.equal(t.pretrainDocuments.length, 30000);
   assert.equal(t.sftConversations.length, 8000);
@@ -137,23 +166,38 @@ test('default task: sizes, mix and generation time (< 3 s)', (ctx) => {
   // every kind and step count is represented
   const kinds = new Set(t.trainMath.map((p) => p.kind));
   for (const k of MATH_KINDS) assert.ok(kinds.has(k.id), `training has kind ${k.id}`);
-  for (const s of [1, 2, 3]) assert.ok(t.heldOutMath.some((p) => p.steps === s), `held-out has ${s}-step problems`);
+  for (const s of [1, 2, 3])
+    assert.ok(
+      t.heldOutMath.some((p) => p.steps === s),
+      `held-out has ${s}-step problems`,
+    );
   // conversations: user then assistant, the assistant says the solution / answer
-  let m = 0, i = 0;
+  let m = 0,
+    i = 0;
   for (const c of t.sftConversations) {
-    assert.deepEqual(c.messages.map((x) => x.role), ['user', 'assistant']);
+    assert.deepEqual(
+      c.messages.map((x) => x.role),
+      ['user', 'assistant'],
+    );
     if (c.kind === 'reasoning') {
       const p = t.trainMath[m++]!;
-      assert.deepEqual(c.messages.map((x) => x.content), [p.question, p.solution]);
+      assert.deepEqual(
+        c.messages.map((x) => x.content),
+        [p.question, p.solution],
+      );
     } else {
       const it = t.trainInstructions[i++]!;
-      assert.deepEqual(c.messages.map((x) => x.content), [it.instruction, it.answer]);
+      assert.deepEqual(
+        c.messages.map((x) => x.content),
+        [it.instruction, it.answer],
+      );
     }
   }
 });
 
 test('same seed gives the same task; another seed gives another', () => {
-  const snapshot = (t: BuiltinTask): string => JSON.stringify([t.pretrainDocuments, t.sftConversations, t.heldOutMath, t.heldOutInstructions]);
+  const snapshot = (t: BuiltinTask): string =>
+    JSON.stringify([t.pretrainDocuments, t.sftConversations, t.heldOutMath, t.heldOutInstructions]);
   const a = builtinTask({ seed: 7, ...SMALL });
   const b = builtinTask({ seed: 7, ...SMALL });
   const c = builtinTask({ seed: 8, ...SMALL });
@@ -188,9 +232,10 @@ test('every solution is right: boxed answer, each written step, the answer from 
         templates.add(p.template!);
       }
     }
-    for (const k of MATH_KINDS) for (const tpl of (k.templates as readonly { id: string }[])) {
-      assert.ok(templates.has(tpl.id), `template ${tpl.id} drawn`);
-    }
+    for (const k of MATH_KINDS)
+      for (const tpl of k.templates as readonly { id: string }[]) {
+        assert.ok(templates.has(tpl.id), `template ${tpl.id} drawn`);
+      }
   }
 });
 
@@ -211,7 +256,9 @@ test('held-out math never appears in training: not by text, not by (kind, number
   const heldSteps = new Set(t.heldOutMath.map((p) => p.stepsKey!));
   // keys recomputed here from the training questions and solutions
   for (const p of t.trainMath) {
-    const key = `${p.kind}|${questionNumbers(p.question).sort((x, y) => x - y).join(',')}`;
+    const key = `${p.kind}|${questionNumbers(p.question)
+      .sort((x, y) => x - y)
+      .join(',')}`;
     assert.ok(!heldKeys.has(key), `training problem has a held-out key: ${p.question}`);
     assert.ok(!heldSteps.has(stepsKeyOf(p.solution)), `training solution repeats a held-out computation: ${p.solution}`);
   }
@@ -229,8 +276,11 @@ test('held-out math never appears in training: not by text, not by (kind, number
   for (const k of heldKeys) assert.ok(!t.trainingKeys.math.has(k), k);
   for (const k of heldSteps) assert.ok(!t.trainingKeys.mathSteps.has(k), k);
   // no held-out question text anywhere in training text
-  const trainingText = [...t.pretrainDocuments, ...t.sftConversations.flatMap((c) => c.messages.map((m) => m.content))].join('\n').toLowerCase();
-  for (const p of t.heldOutMath) assert.ok(!trainingText.includes(p.question.toLowerCase()), `held-out question in training: ${p.question}`);
+  const trainingText = [...t.pretrainDocuments, ...t.sftConversations.flatMap((c) => c.messages.map((m) => m.content))]
+    .join('\n')
+    .toLowerCase();
+  for (const p of t.heldOutMath)
+    assert.ok(!trainingText.includes(p.question.toLowerCase()), `held-out question in training: ${p.question}`);
   // nor a held-out solution as a training answer (a 1-step solution may be the last step of a
   // longer training solution: steps are shared, problems are not)
   const answers = new Set(t.sftConversations.map((c) => c.messages[1]!.content));
@@ -249,7 +299,9 @@ test('held-out instructions never appear in training (text or key); their transf
     if (!knowledge.has(it.kind)) assert.ok(!heldArgs.has(argOf(it)), `training transforms a held-out argument: ${it.key}`);
   }
   for (const k of heldKeys) assert.ok(!t.trainingKeys.instructions.has(k), k);
-  const trainingText = [...t.pretrainDocuments, ...t.sftConversations.flatMap((c) => c.messages.map((m) => m.content))].join('\n').toLowerCase();
+  const trainingText = [...t.pretrainDocuments, ...t.sftConversations.flatMap((c) => c.messages.map((m) => m.content))]
+    .join('\n')
+    .toLowerCase();
   for (const it of t.heldOutInstructions) {
     assert.ok(!trainingText.includes(it.instruction.toLowerCase()), `held-out instruction in training: ${it.instruction}`);
     if (['uppercase', 'lowercase', 'reverse-words'].includes(it.kind)) {
@@ -297,7 +349,15 @@ test('pretraining documents: plain text within bounds, no chat or answer format'
   }
   // the kinds of document asked for are there
   const has = (re: RegExp): number => t.pretrainDocuments.filter((d) => re.test(d)).length;
-  for (const re of [/ plus \d+ is /, / times \d+ is /, / = \d+\./, /^Problem: /, /The opposite of \w+ is/, /Counting from|even numbers are/, / had \d+ /]) {
+  for (const re of [
+    / plus \d+ is /,
+    / times \d+ is /,
+    / = \d+\./,
+    /^Problem: /,
+    /The opposite of \w+ is/,
+    /Counting from|even numbers are/,
+    / had \d+ /,
+  ]) {
     assert.ok(has(re) > 100, `documents matching ${re}: ${has(re)}`);
   }
   // tokenizer corpus: pretraining, then each SFT message, nothing held out
@@ -310,10 +370,10 @@ test('pretraining documents: plain text within bounds, no chat or answer format'
 test('groundedSteps: a third each for operands from the question (or earlier results) and a true equation', () => {
   const q = 'Aria has 18 blocks. She drops 14 of them and then finds 3. How many now?';
   assert.equal(groundedSteps('18 - 14 = 4. Then 4 + 3 = 7. \\boxed{7}', q), 1);
-  assert.equal(groundedSteps('20 - 14 = 6. \\boxed{6}', q), 2 / 3);                   // 20 is not in the question
-  assert.equal(groundedSteps('18 - 14 = 5. \\boxed{5}', q), 2 / 3);                   // false
+  assert.equal(groundedSteps('20 - 14 = 6. \\boxed{6}', q), 2 / 3); // 20 is not in the question
+  assert.equal(groundedSteps('18 - 14 = 5. \\boxed{5}', q), 2 / 3); // false
   assert.equal(groundedSteps('20 - 17 = 7. \\boxed{7}', q), 0);
-  assert.equal(groundedSteps('18 - 14 = 4. Then 5 + 3 = 8.', q), (1 + 2 / 3) / 2);       // 5 is neither given nor a result
+  assert.equal(groundedSteps('18 - 14 = 4. Then 5 + 3 = 8.', q), (1 + 2 / 3) / 2); // 5 is neither given nor a result
   assert.equal(groundedSteps('It is 7. \\boxed{7}', q), 0, 'no equation, no credit');
   assert.equal(groundedSteps('12 / 0 = 0', 'split 12 among 0'), 2 / 3);
 });
@@ -338,7 +398,12 @@ test('mathCorrect edge cases', () => {
 });
 
 test('instructionCorrect: normalised exact match, case where it matters, set-valued lists', () => {
-  const item = (kind: string, answer: string, extra: Partial<InstructionItem> = {}): InstructionItem => ({ instruction: '?', answer, kind, ...extra });
+  const item = (kind: string, answer: string, extra: Partial<InstructionItem> = {}): InstructionItem => ({
+    instruction: '?',
+    answer,
+    kind,
+    ...extra,
+  });
   const cold = item('opposite', 'cold');
   assert.ok(instructionCorrect('cold', cold));
   assert.ok(instructionCorrect('  Cold. ', cold));
@@ -374,7 +439,8 @@ test('RL problems: training side (no held-out key or computation), not SFT quest
   assert.deepEqual(t.sftConversations, plain.sftConversations);
   assert.deepEqual(t.heldOutMath, plain.heldOutMath);
   assert.deepEqual(t.pretrainDocuments, plain.pretrainDocuments);
-  const heldKeys = new Set(t.heldOutMath.map((p) => p.key!)), heldSteps = new Set(t.heldOutMath.map((p) => p.stepsKey!));
+  const heldKeys = new Set(t.heldOutMath.map((p) => p.key!)),
+    heldSteps = new Set(t.heldOutMath.map((p) => p.stepsKey!));
   const sftQuestions = new Set(t.sftConversations.map((c) => c.messages[0]!.content));
   for (const p of t.rlMath) {
     assert.ok(!heldKeys.has(p.key!) && !heldSteps.has(stepsKeyOf(p.solution)), `RL problem overlaps the held-out set: ${p.question}`);
@@ -384,18 +450,25 @@ test('RL problems: training side (no held-out key or computation), not SFT quest
   assert.equal(new Set(t.rlMath.map((p) => p.question)).size, 300, 'distinct questions');
 });
 
-test('preference pairs: the worked solution against a copy with one mistake; an instruction answer against another item\'s', () => {
+test("preference pairs: the worked solution against a copy with one mistake; an instruction answer against another item's", () => {
   const t = builtinTask({ seed: 2, ...SMALL, rlMath: 200 });
   const rows = preferencePairs(t.rlMath, t.trainInstructions.slice(0, 100), 2);
   assert.deepEqual(rows, preferencePairs(t.rlMath, t.trainInstructions.slice(0, 100), 2), 'deterministic');
   const math = rows.filter((r) => r.kind.startsWith('math-'));
   assert.ok(math.length >= 195 && rows.length - math.length >= 90, `${math.length} math, ${rows.length - math.length} instruction pairs`);
-  for (const kind of ['math-slip', 'math-copy', 'math-box']) assert.ok(math.some((r) => r.kind === kind), kind);
+  for (const kind of ['math-slip', 'math-copy', 'math-box'])
+    assert.ok(
+      math.some((r) => r.kind === kind),
+      kind,
+    );
   for (const r of math) {
     const p = t.rlMath.find((x) => x.question === r.prompt[0]!.content)!;
     assert.equal(r.chosen[0]!.content, p.solution);
     const bad = r.rejected[0]!.content;
-    assert.ok(bad !== p.solution && (!mathCorrect(bad, p.answer) || groundedSteps(bad, p.question) < 1), `the rejected copy has a mistake: ${bad}`);
+    assert.ok(
+      bad !== p.solution && (!mathCorrect(bad, p.answer) || groundedSteps(bad, p.question) < 1),
+      `the rejected copy has a mistake: ${bad}`,
+    );
     if (r.kind === 'math-slip' || r.kind === 'math-box') assert.ok(!mathCorrect(bad, p.answer), `wrong answer: ${bad}`);
   }
   for (const r of rows.filter((x) => x.kind.startsWith('instruction-'))) assert.notEqual(r.rejected[0]!.content, r.chosen[0]!.content);
@@ -420,9 +493,19 @@ test('writeBuiltinData writes JSONL files trainers can read', () => {
   const dir = mkdtempSync(join(tmpdir(), 'builtin-'));
   try {
     const files = writeBuiltinData(join(dir, 'data'), t);
-    const read = (f: string): unknown[] => readFileSync(f, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as unknown);
-    assert.deepEqual(read(files.pretrain), t.pretrainDocuments.map((text) => ({ text })));
-    assert.deepEqual(read(files.sft), t.sftConversations.map((c) => ({ messages: c.messages })));
+    const read = (f: string): unknown[] =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 0)
+        .map((l) => JSON.parse(l) as unknown);
+    assert.deepEqual(
+      read(files.pretrain),
+      t.pretrainDocuments.map((text) => ({ text })),
+    );
+    assert.deepEqual(
+      read(files.sft),
+      t.sftConversations.map((c) => ({ messages: c.messages })),
+    );
     assert.deepEqual(read(files.heldOutMath), t.heldOutMath);
     assert.deepEqual(read(files.heldOutInstructions), t.heldOutInstructions);
     assert.ok(readFileSync(files.sft, 'utf8').endsWith('}\n'));

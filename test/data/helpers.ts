@@ -4,16 +4,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
-import {
-  CHATML_SPECIAL_TOKENS,
-  makeTokenizerConfig,
-  Tokenizer,
-  trainByteLevelBpe,
-  type JsonObject,
-} from '../../src/tokenizer/index.js';
+import { CHATML_SPECIAL_TOKENS, makeTokenizerConfig, Tokenizer, trainByteLevelBpe, type JsonObject } from '../../src/tokenizer/index.js';
 
 const made: string[] = [];
-process.on('exit', () => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); });
+process.on('exit', () => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
 
 /** A fresh temp folder, removed when the test process exits. */
 export function tempDir(prefix = 'data'): string {
@@ -23,10 +19,25 @@ export function tempDir(prefix = 'data'): string {
 }
 
 const CORPUS_LINES = [
-  'You answer briefly.', 'Hi! Who are you?', 'An assistant.', 'Add 2 and 3.', '2 + 3 = 5.', 'Done.',
-  'Thanks.', 'You are welcome.', 'What is the capital of France?', 'Paris.', 'The model learns to predict the next token.',
-  'Write a haiku about the sea.', 'Waves fold into foam, salt wind carries old stories, the tide keeps its time.',
-  'Translate to French: good morning', 'bonjour', 'Say hello.', 'Hello there!', 'Count to five.', '1, 2, 3, 4, 5.',
+  'You answer briefly.',
+  'Hi! Who are you?',
+  'An assistant.',
+  'Add 2 and 3.',
+  '2 + 3 = 5.',
+  'Done.',
+  'Thanks.',
+  'You are welcome.',
+  'What is the capital of France?',
+  'Paris.',
+  'The model learns to predict the next token.',
+  'Write a haiku about the sea.',
+  'Waves fold into foam, salt wind carries old stories, the tide keeps its time.',
+  'Translate to French: good morning',
+  'bonjour',
+  'Say hello.',
+  'Hello there!',
+  'Count to five.',
+  '1, 2, 3, 4, 5.',
 ];
 
 let cached: { json: JsonObject; tokenizer: Tokenizer } | undefined;
@@ -79,14 +90,23 @@ const listOfPairs = (name: string, a: string, b: string) => [
   { name: a, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'OPTIONAL' as const },
   { name: b, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'OPTIONAL' as const },
 ];
-const stringColumn = (name: string) => ({ name, type: 'BYTE_ARRAY' as const, converted_type: 'UTF8' as const, repetition_type: 'OPTIONAL' as const });
+const stringColumn = (name: string) => ({
+  name,
+  type: 'BYTE_ARRAY' as const,
+  converted_type: 'UTF8' as const,
+  repetition_type: 'OPTIONAL' as const,
+});
 
 /**
  * Rows with text / string prompt+completion / messages / conversations as a Parquet file with
  * nested list<struct> columns (as Hugging Face datasets writes them), plus an int64 `id` column;
  * absent fields are nulls.
  */
-export function writeParquet(file: string, rows: readonly Record<string, unknown>[], options: { rowGroupSize: number; codec?: 'SNAPPY' | 'UNCOMPRESSED' }): string {
+export function writeParquet(
+  file: string,
+  rows: readonly Record<string, unknown>[],
+  options: { rowGroupSize: number; codec?: 'SNAPPY' | 'UNCOMPRESSED' },
+): string {
   const column = (name: string) => rows.map((r) => (r[name] === undefined ? null : r[name]));
   parquetWriteFile({
     filename: file,
@@ -101,7 +121,9 @@ export function writeParquet(file: string, rows: readonly Record<string, unknown
     schema: [
       { name: 'root', num_children: 6 },
       { name: 'id', type: 'INT64', repetition_type: 'REQUIRED' },
-      stringColumn('text'), stringColumn('prompt'), stringColumn('completion'),
+      stringColumn('text'),
+      stringColumn('prompt'),
+      stringColumn('completion'),
       ...listOfPairs('messages', 'role', 'content'),
       ...listOfPairs('conversations', 'from', 'value'),
     ],
@@ -126,10 +148,23 @@ export function sampleRows(n: number): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
   for (let i = 0; i < n; i++) {
     switch (i % 4) {
-      case 0: rows.push({ id: i, text: `The model learns to predict the next token. ${i}` }); break;
-      case 1: rows.push({ id: i, prompt: `Add ${i} and 3.`, completion: ` ${i + 3}.` }); break;
-      case 2: rows.push({ id: i, messages: CONVERSATION.slice(0, 3 + 2 * (i % 3)) }); break;
-      default: rows.push({ id: i, conversations: [{ from: 'human', value: `Count to ${i}.` }, { from: 'gpt', value: '1, 2, 3, 4, 5.' }] });
+      case 0:
+        rows.push({ id: i, text: `The model learns to predict the next token. ${i}` });
+        break;
+      case 1:
+        rows.push({ id: i, prompt: `Add ${i} and 3.`, completion: ` ${i + 3}.` });
+        break;
+      case 2:
+        rows.push({ id: i, messages: CONVERSATION.slice(0, 3 + 2 * (i % 3)) });
+        break;
+      default:
+        rows.push({
+          id: i,
+          conversations: [
+            { from: 'human', value: `Count to ${i}.` },
+            { from: 'gpt', value: '1, 2, 3, 4, 5.' },
+          ],
+        });
     }
   }
   return rows;

@@ -15,7 +15,11 @@ async function collect(file: string, onRowError?: (e: DataError) => void): Promi
 
 /** Rows with Parquet's representation undone: bigint → number, null columns removed. */
 function plain(data: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(data).filter(([, v]) => v !== null).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]));
+  return Object.fromEntries(
+    Object.entries(data)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v]),
+  );
 }
 
 async function rejectsWith(promise: Promise<unknown>, check: (e: DataError) => void): Promise<void> {
@@ -41,12 +45,23 @@ test('JSONL, JSON and Parquet (several row groups, snappy and uncompressed) give
   assert.deepEqual(reference.counts, { rows: 23, kept: 23, skipped: 0, truncated: 0, dropped: 0 });
   for (const file of files) {
     const read = await collect(file);
-    assert.deepEqual(read.map((r) => plain(r.data)), rows, file);
-    assert.deepEqual(read.map((r) => r.line), rows.map((_, i) => i + 1), file);
+    assert.deepEqual(
+      read.map((r) => plain(r.data)),
+      rows,
+      file,
+    );
+    assert.deepEqual(
+      read.map((r) => r.line),
+      rows.map((_, i) => i + 1),
+      file,
+    );
     assert.ok(read.every((r) => r.file === file));
     const loaded = await loadExamples([file], tokenizer, OPTIONS);
     assert.deepEqual(loaded.examples, reference.examples, file);
-    assert.deepEqual(loaded.sources.map((s) => s.line), rows.map((_, i) => i + 1));
+    assert.deepEqual(
+      loaded.sources.map((s) => s.line),
+      rows.map((_, i) => i + 1),
+    );
   }
   // Several files: concatenated in the order given; a directory stands for its data files, sorted.
   const both = await loadExamples([files[0]!, files[2]!], tokenizer, OPTIONS);
@@ -68,7 +83,7 @@ test('Parquet is read one row group at a time, in order', async () => {
   for await (const row of readRows(file)) {
     assert.equal(Number(row.data['id']), n);
     assert.equal(row.line, ++n);
-    if (n === 150) break;              // stopping early is fine
+    if (n === 150) break; // stopping early is fine
   }
   assert.equal((await collect(file)).length, 1000);
 });
@@ -78,7 +93,14 @@ test('JSONL: blank lines are skipped but counted; CRLF and a BOM are fine', asyn
   const file = path.join(dir, 'crlf.jsonl');
   fs.writeFileSync(file, '\uFEFF{"text":"a"}\r\n\r\n   \r\n{"text":"b"}\r\n{"text":"c"}');
   const rows = await collect(file);
-  assert.deepEqual(rows.map((r) => [r.line, r.data['text']]), [[1, 'a'], [4, 'b'], [5, 'c']]);
+  assert.deepEqual(
+    rows.map((r) => [r.line, r.data['text']]),
+    [
+      [1, 'a'],
+      [4, 'b'],
+      [5, 'c'],
+    ],
+  );
 });
 
 test('bad JSON on line 3 names the file and line and keeps the parser message', async () => {
@@ -94,8 +116,14 @@ test('bad JSON on line 3 names the file and line and keeps the parser message', 
   await rejectsWith(loadExamples([file], chatmlTokenizer(), OPTIONS), (e) => assert.equal(e.line, 3));
   // With a row-error handler reading goes on.
   const errors: DataError[] = [];
-  assert.deepEqual((await collect(file, (e) => errors.push(e))).map((r) => r.line), [1, 2, 4]);
-  assert.deepEqual(errors.map((e) => e.line), [3]);
+  assert.deepEqual(
+    (await collect(file, (e) => errors.push(e))).map((r) => r.line),
+    [1, 2, 4],
+  );
+  assert.deepEqual(
+    errors.map((e) => e.line),
+    [3],
+  );
 });
 
 test('a .json syntax error names the text line where parsing stopped', async () => {
@@ -115,7 +143,13 @@ test('empty files, JSON that is not an array, non-object rows, missing files and
     fs.writeFileSync(file, content);
     return file;
   };
-  for (const file of [write('e.jsonl', ''), write('blank.jsonl', '\n  \n'), write('e.json', ' \n'), write('e2.json', '[]'), write('e.parquet', '')]) {
+  for (const file of [
+    write('e.jsonl', ''),
+    write('blank.jsonl', '\n  \n'),
+    write('e.json', ' \n'),
+    write('e2.json', '[]'),
+    write('e.parquet', ''),
+  ]) {
     await rejectsWith(collect(file), (e) => {
       assert.equal(e.file, file);
       assert.equal(e.line, 1);
@@ -124,7 +158,9 @@ test('empty files, JSON that is not an array, non-object rows, missing files and
   }
   const emptyParquet = writeParquet(path.join(dir, 'rows0.parquet'), [], { rowGroupSize: 10 });
   await rejectsWith(collect(emptyParquet), (e) => assert.match(e.message, /empty file/));
-  await rejectsWith(collect(write('obj.json', '{"text": "a"}')), (e) => assert.match(e.message, /:1: expected a JSON array of objects, got object/));
+  await rejectsWith(collect(write('obj.json', '{"text": "a"}')), (e) =>
+    assert.match(e.message, /:1: expected a JSON array of objects, got object/),
+  );
   await rejectsWith(collect(write('rows.jsonl', '{"text":"a"}\n[1, 2]\n')), (e) => {
     assert.equal(e.line, 2);
     assert.match(e.message, /rows\.jsonl:2: expected a JSON object, got array/);
@@ -133,21 +169,38 @@ test('empty files, JSON that is not an array, non-object rows, missing files and
     assert.equal(e.line, 3);
     assert.match(e.message, /rows\.json:3: expected a JSON object, got number/);
   });
-  await rejectsWith(collect(write('junk.parquet', 'this is not parquet at all')), (e) => assert.match(e.message, /not a readable Parquet file/));
+  await rejectsWith(collect(write('junk.parquet', 'this is not parquet at all')), (e) =>
+    assert.match(e.message, /not a readable Parquet file/),
+  );
   await rejectsWith(collect(path.join(dir, 'missing.jsonl')), (e) => assert.match(e.message, /missing\.jsonl:1: cannot read file/));
   await rejectsWith(collect(write('data.csv', 'a,b')), (e) => assert.match(e.message, /unsupported file type '\.csv'/));
 });
 
 const BAD_ROWS = [
-  { text: 'fine' },                                                                           // 1
-  { prompt: 'no completion here' },                                                           // 2 missing field
-  { messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 42 }] },        // 3 wrong type
-  { messages: [{ role: 'robot', content: 'beep' }, { role: 'assistant', content: 'ok' }] },   // 4 unknown role
-  { messages: [] },                                                                           // 5 empty conversation
-  { messages: [{ role: 'user', content: 'hi' }] },                                            // 6 no assistant turn
-  { unrelated: 1 },                                                                           // 7 no known format
-  { text: 7 },                                                                                // 8 wrong type
-  { conversations: [{ from: 'human', value: 'q' }, { from: 'gpt', value: 'a' }] },            // 9
+  { text: 'fine' }, // 1
+  { prompt: 'no completion here' }, // 2 missing field
+  {
+    messages: [
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 42 },
+    ],
+  }, // 3 wrong type
+  {
+    messages: [
+      { role: 'robot', content: 'beep' },
+      { role: 'assistant', content: 'ok' },
+    ],
+  }, // 4 unknown role
+  { messages: [] }, // 5 empty conversation
+  { messages: [{ role: 'user', content: 'hi' }] }, // 6 no assistant turn
+  { unrelated: 1 }, // 7 no known format
+  { text: 7 }, // 8 wrong type
+  {
+    conversations: [
+      { from: 'human', value: 'q' },
+      { from: 'gpt', value: 'a' },
+    ],
+  }, // 9
 ];
 const EXPECTED_SKIPS: Array<[number, string | undefined, RegExp]> = [
   [2, 'completion', /is missing/],
@@ -182,8 +235,14 @@ test("errorPolicy 'skip' keeps the good rows and counts and lists every bad one"
   await rejectsWith(loadExamples([file], tokenizer, OPTIONS), (e) => assert.equal(e.line, 2));
   const loaded = await loadExamples([file], tokenizer, { ...OPTIONS, errorPolicy: 'skip' });
   assert.deepEqual(loaded.counts, { rows: 11, kept: 2, skipped: 9, truncated: 0, dropped: 0 });
-  assert.deepEqual(loaded.sources.map((s) => s.line), [1, 9]);
-  assert.deepEqual(loaded.skipped.map((s) => s.line), [2, 3, 4, 5, 6, 7, 8, 10, 11]);
+  assert.deepEqual(
+    loaded.sources.map((s) => s.line),
+    [1, 9],
+  );
+  assert.deepEqual(
+    loaded.skipped.map((s) => s.line),
+    [2, 3, 4, 5, 6, 7, 8, 10, 11],
+  );
   for (const [line, field, pattern] of EXPECTED_SKIPS) {
     const s = loaded.skipped.find((x) => x.line === line)!;
     assert.equal(s.file, file);
@@ -196,7 +255,9 @@ test("errorPolicy 'skip' keeps the good rows and counts and lists every bad one"
   // File-level problems are thrown even when skipping rows.
   const empty = path.join(dir, 'empty.jsonl');
   fs.writeFileSync(empty, '');
-  await rejectsWith(loadExamples([file, empty], tokenizer, { ...OPTIONS, errorPolicy: 'skip' }), (e) => assert.match(e.message, /empty file/));
+  await rejectsWith(loadExamples([file, empty], tokenizer, { ...OPTIONS, errorPolicy: 'skip' }), (e) =>
+    assert.match(e.message, /empty file/),
+  );
 });
 
 test('length limits: dropped and truncated rows are counted', async () => {

@@ -11,7 +11,10 @@ test('messages: the masked tokens decode to exactly the assistant contents, each
   const out = tokenizeExample({ kind: 'messages', messages: CONVERSATION }, tokenizer)!;
   assert.ok(out.ids instanceof Int32Array && out.lossMask instanceof Uint8Array);
   assert.equal(out.ids.length, out.lossMask.length);
-  assert.deepEqual(maskedRuns(tokenizer, out.ids, out.lossMask), ASSISTANT.map((c) => `${c}<|im_end|>`));
+  assert.deepEqual(
+    maskedRuns(tokenizer, out.ids, out.lossMask),
+    ASSISTANT.map((c) => `${c}<|im_end|>`),
+  );
   const masked = [...out.ids].filter((_, i) => out.lossMask[i] === 1);
   assert.equal(tokenizer.decode(masked), ASSISTANT.map((c) => `${c}<|im_end|>`).join(''));
   // No EOS is appended to a chat: its end-of-turn token is the stop signal.
@@ -74,7 +77,8 @@ test('conversational prompt/completion: only the assistant turns of the completi
   const whole = tokenizeExample({ kind: 'messages', messages: CONVERSATION }, tokenizer)!;
   assert.deepEqual(out.ids, whole.ids);
   // With generation markers (spans without message indices) the split is where the prompt ends.
-  const marked = "{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' }}{% if m.role == 'assistant' %}{% generation %}{{ m.content + '<|im_end|>' }}" +
+  const marked =
+    "{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' }}{% if m.role == 'assistant' %}{% generation %}{{ m.content + '<|im_end|>' }}" +
     "{% endgeneration %}{% else %}{{ m.content + '<|im_end|>' }}{% endif %}{{ '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
   const markedTokenizer = chatmlTokenizerWithConfig(makeTokenizerConfig({ eos: '<|endoftext|>', chatTemplate: marked }));
   const viaMarkers = tokenizeExample({ kind: 'prompt_completion', prompt, completion }, markedTokenizer)!;
@@ -101,11 +105,17 @@ test('length limit: truncate keeps the head, drop drops; truncated to nothing tr
 test('an example with nothing to train, or a template that cannot render it, is a DataError', () => {
   const tokenizer = chatmlTokenizer();
   const source = { file: 'f.jsonl', line: 4 };
-  assert.throws(() => tokenizeExample({ kind: 'prompt_completion', prompt: 'Q', completion: '' }, tokenizer, { addEos: false, source }),
-    (e: unknown) => e instanceof DataError && e.line === 4 && /nothing to train on/.test(e.message));
-  const raising = chatmlTokenizerWithConfig(makeTokenizerConfig({ eos: '<|endoftext|>', chatTemplate: "{{ raise_exception('roles must alternate') }}" }));
-  assert.throws(() => tokenizeExample({ kind: 'messages', messages: CONVERSATION }, raising, { source }),
-    (e: unknown) => e instanceof DataError && e.file === 'f.jsonl' && /chat template: .*roles must alternate/.test(e.message));
+  assert.throws(
+    () => tokenizeExample({ kind: 'prompt_completion', prompt: 'Q', completion: '' }, tokenizer, { addEos: false, source }),
+    (e: unknown) => e instanceof DataError && e.line === 4 && /nothing to train on/.test(e.message),
+  );
+  const raising = chatmlTokenizerWithConfig(
+    makeTokenizerConfig({ eos: '<|endoftext|>', chatTemplate: "{{ raise_exception('roles must alternate') }}" }),
+  );
+  assert.throws(
+    () => tokenizeExample({ kind: 'messages', messages: CONVERSATION }, raising, { source }),
+    (e: unknown) => e instanceof DataError && e.file === 'f.jsonl' && /chat template: .*roles must alternate/.test(e.message),
+  );
   const noEos = chatmlTokenizerWithConfig({ ...makeTokenizerConfig({ eos: '<|endoftext|>' }), eos_token: null });
   assert.throws(() => tokenizeExample({ kind: 'text', text: 'Hi' }, noEos), /no eos_token; pass addEos: false/);
 });

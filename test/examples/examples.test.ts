@@ -22,7 +22,9 @@ const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { cw
 const ORDER = ['pretrain', 'sft', 'rm', 'grpo', 'distill', 'gen-data', 'mix'];
 
 test('every kind has an example, and every example config is valid for its kind', () => {
-  const files = readdirSync(examples).filter((f) => f.endsWith('.yaml') && f !== 'recipe.yaml').map((f) => f.slice(0, -5));
+  const files = readdirSync(examples)
+    .filter((f) => f.endsWith('.yaml') && f !== 'recipe.yaml')
+    .map((f) => f.slice(0, -5));
   assert.deepEqual([...files].sort(), [...ORDER].sort());
   const recipe = parseYaml(readFileSync(join(examples, 'recipe.yaml'), 'utf8')) as { stages: { kind: string }[] };
   const covered = new Set([...files, ...recipe.stages.map((s) => s.kind)]);

@@ -11,9 +11,17 @@ function same(o: GenerateOptions, dtype: pt.DType = 'float64', family: 'llama' |
   const fast = generate(m, prompts, o);
   const slow = generateReference(m, prompts, o);
   m.dispose();
-  assert.deepEqual(fast.map((c) => c.tokens), slow.map((c) => c.tokens));
-  assert.deepEqual(fast.map((c) => c.finishReason), slow.map((c) => c.finishReason));
-  fast.forEach((c, i) => c.logprobs.forEach((l, j) => assert.ok(Math.abs(l - slow[i]!.logprobs[j]!) < (dtype === 'float64' ? 1e-9 : 1e-3))));
+  assert.deepEqual(
+    fast.map((c) => c.tokens),
+    slow.map((c) => c.tokens),
+  );
+  assert.deepEqual(
+    fast.map((c) => c.finishReason),
+    slow.map((c) => c.finishReason),
+  );
+  fast.forEach((c, i) =>
+    c.logprobs.forEach((l, j) => assert.ok(Math.abs(l - slow[i]!.logprobs[j]!) < (dtype === 'float64' ? 1e-9 : 1e-3))),
+  );
   return fast;
 }
 
@@ -34,13 +42,13 @@ test('EOS and stop strings end sequences early (rows leave the batch) and still 
   const m = tinyModel('llama', 1, 'float64');
   const free = generate(m, prompts, { maxNewTokens: 12, temperature: 0 });
   m.dispose();
-  const eos = free[1]!.tokens[3]!;                        // a token the second prompt emits at step 4
+  const eos = free[1]!.tokens[3]!; // a token the second prompt emits at step 4
   const out = same({ maxNewTokens: 12, temperature: 0, eosTokenIds: [eos] });
   assert.equal(out[1]!.finishReason, 'eos');
   assert.equal(out[1]!.tokens.at(-1), eos);
   assert.ok(out[1]!.tokens.length <= 4);
   const detok = (ids: number[]) => ids.map((i) => String.fromCharCode(97 + (i % 26))).join('');
-  const target = detok(free[0]!.tokens).slice(2, 4);       // a two-letter string the first prompt produces
+  const target = detok(free[0]!.tokens).slice(2, 4); // a two-letter string the first prompt produces
   const stopped = same({ maxNewTokens: 12, temperature: 0, stopStrings: [target], detokenize: detok });
   assert.equal(stopped[0]!.finishReason, 'stop');
   assert.equal(stopped[0]!.stopString, target);
@@ -53,11 +61,20 @@ test('sampling is seeded: same seed same tokens, another seed other tokens; topK
   const a = generate(m, prompts, { maxNewTokens: 16, seed: 5 });
   const b = generate(m, prompts, { maxNewTokens: 16, seed: 5 });
   const c = generate(m, prompts, { maxNewTokens: 16, seed: 6 });
-  assert.deepEqual(a.map((x) => x.tokens), b.map((x) => x.tokens));
-  assert.notDeepEqual(a.map((x) => x.tokens), c.map((x) => x.tokens));
+  assert.deepEqual(
+    a.map((x) => x.tokens),
+    b.map((x) => x.tokens),
+  );
+  assert.notDeepEqual(
+    a.map((x) => x.tokens),
+    c.map((x) => x.tokens),
+  );
   const greedy = generate(m, prompts, { maxNewTokens: 8, temperature: 0 });
   const top1 = generate(m, prompts, { maxNewTokens: 8, temperature: 1.5, topK: 1, seed: 1 });
-  assert.deepEqual(top1.map((x) => x.tokens), greedy.map((x) => x.tokens));
+  assert.deepEqual(
+    top1.map((x) => x.tokens),
+    greedy.map((x) => x.tokens),
+  );
   m.dispose();
 });
 
@@ -65,9 +82,13 @@ test('logprobs are log softmax(logits / T) of the chosen tokens (checked against
   const m = tinyModel('llama', 4, 'float64');
   const [c] = generate(m, [[3, 4, 5]], { maxNewTokens: 4, temperature: 0.5, seed: 2 });
   const ids = pt.tensor([[3, 4, 5, ...c!.tokens.slice(0, -1)]]);
-  const lp = pt.noGrad(() => m.forward(ids).div(0.5).logSoftmax(-1));               // (1, T, V)
+  const lp = pt.noGrad(() => m.forward(ids).div(0.5).logSoftmax(-1)); // (1, T, V)
   c!.tokens.forEach((t, j) => {
-    const want = lp.select(1, 2 + j).select(0, 0).select(0, t).item() as number;
+    const want = lp
+      .select(1, 2 + j)
+      .select(0, 0)
+      .select(0, t)
+      .item() as number;
     assert.ok(Math.abs(want - c!.logprobs[j]!) < 1e-9, `step ${j}: ${want} vs ${c!.logprobs[j]}`);
   });
   m.dispose();
@@ -76,9 +97,18 @@ test('logprobs are log softmax(logits / T) of the chosen tokens (checked against
 test('a cached forward equals the full forward (prefill + decode steps, left padding)', () => {
   const m = tinyModel('qwen2', 3, 'float64');
   pt.noGrad(() => {
-    const ids = pt.tensor([[0, 0, 7, 8, 9, 10, 11], [1, 2, 3, 4, 5, 6, 7]]);
-    const mask = pt.tensor([[0, 0, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 1]], { dtype: 'bool' });
-    const full = m.forward(ids, { attentionMask: mask });                                // (2, 7, V)
+    const ids = pt.tensor([
+      [0, 0, 7, 8, 9, 10, 11],
+      [1, 2, 3, 4, 5, 6, 7],
+    ]);
+    const mask = pt.tensor(
+      [
+        [0, 0, 1, 1, 1, 1, 1],
+        [1, 1, 1, 1, 1, 1, 1],
+      ],
+      { dtype: 'bool' },
+    );
+    const full = m.forward(ids, { attentionMask: mask }); // (2, 7, V)
     const cache = m.newCache(2, 7);
     const pre = m.forward(ids.slice(1, 0, 4), { attentionMask: mask.slice(1, 0, 4), cache });
     const steps = [pre];
@@ -104,7 +134,7 @@ test('bad generation options are refused with the option named', () => {
 
 test('generation frees everything it allocates', () => {
   const m = tinyModel('llama');
-  generate(m, [[1]], { maxNewTokens: 1 });                 // warms the rotary frequency cache (kept by design)
+  generate(m, [[1]], { maxNewTokens: 1 }); // warms the rotary frequency cache (kept by design)
   const before = pt.memory().liveTensors;
   generate(m, prompts, { maxNewTokens: 6, temperature: 0.8, repetitionPenalty: 1.2, eosTokenIds: [3] });
   assert.equal(pt.memory().liveTensors, before);

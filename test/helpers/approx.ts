@@ -13,8 +13,14 @@ function nested(x: Tensor | NestedArray | readonly NestedArray[] | ArrayLike<num
 function compare(a: unknown, e: Expected, tol: number, path: string, fails: string[]): void {
   if (fails.length > 5) return;
   if (Array.isArray(e)) {
-    if (!Array.isArray(a)) { fails.push(`${path || 'value'}: expected an array of length ${e.length}, got ${JSON.stringify(a)}`); return; }
-    if (a.length !== e.length) { fails.push(`${path || 'value'}: expected length ${e.length}, got ${a.length}`); return; }
+    if (!Array.isArray(a)) {
+      fails.push(`${path || 'value'}: expected an array of length ${e.length}, got ${JSON.stringify(a)}`);
+      return;
+    }
+    if (a.length !== e.length) {
+      fails.push(`${path || 'value'}: expected length ${e.length}, got ${a.length}`);
+      return;
+    }
     for (let i = 0; i < e.length; i++) compare(a[i], e[i] as Expected, tol, `${path}[${i}]`, fails);
     return;
   }
@@ -23,9 +29,18 @@ function compare(a: unknown, e: Expected, tol: number, path: string, fails: stri
     return;
   }
   const en = e as number;
-  if (typeof a !== 'number') { fails.push(`${path || 'value'}: expected a number ${en}, got ${JSON.stringify(a)}`); return; }
-  if (Number.isNaN(en)) { if (!Number.isNaN(a)) fails.push(`${path || 'value'}: expected NaN, got ${a}`); return; }
-  if (!Number.isFinite(en)) { if (a !== en) fails.push(`${path || 'value'}: expected ${en}, got ${a}`); return; }
+  if (typeof a !== 'number') {
+    fails.push(`${path || 'value'}: expected a number ${en}, got ${JSON.stringify(a)}`);
+    return;
+  }
+  if (Number.isNaN(en)) {
+    if (!Number.isNaN(a)) fails.push(`${path || 'value'}: expected NaN, got ${a}`);
+    return;
+  }
+  if (!Number.isFinite(en)) {
+    if (a !== en) fails.push(`${path || 'value'}: expected ${en}, got ${a}`);
+    return;
+  }
   if (!(Math.abs(a - en) <= tol * (1 + Math.abs(en)))) fails.push(`${path || 'value'}: expected ${en} ± ${tol}, got ${a}`);
 }
 
@@ -34,7 +49,12 @@ function compare(a: unknown, e: Expected, tol: number, path: string, fails: stri
  * elementwise within |a - e| <= tol * (1 + |e|); NaN matches NaN, infinities must match exactly,
  * booleans must be equal. Nesting (the shape) must match exactly.
  */
-export function assertClose(actual: Tensor | NestedArray | readonly NestedArray[] | ArrayLike<number>, expected: Expected, tol = 1e-5, message?: string): void {
+export function assertClose(
+  actual: Tensor | NestedArray | readonly NestedArray[] | ArrayLike<number>,
+  expected: Expected,
+  tol = 1e-5,
+  message?: string,
+): void {
   const fails: string[] = [];
   compare(nested(actual), expected, tol, '', fails);
   if (fails.length) assert.fail(`${message ? message + ': ' : ''}${fails.join('; ')}`);

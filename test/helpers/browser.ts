@@ -8,8 +8,13 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 export const CHROMIUM = process.env['POSTTRAIN_CHROMIUM'] ?? '/usr/bin/chromium';
 
 export async function withBrowser<T>(f: (page: Page, browser: Browser) => Promise<T>): Promise<T> {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run 'bash scripts/setup.sh --test' (Debian's chromium) or set POSTTRAIN_CHROMIUM`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: run 'bash scripts/setup.sh --test' (Debian's chromium) or set POSTTRAIN_CHROMIUM`);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
   try {
     const page = await browser.newPage();
     return await f(page, browser);

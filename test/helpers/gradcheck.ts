@@ -90,7 +90,7 @@ export function gradcheck(f: (inputs: Tensor[]) => Tensor, inputs: Tensor[], opt
     const grads = checkedIdx.map((i) => {
       const x = inputs[i]!;
       const g = x.grad;
-      if (g === null) return new Array<number>(x.numel).fill(0);  // no path: a zero gradient
+      if (g === null) return new Array<number>(x.numel).fill(0); // no path: a zero gradient
       assert.deepEqual(g.shape, x.shape, `gradcheck: gradient of input ${i} has the wrong shape`);
       return values(g);
     });
@@ -99,11 +99,12 @@ export function gradcheck(f: (inputs: Tensor[]) => Tensor, inputs: Tensor[], opt
   });
 
   // Numeric side: central differences, one element at a time.
-  const loss = (xs: Tensor[]): number => pt.scope(() => {
-    const out = f(xs);
-    assert.equal(out.numel, weights.length, 'gradcheck: f changed its output size');
-    return dot(values(out), weights);
-  });
+  const loss = (xs: Tensor[]): number =>
+    pt.scope(() => {
+      const out = f(xs);
+      assert.equal(out.numel, weights.length, 'gradcheck: f changed its output size');
+      return dot(values(out), weights);
+    });
   let checked = 0;
   let maxAbsError = 0;
   pt.noGrad(() => {
@@ -112,21 +113,24 @@ export function gradcheck(f: (inputs: Tensor[]) => Tensor, inputs: Tensor[], opt
       const shape = x.shape;
       const base = values(x);
       for (let j = 0; j < base.length; j++) {
-        const at = (delta: number): number => pt.scope(() => {
-          const v = base.slice();
-          v[j] = v[j]! + delta;
-          const xs = inputs.slice();
-          xs[i] = pt.tensor(v, { dtype: 'float64', shape });
-          return loss(xs);
-        });
+        const at = (delta: number): number =>
+          pt.scope(() => {
+            const v = base.slice();
+            v[j] = v[j]! + delta;
+            const xs = inputs.slice();
+            xs[i] = pt.tensor(v, { dtype: 'float64', shape });
+            return loss(xs);
+          });
         const numeric = (at(eps) - at(-eps)) / (2 * eps);
         const a = analytic[k]![j]!;
         const err = Math.abs(a - numeric);
         maxAbsError = Math.max(maxAbsError, err);
         checked++;
         if (!(err <= atol + rtol * Math.max(Math.abs(a), Math.abs(numeric)))) {
-          assert.fail(`gradcheck: input ${i} ${JSON.stringify(shape)} element ${j} (value ${base[j]}): ` +
-            `autograd ${a} vs finite difference ${numeric} (|diff| ${err.toExponential(2)})`);
+          assert.fail(
+            `gradcheck: input ${i} ${JSON.stringify(shape)} element ${j} (value ${base[j]}): ` +
+              `autograd ${a} vs finite difference ${numeric} (|diff| ${err.toExponential(2)})`,
+          );
         }
       }
     });

@@ -8,7 +8,12 @@ import type { SftConfig } from '../../src/trainers/sft_config.js';
 import { resolveConfig } from '../../src/common/schema.js';
 import { schemaWithDefaults } from '../../src/trainers/sft_config.js';
 
-export interface SftSetup { dir: string; tokDir: string; data: string; vocab: number }
+export interface SftSetup {
+  dir: string;
+  tokDir: string;
+  data: string;
+  vocab: number;
+}
 
 export function makeSftSetup(conversations = 48): SftSetup {
   const dir = mkdtempSync(join(tmpdir(), 'posttrain-sft-'));
@@ -21,8 +26,10 @@ export function makeSftSetup(conversations = 48): SftSetup {
   const data = join(dir, 'sft.jsonl');
   writeFileSync(data, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   const corpus = rows.flatMap((r) => r.messages.map((m) => m.content));
-  const tok = Tokenizer.fromFiles(trainByteLevelBpe(corpus, { vocabSize: 300, specialTokens: CHATML_SPECIAL_TOKENS }),
-    makeTokenizerConfig({ eos: '<|im_end|>', pad: '<|endoftext|>' }));
+  const tok = Tokenizer.fromFiles(
+    trainByteLevelBpe(corpus, { vocabSize: 300, specialTokens: CHATML_SPECIAL_TOKENS }),
+    makeTokenizerConfig({ eos: '<|im_end|>', pad: '<|endoftext|>' }),
+  );
   const tokDir = join(dir, 'tokenizer');
   mkdirSync(tokDir);
   tok.save(tokDir);
@@ -30,10 +37,32 @@ export function makeSftSetup(conversations = 48): SftSetup {
 }
 
 export function sftConfig(s: SftSetup, out: string, over: Partial<SftConfig> = {}): SftConfig {
-  return resolveConfig(schemaWithDefaults({}), {
-    model_config: { model_type: 'llama', vocab_size: s.vocab, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2,
-      num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 256, tie_word_embeddings: true },
-    tokenizer: s.tokDir, dataset_name: [s.data], output_dir: out, max_length: 64, per_device_train_batch_size: 4, learning_rate: 3e-3, min_lr: 3e-4,
-    num_train_epochs: 1, seed: 1, ...over,
-  }, 'test', {});
+  return resolveConfig(
+    schemaWithDefaults({}),
+    {
+      model_config: {
+        model_type: 'llama',
+        vocab_size: s.vocab,
+        hidden_size: 32,
+        intermediate_size: 48,
+        num_hidden_layers: 2,
+        num_attention_heads: 4,
+        num_key_value_heads: 2,
+        max_position_embeddings: 256,
+        tie_word_embeddings: true,
+      },
+      tokenizer: s.tokDir,
+      dataset_name: [s.data],
+      output_dir: out,
+      max_length: 64,
+      per_device_train_batch_size: 4,
+      learning_rate: 3e-3,
+      min_lr: 3e-4,
+      num_train_epochs: 1,
+      seed: 1,
+      ...over,
+    },
+    'test',
+    {},
+  );
 }

@@ -8,7 +8,7 @@ import { N } from '../../src/tensor/native.js';
 import { createModel, loadModel, saveModel, decoderConfig, CausalLM } from '../../src/models/index.js';
 import { TINY, tinyModel } from '../helpers/models.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'posttrain-model-'));  // each test removes its own
+const tmp = () => mkdtempSync(join(tmpdir(), 'posttrain-model-')); // each test removes its own
 const bytes = (t: pt.Tensor) => Buffer.from(N.toBuffer(t.h('test')));
 
 test('save → load is bit-exact for every family, in float32 and bfloat16', () => {
@@ -19,10 +19,12 @@ test('save → load is bit-exact for every family, in float32 and bfloat16', () 
       saveModel(m, join(dir, 'out'), { generationConfig: { bos_token_id: 1, eos_token_id: 2 } });
       const { model: back, generationConfig } = loadModel(join(dir, 'out'), { dtype });
       assert.deepEqual(generationConfig, { bos_token_id: 1, eos_token_id: 2 });
-      const a = m.stateDict(), b = back.stateDict();
+      const a = m.stateDict(),
+        b = back.stateDict();
       assert.deepEqual([...a.keys()], [...b.keys()]);
       for (const [k, t] of a) assert.ok(bytes(t).equals(bytes(b.get(k)!)), `${family}/${dtype}: ${k} differs`);
-      m.dispose(); back.dispose();
+      m.dispose();
+      back.dispose();
       rmSync(dir, { recursive: true });
     }
   }
@@ -49,16 +51,23 @@ test('saved folders use Hugging Face key names and config fields (tied embedding
   const q3 = createModel(TINY.qwen3);
   const keys = [...q3.stateDict().keys()];
   assert.ok(keys.includes('model.layers.0.self_attn.q_norm.weight') && keys.includes('lm_head.weight'));
-  m.dispose(); q3.dispose();
+  m.dispose();
+  q3.dispose();
   rmSync(dir, { recursive: true });
 });
 
 test('a folder we save is read by an independent reader (Python, json + struct + torch.frombuffer)', (t) => {
   const py = '/usr/bin/python3';
   const { spawnSync } = require_('node:child_process');
-  if (spawnSync(py, ['-c', 'import torch']).status !== 0) { t.skip('python3-torch not installed'); return; }
+  if (spawnSync(py, ['-c', 'import torch']).status !== 0) {
+    t.skip('python3-torch not installed');
+    return;
+  }
   const reader = new URL('../../../test/fixtures/read_safetensors.py', import.meta.url).pathname;
-  if (!fileExists(reader)) { t.skip('test/fixtures/read_safetensors.py missing'); return; }
+  if (!fileExists(reader)) {
+    t.skip('test/fixtures/read_safetensors.py missing');
+    return;
+  }
   const dir = tmp();
   const m = createModel(TINY.llama, { seed: 2 });
   saveModel(m, dir);
@@ -69,7 +78,10 @@ test('a folder we save is read by an independent reader (Python, json + struct +
   const w = m.stateDict().get('model.embed_tokens.weight')!;
   assert.ok(text.includes('model.embed_tokens.weight'));
   const sum = w.sum().item() as number;
-  const found = JSON.stringify(summary).match(/-?\d+\.\d+(e-?\d+)?/g)!.map(Number).some((v) => Math.abs(v - sum) < 1e-4);
+  const found = JSON.stringify(summary)
+    .match(/-?\d+\.\d+(e-?\d+)?/g)!
+    .map(Number)
+    .some((v) => Math.abs(v - sum) < 1e-4);
   assert.ok(found, `python saw the embedding sum ${sum}: ${text.slice(0, 300)}`);
   m.dispose();
   rmSync(dir, { recursive: true });
@@ -81,7 +93,10 @@ test('loading refuses a truncated weights file naming it, and a wrong shape nami
   saveModel(m, dir);
   const file = join(dir, 'model.safetensors');
   truncateSync(file, statSync(file).size - 100);
-  assert.throws(() => loadModel(dir), (e: Error) => e.message.includes('model.safetensors'));
+  assert.throws(
+    () => loadModel(dir),
+    (e: Error) => e.message.includes('model.safetensors'),
+  );
   saveModel(m, dir);
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, intermediate_size: 40 }));
@@ -97,9 +112,10 @@ test('loading refuses a truncated weights file naming it, and a wrong shape nami
 test('packed samples are isolated: a packed row gives each sample the logits it gets alone', () => {
   const m = tinyModel('llama', 7, 'float64');
   pt.noGrad(() => {
-    const a = [3, 4, 5, 6], b = [7, 8, 9];
-    const packed = m.forward(pt.tensor([[...a, ...b]]), { segmentIds: pt.tensor([[0, 0, 0, 0, 1, 1, 1]]) });   // (1, 7, V)
-    const alone = pt.cat([m.forward(pt.tensor([a])), m.forward(pt.tensor([b]))], 1);                          // (1, 7, V)
+    const a = [3, 4, 5, 6],
+      b = [7, 8, 9];
+    const packed = m.forward(pt.tensor([[...a, ...b]]), { segmentIds: pt.tensor([[0, 0, 0, 0, 1, 1, 1]]) }); // (1, 7, V)
+    const alone = pt.cat([m.forward(pt.tensor([a])), m.forward(pt.tensor([b]))], 1); // (1, 7, V)
     assert.ok(packed.allclose(alone, 1e-10, 1e-10));
     const changed = m.forward(pt.tensor([[...a, 1, 2, 3]]), { segmentIds: pt.tensor([[0, 0, 0, 0, 1, 1, 1]]) });
     assert.ok(changed.slice(1, 0, 4).allclose(packed.slice(1, 0, 4), 1e-12, 0), 'changing sample 2 leaves sample 1 unchanged');
@@ -114,17 +130,20 @@ test('a model learns: a few AdamW steps on a repeated sequence drive the loss do
   const ids = pt.tensor([[1, 5, 9, 13, 17, 21, 25, 29, 33, 37, 41, 45]]);
   const losses: number[] = [];
   for (let i = 0; i < 40; i++) {
-    losses.push(pt.scope(() => {
-      opt.zeroGrad();
-      const logits = m.forward(ids.slice(1, 0, -1));
-      const loss = pt.crossEntropy(logits, ids.slice(1, 1));
-      loss.backward();
-      opt.step();
-      return loss.item() as number;
-    }));
+    losses.push(
+      pt.scope(() => {
+        opt.zeroGrad();
+        const logits = m.forward(ids.slice(1, 0, -1));
+        const loss = pt.crossEntropy(logits, ids.slice(1, 1));
+        loss.backward();
+        opt.step();
+        return loss.item() as number;
+      }),
+    );
   }
   assert.ok(losses.at(-1)! < losses[0]! * 0.2, `loss ${losses[0]} → ${losses.at(-1)}`);
-  opt.dispose(); m.dispose();
+  opt.dispose();
+  m.dispose();
 });
 
 test('config readers refuse unsupported settings with file and field', () => {

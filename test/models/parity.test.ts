@@ -11,21 +11,31 @@ import { loadModel } from '../../src/models/index.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/models', import.meta.url));
 type Logits = (number | null)[][][] | (number[] | null)[][];
-interface Case { input_ids: number[][]; attention_mask?: number[][]; position_ids?: number[][]; logits: Logits }
+interface Case {
+  input_ids: number[][];
+  attention_mask?: number[][];
+  position_ids?: number[][];
+  logits: Logits;
+}
 
 function maxDiff(ours: number[][][], want: Logits): number {
   let worst = 0;
-  want.forEach((row, b) => row.forEach((pos, t) => {
-    if (pos === null) return;                                   // padding query: undefined in HF too
-    (pos as number[]).forEach((v, i) => { worst = Math.max(worst, Math.abs(v - ours[b]![t]![i]!)); });
-  }));
+  want.forEach((row, b) =>
+    row.forEach((pos, t) => {
+      if (pos === null) return; // padding query: undefined in HF too
+      (pos as number[]).forEach((v, i) => {
+        worst = Math.max(worst, Math.abs(v - ours[b]![t]![i]!));
+      });
+    }),
+  );
   return worst;
 }
 
 const names = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((n) => existsSync(join(FIXTURES, n, 'expected.json'))) : [];
 
 test('fixtures exist for llama, qwen2 and qwen3', () => {
-  for (const n of ['llama', 'llama-tied', 'llama3-rope', 'llama-linear', 'llama-dynamic', 'qwen2', 'qwen3']) assert.ok(names.includes(n), n);
+  for (const n of ['llama', 'llama-tied', 'llama3-rope', 'llama-linear', 'llama-dynamic', 'qwen2', 'qwen3'])
+    assert.ok(names.includes(n), n);
 });
 
 for (const name of names) {
@@ -34,10 +44,16 @@ for (const name of names) {
     const expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Case & { extra_cases?: (Case & { name: string })[] };
     const { model } = loadModel(dir);
     for (const c of [expected, ...(expected.extra_cases ?? [])]) {
-      const ours = pt.noGrad(() => pt.scope(() => model.forward(pt.tensor(c.input_ids), {
-        attentionMask: c.attention_mask ? pt.tensor(c.attention_mask, { dtype: 'bool' }) : null,
-        positions: c.position_ids ? pt.tensor(c.position_ids) : null,
-      }).toArray())) as number[][][];
+      const ours = pt.noGrad(() =>
+        pt.scope(() =>
+          model
+            .forward(pt.tensor(c.input_ids), {
+              attentionMask: c.attention_mask ? pt.tensor(c.attention_mask, { dtype: 'bool' }) : null,
+              positions: c.position_ids ? pt.tensor(c.position_ids) : null,
+            })
+            .toArray(),
+        ),
+      ) as number[][][];
       const d = maxDiff(ours, c.logits);
       if (process.env.SHOW_DIFF) console.log(name, d);
       assert.ok(d < 1e-4, `${name}${'name' in c ? ` (${(c as { name: string }).name})` : ''}: max |Δlogit| = ${d}`);

@@ -14,11 +14,12 @@ const ids = pt.tensor([[1, 2, 3, 4, 5, 6, 7, 8]]).keep();
 
 function trainSteps(m: ReturnType<typeof tinyModel>, n: number): void {
   const opt = new AdamW(m.trainableParameters(), { lr: 1e-2, weightDecay: 0 });
-  for (let i = 0; i < n; i++) pt.scope(() => {
-    opt.zeroGrad();
-    pt.crossEntropy(m.forward(ids.slice(1, 0, -1)), ids.slice(1, 1)).backward();
-    opt.step();
-  });
+  for (let i = 0; i < n; i++)
+    pt.scope(() => {
+      opt.zeroGrad();
+      pt.crossEntropy(m.forward(ids.slice(1, 0, -1)), ids.slice(1, 1)).backward();
+      opt.step();
+    });
   opt.dispose();
 }
 
@@ -28,8 +29,11 @@ test('LoRA: only adapters train, the output starts equal to the base, and mergin
   const frozen = m.stateDict();
   const before = new Map([...frozen].map(([k, t]) => [k, t.clone().keep()]));
   const adapted = applyLora(m, cfg);
-  assert.equal(adapted.length, 2 * 3);                                            // 2 layers × 3 targets
-  const trainable = m.namedParameters().filter(([, t]) => t.requiresGrad).map(([k]) => k);
+  assert.equal(adapted.length, 2 * 3); // 2 layers × 3 targets
+  const trainable = m
+    .namedParameters()
+    .filter(([, t]) => t.requiresGrad)
+    .map(([k]) => k);
   assert.ok(trainable.length === 12 && trainable.every((k) => /\.lora_[AB]\.weight$/.test(k)), trainable.join());
   assert.ok(pt.noGrad(() => m.forward(ids)).allclose(base, 0, 0), 'B = 0: adapters start as the identity');
   trainSteps(m, 5);
@@ -62,7 +66,8 @@ test('LoRA adapters save in PEFT layout and load back exactly', () => {
   const loaded = loadAdapter(fresh, dir);
   assert.deepEqual(loaded.targetModules, cfg.targetModules);
   assert.ok(pt.noGrad(() => fresh.forward(ids)).allclose(want, 0, 0));
-  m.dispose(); fresh.dispose();
+  m.dispose();
+  fresh.dispose();
   rmSync(dir, { recursive: true });
 });
 

@@ -26,16 +26,24 @@ test('AdamW matches the slow reference over 20 steps, two groups with different 
     { lr: 0.05, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 },
     { lr: 0.02, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0 },
   ];
-  const opt = new AdamW([{ params: [a], ...groups[0] }, { params: [b], ...groups[1] }]);
-  let ref = [{ p: [0.3, -1.2], m: [0, 0], v: [0, 0] }, { p: [2.0, 0.7], m: [0, 0], v: [0, 0] }];
+  const opt = new AdamW([
+    { params: [a], ...groups[0] },
+    { params: [b], ...groups[1] },
+  ]);
+  let ref = [
+    { p: [0.3, -1.2], m: [0, 0], v: [0, 0] },
+    { p: [2.0, 0.7], m: [0, 0], v: [0, 0] },
+  ];
   for (let step = 1; step <= 20; step++) {
     opt.zeroGrad();
     quadraticLoss(pt.cat([a, b]), c).backward();
     const ga = a.grad!.toFlatArray() as number[];
     const gb = b.grad!.toFlatArray() as number[];
     opt.step();
-    ref = [adamwReferenceStep(ref[0]!.p, ga, ref[0]!.m, ref[0]!.v, step, groups[0]!),
-      adamwReferenceStep(ref[1]!.p, gb, ref[1]!.m, ref[1]!.v, step, groups[1]!)];
+    ref = [
+      adamwReferenceStep(ref[0]!.p, ga, ref[0]!.m, ref[0]!.v, step, groups[0]!),
+      adamwReferenceStep(ref[1]!.p, gb, ref[1]!.m, ref[1]!.v, step, groups[1]!),
+    ];
     close(a.toFlatArray() as number[], ref[0]!.p, 1e-12);
     close(b.toFlatArray() as number[], ref[1]!.p, 1e-12);
   }
@@ -78,14 +86,25 @@ test('state dict save/load gives an exactly resumed trajectory (AdamW and SGD)',
   for (const make of [(ps: pt.Tensor[]) => new AdamW(ps, { lr: 0.05 }), (ps: pt.Tensor[]) => new SGD(ps, { lr: 0.05, momentum: 0.9 })]) {
     const c = pt.tensor([1, 2, 3], { dtype: 'float32' });
     const run = (x: pt.Tensor, opt: AdamW | SGD, n: number) => {
-      for (let i = 0; i < n; i++) { opt.zeroGrad(); quadraticLoss(x, c).backward(); opt.step(); }
+      for (let i = 0; i < n; i++) {
+        opt.zeroGrad();
+        quadraticLoss(x, c).backward();
+        opt.step();
+      }
     };
     const x = pt.tensor([0.5, -1, 2]).requiresGrad_();
     const opt = make([x]);
     run(x, opt, 5);
     const sd = opt.stateDict();
-    const snapshot = { ...sd, state: Object.fromEntries(Object.entries(sd.state).map(([k, s]) =>
-      [k, { step: s.step, tensors: Object.fromEntries(Object.entries(s.tensors).map(([n, t]) => [n, t.clone()])) }])) };
+    const snapshot = {
+      ...sd,
+      state: Object.fromEntries(
+        Object.entries(sd.state).map(([k, s]) => [
+          k,
+          { step: s.step, tensors: Object.fromEntries(Object.entries(s.tensors).map(([n, t]) => [n, t.clone()])) },
+        ]),
+      ),
+    };
     const resumedX = x.detach().clone().requiresGrad_();
     run(x, opt, 5);
     const opt2 = make([resumedX]);
@@ -102,7 +121,9 @@ test('loadStateDict refuses a state dict of another optimizer or shape', () => {
   const sgd = new SGD([x]);
   assert.throws(() => sgd.loadStateDict(adam.stateDict()), /adamw/);
   const y = pt.zeros([3]).requiresGrad_();
-  adam.zeroGrad(); x.grad = pt.ones([2]); adam.step();
+  adam.zeroGrad();
+  x.grad = pt.ones([2]);
+  adam.step();
   const other = new AdamW([y]);
   assert.throws(() => other.loadStateDict(adam.stateDict()), pt.ArgumentError);
 });
@@ -121,7 +142,16 @@ test('decayGroups exempts biases and norm weights from weight decay', () => {
   const w = pt.zeros([3, 2]).requiresGrad_();
   const bias = pt.zeros([3]).requiresGrad_();
   const groups = decayGroups([w, bias], 0.1);
-  assert.deepEqual(groups.map((g) => [g.params.length, g.weightDecay]), [[1, 0.1], [1, 0]]);
+  assert.deepEqual(
+    groups.map((g) => [g.params.length, g.weightDecay]),
+    [
+      [1, 0.1],
+      [1, 0],
+    ],
+  );
   const opt = new AdamW(groups, { lr: 0.1 });
-  assert.deepEqual(opt.paramGroups.map((g) => g.weightDecay), [0.1, 0]);
+  assert.deepEqual(
+    opt.paramGroups.map((g) => g.weightDecay),
+    [0.1, 0],
+  );
 });

@@ -2,13 +2,21 @@
 // from the torch.optim documentation. Tests run both and compare trajectories.
 import * as pt from '../../src/tensor/index.js';
 
-export interface AdamWRef { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number }
+export interface AdamWRef {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
 
 /** One AdamW step on (param, m, v) values in float64 JS arrays; returns the new triple. */
 export function adamwReferenceStep(p: number[], g: number[], m: number[], v: number[], step: number, o: AdamWRef) {
   const bc1 = 1 - o.beta1 ** step;
   const bc2 = 1 - o.beta2 ** step;
-  const np: number[] = [], nm: number[] = [], nv: number[] = [];
+  const np: number[] = [],
+    nm: number[] = [],
+    nv: number[] = [];
   for (let i = 0; i < p.length; i++) {
     const decayed = p[i]! * (1 - o.lr * o.weightDecay);
     const mi = o.beta1 * m[i]! + (1 - o.beta1) * g[i]!;
@@ -21,7 +29,13 @@ export function adamwReferenceStep(p: number[], g: number[], m: number[], v: num
   return { p: np, m: nm, v: nv };
 }
 
-export interface SGDRef { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean }
+export interface SGDRef {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+}
 
 /** One SGD step; buf null on the first step. */
 export function sgdReferenceStep(p: number[], g: number[], buf: number[] | null, o: SGDRef) {

@@ -15,13 +15,27 @@ test('stages: references, caching, resume after a failure, reruns on change, wai
     const calls: string[] = [];
     let failOnce = true;
     const kinds: Record<string, StageKind> = {
-      write: async (c, ctx) => { calls.push(ctx.name); const f = join(ctx.dir, 'x.txt'); writeFileSync(f, String(c['text'])); return { output: f, metrics: { n: String(c['text']).length } }; },
+      write: async (c, ctx) => {
+        calls.push(ctx.name);
+        const f = join(ctx.dir, 'x.txt');
+        writeFileSync(f, String(c['text']));
+        return { output: f, metrics: { n: String(c['text']).length } };
+      },
       upper: async (c, ctx) => {
         calls.push(ctx.name);
-        if (failOnce && c['fail']) { failOnce = false; writeFileSync(join(ctx.dir, 'partial'), 'half'); throw new Error('killed'); }
-        const f = join(ctx.dir, 'y.txt'); writeFileSync(f, readFileSync(String(c['from']), 'utf8').toUpperCase()); return { output: f };
+        if (failOnce && c['fail']) {
+          failOnce = false;
+          writeFileSync(join(ctx.dir, 'partial'), 'half');
+          throw new Error('killed');
+        }
+        const f = join(ctx.dir, 'y.txt');
+        writeFileSync(f, readFileSync(String(c['from']), 'utf8').toUpperCase());
+        return { output: f };
       },
-      gate: async (c) => { if (!c['open']) throw new StageWaiting('3 items wait for annotation'); return { output: String(c['from']) }; },
+      gate: async (c) => {
+        if (!c['open']) throw new StageWaiting('3 items wait for annotation');
+        return { output: String(c['from']) };
+      },
     };
     const stages = (text: string, open = true) => [
       { name: 'a', kind: 'write', config: { text } },
@@ -36,14 +50,23 @@ test('stages: references, caching, resume after a failure, reruns on change, wai
     assert.ok(existsSync(join(out, 'b', 'partial')), 'a stage that stopped midway continues in its own folder');
     assert.ok(log.some((l) => /continuing an interrupted run/.test(l)));
     assert.equal(readFileSync(r1.stages[2]!.output, 'utf8'), 'HI');
-    assert.deepEqual(r1.stages.map((s) => s.cached), [true, false, false]);
+    assert.deepEqual(
+      r1.stages.map((s) => s.cached),
+      [true, false, false],
+    );
     const r2 = await runStages(out, stages('hi'), kinds, { log: () => {} });
-    assert.deepEqual(r2.stages.map((s) => s.cached), [true, true, true]);
+    assert.deepEqual(
+      r2.stages.map((s) => s.cached),
+      [true, true, true],
+    );
     assert.deepEqual(calls, ['a', 'b', 'b'], 'nothing reruns');
     const r3 = await runStages(out, stages('bye'), kinds, { log: () => {} });
     assert.deepEqual(calls, ['a', 'b', 'b', 'a', 'b'], 'a changed stage and those reading it rerun');
     assert.equal(readFileSync(r3.stages[2]!.output, 'utf8'), 'BYE');
-    assert.ok(readdirSync(out).some((d) => d.startsWith('a.replaced-')), 'the earlier run is kept aside, not deleted');
+    assert.ok(
+      readdirSync(out).some((d) => d.startsWith('a.replaced-')),
+      'the earlier run is kept aside, not deleted',
+    );
     const w = await runStages(out, stages('bye', false), kinds, { log: () => {} });
     assert.deepEqual(w.waiting, { stage: 'c', message: '3 items wait for annotation' });
   } finally {
@@ -55,9 +78,26 @@ test('stage errors name the stage and the field', async () => {
   const out = mkdtempSync(join(tmpdir(), 'posttrain-stages-'));
   try {
     const kinds: Record<string, StageKind> = { k: async (_c, ctx) => ({ output: ctx.dir }) };
-    await assert.rejects(runStages(out, [{ name: 'x', kind: 'nope', config: {} }], kinds, { log: () => {}, source: 'r.yaml' }), /r\.yaml: stages\[0\] \('x'\): unknown kind 'nope'/);
-    await assert.rejects(runStages(out, [{ name: 'x', kind: 'k', config: {} }, { name: 'x', kind: 'k', config: {} }], kinds, { log: () => {}, source: 'r.yaml' }), /stages\[1\]: the name 'x' is used twice/);
-    await assert.rejects(runStages(out, [{ name: 'x', kind: 'k', config: { m: '${later}' } }], kinds, { log: () => {}, source: 'r.yaml' }), /r\.yaml stage 'x': '\$\{later\}' names no earlier stage/);
+    await assert.rejects(
+      runStages(out, [{ name: 'x', kind: 'nope', config: {} }], kinds, { log: () => {}, source: 'r.yaml' }),
+      /r\.yaml: stages\[0\] \('x'\): unknown kind 'nope'/,
+    );
+    await assert.rejects(
+      runStages(
+        out,
+        [
+          { name: 'x', kind: 'k', config: {} },
+          { name: 'x', kind: 'k', config: {} },
+        ],
+        kinds,
+        { log: () => {}, source: 'r.yaml' },
+      ),
+      /stages\[1\]: the name 'x' is used twice/,
+    );
+    await assert.rejects(
+      runStages(out, [{ name: 'x', kind: 'k', config: { m: '${later}' } }], kinds, { log: () => {}, source: 'r.yaml' }),
+      /r\.yaml stage 'x': '\$\{later\}' names no earlier stage/,
+    );
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -13,8 +13,11 @@ import { RemoteModel } from '../../src/remote/client.js';
 // calls with that text, "busy" → 429 once, "slow" → the first call hangs 2 s, "bad" → 400,
 // "wait" → answers after 100 ms (to measure concurrency). Everything else answers at once.
 const seen = new Map<string, number>();
-let waitingNow = 0, maxWaiting = 0, hits = 0;
-let server: Server, baseURL = '';
+let waitingNow = 0,
+  maxWaiting = 0,
+  hits = 0;
+let server: Server,
+  baseURL = '';
 const cacheDir = mkdtempSync(join(tmpdir(), 'posttrain-remote-'));
 
 before(async () => {
@@ -26,18 +29,46 @@ before(async () => {
     const text: string = body.messages?.[0]?.content ?? body.prompt;
     const n = (seen.get(text) ?? 0) + 1;
     seen.set(text, n);
-    const reply = (status: number, obj: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(obj)); };
-    const ok = () => reply(200, body.messages
-      ? { id: 'x', object: 'chat.completion', created: 0, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: `echo ${text} #${n}` }, finish_reason: 'stop', logprobs: null }], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } }
-      : { id: 'y', object: 'text_completion', created: 0, model: body.model, choices: [{ index: 0, text: ` done #${n}`, finish_reason: 'length', logprobs: null }], usage: { prompt_tokens: 2, completion_tokens: 2, total_tokens: 4 } });
+    const reply = (status: number, obj: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(obj));
+    };
+    const ok = () =>
+      reply(
+        200,
+        body.messages
+          ? {
+              id: 'x',
+              object: 'chat.completion',
+              created: 0,
+              model: body.model,
+              choices: [{ index: 0, message: { role: 'assistant', content: `echo ${text} #${n}` }, finish_reason: 'stop', logprobs: null }],
+              usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+            }
+          : {
+              id: 'y',
+              object: 'text_completion',
+              created: 0,
+              model: body.model,
+              choices: [{ index: 0, text: ` done #${n}`, finish_reason: 'length', logprobs: null }],
+              usage: { prompt_tokens: 2, completion_tokens: 2, total_tokens: 4 },
+            },
+      );
     const m = /^fail (\d+)$/.exec(text);
     if (m && n <= Number(m[1])) return reply(500, { error: { message: 'boom', type: 'server_error' } });
     if (text === 'busy' && n === 1) return reply(429, { error: { message: 'slow down', type: 'rate_limit' } });
     if (text === 'bad') return reply(400, { error: { message: 'no such thing', type: 'invalid_request_error' } });
-    if (text === 'slow' && n === 1) { setTimeout(() => res.destroy(), 2000); return; }
+    if (text === 'slow' && n === 1) {
+      setTimeout(() => res.destroy(), 2000);
+      return;
+    }
     if (text.startsWith('wait')) {
-      waitingNow++; maxWaiting = Math.max(maxWaiting, waitingNow);
-      setTimeout(() => { waitingNow--; ok(); }, 100);
+      waitingNow++;
+      maxWaiting = Math.max(maxWaiting, waitingNow);
+      setTimeout(() => {
+        waitingNow--;
+        ok();
+      }, 100);
       return;
     }
     ok();
@@ -45,7 +76,11 @@ before(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
 });
-after(async () => { server.closeAllConnections(); await new Promise((r) => server.close(r)); rmSync(cacheDir, { recursive: true, force: true }); });
+after(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  rmSync(cacheDir, { recursive: true, force: true });
+});
 
 const user = (content: string) => [{ role: 'user' as const, content }];
 

@@ -9,7 +9,16 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { accuracyDelta, checkReportInput, formatDuration, lengthRatio, renderReport, terminalSummary, writeReport, type ReportInput } from '../../src/report/report.js';
+import {
+  accuracyDelta,
+  checkReportInput,
+  formatDuration,
+  lengthRatio,
+  renderReport,
+  terminalSummary,
+  writeReport,
+  type ReportInput,
+} from '../../src/report/report.js';
 import { chartsFor, lastValues, readMetrics } from '../../src/report/metrics.js';
 import { withBrowser } from '../helpers/browser.js';
 
@@ -27,18 +36,50 @@ function makeRun(name: string): string {
   };
   const sft: unknown[] = [];
   for (let step = 1; step <= 3000; step++) {
-    sft.push({ time: 't', step, epoch: 0, loss: 4 * Math.exp(-step / 600) + 0.2 + 0.05 * Math.sin(step), lr: step < 100 ? step * 1e-6 : 1e-4, grad_norm: 1 + Math.cos(step / 30), tokens_per_s: 1500 + (step % 13) });
+    sft.push({
+      time: 't',
+      step,
+      epoch: 0,
+      loss: 4 * Math.exp(-step / 600) + 0.2 + 0.05 * Math.sin(step),
+      lr: step < 100 ? step * 1e-6 : 1e-4,
+      grad_norm: 1 + Math.cos(step / 30),
+      tokens_per_s: 1500 + (step % 13),
+    });
     if (step % 500 === 0) sft.push({ time: 't', step, eval_loss: 3 * Math.exp(-step / 700) + 0.3 });
   }
   write('sft', jsonl(sft));
-  write('rm', jsonl([
-    ...Array.from({ length: 60 }, (_, i) => ({ step: i + 1, loss: 0.7 - i * 0.003, accuracy: 0.5 + i * 0.004, margin: i * 0.01, lr: 1e-4, grad_norm: 2 })),
-    { step: 60, eval_accuracy: 0.71, eval_margin: 0.5, eval_pairs: 200 },
-  ]));
-  write('grpo', jsonl(Array.from({ length: 40 }, (_, i) => ({
-    step: i + 1, reward: 0.4 + i * 0.01, 'rewards/math': 0.2 + i * 0.008, 'rewards/format': 0.9 - (i % 3) * 0.05, accuracy: 0.2 + i * 0.005, kl: i * 1e-4,
-    entropy: 0.3 - i * 0.002, completion_length_mean: 30 + i * 0.5, loss: 0.01 * Math.sin(i), 'routing/rule': 144, 'routing/model_length_correlation': null,
-  }))));
+  write(
+    'rm',
+    jsonl([
+      ...Array.from({ length: 60 }, (_, i) => ({
+        step: i + 1,
+        loss: 0.7 - i * 0.003,
+        accuracy: 0.5 + i * 0.004,
+        margin: i * 0.01,
+        lr: 1e-4,
+        grad_norm: 2,
+      })),
+      { step: 60, eval_accuracy: 0.71, eval_margin: 0.5, eval_pairs: 200 },
+    ]),
+  );
+  write(
+    'grpo',
+    jsonl(
+      Array.from({ length: 40 }, (_, i) => ({
+        step: i + 1,
+        reward: 0.4 + i * 0.01,
+        'rewards/math': 0.2 + i * 0.008,
+        'rewards/format': 0.9 - (i % 3) * 0.05,
+        accuracy: 0.2 + i * 0.005,
+        kl: i * 1e-4,
+        entropy: 0.3 - i * 0.002,
+        completion_length_mean: 30 + i * 0.5,
+        loss: 0.01 * Math.sin(i),
+        'routing/rule': 144,
+        'routing/model_length_correlation': null,
+      })),
+    ),
+  );
   write('distill', jsonl(Array.from({ length: 25 }, (_, i) => ({ step: i + 1, loss: 2 - i * 0.05, lr: 5e-5, on_policy: i % 2 === 0 }))));
   write('empty', '');
   write('broken', '{"step":1,"loss":1.5}\nnot json\n{"step":2,"loss":1.2}\n[1,2]\n{"step":3,"lo');
@@ -109,23 +150,55 @@ test('readMetrics: statuses, malformed lines counted, booleans plotted as 1/0', 
   assert.deepEqual(broken.malformedLines, [2, 4, 5]);
   const distill = chartsFor('distill', readMetrics(join(run, 'distill', 'metrics.jsonl')).records);
   const onPolicy = distill.find((c) => c.plan.id === 'on_policy');
-  assert.deepEqual(onPolicy?.series[0]?.points.slice(0, 3), [[1, 1], [2, 0], [3, 1]]);
+  assert.deepEqual(onPolicy?.series[0]?.points.slice(0, 3), [
+    [1, 1],
+    [2, 0],
+    [3, 1],
+  ]);
 });
 
 test('chartsFor: per-kind order, only charts with data, eval series unsmoothed, rewards/* included', () => {
   const run = makeRun('charts');
   const grpo = chartsFor('grpo', readMetrics(join(run, 'grpo', 'metrics.jsonl')).records);
-  assert.deepEqual(grpo.map((c) => c.plan.id), ['reward', 'accuracy', 'kl', 'length', 'entropy', 'loss']);
-  assert.deepEqual(grpo[0]!.series.map((s) => s.name), ['reward', 'rewards/format', 'rewards/math']);
-  assert.ok(grpo[0]!.series.every((s) => s.smoothing === 0.6), '40 points are smoothed');
+  assert.deepEqual(
+    grpo.map((c) => c.plan.id),
+    ['reward', 'accuracy', 'kl', 'length', 'entropy', 'loss'],
+  );
+  assert.deepEqual(
+    grpo[0]!.series.map((s) => s.name),
+    ['reward', 'rewards/format', 'rewards/math'],
+  );
+  assert.ok(
+    grpo[0]!.series.every((s) => s.smoothing === 0.6),
+    '40 points are smoothed',
+  );
   const rm = chartsFor('rm', readMetrics(join(run, 'rm', 'metrics.jsonl')).records);
-  assert.deepEqual(rm.map((c) => c.plan.id), ['accuracy', 'loss', 'margin', 'lr', 'grad_norm']);
-  assert.deepEqual(rm[0]!.series.map((s) => [s.name, s.points.length, s.smoothing ?? 0]), [['accuracy', 60, 0.6], ['eval_accuracy', 1, 0]]);
+  assert.deepEqual(
+    rm.map((c) => c.plan.id),
+    ['accuracy', 'loss', 'margin', 'lr', 'grad_norm'],
+  );
+  assert.deepEqual(
+    rm[0]!.series.map((s) => [s.name, s.points.length, s.smoothing ?? 0]),
+    [
+      ['accuracy', 60, 0.6],
+      ['eval_accuracy', 1, 0],
+    ],
+  );
   const sft = chartsFor('expert-sft', readMetrics(join(run, 'sft', 'metrics.jsonl')).records);
-  assert.deepEqual(sft.map((c) => c.plan.id), ['loss', 'lr', 'grad_norm', 'throughput']);
-  assert.deepEqual(sft[0]!.series.map((s) => [s.name, s.points.length]), [['loss', 3000], ['eval_loss', 6]]);
+  assert.deepEqual(
+    sft.map((c) => c.plan.id),
+    ['loss', 'lr', 'grad_norm', 'throughput'],
+  );
+  assert.deepEqual(
+    sft[0]!.series.map((s) => [s.name, s.points.length]),
+    [
+      ['loss', 3000],
+      ['eval_loss', 6],
+    ],
+  );
   assert.deepEqual(lastValues('rm', readMetrics(join(run, 'rm', 'metrics.jsonl')).records).slice(0, 2), [
-    { field: 'accuracy', value: 0.5 + 59 * 0.004, percent: true }, { field: 'eval_accuracy', value: 0.71, percent: true },
+    { field: 'accuracy', value: 0.5 + 59 * 0.004, percent: true },
+    { field: 'eval_accuracy', value: 0.71, percent: true },
   ]);
 });
 
@@ -133,14 +206,23 @@ test('renderReport: all sections, escaped text, no scripts or external reference
   const run = makeRun('render');
   const html = renderReport(inputFor(), { baseDir: run });
   assert.doesNotMatch(html, /<script/i, 'no script element, not even from a prompt');
-  assert.ok(html.includes('Is 1 &lt; 2 &amp;&amp; &quot;a&quot; &gt; &#39;b&#39;? &lt;script&gt;alert(1)&lt;/script&gt;'), 'prompt escaped as text');
+  assert.ok(
+    html.includes('Is 1 &lt; 2 &amp;&amp; &quot;a&quot; &gt; &#39;b&#39;? &lt;script&gt;alert(1)&lt;/script&gt;'),
+    'prompt escaped as text',
+  );
   assert.ok(html.includes('Yes &amp; no &lt;/pre&gt;'), 'a response cannot close its <pre>');
   assert.ok(html.includes('<h1>Run &lt;demo&gt; &amp; &quot;friends&quot;</h1>'));
   assert.ok(html.includes('Pretrain folder &lt;was&gt; deleted.'));
-  assert.doesNotMatch(html.replaceAll('xmlns="http://www.w3.org/2000/svg"', ''), /https?:|\ssrc=|@import|url\(/, 'nothing loaded from anywhere');
-  for (const id of ['evaluations', 'distillation', 'curves', 'samples', 'timings', 'notes']) assert.match(html, new RegExp(`<section id="${id}"`));
+  assert.doesNotMatch(
+    html.replaceAll('xmlns="http://www.w3.org/2000/svg"', ''),
+    /https?:|\ssrc=|@import|url\(/,
+    'nothing loaded from anywhere',
+  );
+  for (const id of ['evaluations', 'distillation', 'curves', 'samples', 'timings', 'notes'])
+    assert.match(html, new RegExp(`<section id="${id}"`));
   assert.equal((html.match(/<details class="sample">/g) ?? []).length, 3);
-  for (const text of ['+7.6 points', '×1.9 length', '27.6%', '20.0%', '31.8%', 'temperature', '0.41', 'greedy', '20m']) assert.ok(html.includes(text), `has ${text}`);
+  for (const text of ['+7.6 points', '×1.9 length', '27.6%', '20.0%', '31.8%', 'temperature', '0.41', 'greedy', '20m'])
+    assert.ok(html.includes(text), `has ${text}`);
   // Missing, empty, unmetered and malformed stages get a note, not a crash.
   assert.match(html, /pretrain\/metrics.jsonl does not exist/);
   assert.match(html, /empty\/metrics.jsonl is empty/);
@@ -158,7 +240,11 @@ test('writeReport writes report.html atomically into the run folder, resolving r
   const run = makeRun('write');
   const path = writeReport(run, inputFor());
   assert.equal(path, join(run, 'report.html'));
-  assert.deepEqual(readdirSync(run).filter((f) => f.includes('report')), ['report.html'], 'no temp file left');
+  assert.deepEqual(
+    readdirSync(run).filter((f) => f.includes('report')),
+    ['report.html'],
+    'no temp file left',
+  );
   const html = readFileSync(path, 'utf8');
   assert.match(html, /data-chart="rm\/accuracy"/, 'rm/metrics.jsonl found relative to the run folder');
   writeReport(run, { ...inputFor(), title: 'second' });
@@ -183,7 +269,10 @@ test('terminalSummary: the key tables as plain text', () => {
 test('a bad input names the field', () => {
   const bad = inputFor();
   bad.evaluations[2]!.accuracy = 31.8;
-  assert.throws(() => checkReportInput(bad), /report input: evaluations\[2\] \(model "grpo"\)\.accuracy: must be a fraction in 0\.\.1 or null, got 31\.8/);
+  assert.throws(
+    () => checkReportInput(bad),
+    /report input: evaluations\[2\] \(model "grpo"\)\.accuracy: must be a fraction in 0\.\.1 or null, got 31\.8/,
+  );
   const bad2 = inputFor();
   bad2.stages[1]!.seconds = -1;
   assert.throws(() => renderReport(bad2), /stages\[1\] \("sft"\)\.seconds/);
@@ -202,27 +291,41 @@ test('in Chromium from file://: every chart drawn, the distillation table on scr
   const run = makeRun('browser');
   const url = pathToFileURL(writeReport(run, inputFor())).href;
   const expected: Record<string, number> = {
-    'evaluations/accuracy': 4, 'evaluations/length': 4,
-    'sft/loss': 3, 'sft/lr': 1, 'sft/grad_norm': 2, 'sft/throughput': 2,
-    'rm/accuracy': 2, 'rm/loss': 2, 'rm/margin': 2,
-    'grpo/reward': 6, 'grpo/accuracy': 2, 'grpo/kl': 2, 'grpo/length': 2, 'grpo/entropy': 2,
-    'distill/loss': 1, 'distill/on_policy': 1, 'broken/loss': 1,
+    'evaluations/accuracy': 4,
+    'evaluations/length': 4,
+    'sft/loss': 3,
+    'sft/lr': 1,
+    'sft/grad_norm': 2,
+    'sft/throughput': 2,
+    'rm/accuracy': 2,
+    'rm/loss': 2,
+    'rm/margin': 2,
+    'grpo/reward': 6,
+    'grpo/accuracy': 2,
+    'grpo/kl': 2,
+    'grpo/length': 2,
+    'grpo/entropy': 2,
+    'distill/loss': 1,
+    'distill/on_policy': 1,
+    'broken/loss': 1,
   };
   await withBrowser(async (page) => {
     const problems: string[] = [];
     const requests: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(url);
     // Runs in the page (a string, since this project compiles without DOM types).
-    const charts = await page.evaluate(`[...document.querySelectorAll('figure.chart-figure')].map((f) => ({
+    const charts = (await page.evaluate(`[...document.querySelectorAll('figure.chart-figure')].map((f) => ({
       id: f.getAttribute('data-chart'),
       series: [...f.querySelectorAll('path.series')].map((p) => {
         const box = p.getBBox();
         return { width: box.width, height: box.height, length: p.getTotalLength() };
       }),
-    }))`) as { id: string; series: { width: number; height: number; length: number }[] }[];
+    }))`)) as { id: string; series: { width: number; height: number; length: number }[] }[];
     const byId = new Map(charts.map((c) => [c.id, c.series]));
     for (const [id, n] of Object.entries(expected)) {
       const series = byId.get(id);
@@ -231,7 +334,18 @@ test('in Chromium from file://: every chart drawn, the distillation table on scr
       for (const s of series) assert.ok(s.width > 0 && s.height > 0 && s.length > 0, `${id}: drawn with geometry ${JSON.stringify(s)}`);
     }
     const table = await page.locator('table.distillation').innerText();
-    for (const text of ['student (before)', '20.0%', '30.0', 'student + distill', '27.6%', '+7.6 points', '57.1', '×1.9 length', 'teacher', '31.8%']) {
+    for (const text of [
+      'student (before)',
+      '20.0%',
+      '30.0',
+      'student + distill',
+      '27.6%',
+      '+7.6 points',
+      '57.1',
+      '×1.9 length',
+      'teacher',
+      '31.8%',
+    ]) {
       assert.ok(table.includes(text), `distillation table shows ${text}: ${table}`);
     }
     assert.equal(await page.locator('script').count(), 0);

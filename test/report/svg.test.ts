@@ -3,7 +3,19 @@
 // the classes the report's browser test relies on (path.series, circle.point, path.series.bar).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { barChart, downsample, ema, escapeXml, formatTick, lineChart, linearScale, niceDomain, niceStep, niceTicks, type Point } from '../../src/report/svg.js';
+import {
+  barChart,
+  downsample,
+  ema,
+  escapeXml,
+  formatTick,
+  lineChart,
+  linearScale,
+  niceDomain,
+  niceStep,
+  niceTicks,
+  type Point,
+} from '../../src/report/svg.js';
 
 const count = (svg: string, re: RegExp) => (svg.match(re) ?? []).length;
 const seriesPaths = (svg: string) => [...svg.matchAll(/<path class="series[^"]*"[^>]* d="([^"]*)"/g)].map((m) => m[1]!);
@@ -46,7 +58,10 @@ test('linearScale maps ends to ends and a zero-width domain to the middle', () =
 });
 
 test('ema is debiased (a constant stays constant) and weight 0 is the identity', () => {
-  assert.deepEqual(ema([2, 2, 2, 2], 0.9).map((v) => Math.round(v * 1e9) / 1e9), [2, 2, 2, 2]);
+  assert.deepEqual(
+    ema([2, 2, 2, 2], 0.9).map((v) => Math.round(v * 1e9) / 1e9),
+    [2, 2, 2, 2],
+  );
   assert.deepEqual(ema([1, 5, 3], 0), [1, 5, 3]);
   const [a, b] = ema([0, 10], 0.5);
   assert.equal(a, 0);
@@ -81,7 +96,22 @@ test('formatTick: decimals from the step, exponents for tiny steps, percentages'
 
 test('lineChart draws one path.series per series, two when smoothed, with title, legend and axes', () => {
   const up: Point[] = Array.from({ length: 50 }, (_, i) => [i + 1, 1 / (i + 1)]);
-  const svg = lineChart({ title: 'Loss', xLabel: 'step', yLabel: 'loss', xInteger: true, series: [{ name: 'loss', points: up, smoothing: 0.6 }, { name: 'eval_loss', points: [[10, 0.3], [50, 0.1]] }] });
+  const svg = lineChart({
+    title: 'Loss',
+    xLabel: 'step',
+    yLabel: 'loss',
+    xInteger: true,
+    series: [
+      { name: 'loss', points: up, smoothing: 0.6 },
+      {
+        name: 'eval_loss',
+        points: [
+          [10, 0.3],
+          [50, 0.1],
+        ],
+      },
+    ],
+  });
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" class="chart line-chart"/);
   assert.equal(count(svg, /<path class="series raw"/g), 1);
   assert.equal(count(svg, /<path class="series smoothed"/g), 1);
@@ -93,11 +123,19 @@ test('lineChart draws one path.series per series, two when smoothed, with title,
   assert.match(svg, />step</);
   assert.doesNotMatch(svg, /NaN|Infinity|undefined/);
   // Every coordinate lies inside the viewBox.
-  for (const d of seriesPaths(svg)) for (const [x, y] of coordinates(d)) assert.ok(x >= 0 && x <= 560 && y >= 0 && y <= 300, `(${x}, ${y}) inside`);
+  for (const d of seriesPaths(svg))
+    for (const [x, y] of coordinates(d)) assert.ok(x >= 0 && x <= 560 && y >= 0 && y <= 300, `(${x}, ${y}) inside`);
 });
 
 test('lineChart skips non-finite values and nulls', () => {
-  const pts = [[1, 1], [2, Number.NaN], [3, Number.POSITIVE_INFINITY], [4, 2], [Number.NaN, 5], [5, 3]] as Point[];
+  const pts = [
+    [1, 1],
+    [2, Number.NaN],
+    [3, Number.POSITIVE_INFINITY],
+    [4, 2],
+    [Number.NaN, 5],
+    [5, 3],
+  ] as Point[];
   const svg = lineChart({ title: 'gaps', series: [{ name: 'y', points: [...pts, null as unknown as Point] }] });
   const [d] = seriesPaths(svg);
   assert.equal(coordinates(d!).length, 3);
@@ -111,7 +149,19 @@ test('lineChart: one point is a marker, a constant series a flat line, empty ser
   assert.equal(count(one, /<circle class="point"/g), 1);
   assert.doesNotMatch(one, /NaN|Infinity/);
 
-  const flat = lineChart({ title: 'flat', series: [{ name: 'kl', points: [[1, 0], [2, 0], [3, 0]] }] });
+  const flat = lineChart({
+    title: 'flat',
+    series: [
+      {
+        name: 'kl',
+        points: [
+          [1, 0],
+          [2, 0],
+          [3, 0],
+        ],
+      },
+    ],
+  });
   const ys = new Set(coordinates(seriesPaths(flat)[0]!).map(([, y]) => y));
   assert.equal(ys.size, 1, 'one y for a constant');
   assert.doesNotMatch(flat, /NaN|Infinity/);
@@ -121,7 +171,19 @@ test('lineChart: one point is a marker, a constant series a flat line, empty ser
     assert.match(empty, /class="no-data"[^>]*>no data</);
     assert.equal(count(empty, /<path class="series/g), 0);
   }
-  const partly = lineChart({ title: 'partly', series: [{ name: 'a', points: [[1, 1], [2, 2]] }, { name: 'b', points: [] }] });
+  const partly = lineChart({
+    title: 'partly',
+    series: [
+      {
+        name: 'a',
+        points: [
+          [1, 1],
+          [2, 2],
+        ],
+      },
+      { name: 'b', points: [] },
+    ],
+  });
   assert.match(partly, /b \(no data\)/);
   assert.equal(count(partly, /<path class="series"/g), 1);
 });
@@ -134,7 +196,19 @@ test('lineChart downsamples long series to maxPoints, and the smoothed line from
 });
 
 test('chart text is escaped', () => {
-  const svg = lineChart({ title: '<b>"A&B"</b>', yLabel: "it's", series: [{ name: '<script>alert(1)</script>', points: [[1, 1], [2, 2]] }] });
+  const svg = lineChart({
+    title: '<b>"A&B"</b>',
+    yLabel: "it's",
+    series: [
+      {
+        name: '<script>alert(1)</script>',
+        points: [
+          [1, 1],
+          [2, 2],
+        ],
+      },
+    ],
+  });
   assert.doesNotMatch(svg, /<script|<b>/);
   assert.match(svg, /&lt;b&gt;&quot;A&amp;B&quot;&lt;\/b&gt;/);
   assert.match(svg, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
@@ -143,17 +217,32 @@ test('chart text is escaped', () => {
 });
 
 test('barChart draws a bar per present value (zero included), n/a for null, and checks its input', () => {
-  const svg = barChart({ title: 'Accuracy', yPercent: true, categories: ['base', 'sft', 'rl'], series: [{ name: 'accuracy', values: [0, 0.21, null] }] });
+  const svg = barChart({
+    title: 'Accuracy',
+    yPercent: true,
+    categories: ['base', 'sft', 'rl'],
+    series: [{ name: 'accuracy', values: [0, 0.21, null] }],
+  });
   assert.equal(count(svg, /<path class="series bar"/g), 2);
   assert.equal(count(svg, /class="bar-missing"/g), 1);
   assert.match(svg, />21.0%</);
   for (const d of [...svg.matchAll(/<path class="series bar"[^>]* d="M[\d.]+ [\d.]+h([\d.]+)v([\d.]+)/g)]) {
     assert.ok(Number(d[1]) > 0 && Number(d[2]) > 0, `bar ${d[0]} has width and height`);
   }
-  const grouped = barChart({ title: 'g', categories: ['a', 'b'], series: [{ name: 'x', values: [1, 2] }, { name: 'y', values: [3, -1] }] });
+  const grouped = barChart({
+    title: 'g',
+    categories: ['a', 'b'],
+    series: [
+      { name: 'x', values: [1, 2] },
+      { name: 'y', values: [3, -1] },
+    ],
+  });
   assert.equal(count(grouped, /<path class="series bar"/g), 4);
   assert.equal(count(grouped, /class="legend-item"/g), 2);
   assert.match(barChart({ title: 'none', categories: ['a'], series: [{ name: 'x', values: [null] }] }), /no data/);
   assert.match(barChart({ title: 'none', categories: [], series: [] }), /no data/);
-  assert.throws(() => barChart({ title: 'T', categories: ['a', 'b'], series: [{ name: 'x', values: [1] }] }), /barChart "T": series "x" has 1 values for 2 categories/);
+  assert.throws(
+    () => barChart({ title: 'T', categories: ['a', 'b'], series: [{ name: 'x', values: [1] }] }),
+    /barChart "T": series "x" has 1 values for 2 categories/,
+  );
 });

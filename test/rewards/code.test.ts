@@ -23,7 +23,9 @@ function liveSandboxProcesses(): number[] {
       const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
       const state = /^State:\s+(\S)/m.exec(status)?.[1];
       if (uid >= SANDBOX_UID_BASE && uid < SANDBOX_UID_BASE + SANDBOX_UID_SPAN && state !== 'Z') pids.push(Number(name));
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return pids;
 }
@@ -65,20 +67,39 @@ test('python stdio and call tests: correct, incorrect, pass fraction', async () 
       { kind: 'stdio', input: '1 1', output: '3' },
     ],
   });
-  assert.deepEqual(ok.results.map((r) => r.passed), [true, true, false]);
+  assert.deepEqual(
+    ok.results.map((r) => r.passed),
+    [true, true, false],
+  );
   assert.match(ok.results[2]!.reason, /wrong output/);
   assert.ok(Math.abs(ok.passFraction - 2 / 3) < 1e-12);
 
-  const call = py('def pairs(xs, n):\n    return {"n": n, "out": [(x, x * n) for x in xs]}\n\nif __name__ == "__main__":\n    raise SystemExit(3)');
+  const call = py(
+    'def pairs(xs, n):\n    return {"n": n, "out": [(x, x * n) for x in xs]}\n\nif __name__ == "__main__":\n    raise SystemExit(3)',
+  );
   const r = await verifyCode(call, {
     language: 'python',
     tests: [
-      { kind: 'call', fn: 'pairs', args: [[1, 2], 3], expected: { out: [[1, 3], [2, 6]], n: 3 } },
+      {
+        kind: 'call',
+        fn: 'pairs',
+        args: [[1, 2], 3],
+        expected: {
+          out: [
+            [1, 3],
+            [2, 6],
+          ],
+          n: 3,
+        },
+      },
       { kind: 'call', fn: 'pairs', args: [[1], 2], expected: { out: [[1, 3]], n: 2 } },
       { kind: 'call', fn: 'missing', args: [], expected: null },
     ],
   });
-  assert.deepEqual(r.results.map((x) => x.passed), [true, false, false]);
+  assert.deepEqual(
+    r.results.map((x) => x.passed),
+    [true, false, false],
+  );
   assert.match(r.results[1]!.reason, /wrong return value/);
   assert.match(r.results[2]!.reason, /KeyError/);
   assert.ok(Math.abs(r.passFraction - 1 / 3) < 1e-12);
@@ -89,16 +110,32 @@ test('python stdio and call tests: correct, incorrect, pass fraction', async () 
 });
 
 test('javascript stdio and call tests: script, CommonJS and ESM-style solutions', async () => {
-  const echo = js("const s = require('fs').readFileSync(0, 'utf8');\nconsole.log(s.split(/\\s+/).filter(Boolean).map(Number).reduce((a, b) => a + b, 0));");
+  const echo = js(
+    "const s = require('fs').readFileSync(0, 'utf8');\nconsole.log(s.split(/\\s+/).filter(Boolean).map(Number).reduce((a, b) => a + b, 0));",
+  );
   const s = await verifyCode(echo, {
     language: 'javascript',
-    tests: [{ kind: 'stdio', input: '1 2 3', output: '6' }, { kind: 'stdio', input: '5', output: '4' }],
+    tests: [
+      { kind: 'stdio', input: '1 2 3', output: '6' },
+      { kind: 'stdio', input: '5', output: '4' },
+    ],
   });
-  assert.deepEqual(s.results.map((r) => r.passed), [true, false]);
+  assert.deepEqual(
+    s.results.map((r) => r.passed),
+    [true, false],
+  );
   assert.equal(s.passFraction, 0.5);
 
   const tests = [
-    { kind: 'call' as const, fn: 'twice', args: [[1, 'a']], expected: [[1, 'a'], [1, 'a']] },
+    {
+      kind: 'call' as const,
+      fn: 'twice',
+      args: [[1, 'a']],
+      expected: [
+        [1, 'a'],
+        [1, 'a'],
+      ],
+    },
     { kind: 'call' as const, fn: 'twice', args: [2], expected: [3, 3] },
   ];
   for (const src of [
@@ -107,9 +144,16 @@ test('javascript stdio and call tests: script, CommonJS and ESM-style solutions'
     'export async function twice(x) { return [x, x]; }',
   ]) {
     const r = await verifyCode(js(src), { language: 'javascript', tests });
-    assert.deepEqual(r.results.map((x) => x.passed), [true, false], `${src}: ${JSON.stringify(r.results)}`);
+    assert.deepEqual(
+      r.results.map((x) => x.passed),
+      [true, false],
+      `${src}: ${JSON.stringify(r.results)}`,
+    );
   }
-  const thrown = await verifyCode(js('function twice() { throw new Error("boom"); }'), { language: 'javascript', tests: tests.slice(0, 1) });
+  const thrown = await verifyCode(js('function twice() { throw new Error("boom"); }'), {
+    language: 'javascript',
+    tests: tests.slice(0, 1),
+  });
   assert.equal(thrown.results[0]!.passed, false);
   assert.match(thrown.results[0]!.reason, /marker missing.*boom/);
 });
@@ -117,9 +161,15 @@ test('javascript stdio and call tests: script, CommonJS and ESM-style solutions'
 test('security: infinite loops time out', async () => {
   const t0 = Date.now();
   const p = await verifyCode(py('def f():\n    while True:\n        pass'), {
-    language: 'python', timeoutMs: 1500, tests: [{ kind: 'call', fn: 'f', args: [], expected: null }],
+    language: 'python',
+    timeoutMs: 1500,
+    tests: [{ kind: 'call', fn: 'f', args: [], expected: null }],
   });
-  const j = await verifyCode(js('for (;;) {}'), { language: 'javascript', timeoutMs: 1500, tests: [{ kind: 'stdio', input: '', output: '' }] });
+  const j = await verifyCode(js('for (;;) {}'), {
+    language: 'javascript',
+    timeoutMs: 1500,
+    tests: [{ kind: 'stdio', input: '', output: '' }],
+  });
   assertAllFailed([...p.results, ...j.results], /timed out|CPU limit/);
   assert.ok(Date.now() - t0 < 8000);
   assert.deepEqual(await sandboxProcesses(), []);
@@ -128,12 +178,18 @@ test('security: infinite loops time out', async () => {
 test('security: fork bombs are contained (process limit, then the whole tree is killed)', async () => {
   const bomb = py('import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass');
   const p = await verifyCode(bomb, { language: 'python', timeoutMs: 2000, tests: [{ kind: 'stdio', input: '', output: 'done' }] });
-  const jbomb = js("const cp = require('child_process');\nsetInterval(() => { try { cp.spawn(process.execPath, [__filename], { stdio: 'ignore' }).on('error', () => {}); } catch {} }, 0);");
+  const jbomb = js(
+    "const cp = require('child_process');\nsetInterval(() => { try { cp.spawn(process.execPath, [__filename], { stdio: 'ignore' }).on('error', () => {}); } catch {} }, 0);",
+  );
   const j = await verifyCode(jbomb, { language: 'javascript', timeoutMs: 2000, tests: [{ kind: 'stdio', input: '', output: 'done' }] });
   assertAllFailed([...p.results, ...j.results], /timed out|CPU limit|killed|EAGAIN/);
   // The process limit held: a direct probe counts how many forks succeed before EAGAIN.
   const probe = await runSandboxed({
-    command: ['/usr/bin/python3', '-c', 'import os, time\nn = 0\ntry:\n    while n < 10000:\n        if os.fork() == 0:\n            time.sleep(30)\n        n += 1\nexcept OSError as e:\n    print(n, e.errno)'],
+    command: [
+      '/usr/bin/python3',
+      '-c',
+      'import os, time\nn = 0\ntry:\n    while n < 10000:\n        if os.fork() == 0:\n            time.sleep(30)\n        n += 1\nexcept OSError as e:\n    print(n, e.errno)',
+    ],
     timeoutMs: 4000,
   });
   const [forks, errno] = probe.stdout.trim().split(' ').map(Number);
@@ -144,30 +200,35 @@ test('security: fork bombs are contained (process limit, then the whole tree is 
 
 test('security: allocating 10 GB fails at the memory limit', async () => {
   const p = await verifyCode(py('def f():\n    b = bytearray(10 * 1024 ** 3)\n    return len(b)'), {
-    language: 'python', tests: [{ kind: 'call', fn: 'f', args: [], expected: 10 * 1024 ** 3 }],
+    language: 'python',
+    tests: [{ kind: 'call', fn: 'f', args: [], expected: 10 * 1024 ** 3 }],
   });
   assertAllFailed(p.results, /MemoryError/);
   const j = await verifyCode(js('function f() { const a = []; for (;;) a.push(new Array(1e6).fill(1.5)); }'), {
-    language: 'javascript', tests: [{ kind: 'call', fn: 'f', args: [], expected: 0 }],
+    language: 'javascript',
+    tests: [{ kind: 'call', fn: 'f', args: [], expected: 0 }],
   });
   assertAllFailed(j.results, /marker missing/);
   assertAllFailed(j.results, /heap out of memory/);
   const k = await verifyCode(js('function f() { return Buffer.alloc(3 * 1024 ** 3).length; }'), {
-    language: 'javascript', tests: [{ kind: 'call', fn: 'f', args: [], expected: 3 * 1024 ** 3 }],
+    language: 'javascript',
+    tests: [{ kind: 'call', fn: 'f', args: [], expected: 3 * 1024 ** 3 }],
   });
   assertAllFailed(k.results, /allocation failed/i);
 });
 
 test('security: the repository, /root, /home and host /tmp cannot be read', async () => {
   const secret = `/tmp/posttrain-secret-${randomUUID()}`;
-  const src = py([
-    'def read(path):',
-    '    with open(path) as f:',
-    '        return f.read()[:20]',
-    'def ls(path):',
-    '    import os',
-    '    return sorted(os.listdir(path))',
-  ].join('\n'));
+  const src = py(
+    [
+      'def read(path):',
+      '    with open(path) as f:',
+      '        return f.read()[:20]',
+      'def ls(path):',
+      '    import os',
+      '    return sorted(os.listdir(path))',
+    ].join('\n'),
+  );
   const pkg = readFileSync('package.json', 'utf8').slice(0, 20);
   const r = await verifyCode(src, {
     language: 'python',
@@ -182,7 +243,8 @@ test('security: the repository, /root, /home and host /tmp cannot be read', asyn
   });
   assertAllFailed(r.results, /FileNotFoundError/);
   const j = await verifyCode(js("const fs = require('fs');\nfunction read(p) { return fs.readFileSync(p, 'utf8').slice(0, 20); }"), {
-    language: 'javascript', tests: [{ kind: 'call', fn: 'read', args: [`${process.cwd()}/package.json`], expected: pkg }],
+    language: 'javascript',
+    tests: [{ kind: 'call', fn: 'read', args: [`${process.cwd()}/package.json`], expected: pkg }],
   });
   assertAllFailed(j.results, /ENOENT/);
 });
@@ -192,10 +254,14 @@ test('security: writes outside the work dir fail and leave the host untouched', 
   const targets = [`/tmp/pwned-${id}`, `${process.cwd()}/pwned-${id}`, `/root/pwned-${id}`, `/pwned-${id}`, `/usr/pwned-${id}`];
   try {
     const src = py('def write(path):\n    with open(path, "w") as f:\n        f.write("x")\n    return True');
-    const r = await verifyCode(src, { language: 'python', tests: targets.map((t) => ({ kind: 'call' as const, fn: 'write', args: [t], expected: true })) });
+    const r = await verifyCode(src, {
+      language: 'python',
+      tests: targets.map((t) => ({ kind: 'call' as const, fn: 'write', args: [t], expected: true })),
+    });
     assertAllFailed(r.results, /Error/);
     const j = await verifyCode(js("function write(p) { require('fs').writeFileSync(p, 'x'); return true; }"), {
-      language: 'javascript', tests: targets.map((t) => ({ kind: 'call' as const, fn: 'write', args: [t], expected: true })),
+      language: 'javascript',
+      tests: targets.map((t) => ({ kind: 'call' as const, fn: 'write', args: [t], expected: true })),
     });
     assertAllFailed(j.results, /marker missing/);
     // Writing inside /work is allowed (and disappears with the run).
@@ -209,20 +275,32 @@ test('security: writes outside the work dir fail and leave the host untouched', 
 
 test('security: no network, not even the host loopback', async () => {
   let connections = 0;
-  const server = createServer((sock) => { connections++; sock.end('hello'); });
+  const server = createServer((sock) => {
+    connections++;
+    sock.end('hello');
+  });
   await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
   const port = (server.address() as { port: number }).port;
   try {
-    const src = py('import socket\ndef hello(port):\n    s = socket.create_connection(("127.0.0.1", port), timeout=2)\n    return s.recv(5).decode()');
+    const src = py(
+      'import socket\ndef hello(port):\n    s = socket.create_connection(("127.0.0.1", port), timeout=2)\n    return s.recv(5).decode()',
+    );
     const r = await verifyCode(src, { language: 'python', tests: [{ kind: 'call', fn: 'hello', args: [port], expected: 'hello' }] });
     assertAllFailed(r.results, /ConnectionRefusedError/);
     const dns = await verifyCode(py('import socket\ndef f():\n    return socket.gethostbyname("example.com")'), {
-      language: 'python', tests: [{ kind: 'call', fn: 'f', args: [], expected: '93.184.216.34' }],
+      language: 'python',
+      tests: [{ kind: 'call', fn: 'f', args: [], expected: '93.184.216.34' }],
     });
     assertAllFailed(dns.results, /gaierror|Error/);
-    const j = await verifyCode(js(`const net = require('net');\nfunction hello(port) { return new Promise((res, rej) => { const s = net.connect(port, '127.0.0.1'); s.on('data', (d) => res(String(d))); s.on('error', rej); }); }`), {
-      language: 'javascript', tests: [{ kind: 'call', fn: 'hello', args: [port], expected: 'hello' }],
-    });
+    const j = await verifyCode(
+      js(
+        `const net = require('net');\nfunction hello(port) { return new Promise((res, rej) => { const s = net.connect(port, '127.0.0.1'); s.on('data', (d) => res(String(d))); s.on('error', rej); }); }`,
+      ),
+      {
+        language: 'javascript',
+        tests: [{ kind: 'call', fn: 'hello', args: [port], expected: 'hello' }],
+      },
+    );
     assertAllFailed(j.results, /ECONNREFUSED/);
     assert.equal(connections, 0);
   } finally {
@@ -232,24 +310,39 @@ test('security: no network, not even the host loopback', async () => {
 
 test('security: printing 1 GB is capped, truncated and killed', async () => {
   const t0 = Date.now();
-  const run = await runSandboxed({ command: ['/usr/bin/python3', '-c', 'import sys\nfor _ in range(16384):\n    sys.stdout.write("x" * 65536)'], maxOutputBytes: 1 << 20 });
+  const run = await runSandboxed({
+    command: ['/usr/bin/python3', '-c', 'import sys\nfor _ in range(16384):\n    sys.stdout.write("x" * 65536)'],
+    maxOutputBytes: 1 << 20,
+  });
   assert.equal(run.outputTruncated, true);
   assert.ok(run.stdout.length <= 1 << 20);
   assert.match(run.reason ?? '', /output exceeded/);
-  const r = await verifyCode(js("const fs = require('fs');\nfor (;;) fs.writeSync(1, 'y'.repeat(1 << 16));"), { language: 'javascript', tests: [{ kind: 'stdio', input: '', output: 'y' }] });
+  const r = await verifyCode(js("const fs = require('fs');\nfor (;;) fs.writeSync(1, 'y'.repeat(1 << 16));"), {
+    language: 'javascript',
+    tests: [{ kind: 'stdio', input: '', output: 'y' }],
+  });
   assertAllFailed(r.results, /output exceeded/);
-  const e = await verifyCode(py('import sys\nwhile True:\n    sys.stderr.write("z" * 65536)'), { language: 'python', tests: [{ kind: 'stdio', input: '', output: '' }] });
+  const e = await verifyCode(py('import sys\nwhile True:\n    sys.stderr.write("z" * 65536)'), {
+    language: 'python',
+    tests: [{ kind: 'stdio', input: '', output: '' }],
+  });
   assertAllFailed(e.results, /output exceeded/);
   assert.ok(Date.now() - t0 < 10000);
 });
 
 test('security: signalling the parent or the host test process does nothing', async () => {
-  const src = py('import os, signal\ndef f(host_pid):\n    os.kill(os.getppid(), signal.SIGKILL)\n    os.kill(host_pid, signal.SIGKILL)\n    return "killed"');
+  const src = py(
+    'import os, signal\ndef f(host_pid):\n    os.kill(os.getppid(), signal.SIGKILL)\n    os.kill(host_pid, signal.SIGKILL)\n    return "killed"',
+  );
   const r = await verifyCode(src, { language: 'python', tests: [{ kind: 'call', fn: 'f', args: [process.pid], expected: 'killed' }] });
   assertAllFailed(r.results, /ProcessLookupError/);
-  const j = await verifyCode(js('function f(pid) { process.kill(pid, "SIGKILL"); process.kill(process.ppid, "SIGKILL"); return "killed"; }'), {
-    language: 'javascript', tests: [{ kind: 'call', fn: 'f', args: [process.pid], expected: 'killed' }],
-  });
+  const j = await verifyCode(
+    js('function f(pid) { process.kill(pid, "SIGKILL"); process.kill(process.ppid, "SIGKILL"); return "killed"; }'),
+    {
+      language: 'javascript',
+      tests: [{ kind: 'call', fn: 'f', args: [process.pid], expected: 'killed' }],
+    },
+  );
   assertAllFailed(j.results, /ESRCH/);
   assert.equal(process.kill(process.pid, 0), true); // still alive
 });

@@ -19,7 +19,14 @@ test('reference verdicts: the last one counts, in the forms judges write; malfor
   assert.equal(v('Verdict: [[correct]]'), 1);
   assert.equal(v('Verdict: yes'), 1);
   assert.equal(v('First I thought Verdict: correct, but 13 ≠ 12. Verdict: incorrect'), 0);
-  for (const bad of ['', 'The answer looks right to me.', 'Verdict:', 'Verdict: maybe', 'Verdict: correctness is unclear', 'I would say cor']) {
+  for (const bad of [
+    '',
+    'The answer looks right to me.',
+    'Verdict:',
+    'Verdict: maybe',
+    'Verdict: correctness is unclear',
+    'I would say cor',
+  ]) {
     assert.equal(v(bad), null, JSON.stringify(bad));
   }
   const j = parseJudgement('Step 1: compare.\nStep 2: same.\nVerdict: correct', 'reference');
@@ -32,7 +39,8 @@ test('rubric scores: 1..scale mapped to [0, 1]; out of range, fractions over ano
   assert.equal(s('Score: 1'), 0);
   assert.equal(s('Score: 4/10'), 3 / 9);
   assert.equal(s('**Score**: 3', 5), 0.5);
-  for (const bad of ['Score: 11', 'Score: 0', 'Score: -3', 'Score: 7/5', 'Score: 7.5', 'Score: seven', 'no score here']) assert.equal(s(bad), null, bad);
+  for (const bad of ['Score: 11', 'Score: 0', 'Score: -3', 'Score: 7/5', 'Score: 7.5', 'Score: seven', 'no score here'])
+    assert.equal(s(bad), null, bad);
 });
 
 test('votes: majority of verdicts (tie 0.5), mean of scores, unparseable outputs cast no vote, none at all → null', () => {
@@ -49,20 +57,43 @@ test('votes: majority of verdicts (tie 0.5), mean of scores, unparseable outputs
 test('a judge served over loopback: k judgements per response, unparseable ones counted, null when no vote, reasoning reported', async () => {
   const setup = makeSftSetup(8);
   const dir = join(setup.dir, 'judge');
-  const m = createModel({ model_type: 'llama', vocab_size: setup.vocab, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, max_position_embeddings: 512 }, { seed: 9 });
-  saveModel(m, dir, { tokenizerFiles: { 'tokenizer.json': readFileSync(join(setup.tokDir, 'tokenizer.json')), 'tokenizer_config.json': readFileSync(join(setup.tokDir, 'tokenizer_config.json')) } });
+  const m = createModel(
+    {
+      model_type: 'llama',
+      vocab_size: setup.vocab,
+      hidden_size: 32,
+      intermediate_size: 48,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      max_position_embeddings: 512,
+    },
+    { seed: 9 },
+  );
+  saveModel(m, dir, {
+    tokenizerFiles: {
+      'tokenizer.json': readFileSync(join(setup.tokDir, 'tokenizer.json')),
+      'tokenizer_config.json': readFileSync(join(setup.tokDir, 'tokenizer_config.json')),
+    },
+  });
   m.dispose();
   const server = await startServer({ modelDir: dir, port: 0, modelName: 'judge' });
   try {
     const remote = new RemoteModel({ baseURL: `${server.url}/v1`, model: 'judge' });
     const seen: number[] = [];
-    const reward = judgeReward(async (messages, k) => (await remote.chat(messages, { n: k, maxTokens: 16, temperature: 1, seed: 1 })).texts,
-      { mode: 'reference', k: 3, onJudged: (_i, js) => seen.push(js.length) });
+    const reward = judgeReward(
+      async (messages, k) => (await remote.chat(messages, { n: k, maxTokens: 16, temperature: 1, seed: 1 })).texts,
+      { mode: 'reference', k: 3, onJudged: (_i, js) => seen.push(js.length) },
+    );
     // an untrained judge writes no verdict: every judgement unparseable, the reward null
     assert.equal(await reward({ prompt: 'p', completion: 'It is 5.', example: { question: 'What is 2 + 3?', answer: '5' } }), null);
     assert.equal(reward.unparseable(), 3);
     assert.deepEqual(seen, [3]);
-    assert.equal(await reward({ prompt: 'p', completion: 'x', example: { question: 'q' } }), null, 'reference mode without a reference: cannot judge');
+    assert.equal(
+      await reward({ prompt: 'p', completion: 'x', example: { question: 'q' } }),
+      null,
+      'reference mode without a reference: cannot judge',
+    );
     assert.equal(remote.stats.requests, 1);
   } finally {
     await server.close();
@@ -72,14 +103,29 @@ test('a judge served over loopback: k judgements per response, unparseable ones 
 
 test('judgement rows become SFT conversations: the judge prompt, then the reasoning and the verdict or score line; bad rows name the field', async () => {
   const { judgementConversation } = await import('../../src/rewards/judge.js');
-  const c = judgementConversation({ question: 'What is 2 + 3?', response: '2 + 3 = 6. \\boxed{6}', reference: '5', reasoning: '2 + 3 is 5, not 6.', verdict: 'incorrect' });
+  const c = judgementConversation({
+    question: 'What is 2 + 3?',
+    response: '2 + 3 = 6. \\boxed{6}',
+    reference: '5',
+    reasoning: '2 + 3 is 5, not 6.',
+    verdict: 'incorrect',
+  });
   assert.equal(c.length, 3);
   assert.match(c[1]!.content, /Reference answer:\n5[\s\S]*Response:\n2 \+ 3 = 6/);
   assert.equal(c[2]!.content, '2 + 3 is 5, not 6.\nVerdict: incorrect');
   assert.equal(parseJudgement(c[2]!.content, 'reference').score, 0, 'the parser reads back what the judge is taught');
   const r = judgementConversation({ question: 'Say hi', response: 'hi', reasoning: 'Short and polite.', score: 9 });
   assert.equal(parseJudgement(r[2]!.content, 'rubric').score, 8 / 9);
-  assert.throws(() => judgementConversation({ question: 'q', response: 'r', reference: '1', reasoning: 'x', verdict: undefined }), /'verdict' must be/);
-  assert.throws(() => judgementConversation({ question: 'q', response: 'r', reasoning: 'x', score: 11 }), /'score' must be a whole number in 1\.\.10/);
-  assert.throws(() => judgementConversation({ question: 'q', response: 'r', reference: '1', reasoning: ' ', verdict: true }), /'reasoning' must be a non-empty string/);
+  assert.throws(
+    () => judgementConversation({ question: 'q', response: 'r', reference: '1', reasoning: 'x', verdict: undefined }),
+    /'verdict' must be/,
+  );
+  assert.throws(
+    () => judgementConversation({ question: 'q', response: 'r', reasoning: 'x', score: 11 }),
+    /'score' must be a whole number in 1\.\.10/,
+  );
+  assert.throws(
+    () => judgementConversation({ question: 'q', response: 'r', reference: '1', reasoning: ' ', verdict: true }),
+    /'reasoning' must be a non-empty string/,
+  );
 });

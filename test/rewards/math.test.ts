@@ -257,7 +257,12 @@ const CASES: Case[] = [
   ['answer: -3.5', '-3.5', true, 'lowercase answer'],
   ['Therefore, the answer is 2.5.', '2.5', true, 'answer is with decimal and period'],
   ['The answer is 10. Then we checked 7 more cases.', '10', true, 'answer phrase beats the last number'],
-  ['The answer is 10. Let me double check 3+4=7.', '7', true, '"answer … = X" reads after the last "=" within 100 characters (as Math-Verify does)'],
+  [
+    'The answer is 10. Let me double check 3+4=7.',
+    '7',
+    true,
+    '"answer … = X" reads after the last "=" within 100 characters (as Math-Verify does)',
+  ],
   ['Final Answer: $\\frac{3}{4}$', '0.75', true, 'Final Answer colon dollars'],
   ['**Answer:** 8', '8', true, 'markdown bold'],
   ['First answer is 3. Actually the answer is 4', '4', true, 'last phrase wins'],
@@ -332,7 +337,11 @@ function run(c: Case, opts?: VerifyMathOptions): void {
 test(`verifyMath table (${CASES.length} cases)`, () => {
   const failures: string[] = [];
   for (const c of CASES) {
-    try { run(c); } catch (e) { failures.push((e as Error).message.split('\n')[0]!); }
+    try {
+      run(c);
+    } catch (e) {
+      failures.push((e as Error).message.split('\n')[0]!);
+    }
   }
   assert.equal(failures.length, 0, `${failures.length} failing:\n${failures.join('\n')}`);
 });
@@ -376,7 +385,11 @@ const ADVERSARIAL: Case[] = [
 test(`verifyMath adversarial inputs (${ADVERSARIAL.length} cases) return the right verdict`, () => {
   const failures: string[] = [];
   for (const c of ADVERSARIAL) {
-    try { run(c); } catch (e) { failures.push((e as Error).message.split('\n')[0]!); }
+    try {
+      run(c);
+    } catch (e) {
+      failures.push((e as Error).message.split('\n')[0]!);
+    }
   }
   assert.equal(failures.length, 0, `${failures.length} failing:\n${failures.join('\n')}`);
 });

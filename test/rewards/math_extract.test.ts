@@ -37,7 +37,12 @@ test('extractCandidates: targets per call', () => {
 
 test('mathEnvironments: the four delimiters, one-line inline math, escaped dollars, a percent after', () => {
   const envs = (t: string) => mathEnvironments(t).map((e) => [e.content, e.percent]);
-  assert.deepEqual(envs('a $x$ b \\(y\\) c \\[z\\] d $$w$$'), [['x', false], ['y', false], ['z', false], ['w', false]]);
+  assert.deepEqual(envs('a $x$ b \\(y\\) c \\[z\\] d $$w$$'), [
+    ['x', false],
+    ['y', false],
+    ['z', false],
+    ['w', false],
+  ]);
   assert.deepEqual(envs('price \\$5 and $1 \\$ 2$'), [['1 \\$ 2', false]]);
   assert.deepEqual(envs('a $x\ny$ b'), [], 'inline math does not cross a line');
   assert.deepEqual(envs('loss of $28$ percent'), [['28', true]]);

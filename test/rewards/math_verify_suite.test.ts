@@ -14,8 +14,19 @@ import { fileURLToPath } from 'node:url';
 import { verifyMath, type MathVerdict } from '../../src/rewards/math.js';
 
 export const CATEGORIES = [
-  'boxed', 'unboxed-latex', 'phrase', 'numbers', 'percent-units-text', 'multiple-boxes', 'tuples-sets-lists',
-  'intervals-inequalities', 'relations-equations', 'matrices', 'symbolic', 'false-matches', 'adversarial',
+  'boxed',
+  'unboxed-latex',
+  'phrase',
+  'numbers',
+  'percent-units-text',
+  'multiple-boxes',
+  'tuples-sets-lists',
+  'intervals-inequalities',
+  'relations-equations',
+  'matrices',
+  'symbolic',
+  'false-matches',
+  'adversarial',
 ] as const;
 type Category = (typeof CATEGORIES)[number];
 
@@ -56,22 +67,28 @@ function loadCases(): Case[] {
   return out;
 }
 
-
 /** The adversarial cases: every one expects false (no correct answer is present). */
 function adversarialCases(): Case[] {
   const K = 1000;
   const filler = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. ';
   const fill = (n: number): string => filler.repeat(Math.ceil(n / filler.length)).slice(0, n);
   const LEADS = [
-    'We start by writing down what is given.', 'Let $S$ denote the quantity we want.',
-    'First, note that $a + b = 10$ and $ab = 21$.', 'Consider the cases separately.', 'Using the identity, we finish.',
+    'We start by writing down what is given.',
+    'Let $S$ denote the quantity we want.',
+    'First, note that $a + b = 10$ and $ab = 21$.',
+    'Consider the cases separately.',
+    'Using the identity, we finish.',
   ];
   const boxed = (x: string, i: number): string => {
     const lead = LEADS[i % LEADS.length]!;
     const b = `\\boxed{${x}}`;
-    return [`${lead} Putting everything together, we get $${b}$.`, `${lead}\n\nTherefore, the result is \\(${b}\\).`,
-      `${lead}\n\\[\n${b}\n\\]`, `<think>\n${lead}\n</think>\n\nSo the value we are looking for is $${b}$.`,
-      `${lead} That settles it.\n\n**Final Answer**\n\n${b}`][i % 5]!;
+    return [
+      `${lead} Putting everything together, we get $${b}$.`,
+      `${lead}\n\nTherefore, the result is \\(${b}\\).`,
+      `${lead}\n\\[\n${b}\n\\]`,
+      `<think>\n${lead}\n</think>\n\nSo the value we are looking for is $${b}$.`,
+      `${lead} That settles it.\n\n**Final Answer**\n\n${b}`,
+    ][i % 5]!;
   };
   const rows: [string, string, string][] = [
     ['1', fill(100 * K), '100k characters of prose, no answer'],
@@ -85,7 +102,7 @@ function adversarialCases(): Case[] {
     ['1', '\\'.repeat(15 * K), '15k backslashes'],
     ['9', '9'.repeat(100 * K), 'a 100k-digit number'],
     ['2', '1, '.repeat(10 * K) + '1', '10k ones in a list'],
-    ['3', boxed('(' .repeat(20 * K) + '1' + ')'.repeat(20 * K), 0), '20k nested parentheses around 1'],
+    ['3', boxed('('.repeat(20 * K) + '1' + ')'.repeat(20 * K), 0), '20k nested parentheses around 1'],
     ['2', boxed('\\sqrt{'.repeat(3 * K) + '2' + '}'.repeat(3 * K), 1), '3k nested square roots of 2'],
     ['4', boxed('2^{'.repeat(300) + '2' + '}'.repeat(300), 2), 'power tower of height 300'],
     ['1', boxed('9^{9^{9^{9}}}', 3), 'power tower of nines'],
@@ -107,13 +124,24 @@ function adversarialCases(): Case[] {
     ['1', '\\[ '.repeat(10 * K), '10k unclosed display math openers'],
     ['2', '$\\boxed{1}$, '.repeat(3 * K) + '$\\boxed{1}$', '3k comma-joined boxes of 1'],
     ['1', boxed('x_{'.repeat(3 * K) + '1' + '}'.repeat(3 * K), 1), '3k nested subscripts'],
-    ['1', '((((((((((((((((((((((((((((((((((((((((((((((((((' .repeat(2 * K) + ' \\boxed{2}', '100k open parentheses then a wrong box'],
-    ['3', 'The answer is 1 000 000 000 000 000 000 000 000 000 000 000 000 000 000 000' + ' 000'.repeat(8 * K), 'endless space-grouped number'],
+    ['1', '(((((((((((((((((((((((((((((((((((((((((((((((((('.repeat(2 * K) + ' \\boxed{2}', '100k open parentheses then a wrong box'],
+    [
+      '3',
+      'The answer is 1 000 000 000 000 000 000 000 000 000 000 000 000 000 000 000' + ' 000'.repeat(8 * K),
+      'endless space-grouped number',
+    ],
     ['2', '1/'.repeat(15 * K) + '1', '15k chained divisions of ones'],
     ['0', '\\boxed{}'.repeat(4 * K), '4k empty boxes'],
     ['1', '\\frac'.repeat(8 * K), '8k dangling \\frac commands'],
   ];
-  return rows.map(([gold, pred, note], i) => ({ id: `adversarial-${String(i + 1).padStart(3, '0')}`, category: 'adversarial' as const, gold, pred, expected: false, note }));
+  return rows.map(([gold, pred, note], i) => ({
+    id: `adversarial-${String(i + 1).padStart(3, '0')}`,
+    category: 'adversarial' as const,
+    gold,
+    pred,
+    expected: false,
+    note,
+  }));
 }
 
 const CASES = [...loadCases(), ...adversarialCases()];
@@ -149,7 +177,13 @@ test('math-verify suite: the fixture is well formed and balanced', () => {
 });
 
 test(`math-verify suite: verifyMath agrees with Math-Verify (${CASES.length} cases)`, { timeout: 10 * 60_000 }, () => {
-  interface Row { n: number; agree: number; falsePos: number; falseNeg: number; us: number[] }
+  interface Row {
+    n: number;
+    agree: number;
+    falsePos: number;
+    falseNeg: number;
+    us: number[];
+  }
   const rows = new Map<Category, Row>(CATEGORIES.map((c) => [c, { n: 0, agree: 0, falsePos: 0, falseNeg: 0, us: [] }]));
   const allUs: number[] = [];
   const slowest: { id: string; us: number }[] = [];
@@ -181,9 +215,10 @@ test(`math-verify suite: verifyMath agrees with Math-Verify (${CASES.length} cas
     const deliberate = Object.hasOwn(DELIBERATE_DIFFERENCES, c.id);
     if (deliberate && agrees) staleDeliberate.push(c.id);
     if (!agrees && !deliberate) {
-      const detail = error !== null
-        ? `threw ${error}`
-        : `got ${String(got)}, extracted ${show(verdict!.extracted ?? 'null', 60)}, reason ${JSON.stringify(verdict!.reason)}`;
+      const detail =
+        error !== null
+          ? `threw ${error}`
+          : `got ${String(got)}, extracted ${show(verdict!.extracted ?? 'null', 60)}, reason ${JSON.stringify(verdict!.reason)}`;
       failures.push(`${c.id} (${c.note}): expected ${c.expected}; ${detail}; gold ${show(c.gold, 60)}; pred ${show(c.pred)}`);
     }
   }
@@ -199,14 +234,23 @@ test(`math-verify suite: verifyMath agrees with Math-Verify (${CASES.length} cas
     const us = [...r.us].sort((a, b) => a - b);
     total += r.n;
     agreeTotal += r.agree;
-    lines.push(`${cat.padEnd(24)}${pad(r.n, 6)}${pad(r.agree, 7)}${pad((100 * r.agree / Math.max(1, r.n)).toFixed(1), 7)}`
-      + `${pad(r.falsePos, 5)}${pad(r.falseNeg, 5)}${pad(quantile(us, 0.5).toFixed(0), 9)}${pad(quantile(us, 0.99).toFixed(0), 10)}`);
+    lines.push(
+      `${cat.padEnd(24)}${pad(r.n, 6)}${pad(r.agree, 7)}${pad(((100 * r.agree) / Math.max(1, r.n)).toFixed(1), 7)}` +
+        `${pad(r.falsePos, 5)}${pad(r.falseNeg, 5)}${pad(quantile(us, 0.5).toFixed(0), 9)}${pad(quantile(us, 0.99).toFixed(0), 10)}`,
+    );
   }
   const sortedAll = [...allUs].sort((a, b) => a - b);
-  lines.push(`${'all'.padEnd(24)}${pad(total, 6)}${pad(agreeTotal, 7)}${pad((100 * agreeTotal / Math.max(1, total)).toFixed(1), 7)}`
-    + `${pad('', 10)}${pad(quantile(sortedAll, 0.5).toFixed(0), 9)}${pad(quantile(sortedAll, 0.99).toFixed(0), 10)}`);
+  lines.push(
+    `${'all'.padEnd(24)}${pad(total, 6)}${pad(agreeTotal, 7)}${pad(((100 * agreeTotal) / Math.max(1, total)).toFixed(1), 7)}` +
+      `${pad('', 10)}${pad(quantile(sortedAll, 0.5).toFixed(0), 9)}${pad(quantile(sortedAll, 0.99).toFixed(0), 10)}`,
+  );
   slowest.sort((a, b) => b.us - a.us);
-  lines.push(`slowest calls: ${slowest.slice(0, 5).map((s) => `${s.id} ${(s.us / 1000).toFixed(1)} ms`).join(', ')}`);
+  lines.push(
+    `slowest calls: ${slowest
+      .slice(0, 5)
+      .map((s) => `${s.id} ${(s.us / 1000).toFixed(1)} ms`)
+      .join(', ')}`,
+  );
   lines.push(`whole suite: ${(allUs.reduce((a, b) => a + b, 0) / 1e6).toFixed(2)} s in verifyMath`);
   console.log(`\nverifyMath vs Math-Verify (FP: we accept, Math-Verify rejects; FN: the reverse)\n${lines.join('\n')}\n`);
 

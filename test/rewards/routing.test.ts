@@ -11,8 +11,14 @@ import { makeSftSetup } from '../helpers/sft_setup.js';
 import { rmSync } from 'node:fs';
 import type { RewardInput } from '../../src/rewards/compose.js';
 
-const row = (example: Record<string, unknown>, completion = 'text', completionTokens = 10): RewardInput => ({ prompt: 'p', completion, completionTokens, example });
-const rule = (x: RewardInput) => (typeof x.example['answer'] === 'number' ? (x.completion.includes(String(x.example['answer'])) ? 1 : 0) : null);
+const row = (example: Record<string, unknown>, completion = 'text', completionTokens = 10): RewardInput => ({
+  prompt: 'p',
+  completion,
+  completionTokens,
+  example,
+});
+const rule = (x: RewardInput) =>
+  typeof x.example['answer'] === 'number' ? (x.completion.includes(String(x.example['answer'])) ? 1 : 0) : null;
 
 test('routing: the rule where it applies, the judge with the reference for free-form answers, the models otherwise', async () => {
   const r = routedReward({ rule, judgeWithReference: () => 0.7, models: [() => 0.2, () => 0.6], ensemble: 'mean' });
@@ -55,10 +61,23 @@ test('a scalar reward model as a reward: the same number as RewardModel.rewards 
   const setup = makeSftSetup(8);
   try {
     const tok = Tokenizer.fromDir(setup.tokDir);
-    const rm = new RewardModel(createModel({ model_type: 'llama', vocab_size: setup.vocab, hidden_size: 32, intermediate_size: 48, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2 }).config, { generator: new pt.Generator(1) });
+    const rm = new RewardModel(
+      createModel({
+        model_type: 'llama',
+        vocab_size: setup.vocab,
+        hidden_size: 32,
+        intermediate_size: 48,
+        num_hidden_layers: 2,
+        num_attention_heads: 4,
+        num_key_value_heads: 2,
+      }).config,
+      { generator: new pt.Generator(1) },
+    );
     const fn = scalarRewardFn(rm, tok, { maxLength: 40 });
     const ids = [...tok.encode('what is 1 plus 1? 2'), tok.eosTokenIds[0]!];
-    const expected = pt.noGrad(() => rm.rewards(pt.tensor([ids], { dtype: 'int64' }), pt.ones([1, ids.length], { dtype: 'bool' })).item() as number);
+    const expected = pt.noGrad(
+      () => rm.rewards(pt.tensor([ids], { dtype: 'int64' }), pt.ones([1, ids.length], { dtype: 'bool' })).item() as number,
+    );
     assert.equal(fn({ prompt: 'what is 1 plus 1?', completion: ' 2', example: {} }), expected);
     assert.equal(fn({ prompt: 'x', completion: ' word'.repeat(60), example: {} }), null, 'longer than the RM reads: cannot judge');
     rm.dispose();

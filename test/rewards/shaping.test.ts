@@ -19,7 +19,7 @@ test('R1 format rewards', () => {
 
 test('language consistency, length penalty and DAPO overlong punishment (hand-computed)', () => {
   assert.equal(languageConsistency('the answer is four', 'en'), 1);
-  assert.equal(languageConsistency('the answer 是 四', 'en'), 0.5);                 // 2 Latin words, 2 CJK characters
+  assert.equal(languageConsistency('the answer 是 四', 'en'), 0.5); // 2 Latin words, 2 CJK characters
   assert.equal(languageConsistency('the answer 是 四', 'zh'), 0.5);
   assert.equal(languageConsistency('答案是四', 'en'), 0);
   assert.equal(languageConsistency('42 + 7', 'en'), 1, 'no words: nothing inconsistent');
@@ -35,7 +35,11 @@ test('language consistency, length penalty and DAPO overlong punishment (hand-co
 
 test('reward composition: weights, async rewards, breakdown, null = cannot judge (skipped, counted)', async () => {
   const rewards: NamedReward[] = [
-    { name: 'correct', weight: 1, fn: (x) => (x.example['answer'] === undefined ? null : x.completion.includes(String(x.example['answer'])) ? 1 : 0) },
+    {
+      name: 'correct',
+      weight: 1,
+      fn: (x) => (x.example['answer'] === undefined ? null : x.completion.includes(String(x.example['answer'])) ? 1 : 0),
+    },
     { name: 'format', weight: 0.5, fn: async (x) => thinkFormat(x.completion) },
   ];
   const s = await scoreAll(rewards, [
@@ -47,10 +51,28 @@ test('reward composition: weights, async rewards, breakdown, null = cannot judge
   assert.deepEqual(s.breakdown, { correct: [1, 0, null], format: [1, 0, 1] });
   assert.equal(s.skipped, 1);
   // a weight-0 reward is only logged: a row it cannot check keeps its total
-  const logged = await scoreAll([rewards[1]!, { ...rewards[0]!, weight: 0 }], [{ prompt: 'p', completion: '<think>t</think> 4', example: {} }]);
+  const logged = await scoreAll(
+    [rewards[1]!, { ...rewards[0]!, weight: 0 }],
+    [{ prompt: 'p', completion: '<think>t</think> 4', example: {} }],
+  );
   assert.deepEqual([logged.total, logged.breakdown['correct'], logged.skipped], [[0.5], [null], 0]);
   // notes a reward leaves on a sample come back with it
-  const noted = await scoreAll([{ name: 'n', weight: 1, fn: (x) => { x.note?.('why', x.completion.length); return 1; } }], [{ prompt: '', completion: 'abc', example: {} }, { prompt: '', completion: 'a', example: {} }]);
+  const noted = await scoreAll(
+    [
+      {
+        name: 'n',
+        weight: 1,
+        fn: (x) => {
+          x.note?.('why', x.completion.length);
+          return 1;
+        },
+      },
+    ],
+    [
+      { prompt: '', completion: 'abc', example: {} },
+      { prompt: '', completion: 'a', example: {} },
+    ],
+  );
   assert.deepEqual(noted.notes, [{ why: 3 }, { why: 1 }]);
   await assert.rejects(scoreAll([{ name: 'bad', weight: 1, fn: () => NaN }], [{ prompt: '', completion: '', example: {} }]), /bad.*NaN/);
   await assert.rejects(scoreAll([rewards[0]!, rewards[0]!], []), /listed twice/);
@@ -59,8 +81,8 @@ test('reward composition: weights, async rewards, breakdown, null = cannot judge
 test('pass@k (unbiased estimator), majority vote, mean, median', () => {
   assert.equal(passAtK(10, 0, 3), 0);
   assert.equal(passAtK(10, 10, 1), 1);
-  assert.ok(Math.abs(passAtK(10, 3, 1) - 0.3) < 1e-12);                          // pass@1 = c / n
-  assert.ok(Math.abs(passAtK(5, 2, 2) - (1 - 3 / 10)) < 1e-12);                  // 1 − C(3,2)/C(5,2) = 1 − 3/10
+  assert.ok(Math.abs(passAtK(10, 3, 1) - 0.3) < 1e-12); // pass@1 = c / n
+  assert.ok(Math.abs(passAtK(5, 2, 2) - (1 - 3 / 10)) < 1e-12); // 1 − C(3,2)/C(5,2) = 1 − 3/10
   assert.equal(passAtK(4, 3, 2), 1, 'fewer wrong samples than k');
   assert.throws(() => passAtK(3, 1, 4), /k <= n/);
   assert.equal(majorityVote(['4', '5', '4', null, '5', '4']), '4');

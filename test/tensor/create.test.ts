@@ -7,9 +7,15 @@ import { assertClose, assertTensor } from '../helpers/approx.js';
 
 describe('tensor() from nested arrays', () => {
   test('2-d nested ints → int64 with the nested shape', () => {
-    const t = pt.tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = pt.tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     assertTensor(t, [2, 3], 'int64');
-    assert.deepEqual(t.toArray(), [[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual(t.toArray(), [
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     assert.equal(t.ndim, 2);
     assert.equal(t.numel, 6);
     assert.deepEqual(t.strides, [3, 1]);
@@ -22,8 +28,8 @@ describe('tensor() from nested arrays', () => {
     assert.equal(pt.tensor([true, false]).dtype, 'bool');
     assert.equal(pt.tensor([1, 2.5]).dtype, 'float32');
     assert.equal(pt.tensor([[0.5], [1]]).dtype, 'float32');
-    assert.equal(pt.tensor([1, true]).dtype, 'float32');  // mixed numbers and booleans
-    assert.equal(pt.tensor([]).dtype, 'float32');         // empty: float32, like torch.tensor([])
+    assert.equal(pt.tensor([1, true]).dtype, 'float32'); // mixed numbers and booleans
+    assert.equal(pt.tensor([]).dtype, 'float32'); // empty: float32, like torch.tensor([])
     assert.deepEqual(pt.tensor([]).shape, [0]);
   });
 
@@ -40,7 +46,11 @@ describe('tensor() from nested arrays', () => {
 
   test('the shape option reshapes flat data; a wrong size throws ArgumentError', () => {
     const t = pt.tensor([1, 2, 3, 4, 5, 6], { shape: [3, 2] });
-    assert.deepEqual(t.toArray(), [[1, 2], [3, 4], [5, 6]]);
+    assert.deepEqual(t.toArray(), [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const f = pt.tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 1, 2] });
     assert.deepEqual(f.toArray(), [[[1, 2]], [[3, 4]]]);
     assert.throws(() => pt.tensor([1, 2, 3], { shape: [2, 2] }), pt.ArgumentError);
@@ -51,7 +61,14 @@ describe('tensor() from nested arrays', () => {
     assert.throws(() => pt.tensor([[1, 2], [3]]), pt.ArgumentError);
     assert.throws(() => pt.tensor([[1, 2], 3] as pt.NestedArray), pt.ArgumentError);
     assert.throws(() => pt.tensor([1, [2]] as pt.NestedArray), pt.ArgumentError);
-    assert.throws(() => pt.tensor([[[1], [2]], [[3], [4, 5]]]), pt.ArgumentError);
+    assert.throws(
+      () =>
+        pt.tensor([
+          [[1], [2]],
+          [[3], [4, 5]],
+        ]),
+      pt.ArgumentError,
+    );
     assert.throws(() => pt.tensor(['a'] as unknown as number[]), pt.ArgumentError);
   });
 
@@ -111,7 +128,7 @@ describe('tensor() from typed arrays', () => {
 
 describe('every dtype round-trips through toArray() and data()', () => {
   test('float32 / float64', () => {
-    const f = pt.tensor([1.5, -0.25, 3 * 2 ** 30], { dtype: 'float32' });  // all exact in float32
+    const f = pt.tensor([1.5, -0.25, 3 * 2 ** 30], { dtype: 'float32' }); // all exact in float32
     assert.deepEqual(f.toArray(), [1.5, -0.25, 3221225472]);
     assert.ok(f.data() instanceof Float32Array);
     // 0.1 is not a float32: it rounds to 0.100000001490116...
@@ -158,8 +175,14 @@ describe('every dtype round-trips through toArray() and data()', () => {
   });
 
   test('bool: toArray gives booleans, data() gives 0/1 bytes', () => {
-    const b = pt.tensor([[true, false], [false, true]]);
-    assert.deepEqual(b.toArray(), [[true, false], [false, true]]);
+    const b = pt.tensor([
+      [true, false],
+      [false, true],
+    ]);
+    assert.deepEqual(b.toArray(), [
+      [true, false],
+      [false, true],
+    ]);
     assert.deepEqual(Array.from(b.data() as Uint8Array), [1, 0, 0, 1]);
     // numbers with dtype bool: non-zero → true
     assert.deepEqual(pt.tensor([0, 2, -1], { dtype: 'bool' }).toArray(), [false, true, true]);
@@ -184,10 +207,28 @@ describe('every dtype round-trips through toArray() and data()', () => {
 
 describe('constant fills and ranges', () => {
   test('zeros / ones / full / empty', () => {
-    assertTensor(pt.zeros([2, 3]), [2, 3], 'float32', [[0, 0, 0], [0, 0, 0]], 0);
+    assertTensor(
+      pt.zeros([2, 3]),
+      [2, 3],
+      'float32',
+      [
+        [0, 0, 0],
+        [0, 0, 0],
+      ],
+      0,
+    );
     assertTensor(pt.zeros(3), [3], 'float32', [0, 0, 0], 0);
     assertTensor(pt.ones([2], { dtype: 'int64' }), [2], 'int64', [1, 1], 0);
-    assertTensor(pt.full([2, 2], 7), [2, 2], 'float32', [[7, 7], [7, 7]], 0);
+    assertTensor(
+      pt.full([2, 2], 7),
+      [2, 2],
+      'float32',
+      [
+        [7, 7],
+        [7, 7],
+      ],
+      0,
+    );
     assertTensor(pt.full([2], true), [2], 'bool', [true, true]);
     assertTensor(pt.full([3], -2, { dtype: 'int32' }), [3], 'int32', [-2, -2, -2], 0);
     const e = pt.empty([4, 5], { dtype: 'float64' });
@@ -212,9 +253,37 @@ describe('constant fills and ranges', () => {
   });
 
   test('eye: square and rectangular', () => {
-    assertTensor(pt.eye(3), [3, 3], 'float32', [[1, 0, 0], [0, 1, 0], [0, 0, 1]], 0);
-    assertTensor(pt.eye(2, 3), [2, 3], 'float32', [[1, 0, 0], [0, 1, 0]], 0);
-    assertTensor(pt.eye(2, 2, { dtype: 'int64' }), [2, 2], 'int64', [[1, 0], [0, 1]], 0);
+    assertTensor(
+      pt.eye(3),
+      [3, 3],
+      'float32',
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+      0,
+    );
+    assertTensor(
+      pt.eye(2, 3),
+      [2, 3],
+      'float32',
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+      ],
+      0,
+    );
+    assertTensor(
+      pt.eye(2, 2, { dtype: 'int64' }),
+      [2, 2],
+      'int64',
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      0,
+    );
   });
 
   test('zerosLike / onesLike / fullLike keep shape and dtype', () => {
@@ -239,7 +308,7 @@ describe('random tensors and generators', () => {
     assert.notDeepEqual(a, c);
     assert.ok(a.every((v) => v >= 0 && v < 1));
     const mean = a.reduce((s, v) => s + v, 0) / a.length;
-    assert.ok(Math.abs(mean - 0.5) < 0.05, `uniform mean ${mean}`);  // std of the mean ≈ 0.29/√1000 ≈ 0.009
+    assert.ok(Math.abs(mean - 0.5) < 0.05, `uniform mean ${mean}`); // std of the mean ≈ 0.29/√1000 ≈ 0.009
     assert.equal(pt.rand([2], { dtype: 'float64' }).dtype, 'float64');
   });
 
@@ -273,7 +342,10 @@ describe('random tensors and generators', () => {
     assertTensor(t, [2000], 'int64');
     const v = flat(t);
     assert.ok(v.every((x) => Number.isInteger(x) && x >= -2 && x < 3));
-    assert.deepEqual([...new Set(v)].sort((a, b) => a - b), [-2, -1, 0, 1, 2]);
+    assert.deepEqual(
+      [...new Set(v)].sort((a, b) => a - b),
+      [-2, -1, 0, 1, 2],
+    );
     assert.deepEqual(v, flat(pt.randint(-2, 3, [2000], { generator: new pt.Generator(3) })));
     assert.notDeepEqual(v, flat(pt.randint(-2, 3, [2000], { generator: new pt.Generator(4) })));
   });
@@ -282,7 +354,10 @@ describe('random tensors and generators', () => {
     const p = pt.randperm(20, { generator: new pt.Generator(11) });
     assertTensor(p, [20], 'int64');
     const v = flat(p);
-    assert.deepEqual([...v].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      [...v].sort((a, b) => a - b),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     assert.deepEqual(flat(pt.randperm(20, { generator: new pt.Generator(11) })), v);
     assert.notDeepEqual(flat(pt.randperm(20, { generator: new pt.Generator(12) })), v);
   });
@@ -299,8 +374,21 @@ describe('random tensors and generators', () => {
     assert.ok(ones > 400 && ones < 600, `index 1 drawn ${ones} times of 1000`);
     assert.deepEqual(flat(pt.multinomial(probs, 1000, true, new pt.Generator(0))), rep);
     // batched: one row of weights per row of output; unnormalised weights are fine
-    const rows = pt.multinomial(pt.tensor([[0, 0, 3], [2, 0, 0]]).float(), 3, true, new pt.Generator(9));
-    assert.deepEqual(rows.toArray(), [[2, 2, 2], [0, 0, 0]]);
+    const rows = pt.multinomial(
+      pt
+        .tensor([
+          [0, 0, 3],
+          [2, 0, 0],
+        ])
+        .float(),
+      3,
+      true,
+      new pt.Generator(9),
+    );
+    assert.deepEqual(rows.toArray(), [
+      [2, 2, 2],
+      [0, 0, 0],
+    ]);
   });
 
   test('bernoulli: p = 0 / 1 are exact, p = 0.3 gives ≈ 30% ones', () => {
@@ -308,9 +396,11 @@ describe('random tensors and generators', () => {
     const x = flat(pt.bernoulli(pt.full([20000], 0.3), new pt.Generator(2)));
     assert.ok(x.every((v) => v === 0 || v === 1));
     const frac = x.filter((v) => v === 1).length / x.length;
-    assert.ok(Math.abs(frac - 0.3) < 0.02, `fraction ${frac}`);  // std error ≈ 0.0032
-    assert.deepEqual(flat(pt.bernoulli(pt.full([64], 0.5), new pt.Generator(2))),
-      flat(pt.bernoulli(pt.full([64], 0.5), new pt.Generator(2))));
+    assert.ok(Math.abs(frac - 0.3) < 0.02, `fraction ${frac}`); // std error ≈ 0.0032
+    assert.deepEqual(
+      flat(pt.bernoulli(pt.full([64], 0.5), new pt.Generator(2))),
+      flat(pt.bernoulli(pt.full([64], 0.5), new pt.Generator(2))),
+    );
   });
 
   test('Generator.getState / setState restores the exact sequence', () => {

@@ -15,8 +15,14 @@ import type { Tensor } from '../../src/tensor/index.js';
 const KINDS = ['shape', 'dtype', 'index', 'argument', 'disposed', 'device', 'autograd', 'value', 'memory', 'scope', 'torch'];
 type ErrorClass = new (...args: never[]) => pt.TensorError;
 const KIND_OF = new Map<ErrorClass, string>([
-  [pt.ShapeError, 'shape'], [pt.DTypeError, 'dtype'], [pt.IndexError, 'index'], [pt.ArgumentError, 'argument'],
-  [pt.DisposedError, 'disposed'], [pt.AutogradError, 'autograd'], [pt.DeviceError, 'device'], [pt.ScopeError, 'scope'],
+  [pt.ShapeError, 'shape'],
+  [pt.DTypeError, 'dtype'],
+  [pt.IndexError, 'index'],
+  [pt.ArgumentError, 'argument'],
+  [pt.DisposedError, 'disposed'],
+  [pt.AutogradError, 'autograd'],
+  [pt.DeviceError, 'device'],
+  [pt.ScopeError, 'scope'],
 ]);
 
 /**
@@ -26,7 +32,9 @@ const KIND_OF = new Map<ErrorClass, string>([
 function expectError(fn: () => unknown, cls: ErrorClass, op: string | RegExp, includes: string[] = []): pt.TensorError {
   let caught: unknown = null;
   try {
-    pt.scope(() => { fn(); });
+    pt.scope(() => {
+      fn();
+    });
   } catch (e) {
     caught = e;
   }
@@ -34,7 +42,8 @@ function expectError(fn: () => unknown, cls: ErrorClass, op: string | RegExp, in
   assert.ok(caught instanceof pt.TensorError, `expected a TensorError, got ${String(caught)}`);
   const e = caught;
   assert.equal(e.constructor, cls, `expected ${cls.name}, got ${e.constructor.name}: ${e.message}`);
-  if (typeof op === 'string') assert.equal(e.op, op, e.message); else assert.match(e.op, op, e.message);
+  if (typeof op === 'string') assert.equal(e.op, op, e.message);
+  else assert.match(e.op, op, e.message);
   assert.ok(KINDS.includes(e.kind), `unknown kind ${e.kind}`);
   if (KIND_OF.has(cls)) assert.equal(e.kind, KIND_OF.get(cls));
   assert.ok(Array.isArray(e.inputs));
@@ -85,10 +94,28 @@ test('shape mismatches are ShapeErrors naming the op and input shapes', () => {
 // ------------------------------------------------------------------ dtype
 test('wrong dtypes are DTypeErrors', () => {
   expectError(() => pt.embedding(f32([5, 3]), pt.tensor([1, 2], { dtype: 'float32' })), pt.DTypeError, 'embedding', ['float32[2] cpu']);
-  expectError(() => pt.tensor([[1, 2], [3, 4]]).matmul(f32([2, 2])), pt.DTypeError, 'matmul', ['int64[2, 2] cpu', 'float32[2, 2] cpu']);
+  expectError(
+    () =>
+      pt
+        .tensor([
+          [1, 2],
+          [3, 4],
+        ])
+        .matmul(f32([2, 2])),
+    pt.DTypeError,
+    'matmul',
+    ['int64[2, 2] cpu', 'float32[2, 2] cpu'],
+  );
   expectError(() => pt.tensor([1, 2]).requiresGrad_(), pt.DTypeError, 'requiresGrad_', ['int64[2] cpu']);
-  expectError(() => { pt.tensor([1, 2]).requiresGrad = true; }, pt.DTypeError, 'requiresGrad', ['int64[2] cpu']);
-  pt.tensor([1, 2]).requiresGrad_(false);                            // turning it off is always allowed
+  expectError(
+    () => {
+      pt.tensor([1, 2]).requiresGrad = true;
+    },
+    pt.DTypeError,
+    'requiresGrad',
+    ['int64[2] cpu'],
+  );
+  pt.tensor([1, 2]).requiresGrad_(false); // turning it off is always allowed
   const q = f32([1, 1, 2, 4]);
   expectError(() => pt.scaledDotProductAttention(q, q, q, { mask: pt.ones([2, 2]) }), pt.DTypeError, 'sdpa', ['bool']);
   expectError(() => pt.where(f32([2]), 1, 0), pt.DTypeError, 'where');
@@ -102,13 +129,25 @@ test('any op on a disposed tensor is a DisposedError naming the op', () => {
   const d = gone();
   assert.equal(d.isDisposed, true);
   assert.equal(d.describe(), 'disposed tensor');
-  d.dispose();                                                        // idempotent
+  d.dispose(); // idempotent
   const calls: [string, () => unknown][] = [
-    ['add', () => d.add(1)], ['exp', () => d.exp()], ['sum', () => d.sum()], ['reshape', () => d.reshape(6)],
-    ['matmul', () => d.matmul(f32([3, 2]))], ['softmax', () => d.softmax(-1)], ['shape', () => d.shape],
-    ['item', () => d.item()], ['backward', () => d.backward()], ['clone', () => d.clone()], ['to', () => d.to('float64')],
-    ['detach', () => d.detach()], ['indexSelect', () => d.indexSelect(0, ids([0]))], ['transpose', () => d.transpose(0, 1)],
-    ['grad', () => d.grad], ['max', () => d.max(0)], ['split', () => d.split(1)],
+    ['add', () => d.add(1)],
+    ['exp', () => d.exp()],
+    ['sum', () => d.sum()],
+    ['reshape', () => d.reshape(6)],
+    ['matmul', () => d.matmul(f32([3, 2]))],
+    ['softmax', () => d.softmax(-1)],
+    ['shape', () => d.shape],
+    ['item', () => d.item()],
+    ['backward', () => d.backward()],
+    ['clone', () => d.clone()],
+    ['to', () => d.to('float64')],
+    ['detach', () => d.detach()],
+    ['indexSelect', () => d.indexSelect(0, ids([0]))],
+    ['transpose', () => d.transpose(0, 1)],
+    ['grad', () => d.grad],
+    ['max', () => d.max(0)],
+    ['split', () => d.split(1)],
   ];
   for (const [op, fn] of calls) expectError(fn, pt.DisposedError, op, ['disposed']);
 });
@@ -233,7 +272,13 @@ test('autograd misuse throws AutogradError', () => {
   const a = pt.randn([2], { requiresGrad: true });
   expectError(() => a.mul(2).backward(), pt.AutogradError, 'backward', ['scalar']);
   expectError(() => a.mul(2).backward(pt.ones([3])), pt.ShapeError, 'backward', ['float32[3] cpu']);
-  expectError(() => { a.grad = pt.ones([3]); }, pt.ShapeError, 'grad');
+  expectError(
+    () => {
+      a.grad = pt.ones([3]);
+    },
+    pt.ShapeError,
+    'grad',
+  );
   const p = pt.zeros([2], { requiresGrad: true });
   p.grad = pt.tensor([Infinity, 1], { dtype: 'float32' });
   const e = expectError(() => pt.clipGradNorm([p], 1, 2, true), pt.TensorError, 'clipGradNorm', ['non-finite']);
@@ -242,7 +287,16 @@ test('autograd misuse throws AutogradError', () => {
 
 test('a gradient of the wrong shape for a scalar output, and a NaN clipping bound, are refused', () => {
   const w = pt.randn([2], { requiresGrad: true });
-  expectError(() => w.mul(2).sum().backward(pt.randn([5])), pt.ShapeError, 'backward', ['float32[5] cpu', 'float32[] cpu']);
+  expectError(
+    () =>
+      w
+        .mul(2)
+        .sum()
+        .backward(pt.randn([5])),
+    pt.ShapeError,
+    'backward',
+    ['float32[5] cpu', 'float32[] cpu'],
+  );
   assert.equal(w.grad, null, 'nothing was accumulated');
   expectError(() => pt.clipGradNorm([w], NaN), pt.ArgumentError, 'clipGradNorm', ['maxNorm']);
   expectError(() => pt.clipGradNorm([w], 1, 0), pt.ArgumentError, 'clipGradNorm', ['normType']);

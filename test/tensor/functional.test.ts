@@ -12,20 +12,66 @@ const randn64 = (shape: number[], seed: number) => pt.randn(shape, { dtype: 'flo
 
 describe('layers', () => {
   test('embedding picks rows; the paddingIdx row gets no gradient', () => {
-    const w = f([[0, 0], [1, 2], [3, 4]]).requiresGrad_();
-    const ids = i64([[1, 2], [0, 1]]);
+    const w = f([
+      [0, 0],
+      [1, 2],
+      [3, 4],
+    ]).requiresGrad_();
+    const ids = i64([
+      [1, 2],
+      [0, 1],
+    ]);
     const out = pt.embedding(w, ids, 0);
-    assertTensor(out, [2, 2, 2], 'float32', [[[1, 2], [3, 4]], [[0, 0], [1, 2]]], 0);
+    assertTensor(
+      out,
+      [2, 2, 2],
+      'float32',
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [
+          [0, 0],
+          [1, 2],
+        ],
+      ],
+      0,
+    );
     out.sum().backward();
     // row 1 used twice, row 2 once, row 0 (padding) once but masked
-    assertClose(w.grad!, [[0, 0], [2, 2], [1, 1]], 0);
-    const w2 = f([[0, 0], [1, 2], [3, 4]]).requiresGrad_();
+    assertClose(
+      w.grad!,
+      [
+        [0, 0],
+        [2, 2],
+        [1, 1],
+      ],
+      0,
+    );
+    const w2 = f([
+      [0, 0],
+      [1, 2],
+      [3, 4],
+    ]).requiresGrad_();
     pt.embedding(w2, ids).sum().backward();
-    assertClose(w2.grad!, [[1, 1], [2, 2], [1, 1]], 0);
+    assertClose(
+      w2.grad!,
+      [
+        [1, 1],
+        [2, 2],
+        [1, 1],
+      ],
+      0,
+    );
   });
 
   test('linear with and without bias, batched input', () => {
-    const W = f([[1, 0], [0, 1], [1, 1]]);   // (out 3, in 2)
+    const W = f([
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]); // (out 3, in 2)
     // [1, 2] @ Wᵀ = [1, 2, 3]
     assertTensor(pt.linear(f([[1, 2]]), W), [1, 3], 'float32', [[1, 2, 3]], 0);
     assertClose(pt.linear(f([[1, 2]]), W, f([10, 20, 30])), [[11, 22, 33]], 0);
@@ -35,20 +81,65 @@ describe('layers', () => {
 
   test('layerNorm (hand-computed), with weight and bias, over two dims', () => {
     // [1,2,3,4]: mean 2.5, population variance 1.25 → (x - 2.5) / √(1.25 + 1e-5)
-    const expected = [-1.341635420, -0.447211807, 0.447211807, 1.341635420];
+    const expected = [-1.34163542, -0.447211807, 0.447211807, 1.34163542];
     assertClose(pt.layerNorm(f([[1, 2, 3, 4]]), [4]), [expected], 1e-6);
     assertClose(pt.layerNorm(f([[1, 2, 3, 4]]), [4], null, null, 0), [[-1.341640786, -0.447213595, 0.447213595, 1.341640786]], 1e-6);
-    const wb = pt.layerNorm(f([[1, 2, 3, 4], [5, 5, 5, 5]]), [4], f([1, 2, 1, 1]), f([0, 0, 1, 0]));
+    const wb = pt.layerNorm(
+      f([
+        [1, 2, 3, 4],
+        [5, 5, 5, 5],
+      ]),
+      [4],
+      f([1, 2, 1, 1]),
+      f([0, 0, 1, 0]),
+    );
     // a constant row normalises to 0 (then + bias)
-    assertClose(wb, [[expected[0]!, 2 * expected[1]!, expected[2]! + 1, expected[3]!], [0, 0, 1, 0]], 1e-5);
-    assertClose(pt.layerNorm(f([[[1, 2], [3, 4]]]), [2, 2]), [[[expected[0]!, expected[1]!], [expected[2]!, expected[3]!]]], 1e-6);
+    assertClose(
+      wb,
+      [
+        [expected[0]!, 2 * expected[1]!, expected[2]! + 1, expected[3]!],
+        [0, 0, 1, 0],
+      ],
+      1e-5,
+    );
+    assertClose(
+      pt.layerNorm(
+        f([
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ]),
+        [2, 2],
+      ),
+      [
+        [
+          [expected[0]!, expected[1]!],
+          [expected[2]!, expected[3]!],
+        ],
+      ],
+      1e-6,
+    );
   });
 
   test('rmsNorm (hand-computed); bf16 input gives bf16 output', () => {
     // [3, 4]: mean of squares (9 + 16) / 2 = 12.5 → x / √(12.5 + 1e-6) = [0.848528, 1.131371]
     assertClose(pt.rmsNorm(f([[3, 4]])), [[0.848528103, 1.131370805]], 1e-6);
-    assertClose(pt.rmsNorm(f([[3, 4], [1, 1]]), f([2, 0.5])), [[1.697056207, 0.565685402], [2, 0.5]], 1e-5);
-    assertClose(pt.rmsNorm(f([[3, 4]]), null, 0.5), [[3 / Math.sqrt(13), 4 / Math.sqrt(13)]], 1e-6);  // eps 0.5: √13
+    assertClose(
+      pt.rmsNorm(
+        f([
+          [3, 4],
+          [1, 1],
+        ]),
+        f([2, 0.5]),
+      ),
+      [
+        [1.697056207, 0.565685402],
+        [2, 0.5],
+      ],
+      1e-5,
+    );
+    assertClose(pt.rmsNorm(f([[3, 4]]), null, 0.5), [[3 / Math.sqrt(13), 4 / Math.sqrt(13)]], 1e-6); // eps 0.5: √13
     const xb = f([[3, 4]]).bfloat16();
     // 0.848528 → bf16 217/256 = 0.84765625; 1.131371 → 145/128 = 1.1328125
     assertTensor(pt.rmsNorm(xb), [1, 2], 'bfloat16', [[0.84765625, 1.1328125]], 0);
@@ -60,8 +151,8 @@ describe('layers', () => {
     const x = pt.ones([20000]);
     const y = pt.dropout(x, 0.3).toFlatArray() as number[];
     const zeros = y.filter((v) => v === 0).length / y.length;
-    assert.ok(Math.abs(zeros - 0.3) < 0.02, `zero fraction ${zeros}`);  // std error ≈ 0.003
-    assert.ok(y.every((v) => v === 0 || Math.abs(v - 1 / 0.7) < 1e-6));  // survivors = 1.428571
+    assert.ok(Math.abs(zeros - 0.3) < 0.02, `zero fraction ${zeros}`); // std error ≈ 0.003
+    assert.ok(y.every((v) => v === 0 || Math.abs(v - 1 / 0.7) < 1e-6)); // survivors = 1.428571
     assert.ok(pt.dropout(x, 0.3, false).equal(x));
     assert.ok(pt.dropout(x, 0).equal(x));
     assert.ok(pt.dropout(x, 1).equal(pt.zerosLike(x)));
@@ -69,8 +160,27 @@ describe('layers', () => {
   });
 
   test('oneHot', () => {
-    assertTensor(pt.oneHot(i64([0, 2, 1]), 3), [3, 3], 'int64', [[1, 0, 0], [0, 0, 1], [0, 1, 0]], 0);
-    assertTensor(pt.oneHot(i64([1, 3])), [2, 4], 'int64', [[0, 1, 0, 0], [0, 0, 0, 1]], 0);  // classes = max + 1
+    assertTensor(
+      pt.oneHot(i64([0, 2, 1]), 3),
+      [3, 3],
+      'int64',
+      [
+        [1, 0, 0],
+        [0, 0, 1],
+        [0, 1, 0],
+      ],
+      0,
+    );
+    assertTensor(
+      pt.oneHot(i64([1, 3])),
+      [2, 4],
+      'int64',
+      [
+        [0, 1, 0, 0],
+        [0, 0, 0, 1],
+      ],
+      0,
+    ); // classes = max + 1
     assertTensor(pt.oneHot(i64([[1], [0]]), 2), [2, 1, 2], 'int64', [[[0, 1]], [[1, 0]]], 0);
   });
 });
@@ -78,8 +188,13 @@ describe('layers', () => {
 describe('losses', () => {
   // row 0: logits [1,2,3], target 2: logsumexp = 3.407605964 → loss 0.407605964
   // row 1: logits [1,1,1], target 0: loss = ln 3 = 1.098612289
-  const logits = () => f([[1, 2, 3], [1, 1, 1]]);
-  const L0 = 0.407605964, L1 = 1.098612289;
+  const logits = () =>
+    f([
+      [1, 2, 3],
+      [1, 1, 1],
+    ]);
+  const L0 = 0.407605964,
+    L1 = 1.098612289;
 
   test('crossEntropy: none / sum / mean', () => {
     assertTensor(pt.crossEntropy(logits(), i64([2, 0]), { reduction: 'none' }), [2], 'float32', [L0, L1], 1e-6);
@@ -88,7 +203,7 @@ describe('losses', () => {
   });
 
   test('crossEntropy: ignored rows are excluded from the mean', () => {
-    assertClose(pt.crossEntropy(logits(), i64([2, -100])), L0, 1e-6);                       // mean over 1 row
+    assertClose(pt.crossEntropy(logits(), i64([2, -100])), L0, 1e-6); // mean over 1 row
     assertClose(pt.crossEntropy(logits(), i64([2, -100]), { reduction: 'none' }), [L0, 0], 1e-6);
     assertClose(pt.crossEntropy(logits(), i64([2, -100]), { reduction: 'sum' }), L0, 1e-6);
     assertClose(pt.crossEntropy(logits(), i64([2, 0]), { ignoreIndex: 0 }), L0, 1e-6);
@@ -109,23 +224,57 @@ describe('losses', () => {
   });
 
   test('crossEntropy: (B, T, C) logits with (B, T) targets', () => {
-    const l3 = f([[[1, 2, 3], [1, 1, 1]], [[1, 1, 1], [1, 2, 3]]]);   // (2, 2, 3)
-    const t = i64([[2, 0], [0, -100]]);
+    const l3 = f([
+      [
+        [1, 2, 3],
+        [1, 1, 1],
+      ],
+      [
+        [1, 1, 1],
+        [1, 2, 3],
+      ],
+    ]); // (2, 2, 3)
+    const t = i64([
+      [2, 0],
+      [0, -100],
+    ]);
     // three counted positions: L0, L1, L1
     assertClose(pt.crossEntropy(l3, t), (L0 + 2 * L1) / 3, 1e-6);
-    assertTensor(pt.crossEntropy(l3, t, { reduction: 'none' }), [2, 2], 'float32', [[L0, L1], [L1, 0]], 1e-6);
+    assertTensor(
+      pt.crossEntropy(l3, t, { reduction: 'none' }),
+      [2, 2],
+      'float32',
+      [
+        [L0, L1],
+        [L1, 0],
+      ],
+      1e-6,
+    );
     assertClose(pt.crossEntropy(l3, t, { reduction: 'sum' }), L0 + 2 * L1, 1e-6);
   });
 
   test('klDiv: mean / sum / batchmean / none, logTarget', () => {
     // input log([.5,.5]) vs target [.25,.75]: t (log t - input) = .25 ln .5 = -0.173286795, .75 ln 1.5 = 0.304098831
     // second row identical distributions → 0
-    const input = f([[0.5, 0.5], [0.25, 0.75]]).log();
-    const target = f([[0.25, 0.75], [0.25, 0.75]]);
-    assertClose(pt.klDiv(input, target, { reduction: 'none' }), [[-0.173286795, 0.304098831], [0, 0]], 1e-6);
+    const input = f([
+      [0.5, 0.5],
+      [0.25, 0.75],
+    ]).log();
+    const target = f([
+      [0.25, 0.75],
+      [0.25, 0.75],
+    ]);
+    assertClose(
+      pt.klDiv(input, target, { reduction: 'none' }),
+      [
+        [-0.173286795, 0.304098831],
+        [0, 0],
+      ],
+      1e-6,
+    );
     assertClose(pt.klDiv(input, target, { reduction: 'sum' }), 0.130812036, 1e-6);
-    assertClose(pt.klDiv(input, target), 0.032703009, 1e-6);                   // / 4 elements
-    assertClose(pt.klDiv(input, target, { reduction: 'batchmean' }), 0.065406018, 1e-6);  // / batch 2
+    assertClose(pt.klDiv(input, target), 0.032703009, 1e-6); // / 4 elements
+    assertClose(pt.klDiv(input, target, { reduction: 'batchmean' }), 0.065406018, 1e-6); // / batch 2
     assertClose(pt.klDiv(input, target.log(), { reduction: 'batchmean', logTarget: true }), 0.065406018, 1e-6);
   });
 
@@ -149,7 +298,10 @@ describe('scaledDotProductAttention', () => {
     // scale 2: row 1 scores [2 ln 3, 0] → [.9, .1] → 11
     assertClose(pt.scaledDotProductAttention(q, k, v, { scale: 2 }), [[[[15], [11]]]], 1e-6);
     // mask: row 1 may only see key 1 → 20
-    const mask = pt.tensor([[true, true], [false, true]]);
+    const mask = pt.tensor([
+      [true, true],
+      [false, true],
+    ]);
     assertClose(pt.scaledDotProductAttention(q, k, v, { mask }), [[[[15], [20]]]], 1e-6);
     assertClose(pt.attentionReference(q, k, v, { mask }), [[[[15], [20]]]], 1e-6);
   });
@@ -175,7 +327,13 @@ describe('scaledDotProductAttention', () => {
 
   test('matches the reference with a key-padding mask', () => {
     const [q, k, v] = qkv(20);
-    const mask = pt.attentionMask({ queryLength: T, keyPadding: pt.tensor([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]]) });
+    const mask = pt.attentionMask({
+      queryLength: T,
+      keyPadding: pt.tensor([
+        [1, 1, 1, 0, 0],
+        [1, 1, 1, 1, 1],
+      ]),
+    });
     const out = pt.scaledDotProductAttention(q, k, v, { mask });
     close(out, pt.attentionReference(q, k, v, { mask }));
     // batch 1 has no padding: same as plain causal
@@ -187,7 +345,10 @@ describe('scaledDotProductAttention', () => {
 
   test('matches the reference with packed segments', () => {
     const [q, k, v] = qkv(30);
-    const seg = i64([[0, 0, 1, 1, 1], [0, 1, 1, 2, 2]]);
+    const seg = i64([
+      [0, 0, 1, 1, 1],
+      [0, 1, 1, 2, 2],
+    ]);
     for (const causal of [true, false]) {
       const mask = pt.attentionMask({ queryLength: T, segmentIds: seg, causal });
       close(pt.scaledDotProductAttention(q, k, v, { mask }), pt.attentionReference(q, k, v, { mask }));
@@ -206,20 +367,28 @@ describe('scaledDotProductAttention', () => {
       const out = pt.scaledDotProductAttention(q, k, v, { causal });
       close(out, pt.attentionReference(q, k, v, { causal }));
       // heads 0, 1 use kv head 0; heads 2, 3 use kv head 1
-      for (const [h, kvh] of [[0, 0], [1, 0], [2, 1], [3, 1]] as const) {
+      for (const [h, kvh] of [
+        [0, 0],
+        [1, 0],
+        [2, 1],
+        [3, 1],
+      ] as const) {
         const one = pt.scaledDotProductAttention(q.narrow(1, h, 1), k.narrow(1, kvh, 1), v.narrow(1, kvh, 1), { causal });
         close(out.narrow(1, h, 1), one);
       }
     }
-    assert.throws(() => pt.scaledDotProductAttention(randn64([1, 3, 2, 4], 1), randn64([1, 2, 2, 4], 2), randn64([1, 2, 2, 4], 3)), pt.ShapeError);
+    assert.throws(
+      () => pt.scaledDotProductAttention(randn64([1, 3, 2, 4], 1), randn64([1, 2, 2, 4], 2), randn64([1, 2, 2, 4], 3)),
+      pt.ShapeError,
+    );
   });
 
   test('T ≠ S causal aligns bottom-right (KV cache): the last query sees every key', () => {
-    const [q, k, v] = qkv(50, H, 2, 5);       // T = 2 new queries, S = 5 keys
+    const [q, k, v] = qkv(50, H, 2, 5); // T = 2 new queries, S = 5 keys
     const out = pt.scaledDotProductAttention(q, k, v, { causal: true });
     close(out, pt.attentionReference(q, k, v, { causal: true }));
     const full = pt.scaledDotProductAttention(q, k, v);
-    close(out.narrow(2, 1, 1), full.narrow(2, 1, 1));                  // query 1 (last) sees keys 0..4
+    close(out.narrow(2, 1, 1), full.narrow(2, 1, 1)); // query 1 (last) sees keys 0..4
     // query 0 sees keys j ≤ 0 + S - T = 3, i.e. 4 keys
     const first = pt.scaledDotProductAttention(q.narrow(2, 0, 1), k.narrow(2, 0, 4), v.narrow(2, 0, 4));
     close(out.narrow(2, 0, 1), first);
@@ -228,20 +397,39 @@ describe('scaledDotProductAttention', () => {
   test('a query row whose keys are all masked gives zeros, not NaN', () => {
     const [q, k, v] = qkv(60, H, 3, 3);
     // left padding: key 0 is padding, so causal query 0 has no key at all
-    const mask = pt.attentionMask({ queryLength: 3, keyPadding: pt.tensor([[0, 1, 1], [1, 1, 1]]) });
+    const mask = pt.attentionMask({
+      queryLength: 3,
+      keyPadding: pt.tensor([
+        [0, 1, 1],
+        [1, 1, 1],
+      ]),
+    });
     const out = pt.scaledDotProductAttention(q, k, v, { mask });
     assert.equal(out.isnan().any().item(), false);
-    assertClose(out.select(0, 0).select(1, 0), [[0, 0, 0, 0], [0, 0, 0, 0]], 0);  // (H, D) of batch 0, query 0
+    assertClose(
+      out.select(0, 0).select(1, 0),
+      [
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+      ],
+      0,
+    ); // (H, D) of batch 0, query 0
     close(out, pt.attentionReference(q, k, v, { mask }));
     // a batch whose every key is padding: all zeros
-    const none = pt.attentionMask({ queryLength: 3, keyPadding: pt.tensor([[0, 0, 0], [1, 1, 1]]) });
+    const none = pt.attentionMask({
+      queryLength: 3,
+      keyPadding: pt.tensor([
+        [0, 0, 0],
+        [1, 1, 1],
+      ]),
+    });
     const z = pt.scaledDotProductAttention(q, k, v, { mask: none });
     assert.equal(z.isnan().any().item(), false);
     assert.equal(z.select(0, 0).abs().max().item(), 0);
   });
 
   test('causal with more queries than keys: the early queries see nothing and give zeros', () => {
-    const [q, k, v] = qkv(70, H, 3, 2);       // T = 3, S = 2: query 0 sees keys j ≤ 0 + 2 - 3 = -1 → none
+    const [q, k, v] = qkv(70, H, 3, 2); // T = 3, S = 2: query 0 sees keys j ≤ 0 + 2 - 3 = -1 → none
     const out = pt.scaledDotProductAttention(q, k, v, { causal: true });
     assert.equal(out.isnan().any().item(), false, 'NaN in causal attention with T > S');
     assertClose(out.narrow(2, 0, 1).abs().max(), 0, 0);
@@ -262,11 +450,13 @@ describe('packed-sample isolation', () => {
     return y;
   };
   const same = (a: pt.Tensor, b: pt.Tensor) => assert.ok(a.allclose(b, 0, 1e-12), `max |diff| = ${a.sub(b).abs().max().item()}`);
-  const differ = (a: pt.Tensor, b: pt.Tensor) => assert.ok(a.sub(b).abs().max().item() as number > 1e-3);
+  const differ = (a: pt.Tensor, b: pt.Tensor) => assert.ok((a.sub(b).abs().max().item() as number) > 1e-3);
 
   for (const causal of [true, false]) {
     test(`changing one sample's values leaves the other's outputs unchanged (causal ${causal})`, () => {
-      const q = randn64([1, 2, 6, Dh], 1), k = randn64([1, 2, 6, Dh], 2), v = randn64([1, 2, 6, Dh], 3);
+      const q = randn64([1, 2, 6, Dh], 1),
+        k = randn64([1, 2, 6, Dh], 2),
+        v = randn64([1, 2, 6, Dh], 3);
       const base = run(q, k, v, causal);
       // change sample B → sample A's outputs are identical, B's change
       const b = run(perturb(q, 3, 10), perturb(k, 3, 11), perturb(v, 3, 12), causal);
@@ -282,7 +472,7 @@ describe('packed-sample isolation', () => {
   test('changing the tokens of sample B does not change sample A (embedding → attention), and vice versa', () => {
     const W = randn64([10, Dh], 5);
     const attend = (tokens: number[]) => {
-      const x = pt.embedding(W, i64([tokens])).view(1, 1, 6, Dh);            // q = k = v
+      const x = pt.embedding(W, i64([tokens])).view(1, 1, 6, Dh); // q = k = v
       return pt.scaledDotProductAttention(x, x, x, { mask: pt.attentionMask({ queryLength: 6, segmentIds: seg }) });
     };
     const base = attend([5, 3, 7, 2, 9, 1]);
@@ -293,34 +483,114 @@ describe('packed-sample isolation', () => {
     same(changedA.narrow(2, 3, 3), base.narrow(2, 3, 3));
     differ(changedA.narrow(2, 0, 3), base.narrow(2, 0, 3));
     // sample B packed after A equals sample B alone
-    const alone = pt.scaledDotProductAttention(...[0, 0, 0].map(() => pt.embedding(W, i64([[2, 9, 1]])).view(1, 1, 3, Dh)) as [pt.Tensor, pt.Tensor, pt.Tensor], { causal: true });
+    const alone = pt.scaledDotProductAttention(
+      ...([0, 0, 0].map(() => pt.embedding(W, i64([[2, 9, 1]])).view(1, 1, 3, Dh)) as [pt.Tensor, pt.Tensor, pt.Tensor]),
+      { causal: true },
+    );
     same(base.narrow(2, 3, 3), alone);
   });
 });
 
 describe('attention masks and packed positions', () => {
-  const T_ = true, F_ = false;
+  const T_ = true,
+    F_ = false;
   test('attentionMask shapes and values', () => {
-    assertTensor(pt.attentionMask({ queryLength: 3 }), [1, 1, 3, 3], 'bool', [[[[T_, F_, F_], [T_, T_, F_], [T_, T_, T_]]]]);
+    assertTensor(pt.attentionMask({ queryLength: 3 }), [1, 1, 3, 3], 'bool', [
+      [
+        [
+          [T_, F_, F_],
+          [T_, T_, F_],
+          [T_, T_, T_],
+        ],
+      ],
+    ]);
     // T = 2, S = 4: bottom-right causal: query i sees j ≤ i + 2
-    assertTensor(pt.attentionMask({ queryLength: 2, keyLength: 4 }), [1, 1, 2, 4], 'bool', [[[[T_, T_, T_, F_], [T_, T_, T_, T_]]]]);
-    assertTensor(pt.attentionMask({ queryLength: 2, causal: false }), [1, 1, 2, 2], 'bool', [[[[T_, T_], [T_, T_]]]]);
-    const pad = pt.attentionMask({ queryLength: 3, keyPadding: pt.tensor([[1, 1, 0], [1, 1, 1]]), causal: false });
+    assertTensor(pt.attentionMask({ queryLength: 2, keyLength: 4 }), [1, 1, 2, 4], 'bool', [
+      [
+        [
+          [T_, T_, T_, F_],
+          [T_, T_, T_, T_],
+        ],
+      ],
+    ]);
+    assertTensor(pt.attentionMask({ queryLength: 2, causal: false }), [1, 1, 2, 2], 'bool', [
+      [
+        [
+          [T_, T_],
+          [T_, T_],
+        ],
+      ],
+    ]);
+    const pad = pt.attentionMask({
+      queryLength: 3,
+      keyPadding: pt.tensor([
+        [1, 1, 0],
+        [1, 1, 1],
+      ]),
+      causal: false,
+    });
     assertTensor(pad, [2, 1, 3, 3], 'bool', [
-      [[[T_, T_, F_], [T_, T_, F_], [T_, T_, F_]]],
-      [[[T_, T_, T_], [T_, T_, T_], [T_, T_, T_]]],
+      [
+        [
+          [T_, T_, F_],
+          [T_, T_, F_],
+          [T_, T_, F_],
+        ],
+      ],
+      [
+        [
+          [T_, T_, T_],
+          [T_, T_, T_],
+          [T_, T_, T_],
+        ],
+      ],
     ]);
     const packed = pt.attentionMask({ queryLength: 4, segmentIds: i64([[0, 0, 1, 1]]) });
-    assertTensor(packed, [1, 1, 4, 4], 'bool', [[[[T_, F_, F_, F_], [T_, T_, F_, F_], [F_, F_, T_, F_], [F_, F_, T_, T_]]]]);
-    const both = pt.attentionMask({ queryLength: 3, segmentIds: i64([[0, 1, 1]]), keyPadding: pt.tensor([[true, true, false]]), causal: false });
-    assertClose(both, [[[[T_, F_, F_], [F_, T_, F_], [F_, T_, F_]]]]);
+    assertTensor(packed, [1, 1, 4, 4], 'bool', [
+      [
+        [
+          [T_, F_, F_, F_],
+          [T_, T_, F_, F_],
+          [F_, F_, T_, F_],
+          [F_, F_, T_, T_],
+        ],
+      ],
+    ]);
+    const both = pt.attentionMask({
+      queryLength: 3,
+      segmentIds: i64([[0, 1, 1]]),
+      keyPadding: pt.tensor([[true, true, false]]),
+      causal: false,
+    });
+    assertClose(both, [
+      [
+        [
+          [T_, F_, F_],
+          [F_, T_, F_],
+          [F_, T_, F_],
+        ],
+      ],
+    ]);
     assert.throws(() => pt.attentionMask({ queryLength: 2, keyLength: 3, segmentIds: i64([[0, 0]]) }), pt.ShapeError);
   });
 
   test('positionsFromSegments restarts at each new sample', () => {
     assertTensor(pt.positionsFromSegments(i64([[0, 0, 1, 1, 1, 2]])), [1, 6], 'int64', [[0, 1, 0, 1, 2, 0]], 0);
-    assertClose(pt.positionsFromSegments(i64([[0, 0, 0, 1], [0, 1, 1, 1], [3, 3, 3, 3]])),
-      [[0, 1, 2, 0], [0, 0, 1, 2], [0, 1, 2, 3]], 0);
+    assertClose(
+      pt.positionsFromSegments(
+        i64([
+          [0, 0, 0, 1],
+          [0, 1, 1, 1],
+          [3, 3, 3, 3],
+        ]),
+      ),
+      [
+        [0, 1, 2, 0],
+        [0, 0, 1, 2],
+        [0, 1, 2, 3],
+      ],
+      0,
+    );
     assertClose(pt.positionsFromSegments(i64([[5]])), [[0]], 0);
   });
 });

@@ -9,36 +9,133 @@ const f = (x: pt.NestedArray) => pt.tensor(x, { dtype: 'float32' });
 const d = (x: pt.NestedArray) => pt.tensor(x, { dtype: 'float64' });
 
 describe('binary pointwise ops', () => {
-  const a = () => f([[1, 2], [3, 4]]);
-  const b = () => f([10, 20]);  // broadcasts over rows
+  const a = () =>
+    f([
+      [1, 2],
+      [3, 4],
+    ]);
+  const b = () => f([10, 20]); // broadcasts over rows
 
   test('add / sub with alpha, tensors and scalars', () => {
-    assertTensor(a().add(b()), [2, 2], 'float32', [[11, 22], [13, 24]], 0);
-    assertClose(a().add(b(), 2), [[21, 42], [23, 44]], 0);           // a + 2b
-    assertClose(a().add(1), [[2, 3], [4, 5]], 0);
-    assertClose(a().add(1, 3), [[4, 5], [6, 7]], 0);                  // a + 3*1
-    assertClose(a().sub(b()), [[-9, -18], [-7, -16]], 0);
-    assertClose(a().sub(b(), 0.5), [[-4, -8], [-2, -6]], 0);          // a - 0.5b
-    assertClose(a().sub(1), [[0, 1], [2, 3]], 0);
-    assertClose(f([[1], [2]]).add(f([10, 20, 30])), [[11, 21, 31], [12, 22, 32]], 0);  // (2,1)+(3,) → (2,3)
+    assertTensor(
+      a().add(b()),
+      [2, 2],
+      'float32',
+      [
+        [11, 22],
+        [13, 24],
+      ],
+      0,
+    );
+    assertClose(
+      a().add(b(), 2),
+      [
+        [21, 42],
+        [23, 44],
+      ],
+      0,
+    ); // a + 2b
+    assertClose(
+      a().add(1),
+      [
+        [2, 3],
+        [4, 5],
+      ],
+      0,
+    );
+    assertClose(
+      a().add(1, 3),
+      [
+        [4, 5],
+        [6, 7],
+      ],
+      0,
+    ); // a + 3*1
+    assertClose(
+      a().sub(b()),
+      [
+        [-9, -18],
+        [-7, -16],
+      ],
+      0,
+    );
+    assertClose(
+      a().sub(b(), 0.5),
+      [
+        [-4, -8],
+        [-2, -6],
+      ],
+      0,
+    ); // a - 0.5b
+    assertClose(
+      a().sub(1),
+      [
+        [0, 1],
+        [2, 3],
+      ],
+      0,
+    );
+    assertClose(
+      f([[1], [2]]).add(f([10, 20, 30])),
+      [
+        [11, 21, 31],
+        [12, 22, 32],
+      ],
+      0,
+    ); // (2,1)+(3,) → (2,3)
   });
 
   test('rsub: scalar - tensor', () => {
-    assertClose(a().rsub(10), [[9, 8], [7, 6]], 0);
+    assertClose(
+      a().rsub(10),
+      [
+        [9, 8],
+        [7, 6],
+      ],
+      0,
+    );
   });
 
   test('mul / div, including rounding modes', () => {
-    assertClose(a().mul(b()), [[10, 40], [30, 80]], 0);
-    assertClose(a().mul(-2), [[-2, -4], [-6, -8]], 0);
-    assertClose(a().div(b()), [[0.1, 0.1], [0.3, 0.2]], 1e-7);
-    assertClose(a().div(2), [[0.5, 1], [1.5, 2]], 0);
+    assertClose(
+      a().mul(b()),
+      [
+        [10, 40],
+        [30, 80],
+      ],
+      0,
+    );
+    assertClose(
+      a().mul(-2),
+      [
+        [-2, -4],
+        [-6, -8],
+      ],
+      0,
+    );
+    assertClose(
+      a().div(b()),
+      [
+        [0.1, 0.1],
+        [0.3, 0.2],
+      ],
+      1e-7,
+    );
+    assertClose(
+      a().div(2),
+      [
+        [0.5, 1],
+        [1.5, 2],
+      ],
+      0,
+    );
     const x = f([7, -7, 7.5, -7.5]);
     // 7/2 = 3.5, -3.5, 3.75, -3.75
     assertClose(x.div(2, 'trunc'), [3, -3, 3, -3], 0);
     assertClose(x.div(2, 'floor'), [3, -4, 3, -4], 0);
-    assertClose(x.div(f([2, 2, -2, -2]), 'floor'), [3, -4, -4, 3], 0);  // -3.75 → -4, 3.75 → 3
+    assertClose(x.div(f([2, 2, -2, -2]), 'floor'), [3, -4, -4, 3], 0); // -3.75 → -4, 3.75 → 3
     const i = pt.tensor([7, -7]);
-    assertTensor(i.div(2), [2], 'float32', [3.5, -3.5], 0);          // true division of ints is float
+    assertTensor(i.div(2), [2], 'float32', [3.5, -3.5], 0); // true division of ints is float
     assertTensor(i.div(2, 'floor'), [2], 'int64', [3, -4], 0);
     assertTensor(i.div(2, 'trunc'), [2], 'int64', [3, -3], 0);
   });
@@ -46,9 +143,17 @@ describe('binary pointwise ops', () => {
   test('pow / rpow', () => {
     assertClose(f([1, 2, 3]).pow(2), [1, 4, 9], 0);
     assertClose(f([4, 9]).pow(0.5), [2, 3], 1e-7);
-    assertClose(f([1, 2, 3]).pow(f([[0], [1], [2]])), [[1, 1, 1], [1, 2, 3], [1, 4, 9]], 0);
+    assertClose(
+      f([1, 2, 3]).pow(f([[0], [1], [2]])),
+      [
+        [1, 1, 1],
+        [1, 2, 3],
+        [1, 4, 9],
+      ],
+      0,
+    );
     assertClose(f([2]).pow(-1), [0.5], 0);
-    assertClose(f([0, 1, 3, -1]).rpow(2), [1, 2, 8, 0.5], 0);        // 2 ** x
+    assertClose(f([0, 1, 3, -1]).rpow(2), [1, 2, 8, 0.5], 0); // 2 ** x
   });
 
   test('remainder follows the sign of the divisor (Python %)', () => {
@@ -60,8 +165,22 @@ describe('binary pointwise ops', () => {
   test('maximum / minimum with broadcasting', () => {
     assertClose(f([1, 5, 3]).maximum(f([4, 2, 3])), [4, 5, 3], 0);
     assertClose(f([1, 5, 3]).minimum(f([4, 2, 3])), [1, 2, 3], 0);
-    assertClose(f([[1], [6]]).maximum(f([2, 5])), [[2, 5], [6, 6]], 0);
-    assertClose(f([[1], [6]]).minimum(f([2, 5])), [[1, 1], [2, 5]], 0);
+    assertClose(
+      f([[1], [6]]).maximum(f([2, 5])),
+      [
+        [2, 5],
+        [6, 6],
+      ],
+      0,
+    );
+    assertClose(
+      f([[1], [6]]).minimum(f([2, 5])),
+      [
+        [1, 1],
+        [2, 5],
+      ],
+      0,
+    );
   });
 
   test('clamp with numbers, one side only, and tensors', () => {
@@ -71,13 +190,27 @@ describe('binary pointwise ops', () => {
     assertClose(x().clamp(0), [0, 0.5, 3], 0);
     // max(x, lo) = [-2, 1, 3], then min(·, hi) = [-2, 1, 2]
     assertClose(x().clamp(f([-3, 1, 0]), f([5, 2, 2])), [-2, 1, 2], 0);
-    assertClose(f([[-1, 4]]).clamp(f([[0], [2]])), [[0, 4], [2, 4]], 0);  // broadcast tensor bound
+    assertClose(
+      f([[-1, 4]]).clamp(f([[0], [2]])),
+      [
+        [0, 4],
+        [2, 4],
+      ],
+      0,
+    ); // broadcast tensor bound
   });
 
   test('lerp: start + w (end - start), weight scalar or tensor, broadcasting', () => {
     assertClose(f([0, 10]).lerp(f([10, 20]), 0.25), [2.5, 12.5], 1e-7);
     assertClose(f([0, 10]).lerp(f([10, 20]), f([0, 1])), [0, 20], 0);
-    assertClose(f([0, 10]).lerp(f([[4], [8]]), 0.5), [[2, 7], [4, 9]], 0);
+    assertClose(
+      f([0, 10]).lerp(f([[4], [8]]), 0.5),
+      [
+        [2, 7],
+        [4, 9],
+      ],
+      0,
+    );
   });
 
   test('integer tensors: + integer scalar stays int64, * 0.5 becomes float32', () => {
@@ -120,7 +253,7 @@ describe('unary pointwise ops', () => {
   test('sin / cos / tanh', () => {
     assertClose(f([0, Math.PI / 2, Math.PI / 6]).sin(), [0, 1, 0.5], 1e-6);
     assertClose(f([0, Math.PI, Math.PI / 3]).cos(), [1, -1, 0.5], 1e-6);
-    assertClose(f([0, 1, -2]).tanh(), [0, 0.761594156, -0.964027580], 1e-7);
+    assertClose(f([0, 1, -2]).tanh(), [0, 0.761594156, -0.96402758], 1e-7);
   });
 
   test('sigmoid / logSigmoid / silu / relu', () => {
@@ -184,7 +317,10 @@ describe('comparisons and logic', () => {
     assertClose(a().gt(1.5), [false, true, true]);
     assertClose(a().eq(2), [false, true, false]);
     assertClose(a().le(1), [true, false, false]);
-    assertClose(f([[1], [3]]).eq(f([1, 3])), [[true, false], [false, true]]);
+    assertClose(f([[1], [3]]).eq(f([1, 3])), [
+      [true, false],
+      [false, true],
+    ]);
   });
 
   test('logicalAnd / Or / Xor / Not (numbers count as non-zero)', () => {
@@ -207,7 +343,11 @@ describe('comparisons and logic', () => {
 });
 
 describe('reductions', () => {
-  const x = () => f([[1, 2, 3], [4, 5, 6]]);
+  const x = () =>
+    f([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
   test('sum: all, one dim, several dims, negative dim, keepdim, dtype', () => {
     assertTensor(x().sum(), [], 'float32', 21, 0);
     assertClose(x().sum(0), [5, 7, 9], 0);
@@ -231,7 +371,7 @@ describe('reductions', () => {
     assertTensor(y.mean([0, 2], true), [1, 2, 1], 'float32', [[[2.5], [4.5]]], 0);
     assertTensor(pt.tensor([1, 2]).mean(null, false, 'float32'), [], 'float32', 1.5, 0);
     assertTensor(pt.tensor([1, 2], { dtype: 'bfloat16' }).mean(null, false, 'float32'), [], 'float32', 1.5, 0);
-    assert.throws(() => pt.tensor([1, 2]).mean(), pt.TensorError);  // mean of int64 needs a float dtype
+    assert.throws(() => pt.tensor([1, 2]).mean(), pt.TensorError); // mean of int64 needs a float dtype
   });
 
   test('prod', () => {
@@ -252,10 +392,14 @@ describe('reductions', () => {
     assertClose(x().var(0), [4.5, 4.5, 4.5], 1e-7);
     assertClose(x().var(0, 0), [2.25, 2.25, 2.25], 1e-7);
     assertTensor(x().std(0, 0, true), [1, 3], 'float32', [[1.5, 1.5, 1.5]], 1e-7);
-    assertClose(x().var([0, 1]), 3.5, 1e-6);  // all six: Σ(x-3.5)² = 17.5, /5 = 3.5
+    assertClose(x().var([0, 1]), 3.5, 1e-6); // all six: Σ(x-3.5)² = 17.5, /5 = 3.5
   });
 
-  const m = () => f([[3, 7, 1], [9, 2, 5]]);
+  const m = () =>
+    f([
+      [3, 7, 1],
+      [9, 2, 5],
+    ]);
   test('max / min over everything and along a dim with indices', () => {
     assertTensor(m().max(), [], 'float32', 9, 0);
     assertTensor(m().min(), [], 'float32', 1, 0);
@@ -278,8 +422,8 @@ describe('reductions', () => {
     assertClose(m().amax(0), [9, 7, 5], 0);
     assertClose(m().amax([0, 1]), 9, 0);
     assertTensor(m().amin(1, true), [2, 1], 'float32', [[1], [2]], 0);
-    assertTensor(m().argmax(), [], 'int64', 3, 0);   // flat index of 9
-    assertTensor(m().argmin(), [], 'int64', 2, 0);   // flat index of 1
+    assertTensor(m().argmax(), [], 'int64', 3, 0); // flat index of 9
+    assertTensor(m().argmin(), [], 'int64', 2, 0); // flat index of 1
     assertClose(m().argmax(1), [1, 0], 0);
     assertClose(m().argmin(0), [0, 1, 0], 0);
     assertTensor(m().argmax(1, true), [2, 1], 'int64', [[1], [0]], 0);
@@ -287,20 +431,78 @@ describe('reductions', () => {
 
   test('logsumexp is stable', () => {
     // log(e^0 + e^ln3) = ln 4; log(2 e^1000) = 1000 + ln 2
-    assertClose(f([[0, Math.log(3)], [1000, 1000]]).logsumexp(1), [1.386294361, 1000.693147181], 1e-6);
-    assertTensor(f([[0, 0], [0, 0]]).logsumexp([0, 1], true), [1, 1], 'float32', [[1.386294361]], 1e-6);
+    assertClose(
+      f([
+        [0, Math.log(3)],
+        [1000, 1000],
+      ]).logsumexp(1),
+      [1.386294361, 1000.693147181],
+      1e-6,
+    );
+    assertTensor(
+      f([
+        [0, 0],
+        [0, 0],
+      ]).logsumexp([0, 1], true),
+      [1, 1],
+      'float32',
+      [[1.386294361]],
+      1e-6,
+    );
   });
 
   test('cumsum / cummax / cumprod', () => {
     assertClose(f([1, 2, 3, 4]).cumsum(0), [1, 3, 6, 10], 0);
-    assertClose(f([[1, 2], [3, 4]]).cumsum(0), [[1, 2], [4, 6]], 0);
-    assertClose(f([[1, 2], [3, 4]]).cumsum(1), [[1, 3], [3, 7]], 0);
+    assertClose(
+      f([
+        [1, 2],
+        [3, 4],
+      ]).cumsum(0),
+      [
+        [1, 2],
+        [4, 6],
+      ],
+      0,
+    );
+    assertClose(
+      f([
+        [1, 2],
+        [3, 4],
+      ]).cumsum(1),
+      [
+        [1, 3],
+        [3, 7],
+      ],
+      0,
+    );
     assertTensor(pt.tensor([1, 2, 3]).cumsum(0), [3], 'int64', [1, 3, 6], 0);
     assertTensor(pt.tensor([1, 2, 3]).cumsum(0, 'float64'), [3], 'float64', [1, 3, 6], 0);
     assertClose(f([1, 3, 2, 5, 4]).cummax(0), [1, 3, 3, 5, 5], 0);
-    assertClose(f([[1, 5], [4, 2], [3, 6]]).cummax(0), [[1, 5], [4, 5], [4, 6]], 0);
+    assertClose(
+      f([
+        [1, 5],
+        [4, 2],
+        [3, 6],
+      ]).cummax(0),
+      [
+        [1, 5],
+        [4, 5],
+        [4, 6],
+      ],
+      0,
+    );
     assertClose(f([1, 2, 3, 4]).cumprod(0), [1, 2, 6, 24], 0);
-    assertClose(f([[1, 2], [3, 4]]).cumprod(1), [[1, 2], [3, 12]], 0);
+    assertClose(
+      f([
+        [1, 2],
+        [3, 4],
+      ]).cumprod(1),
+      [
+        [1, 2],
+        [3, 12],
+      ],
+      0,
+    );
   });
 
   test('topk largest and smallest', () => {
@@ -311,10 +513,16 @@ describe('reductions', () => {
     const lo = v.topk(2, -1, false);
     assertClose(lo.values, [1, 3], 0);
     assertClose(lo.indices, [1, 3], 0);
-    const rows = f([[1, 4, 2], [8, 6, 7]]).topk(1, 1);
+    const rows = f([
+      [1, 4, 2],
+      [8, 6, 7],
+    ]).topk(1, 1);
     assertClose(rows.values, [[4], [8]], 0);
     assertClose(rows.indices, [[1], [0]], 0);
-    const cols = f([[1, 4, 2], [8, 6, 7]]).topk(1, 0, false);
+    const cols = f([
+      [1, 4, 2],
+      [8, 6, 7],
+    ]).topk(1, 0, false);
     assertClose(cols.values, [[1, 4, 2]], 0);
     assertClose(cols.indices, [[0, 0, 0]], 0);
   });
@@ -336,11 +544,24 @@ describe('reductions', () => {
     assertClose(sd.indices, [0, 2, 4, 6, 1, 3, 5], 0);
     assertTensor(ties().argsort(), [7], 'int64', [1, 3, 5, 0, 2, 4, 6], 0);
     assertClose(ties().argsort(0, true), [0, 2, 4, 6, 1, 3, 5], 0);
-    assertClose(f([[3, 1], [0, 5]]).argsort(0), [[1, 0], [0, 1]], 0);
+    assertClose(
+      f([
+        [3, 1],
+        [0, 5],
+      ]).argsort(0),
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      0,
+    );
   });
 
   test('all / any', () => {
-    const b = pt.tensor([[true, false], [true, true]]);
+    const b = pt.tensor([
+      [true, false],
+      [true, true],
+    ]);
     assertTensor(b.all(), [], 'bool', false);
     assertTensor(b.any(), [], 'bool', true);
     assertClose(b.all(1), [false, true]);
@@ -357,8 +578,11 @@ describe('reductions', () => {
     assertClose(v.norm(), 5, 1e-7);
     assertClose(v.norm(2), 5, 1e-7);
     assertClose(v.norm(Infinity), 4, 0);
-    const m2 = f([[3, -4], [0, 1]]);
-    assertClose(m2.norm(), 5.099019514, 1e-6);                      // √26
+    const m2 = f([
+      [3, -4],
+      [0, 1],
+    ]);
+    assertClose(m2.norm(), 5.099019514, 1e-6); // √26
     assertClose(m2.norm(2, 1), [5, 1], 1e-7);
     assertClose(m2.norm(1, 0), [3, 5], 0);
     assertTensor(m2.norm(Infinity, 1, true), [2, 1], 'float32', [[4], [1]], 0);
@@ -366,53 +590,200 @@ describe('reductions', () => {
 });
 
 describe('matrix products', () => {
-  const A = () => f([[1, 2], [3, 4]]);
-  const B = () => f([[5, 6], [7, 8]]);
+  const A = () =>
+    f([
+      [1, 2],
+      [3, 4],
+    ]);
+  const B = () =>
+    f([
+      [5, 6],
+      [7, 8],
+    ]);
   // A@B = [[1*5+2*7, 1*6+2*8], [3*5+4*7, 3*6+4*8]] = [[19, 22], [43, 50]]
   // B@A = [[5+18, 10+24], [7+24, 14+32]] = [[23, 34], [31, 46]]
   test('matmul: 1-d·1-d, 2-d, vector-matrix, batched broadcasting', () => {
     assertTensor(f([1, 2, 3]).matmul(f([4, 5, 6])), [], 'float32', 32, 0);
-    assertClose(A().matmul(B()), [[19, 22], [43, 50]], 0);
+    assertClose(
+      A().matmul(B()),
+      [
+        [19, 22],
+        [43, 50],
+      ],
+      0,
+    );
     assertClose(f([1, 1]).matmul(A()), [4, 6], 0);
     assertClose(A().matmul(f([1, 1])), [3, 7], 0);
     // (2,2,2) @ (2,2): each batch times B; batch 1 is the identity
     const batch = pt.stack([A(), pt.eye(2)]);
-    assertClose(batch.matmul(B()), [[[19, 22], [43, 50]], [[5, 6], [7, 8]]], 0);
+    assertClose(
+      batch.matmul(B()),
+      [
+        [
+          [19, 22],
+          [43, 50],
+        ],
+        [
+          [5, 6],
+          [7, 8],
+        ],
+      ],
+      0,
+    );
     // (2,1,2,2) @ (3,2,2) → (2,3,2,2)
     const left = pt.stack([A(), pt.eye(2)]).unsqueeze(1);
     const right = pt.stack([B(), pt.eye(2), A()]);
     const out = left.matmul(right);
     assert.deepEqual(out.shape, [2, 3, 2, 2]);
-    assertClose(out.select(0, 0), [[[19, 22], [43, 50]], [[1, 2], [3, 4]], [[7, 10], [15, 22]]], 0);  // A@A = [[7,10],[15,22]]
-    assertClose(out.select(0, 1), [[[5, 6], [7, 8]], [[1, 0], [0, 1]], [[1, 2], [3, 4]]], 0);
+    assertClose(
+      out.select(0, 0),
+      [
+        [
+          [19, 22],
+          [43, 50],
+        ],
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [
+          [7, 10],
+          [15, 22],
+        ],
+      ],
+      0,
+    ); // A@A = [[7,10],[15,22]]
+    assertClose(
+      out.select(0, 1),
+      [
+        [
+          [5, 6],
+          [7, 8],
+        ],
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+      0,
+    );
     assert.throws(() => f([[1, 2, 3]]).matmul(A()), pt.ShapeError);
   });
 
   test('mm / bmm', () => {
-    assertClose(A().mm(B()), [[19, 22], [43, 50]], 0);
+    assertClose(
+      A().mm(B()),
+      [
+        [19, 22],
+        [43, 50],
+      ],
+      0,
+    );
     assertClose(f([[1, 0, 2]]).mm(f([[1], [2], [3]])), [[7]], 0);
-    assertClose(pt.stack([A(), B()]).bmm(pt.stack([B(), A()])), [[[19, 22], [43, 50]], [[23, 34], [31, 46]]], 0);
+    assertClose(
+      pt.stack([A(), B()]).bmm(pt.stack([B(), A()])),
+      [
+        [
+          [19, 22],
+          [43, 50],
+        ],
+        [
+          [23, 34],
+          [31, 46],
+        ],
+      ],
+      0,
+    );
   });
 
   test('baddbmm / addmm with beta and alpha', () => {
     const ones = pt.ones([2, 2, 2]);
     // 2 * 1 + 0.5 * (A@B) and 2 + 0.5 * (B@A)
-    assertClose(ones.baddbmm(pt.stack([A(), B()]), pt.stack([B(), A()]), 2, 0.5),
-      [[[11.5, 13], [23.5, 27]], [[13.5, 19], [17.5, 25]]], 0);
-    assertClose(pt.zeros([2, 2, 2]).baddbmm(pt.stack([A(), B()]), pt.stack([B(), A()])),
-      [[[19, 22], [43, 50]], [[23, 34], [31, 46]]], 0);
-    assertClose(f([10, 20]).addmm(A(), B()), [[29, 42], [53, 70]], 0);
+    assertClose(
+      ones.baddbmm(pt.stack([A(), B()]), pt.stack([B(), A()]), 2, 0.5),
+      [
+        [
+          [11.5, 13],
+          [23.5, 27],
+        ],
+        [
+          [13.5, 19],
+          [17.5, 25],
+        ],
+      ],
+      0,
+    );
+    assertClose(
+      pt.zeros([2, 2, 2]).baddbmm(pt.stack([A(), B()]), pt.stack([B(), A()])),
+      [
+        [
+          [19, 22],
+          [43, 50],
+        ],
+        [
+          [23, 34],
+          [31, 46],
+        ],
+      ],
+      0,
+    );
+    assertClose(
+      f([10, 20]).addmm(A(), B()),
+      [
+        [29, 42],
+        [53, 70],
+      ],
+      0,
+    );
     // 0.5 * [10, 20] + 2 * A@B
-    assertClose(f([10, 20]).addmm(A(), B(), 0.5, 2), [[43, 54], [91, 110]], 0);
+    assertClose(
+      f([10, 20]).addmm(A(), B(), 0.5, 2),
+      [
+        [43, 54],
+        [91, 110],
+      ],
+      0,
+    );
   });
 
   test('outer', () => {
-    assertClose(f([1, 2]).outer(f([3, 4, 5])), [[3, 4, 5], [6, 8, 10]], 0);
+    assertClose(
+      f([1, 2]).outer(f([3, 4, 5])),
+      [
+        [3, 4, 5],
+        [6, 8, 10],
+      ],
+      0,
+    );
   });
 
   test('einsum', () => {
-    assertClose(pt.einsum('ij,jk->ik', A(), B()), [[19, 22], [43, 50]], 0);
-    assertClose(pt.einsum('bij->bji', pt.stack([A(), B()])), [[[1, 3], [2, 4]], [[5, 7], [6, 8]]], 0);
+    assertClose(
+      pt.einsum('ij,jk->ik', A(), B()),
+      [
+        [19, 22],
+        [43, 50],
+      ],
+      0,
+    );
+    assertClose(
+      pt.einsum('bij->bji', pt.stack([A(), B()])),
+      [
+        [
+          [1, 3],
+          [2, 4],
+        ],
+        [
+          [5, 7],
+          [6, 8],
+        ],
+      ],
+      0,
+    );
     assertTensor(pt.einsum('i,i->', f([1, 2, 3]), f([4, 5, 6])), [], 'float32', 32, 0);
     assertClose(pt.einsum('ii->i', A()), [1, 4], 0);
     assertClose(pt.einsum('ij->j', A()), [4, 6], 0);
@@ -422,14 +793,27 @@ describe('matrix products', () => {
 describe('softmax / logSoftmax', () => {
   test('values for a small row, and rows summing to 1', () => {
     // e^1, e^2, e^3 = 2.718281828, 7.389056099, 20.08553692; sum 30.19287485
-    assertClose(f([[1, 2, 3], [0, 0, 0]]).softmax(1),
-      [[0.090030573, 0.244728471, 0.665240956], [1 / 3, 1 / 3, 1 / 3]], 1e-7);
+    assertClose(
+      f([
+        [1, 2, 3],
+        [0, 0, 0],
+      ]).softmax(1),
+      [
+        [0.090030573, 0.244728471, 0.665240956],
+        [1 / 3, 1 / 3, 1 / 3],
+      ],
+      1e-7,
+    );
     // x - logsumexp(x), logsumexp([1,2,3]) = 3.407605964
     assertClose(f([1, 2, 3]).logSoftmax(0), [-2.407605964, -1.407605964, -0.407605964], 1e-6);
     assertClose(pt.logSoftmax(f([[1000, 1000]]), -1), [[-0.693147181, -0.693147181]], 1e-6);
     // softmax along dim 0 of a column pair: [0, ln 3] → [0.25, 0.75]
     assertClose(pt.softmax(f([[0], [Math.log(3)]]), 0), [[0.25], [0.75]], 1e-6);
-    const r = pt.randn([4, 7], { generator: new pt.Generator(0) }).mul(5).softmax(-1).sum(-1);
+    const r = pt
+      .randn([4, 7], { generator: new pt.Generator(0) })
+      .mul(5)
+      .softmax(-1)
+      .sum(-1);
     assertClose(r, [1, 1, 1, 1], 1e-6);
     assertTensor(f([1, 2]).softmax(0, 'float64'), [2], 'float64', [0.268941421, 0.731058579], 1e-8);
     assertTensor(f([1, 2]).logSoftmax(0, 'float64'), [2], 'float64', [-1.313261687, -0.313261687], 1e-8);
@@ -461,13 +845,37 @@ describe('in-place ops return the same object and mutate it', () => {
   });
 
   test('copy_ / fill_ / zero_ / clamp_', () => {
-    const t = f([[1, 2], [3, 4]]);
-    assert.equal(t.copy_(f([7, 8])), t);                              // broadcast source
-    assertClose(t, [[7, 8], [7, 8]], 0);
+    const t = f([
+      [1, 2],
+      [3, 4],
+    ]);
+    assert.equal(t.copy_(f([7, 8])), t); // broadcast source
+    assertClose(
+      t,
+      [
+        [7, 8],
+        [7, 8],
+      ],
+      0,
+    );
     assert.equal(t.fill_(3), t);
-    assertClose(t, [[3, 3], [3, 3]], 0);
+    assertClose(
+      t,
+      [
+        [3, 3],
+        [3, 3],
+      ],
+      0,
+    );
     assert.equal(t.zero_(), t);
-    assertClose(t, [[0, 0], [0, 0]], 0);
+    assertClose(
+      t,
+      [
+        [0, 0],
+        [0, 0],
+      ],
+      0,
+    );
     const c = f([-2, 0.5, 3]);
     assert.equal(c.clamp_(0, 1), c);
     assertClose(c, [0, 0.5, 1], 0);
@@ -487,6 +895,6 @@ describe('in-place ops return the same object and mutate it', () => {
     // 1 + 2 * [2/4, 3/2] = [2, 4]
     assert.equal(u.addcdiv_(f([2, 3]), f([4, 2]), 2), u);
     assertClose(u, [2, 4], 0);
-    assertClose(f([0]).addcmul_(f([3]), f([4])), [12], 0);            // value defaults to 1
+    assertClose(f([0]).addcmul_(f([3]), f([4])), [12], 0); // value defaults to 1
   });
 });

@@ -11,8 +11,8 @@ const LIB = fileURLToPath(new URL('../../src/tensor/index.js', import.meta.url))
 
 test('host bytes are counted once per storage and released with the last handle', () => {
   const m0 = pt.memory();
-  const a = pt.zeros([1000]);                      // 4000 bytes
-  const v = a.view(10, 100);                       // a view: same storage
+  const a = pt.zeros([1000]); // 4000 bytes
+  const v = a.view(10, 100); // a view: same storage
   const s = a.slice(0, 10, 20);
   let m = pt.memory();
   assert.equal(m.hostBytes - m0.hostBytes, 4000);
@@ -22,7 +22,7 @@ test('host bytes are counted once per storage and released with the last handle'
   assert.equal(pt.memory().hostBytes - m0.hostBytes, 4000, 'views keep the storage alive');
   v.dispose();
   s.dispose();
-  s.dispose();                                     // idempotent
+  s.dispose(); // idempotent
   m = pt.memory();
   assert.equal(m.hostBytes, m0.hostBytes);
   assert.equal(m.liveTensors, m0.liveTensors);
@@ -30,20 +30,25 @@ test('host bytes are counted once per storage and released with the last handle'
 
 test('a 9,500-step training loop with scopes keeps RSS and live tensors flat', () => {
   const gen = new pt.Generator(1);
-  const [w1, b1, w2, b2] = [pt.randn([64, 32], { generator: gen }).mul_(0.1), pt.zeros([64]), pt.randn([1, 64], { generator: gen }).mul_(0.1), pt.zeros([1])]
-    .map((t) => t.requiresGrad_().keep()) as [pt.Tensor, pt.Tensor, pt.Tensor, pt.Tensor];
+  const [w1, b1, w2, b2] = [
+    pt.randn([64, 32], { generator: gen }).mul_(0.1),
+    pt.zeros([64]),
+    pt.randn([1, 64], { generator: gen }).mul_(0.1),
+    pt.zeros([1]),
+  ].map((t) => t.requiresGrad_().keep()) as [pt.Tensor, pt.Tensor, pt.Tensor, pt.Tensor];
   const opt = new AdamW([w1, b1, w2, b2], { lr: 1e-3 });
   const x = pt.randn([16, 32], { generator: gen }).keep();
   const y = pt.randn([16, 1], { generator: gen }).keep();
-  const step = () => pt.scope(() => {
-    opt.zeroGrad();
-    const h = pt.linear(x, w1, b1).relu();          // (16, 64)
-    const loss = pt.mseLoss(pt.linear(h, w2, b2), y);
-    loss.backward();
-    pt.clipGradNorm([w1, b1, w2, b2], 1.0);
-    opt.step();
-    return loss.item() as number;
-  });
+  const step = () =>
+    pt.scope(() => {
+      opt.zeroGrad();
+      const h = pt.linear(x, w1, b1).relu(); // (16, 64)
+      const loss = pt.mseLoss(pt.linear(h, w2, b2), y);
+      loss.backward();
+      pt.clipGradNorm([w1, b1, w2, b2], 1.0);
+      opt.step();
+      return loss.item() as number;
+    });
   // warm-up: the allocator settles (the retained heap keeps ~7 MiB more than glibc's defaults after
   // the first thousands of steps, then stays flat — measured over 36,000 more), so growth is taken
   // between step 5,000 and step 9,500
@@ -103,19 +108,28 @@ test('malloc policy: freed blocks stay in the heap by default (far fewer page fa
     console.log(JSON.stringify({ policy: pt.mallocPolicy(), faults: process.resourceUsage().minorPageFault - f0 }));
   `;
   const run = (env: Record<string, string>) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MALLOC_') && k !== 'GLIBC_TUNABLES' && k !== 'POSTTRAIN_MALLOC'));
+    const clean = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('MALLOC_') && k !== 'GLIBC_TUNABLES' && k !== 'POSTTRAIN_MALLOC'),
+    );
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...clean, ...env } });
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as { policy: string; faults: number };
   };
   // two runs of each, summed: glibc's dynamic thresholds make single runs vary (measured over five:
   // 18k–54k faults with its defaults, 4k–7k retained)
-  const retained = [run({}), run({})], system = [run({ POSTTRAIN_MALLOC: 'system' }), run({ POSTTRAIN_MALLOC: 'system' })];
+  const retained = [run({}), run({})],
+    system = [run({ POSTTRAIN_MALLOC: 'system' }), run({ POSTTRAIN_MALLOC: 'system' })];
   const user = run({ MALLOC_TRIM_THRESHOLD_: '131072' });
   for (const r of retained) assert.match(r.policy, /^retained/);
   for (const r of system) assert.match(r.policy, /^system/);
   assert.match(user.policy, /^system \(glibc variables set\)/);
   const faults = (rs: { faults: number }[]) => rs.reduce((sum, r) => sum + r.faults, 0);
-  assert.ok(faults(system) > 20000, `glibc's defaults: ${faults(system)} minor faults in 2 × 30 steps (expected pages faulted in again every step)`);
-  assert.ok(faults(retained) < faults(system) / 2, `retained heap: ${faults(retained)} minor faults vs ${faults(system)} with glibc's defaults`);
+  assert.ok(
+    faults(system) > 20000,
+    `glibc's defaults: ${faults(system)} minor faults in 2 × 30 steps (expected pages faulted in again every step)`,
+  );
+  assert.ok(
+    faults(retained) < faults(system) / 2,
+    `retained heap: ${faults(retained)} minor faults vs ${faults(system)} with glibc's defaults`,
+  );
 });

@@ -34,7 +34,10 @@ describe('scope()', () => {
     });
     assert.equal(temp.isDisposed, true);
     const kept = [out.x, out.list[0] as pt.Tensor, (out.list[1] as pt.Tensor[])[0]!, out.map.get('k')!];
-    assert.deepEqual(kept.map((t) => t.item()), [1, 2, 3, 4]);
+    assert.deepEqual(
+      kept.map((t) => t.item()),
+      [1, 2, 3, 4],
+    );
     assert.equal(out.n, 5);
     assert.equal(live(), before + 4);
     for (const t of kept) t.dispose();
@@ -44,9 +47,15 @@ describe('scope()', () => {
   test('a view returned from a scope outlives its disposed base', () => {
     const before = live();
     let base!: pt.Tensor;
-    const v = pt.scope(() => { base = pt.arange(6); return base.reshape(2, 3); });
+    const v = pt.scope(() => {
+      base = pt.arange(6);
+      return base.reshape(2, 3);
+    });
     assert.equal(base.isDisposed, true);
-    assert.deepEqual(v.toArray(), [[0, 1, 2], [3, 4, 5]]);
+    assert.deepEqual(v.toArray(), [
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
     v.dispose();
     assert.equal(live(), before);
   });
@@ -63,12 +72,12 @@ describe('scope()', () => {
         return innerTemp.add(1);
       });
       assert.equal(innerTemp.isDisposed, true);
-      assert.equal(inner.isDisposed, false);   // alive in the parent scope
+      assert.equal(inner.isDisposed, false); // alive in the parent scope
       kept = pt.scope(() => pt.ones([1]));
-      return kept;                             // returned from the parent too: survives both
+      return kept; // returned from the parent too: survives both
     });
     assert.equal(pt.scopeDepth(), 0);
-    assert.equal(inner.isDisposed, true);      // the parent owned it and did not return it
+    assert.equal(inner.isDisposed, true); // the parent owned it and did not return it
     assert.equal(out, kept);
     assert.equal(out.isDisposed, false);
     out.dispose();
@@ -94,11 +103,19 @@ describe('scope()', () => {
     assert.equal(live(), before);
   });
 
-  test('an exception inside frees the scope\'s tensors and is rethrown', () => {
+  test("an exception inside frees the scope's tensors and is rethrown", () => {
     const before = live();
     let t!: pt.Tensor;
     const boom = new Error('boom');
-    assert.throws(() => pt.scope(() => { t = pt.ones([4]); t.add(1); throw boom; }), (e) => e === boom);
+    assert.throws(
+      () =>
+        pt.scope(() => {
+          t = pt.ones([4]);
+          t.add(1);
+          throw boom;
+        }),
+      (e) => e === boom,
+    );
     assert.equal(t.isDisposed, true);
     assert.equal(live(), before);
     assert.equal(pt.scopeDepth(), 0);
@@ -117,7 +134,14 @@ describe('scope()', () => {
   test('a function returning a promise: ScopeError, and its tensors are freed', () => {
     const before = live();
     let t!: pt.Tensor;
-    assert.throws(() => pt.scope(() => { t = pt.ones([1]); return Promise.resolve(t); }), pt.ScopeError);
+    assert.throws(
+      () =>
+        pt.scope(() => {
+          t = pt.ones([1]);
+          return Promise.resolve(t);
+        }),
+      pt.ScopeError,
+    );
     assert.equal(t.isDisposed, true);
     assert.equal(pt.scopeDepth(), 0);
     assert.equal(live(), before);
@@ -158,14 +182,14 @@ describe('dispose() and using', () => {
 
   test('memory() counts tensors, shared storages once, and host bytes', () => {
     const m0 = pt.memory();
-    const a = pt.zeros([1000]);                  // 4000 bytes
-    const v = a.view(10, 100);                   // same storage
+    const a = pt.zeros([1000]); // 4000 bytes
+    const v = a.view(10, 100); // same storage
     const m1 = pt.memory();
     assert.equal(m1.liveTensors, m0.liveTensors + 2);
     assert.equal(m1.liveStorages, m0.liveStorages + 1);
     assert.equal(m1.hostBytes, m0.hostBytes + 4000);
     a.dispose();
-    assert.equal(pt.memory().hostBytes, m0.hostBytes + 4000);  // the view still holds it
+    assert.equal(pt.memory().hostBytes, m0.hostBytes + 4000); // the view still holds it
     v.dispose();
     const m2 = pt.memory();
     assert.equal(m2.liveTensors, m0.liveTensors);
@@ -187,7 +211,10 @@ describe('noGrad() / enableGrad()', () => {
       assert.equal(w.mul(2).requiresGrad, true);
       // enableGrad inside noGrad turns it back on, and noGrad's mode returns after
       pt.noGrad(() => {
-        const y = pt.enableGrad(() => { assert.equal(pt.isGradEnabled(), true); return w.mul(3); });
+        const y = pt.enableGrad(() => {
+          assert.equal(pt.isGradEnabled(), true);
+          return w.mul(3);
+        });
         assert.equal(y.requiresGrad, true);
         assert.equal(pt.isGradEnabled(), false);
       });
@@ -195,12 +222,27 @@ describe('noGrad() / enableGrad()', () => {
     });
   });
 
-  test('noGrad returns the function\'s value and restores grad mode after a throw', () => {
-    assert.equal(pt.noGrad(() => 42), 42);
-    assert.throws(() => pt.noGrad(() => { throw new Error('inside'); }), /inside/);
+  test("noGrad returns the function's value and restores grad mode after a throw", () => {
+    assert.equal(
+      pt.noGrad(() => 42),
+      42,
+    );
+    assert.throws(
+      () =>
+        pt.noGrad(() => {
+          throw new Error('inside');
+        }),
+      /inside/,
+    );
     assert.equal(pt.isGradEnabled(), true);
     pt.noGrad(() => {
-      assert.throws(() => pt.enableGrad(() => { throw new Error('x'); }), /x/);
+      assert.throws(
+        () =>
+          pt.enableGrad(() => {
+            throw new Error('x');
+          }),
+        /x/,
+      );
       assert.equal(pt.isGradEnabled(), false);
     });
     assert.equal(pt.isGradEnabled(), true);

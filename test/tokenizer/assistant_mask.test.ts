@@ -9,13 +9,7 @@ import {
   type ChatMessage,
   type Tokenizer,
 } from '../../src/tokenizer/index.js';
-import {
-  GENERATION_CHATML_TEMPLATE,
-  maskedRuns,
-  QWEN25_TEMPLATE,
-  realTokenizer,
-  realTokenizerWithConfig,
-} from './real_tokenizers.js';
+import { GENERATION_CHATML_TEMPLATE, maskedRuns, QWEN25_TEMPLATE, realTokenizer, realTokenizerWithConfig } from './real_tokenizers.js';
 
 const CONVERSATION: ChatMessage[] = [
   { role: 'system', content: 'You answer briefly.' },
@@ -38,12 +32,19 @@ function checkMask(tokenizer: Tokenizer, messages: ChatMessage[], expectedRuns: 
   assert.equal(result.assistantMask.length, result.ids.length);
   assert.ok(result.assistantMask.every((m) => m === 0 || m === 1));
   assert.deepEqual(maskedRuns(tokenizer, result.ids, result.assistantMask), expectedRuns);
-  assert.deepEqual(result.spans.map((s) => result.text.slice(s.start, s.end)), expectedRuns);
+  assert.deepEqual(
+    result.spans.map((s) => result.text.slice(s.start, s.end)),
+    expectedRuns,
+  );
 }
 
 test('Llama-3: each assistant turn masks its content and <|eot_id|>, not the header', () => {
   const llama = realTokenizer('llama3');
-  checkMask(llama, CONVERSATION, CONTENTS.map((c) => `${c}<|eot_id|>`));
+  checkMask(
+    llama,
+    CONVERSATION,
+    CONTENTS.map((c) => `${c}<|eot_id|>`),
+  );
   const result = renderChatForTraining(llama, CONVERSATION);
   assert.equal(result.method, 'prefix-renders');
   // The header tokens right before each run are unmasked.
@@ -77,7 +78,12 @@ test('Qwen3: <|im_end|> is trained, the newline after it is not; the last turn t
 
 test('Qwen3: enable_thinking=false puts the empty think block in the prompt; reasoning_content is trained', () => {
   const qwen = realTokenizer('qwen3');
-  checkMask(qwen, CONVERSATION, CONTENTS.map((c) => `${c}<|im_end|>`), { enable_thinking: false });
+  checkMask(
+    qwen,
+    CONVERSATION,
+    CONTENTS.map((c) => `${c}<|im_end|>`),
+    { enable_thinking: false },
+  );
   const withReasoning = [...CONVERSATION.slice(0, 6), { role: 'assistant', content: 'Bye.', reasoning_content: 'They said thanks.' }];
   checkMask(qwen, withReasoning, [
     `${CONTENTS[0]}<|im_end|>`,
@@ -91,20 +97,30 @@ test('Qwen2.5 template (default system prompt) and plain ChatML mask every assis
   checkMask(realTokenizerWithConfig('qwen3', { chat_template: QWEN25_TEMPLATE }), CONVERSATION.slice(1), expected);
   checkMask(realTokenizerWithConfig('qwen3', { chat_template: QWEN25_TEMPLATE }), CONVERSATION, expected);
   checkMask(realTokenizerWithConfig('qwen3', { chat_template: CHATML_TEMPLATE }), CONVERSATION, expected);
-  checkMask(realTokenizerWithConfig('llama3', { chat_template: CHATML_TEMPLATE.replaceAll('<|im_end|>', '<|eot_id|>').replaceAll('<|im_start|>', '<|start_header_id|>') }),
-    CONVERSATION, CONTENTS.map((c) => `${c}<|eot_id|>`));
+  checkMask(
+    realTokenizerWithConfig('llama3', {
+      chat_template: CHATML_TEMPLATE.replaceAll('<|im_end|>', '<|eot_id|>').replaceAll('<|im_start|>', '<|start_header_id|>'),
+    }),
+    CONVERSATION,
+    CONTENTS.map((c) => `${c}<|eot_id|>`),
+  );
 });
 
 test('{% generation %} markers: the mask is exactly the text inside the blocks', () => {
   const qwen = realTokenizerWithConfig('qwen3', { chat_template: GENERATION_CHATML_TEMPLATE });
   const result = renderChatForTraining(qwen, CONVERSATION);
   assert.equal(result.method, 'generation-markers');
-  checkMask(qwen, CONVERSATION, CONTENTS.map((c) => `${c}<|im_end|>`));
+  checkMask(
+    qwen,
+    CONVERSATION,
+    CONTENTS.map((c) => `${c}<|im_end|>`),
+  );
   // Same text as the marker-free ChatML template.
   assert.equal(result.text, applyChatTemplate(realTokenizerWithConfig('qwen3', { chat_template: CHATML_TEMPLATE }), CONVERSATION));
 
   // Blocks that include the newline, with trim_blocks/lstrip_blocks-sensitive layout.
-  const inline = '{% for m in messages %}{% if m.role == "assistant" %}A:\n  {% generation %}\n{{ m.content }}<|im_end|>\n{% endgeneration %}\n' +
+  const inline =
+    '{% for m in messages %}{% if m.role == "assistant" %}A:\n  {% generation %}\n{{ m.content }}<|im_end|>\n{% endgeneration %}\n' +
     '{% else %}{{ m.role }}: {{ m.content }}\n{% endif %}{% endfor %}';
   const inlineTokenizer = realTokenizerWithConfig('qwen3', { chat_template: inline });
   checkMask(inlineTokenizer, CONVERSATION.slice(1, 5), [`${CONTENTS[0]}<|im_end|>\n`, `${CONTENTS[1]}<|im_end|>\n`]);
@@ -114,7 +130,10 @@ test('{% generation %} markers: the mask is exactly the text inside the blocks',
 test('non-NFC text uses the re-encoding fallback (Qwen normalizes to NFC) and still masks exactly', () => {
   const qwen = realTokenizer('qwen3');
   const decomposed = 'Cafe\u0301 and nai\u0308ve';
-  const messages: ChatMessage[] = [{ role: 'user', content: 'e\u0301?' }, { role: 'assistant', content: decomposed }];
+  const messages: ChatMessage[] = [
+    { role: 'user', content: 'e\u0301?' },
+    { role: 'assistant', content: decomposed },
+  ];
   const result = renderChatForTraining(qwen, messages, { extra: { enable_thinking: false } });
   assert.notEqual(qwen.decode(result.ids), result.text, 'the normalizer changed the text, so byte offsets cannot be used');
   assert.deepEqual(maskedRuns(qwen, result.ids, result.assistantMask), [`${decomposed.normalize('NFC')}<|im_end|>`]);
@@ -127,23 +146,30 @@ test('a conversation without assistant turns has an all-zero mask', () => {
 });
 
 test('templates without an end-of-turn token: the turn and its separator, up to the next message', () => {
-  const template = '{% for m in messages %}{{ m.role | upper }}:\n{{ m.content }}\n\n{% endfor %}{% if add_generation_prompt %}ASSISTANT:\n{% endif %}';
+  const template =
+    '{% for m in messages %}{{ m.role | upper }}:\n{{ m.content }}\n\n{% endfor %}{% if add_generation_prompt %}ASSISTANT:\n{% endif %}';
   const plain = realTokenizerWithConfig('qwen3', { chat_template: template, eos_token: null });
   checkMask(plain, CONVERSATION.slice(1, 5), [`${CONTENTS[0]}\n\n`, `${CONTENTS[1]}\n\n`]);
 });
 
 test('a boundary inside a token is an error, not a guess', () => {
   // The generation prompt ends with a space that the tokenizer merges into the content's first word.
-  const template = '{% for m in messages %}{{ m.role }}: {{ m.content }}<|im_end|>{% endfor %}{% if add_generation_prompt %}assistant: {% endif %}';
+  const template =
+    '{% for m in messages %}{{ m.role }}: {{ m.content }}<|im_end|>{% endfor %}{% if add_generation_prompt %}assistant: {% endif %}';
   const tokenizer = realTokenizerWithConfig('qwen3', { chat_template: template });
-  assert.throws(() => renderChatForTraining(tokenizer, CONVERSATION.slice(1, 3)),
-    (e: unknown) => e instanceof ChatTemplateError && /assistant message 1 start .* falls inside a token/s.test(e.message));
+  assert.throws(
+    () => renderChatForTraining(tokenizer, CONVERSATION.slice(1, 3)),
+    (e: unknown) => e instanceof ChatTemplateError && /assistant message 1 start .* falls inside a token/s.test(e.message),
+  );
 });
 
 test('templates whose earlier turns depend on later messages are refused with the turn named', () => {
   // Renders every message with the total count: prefixes are never prefixes of the whole.
-  const template = '{% for m in messages %}[{{ messages | length }}]{{ m.content }}<|im_end|>{% endfor %}{% if add_generation_prompt %}[gen]{% endif %}';
+  const template =
+    '{% for m in messages %}[{{ messages | length }}]{{ m.content }}<|im_end|>{% endfor %}{% if add_generation_prompt %}[gen]{% endif %}';
   const tokenizer = realTokenizerWithConfig('qwen3', { chat_template: template });
-  assert.throws(() => renderChatForTraining(tokenizer, CONVERSATION.slice(1, 3)),
-    (e: unknown) => e instanceof ChatTemplateError && /assistant message 1: rendering the 1 messages before it/.test(e.message));
+  assert.throws(
+    () => renderChatForTraining(tokenizer, CONVERSATION.slice(1, 3)),
+    (e: unknown) => e instanceof ChatTemplateError && /assistant message 1: rendering the 1 messages before it/.test(e.message),
+  );
 });

@@ -16,10 +16,11 @@ import {
 import { maskedRuns, temporaryDir } from './real_tokenizers.js';
 import { random } from '../helpers/random.js';
 
-
-const WORDS = ('the of and to in is that for it as was with be by on not he this are or his from at which but have an they ' +
+const WORDS = (
+  'the of and to in is that for it as was with be by on not he this are or his from at which but have an they ' +
   'you were her she there been one all we their has would when if so no what up out who them some into more time only ' +
-  'model token train learn loss gradient layer attention weight batch value reward policy sample').split(' ');
+  'model token train learn loss gradient layer attention weight batch value reward policy sample'
+).split(' ');
 const EXTRAS = ['数据', '模型', '训练', 'café', 'naïve', 'Zürich', '東京', '—', '…', '42', '3.14', 'x_1', '()', '{}', '=>'];
 
 /** A small synthetic corpus: English-like sentences with numbers, punctuation, code and CJK. */
@@ -83,7 +84,10 @@ test('encode/decode round-trips corpus text and unseen characters (byte fallback
   for (const text of [...TEXTS.slice(0, 50), ...UNSEEN]) assert.equal(tokenizer.decode(tokenizer.encode(text)), text);
   const sample = TEXTS.slice(0, 200).join('');
   const ids = tokenizer.encode(sample);
-  assert.ok(ids.length < 0.4 * Buffer.byteLength(sample), `merges compress the corpus (${ids.length} tokens for ${Buffer.byteLength(sample)} bytes)`);
+  assert.ok(
+    ids.length < 0.4 * Buffer.byteLength(sample),
+    `merges compress the corpus (${ids.length} tokens for ${Buffer.byteLength(sample)} bytes)`,
+  );
   assert.ok(tokenizer.encode('emoji 😀').length >= 4, 'the unseen emoji is spelled in byte tokens');
 });
 
@@ -126,7 +130,11 @@ test('merges follow pair frequency; training stops when no pair reaches minFrequ
 });
 
 test('bosToken makes encode(addSpecialTokens) prepend it; makeTokenizerConfig gives a working ChatML template', () => {
-  const json = trainByteLevelBpe(TEXTS.slice(0, 500), { vocabSize: 400, specialTokens: ['<|begin|>', ...CHATML_SPECIAL_TOKENS], bosToken: '<|begin|>' });
+  const json = trainByteLevelBpe(TEXTS.slice(0, 500), {
+    vocabSize: 400,
+    specialTokens: ['<|begin|>', ...CHATML_SPECIAL_TOKENS],
+    bosToken: '<|begin|>',
+  });
   const tokenizer = Tokenizer.fromFiles(json, makeTokenizerConfig({ bos: '<|begin|>', eos: '<|im_end|>', pad: '<|endoftext|>' }));
   const bos = tokenizer.tokenToId('<|begin|>')!;
   assert.equal(tokenizer.bosTokenId, bos);
@@ -137,8 +145,10 @@ test('bosToken makes encode(addSpecialTokens) prepend it; makeTokenizerConfig gi
     { role: 'user', content: 'And now?' },
     { role: 'assistant', content: '0.25 — lower.' },
   ];
-  assert.equal(applyChatTemplate(tokenizer, messages.slice(0, 1), { addGenerationPrompt: true }),
-    '<|im_start|>user\nWhat is the loss?<|im_end|>\n<|im_start|>assistant\n');
+  assert.equal(
+    applyChatTemplate(tokenizer, messages.slice(0, 1), { addGenerationPrompt: true }),
+    '<|im_start|>user\nWhat is the loss?<|im_end|>\n<|im_start|>assistant\n',
+  );
   const rendered = renderChatForTraining(tokenizer, messages);
   assert.deepEqual(maskedRuns(tokenizer, rendered.ids, rendered.assistantMask), ['The loss is 0.5.<|im_end|>', '0.25 — lower.<|im_end|>']);
   assert.throws(() => trainByteLevelBpe(['x'], { vocabSize: 300, bosToken: '<s>' }), /bosToken/);
@@ -159,17 +169,24 @@ test('training is fast: ~1.5 MB of text to a 4k vocabulary in seconds', () => {
 
 const pythonHasTokenizers = spawnSync('/usr/bin/python3', ['-c', 'import tokenizers'], { encoding: 'utf8' }).status === 0;
 
-test('Python `tokenizers` loads the file and encodes identically',
-  { skip: pythonHasTokenizers ? false : '/usr/bin/python3 cannot import tokenizers (not installed here)' }, () => {
+test(
+  'Python `tokenizers` loads the file and encodes identically',
+  { skip: pythonHasTokenizers ? false : '/usr/bin/python3 cannot import tokenizers (not installed here)' },
+  () => {
     const dir = temporaryDir('bpe-python');
     const file = path.join(dir, 'tokenizer.json');
     fs.writeFileSync(file, JSON.stringify(trainedJson()));
     const texts = [...TEXTS.slice(0, 20), ...UNSEEN, '<|im_start|>user\nhi<|im_end|>'];
-    const script = 'import json,sys\nfrom tokenizers import Tokenizer\nt=Tokenizer.from_file(sys.argv[1])\n' +
+    const script =
+      'import json,sys\nfrom tokenizers import Tokenizer\nt=Tokenizer.from_file(sys.argv[1])\n' +
       'texts=json.load(sys.stdin)\nprint(json.dumps([t.encode(x, add_special_tokens=False).ids for x in texts]))';
     const run = spawnSync('/usr/bin/python3', ['-c', script, file], { input: JSON.stringify(texts), encoding: 'utf8' });
     assert.equal(run.status, 0, run.stderr);
     const tokenizer = trainedTokenizer();
-    assert.deepEqual(JSON.parse(run.stdout), texts.map((t) => tokenizer.encode(t)));
+    assert.deepEqual(
+      JSON.parse(run.stdout),
+      texts.map((t) => tokenizer.encode(t)),
+    );
     fs.rmSync(dir, { recursive: true });
-  });
+  },
+);

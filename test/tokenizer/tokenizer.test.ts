@@ -128,14 +128,25 @@ test('chat templates: a list of {name, template}, and chat_template.jinja overri
   const qwen = realTokenizer('qwen3');
   const named = Tokenizer.fromFiles(qwen.tokenizerJson, {
     ...qwen.tokenizerConfig,
-    chat_template: [{ name: 'default', template: 'D' }, { name: 'tool_use', template: 'T' }],
+    chat_template: [
+      { name: 'default', template: 'D' },
+      { name: 'tool_use', template: 'T' },
+    ],
   });
-  assert.deepEqual([...named.chatTemplates], [['default', 'D'], ['tool_use', 'T']]);
+  assert.deepEqual(
+    [...named.chatTemplates],
+    [
+      ['default', 'D'],
+      ['tool_use', 'T'],
+    ],
+  );
 
   const dir = temporaryDir('jinja');
   named.save(dir);
-  assert.deepEqual((readJsonFile(path.join(dir, 'tokenizer_config.json'))['chat_template']),
-    [{ name: 'default', template: 'D' }, { name: 'tool_use', template: 'T' }]);
+  assert.deepEqual(readJsonFile(path.join(dir, 'tokenizer_config.json'))['chat_template'], [
+    { name: 'default', template: 'D' },
+    { name: 'tool_use', template: 'T' },
+  ]);
   fs.writeFileSync(path.join(dir, 'chat_template.jinja'), 'FROM FILE');
   const fromFile = Tokenizer.fromDir(dir);
   assert.equal(fromFile.chatTemplates.get(DEFAULT_TEMPLATE_NAME), 'FROM FILE');
@@ -153,20 +164,30 @@ test('chat templates: a list of {name, template}, and chat_template.jinja overri
 test('errors name the file and the field', () => {
   const qwen = realTokenizer('qwen3');
   const empty = temporaryDir('errors');
-  assert.throws(() => Tokenizer.fromDir(empty),
-    (e: unknown) => e instanceof TokenizerError && e.file === path.join(empty, 'tokenizer.json') && /not found/.test(e.message));
+  assert.throws(
+    () => Tokenizer.fromDir(empty),
+    (e: unknown) => e instanceof TokenizerError && e.file === path.join(empty, 'tokenizer.json') && /not found/.test(e.message),
+  );
   fs.writeFileSync(path.join(empty, 'tokenizer.json'), '{ not json');
   assert.throws(() => Tokenizer.fromDir(empty), /tokenizer\.json: invalid JSON/);
   fs.rmSync(empty, { recursive: true });
 
-  assert.throws(() => Tokenizer.fromFiles(qwen.tokenizerJson, { eos_token: '<|no such token|>' }),
-    (e: unknown) => e instanceof TokenizerError && e.file === 'tokenizer_config.json' && e.field === 'eos_token');
-  assert.throws(() => Tokenizer.fromFiles(qwen.tokenizerJson, { bos_token: 42 }),
-    (e: unknown) => e instanceof TokenizerError && e.field === 'bos_token');
-  assert.throws(() => Tokenizer.fromFiles(qwen.tokenizerJson, { chat_template: { not: 'a template' } }),
-    (e: unknown) => e instanceof TokenizerError && e.field === 'chat_template');
-  assert.throws(() => Tokenizer.fromFiles({ model: 'BPE' }),
-    (e: unknown) => e instanceof TokenizerError && e.file === 'tokenizer.json' && e.field === 'model');
+  assert.throws(
+    () => Tokenizer.fromFiles(qwen.tokenizerJson, { eos_token: '<|no such token|>' }),
+    (e: unknown) => e instanceof TokenizerError && e.file === 'tokenizer_config.json' && e.field === 'eos_token',
+  );
+  assert.throws(
+    () => Tokenizer.fromFiles(qwen.tokenizerJson, { bos_token: 42 }),
+    (e: unknown) => e instanceof TokenizerError && e.field === 'bos_token',
+  );
+  assert.throws(
+    () => Tokenizer.fromFiles(qwen.tokenizerJson, { chat_template: { not: 'a template' } }),
+    (e: unknown) => e instanceof TokenizerError && e.field === 'chat_template',
+  );
+  assert.throws(
+    () => Tokenizer.fromFiles({ model: 'BPE' }),
+    (e: unknown) => e instanceof TokenizerError && e.file === 'tokenizer.json' && e.field === 'model',
+  );
   // AddedToken-style special tokens ({content: ...}) are accepted.
   const objectStyle = Tokenizer.fromFiles(qwen.tokenizerJson, { eos_token: { content: '<|im_end|>', __type: 'AddedToken' } });
   assert.deepEqual(objectStyle.eosTokenIds, [151645]);

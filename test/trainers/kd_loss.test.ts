@@ -8,13 +8,17 @@ import * as pt from '../../src/tensor/index.js';
 import { kdLoss, kdPerToken, kdLossReference, KD_LOSSES, type KdOptions } from '../../src/trainers/kd_loss.js';
 import { random } from '../helpers/random.js';
 
-const near = (a: number, b: number, tol = 1e-12, what = '') => assert.ok(Math.abs(a - b) <= tol * (1 + Math.abs(b)), `${what} ${a} vs ${b}`);
+const near = (a: number, b: number, tol = 1e-12, what = '') =>
+  assert.ok(Math.abs(a - b) <= tol * (1 + Math.abs(b)), `${what} ${a} vs ${b}`);
 const f64 = (x: pt.NestedArray) => pt.tensor(x, { dtype: 'float64' });
 const ln = Math.log;
 /** Logits whose softmax (T = 1) is exactly p: ln p. */
 const logitsOf = (...ps: number[][]) => ps.map((p) => p.map(ln));
 const value = (t: pt.Tensor) => t.item() as number;
-const randomLogits = (n: number, seed: number, scale = 3) => { const r = random(seed); return Array.from({ length: n }, () => scale * (2 * r() - 1)); };
+const randomLogits = (n: number, seed: number, scale = 3) => {
+  const r = random(seed);
+  return Array.from({ length: n }, () => scale * (2 * r() - 1));
+};
 
 // p_T = (0.7, 0.2, 0.1), p_S = (0.2, 0.5, 0.3): asymmetric, so forward ≠ reverse.
 const TEACHER = logitsOf([0.7, 0.2, 0.1]);
@@ -29,7 +33,11 @@ const JSD_QUARTER = 0.10281456978226917;
 
 test('hand-computed values on a vocabulary of 3: forward KL, reverse KL, JSD(0.25) — fast path and slow reference', () => {
   near(0.7 * ln(0.7 / 0.2) + 0.2 * ln(0.2 / 0.5) + 0.1 * ln(0.1 / 0.3), FORWARD, 1e-15, 'the written-out constant');
-  const cases: [KdOptions, number][] = [[{ loss: 'forward_kl' }, FORWARD], [{ loss: 'reverse_kl' }, REVERSE], [{ loss: 'jsd', beta: 0.25 }, JSD_QUARTER]];
+  const cases: [KdOptions, number][] = [
+    [{ loss: 'forward_kl' }, FORWARD],
+    [{ loss: 'reverse_kl' }, REVERSE],
+    [{ loss: 'jsd', beta: 0.25 }, JSD_QUARTER],
+  ];
   for (const [o, expected] of cases) {
     pt.scope(() => {
       near(value(kdLoss(f64([STUDENT]), f64([TEACHER]), f64([[1]]), o)), expected, 1e-12, o.loss);
@@ -39,7 +47,9 @@ test('hand-computed values on a vocabulary of 3: forward KL, reverse KL, JSD(0.2
 });
 
 test('temperature: softmax(logits / T); logits (2 ln 2, 0, 0) give (2/3, 1/6, 1/6) at T = 1 and (1/2, 1/4, 1/4) at T = 2', () => {
-  const teacher = f64([[[2 * ln(2), 0, 0]]]), student = f64([[[0, 2 * ln(2), 0]]]), mask = f64([[1]]);
+  const teacher = f64([[[2 * ln(2), 0, 0]]]),
+    student = f64([[[0, 2 * ln(2), 0]]]),
+    mask = f64([[1]]);
   pt.scope(() => {
     // T = 1: p_T = (2/3, 1/6, 1/6), p_S = (1/6, 2/3, 1/6): KL = 2/3 ln 4 + 1/6 ln(1/4) = ln 2
     near(value(kdLoss(student, teacher, mask, { loss: 'forward_kl', temperature: 1 })), ln(2));
@@ -49,41 +59,62 @@ test('temperature: softmax(logits / T); logits (2 ln 2, 0, 0) give (2/3, 1/6, 1/
     near(value(kdLoss(student, teacher, mask, { loss: 'jsd', beta: 0.5, temperature: 2 })), 0.04247475919884931);
     near(0.5 * ln(4 / 3) + 0.25 * ln(2 / 3), 0.04247475919884931, 1e-15);
   });
-  teacher.dispose(); student.dispose(); mask.dispose();
+  teacher.dispose();
+  student.dispose();
+  mask.dispose();
 });
 
 test('the fast path equals the slow reference per token, for every loss, β and temperature', () => {
   const shape = [2, 3, 7] as const;
-  const s = randomLogits(42, 1), t = randomLogits(42, 2);
+  const s = randomLogits(42, 1),
+    t = randomLogits(42, 2);
   const mask = [1, 1, 0, 1, 0, 1];
-  for (const loss of KD_LOSSES) for (const beta of loss === 'jsd' ? [0, 0.1, 0.5, 0.9, 1] : [0.5]) for (const temperature of [0.7, 1, 2.5]) {
-    pt.scope(() => {
-      const o = { loss, beta, temperature };
-      const ref = kdLossReference(s, t, shape, mask, o);
-      const S = pt.tensor(s, { dtype: 'float64', shape }), T = pt.tensor(t, { dtype: 'float64', shape });
-      const fast = kdPerToken(S, T, o).toFlatArray() as number[];
-      fast.forEach((v, i) => near(v, ref.perToken[i]!, 1e-11, `${loss} β ${beta} T ${temperature} token ${i}`));
-      near(value(kdLoss(S, T, pt.tensor(mask, { dtype: 'float64', shape: [2, 3] }), o)), ref.loss, 1e-11, `${loss} β ${beta} T ${temperature} mean`);
-      assert.ok(ref.perToken.every((v) => v > 0), 'distinct distributions: every divergence is positive');
-    });
-  }
+  for (const loss of KD_LOSSES)
+    for (const beta of loss === 'jsd' ? [0, 0.1, 0.5, 0.9, 1] : [0.5])
+      for (const temperature of [0.7, 1, 2.5]) {
+        pt.scope(() => {
+          const o = { loss, beta, temperature };
+          const ref = kdLossReference(s, t, shape, mask, o);
+          const S = pt.tensor(s, { dtype: 'float64', shape }),
+            T = pt.tensor(t, { dtype: 'float64', shape });
+          const fast = kdPerToken(S, T, o).toFlatArray() as number[];
+          fast.forEach((v, i) => near(v, ref.perToken[i]!, 1e-11, `${loss} β ${beta} T ${temperature} token ${i}`));
+          near(
+            value(kdLoss(S, T, pt.tensor(mask, { dtype: 'float64', shape: [2, 3] }), o)),
+            ref.loss,
+            1e-11,
+            `${loss} β ${beta} T ${temperature} mean`,
+          );
+          assert.ok(
+            ref.perToken.every((v) => v > 0),
+            'distinct distributions: every divergence is positive',
+          );
+        });
+      }
 });
 
 test('identity: a student equal to its teacher has loss 0 for every loss, β and temperature', () => {
   const shape = [2, 4, 11] as const;
   const x = randomLogits(88, 7, 6);
-  for (const loss of KD_LOSSES) for (const beta of [0, 0.3, 1]) for (const temperature of [0.5, 1, 3]) {
-    pt.scope(() => {
-      const X = pt.tensor(x, { dtype: 'float64', shape });
-      for (const v of kdPerToken(X, X, { loss, beta, temperature }).toFlatArray() as number[]) assert.ok(Math.abs(v) < 1e-14, `${loss} β ${beta}: ${v}`);
-      assert.ok(kdLossReference(x, x, shape, new Array(8).fill(1), { loss, beta, temperature }).perToken.every((v) => Math.abs(v) < 1e-14));
-    });
-  }
+  for (const loss of KD_LOSSES)
+    for (const beta of [0, 0.3, 1])
+      for (const temperature of [0.5, 1, 3]) {
+        pt.scope(() => {
+          const X = pt.tensor(x, { dtype: 'float64', shape });
+          for (const v of kdPerToken(X, X, { loss, beta, temperature }).toFlatArray() as number[])
+            assert.ok(Math.abs(v) < 1e-14, `${loss} β ${beta}: ${v}`);
+          assert.ok(
+            kdLossReference(x, x, shape, new Array(8).fill(1), { loss, beta, temperature }).perToken.every((v) => Math.abs(v) < 1e-14),
+          );
+        });
+      }
 });
 
 test("β convention (TRL's): β = 0 is the forward KL, β = 1 the reverse KL; inside, JSD(β)/β → forward and JSD(β)/(1 − β) → reverse at the ends", () => {
   pt.scope(() => {
-    const S = f64([STUDENT]), T = f64([TEACHER]), m = f64([[1]]);
+    const S = f64([STUDENT]),
+      T = f64([TEACHER]),
+      m = f64([[1]]);
     const jsd = (beta: number) => value(kdLoss(S, T, m, { loss: 'jsd', beta }));
     assert.equal(jsd(0), value(kdLoss(S, T, m, { loss: 'forward_kl' })));
     assert.equal(jsd(1), value(kdLoss(S, T, m, { loss: 'reverse_kl' })));
@@ -116,12 +147,19 @@ test('masking: the token mean over the mask; masked positions change neither the
   });
 });
 
-test("gradients of the fast path equal central differences of the slow reference (student logits), every loss", () => {
+test('gradients of the fast path equal central differences of the slow reference (student logits), every loss', () => {
   const shape = [2, 3, 5] as const;
-  const s = randomLogits(30, 11, 2), t = randomLogits(30, 12, 2);
+  const s = randomLogits(30, 11, 2),
+    t = randomLogits(30, 12, 2);
   const mask = [1, 0, 1, 1, 1, 0];
   const h = 1e-6;
-  for (const o of [{ loss: 'forward_kl' }, { loss: 'reverse_kl' }, { loss: 'jsd', beta: 0.3 }, { loss: 'jsd', beta: 0 }, { loss: 'jsd', beta: 1 }] as KdOptions[]) {
+  for (const o of [
+    { loss: 'forward_kl' },
+    { loss: 'reverse_kl' },
+    { loss: 'jsd', beta: 0.3 },
+    { loss: 'jsd', beta: 0 },
+    { loss: 'jsd', beta: 1 },
+  ] as KdOptions[]) {
     for (const temperature of [1, 1.7]) {
       const opts = { ...o, temperature };
       const analytic = pt.scope(() => {
@@ -131,12 +169,22 @@ test("gradients of the fast path equal central differences of the slow reference
       });
       let maxErr = 0;
       for (let i = 0; i < s.length; i++) {
-        const at = (d: number) => { const x = s.slice(); x[i] = x[i]! + d; return kdLossReference(x, t, shape, mask, opts).loss; };
+        const at = (d: number) => {
+          const x = s.slice();
+          x[i] = x[i]! + d;
+          return kdLossReference(x, t, shape, mask, opts).loss;
+        };
         const numeric = (at(h) - at(-h)) / (2 * h);
         maxErr = Math.max(maxErr, Math.abs(analytic[i]! - numeric));
-        assert.ok(Math.abs(analytic[i]! - numeric) <= 1e-8 + 1e-6 * Math.abs(numeric), `${o.loss} β ${o.beta} T ${temperature} element ${i}: ${analytic[i]} vs ${numeric}`);
+        assert.ok(
+          Math.abs(analytic[i]! - numeric) <= 1e-8 + 1e-6 * Math.abs(numeric),
+          `${o.loss} β ${o.beta} T ${temperature} element ${i}: ${analytic[i]} vs ${numeric}`,
+        );
       }
-      assert.ok(analytic.some((v) => Math.abs(v) > 1e-3), 'a gradient that is not trivially zero');
+      assert.ok(
+        analytic.some((v) => Math.abs(v) > 1e-3),
+        'a gradient that is not trivially zero',
+      );
       assert.ok(maxErr < 1e-7);
     }
   }

@@ -20,8 +20,13 @@ import { makeSftSetup, sftConfig } from '../helpers/sft_setup.js';
 const setup = makeSftSetup();
 after(() => rmSync(setup.dir, { recursive: true, force: true }));
 
-const stepLosses = (runDir: string) => readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
-  .filter((m) => m.loss !== undefined).map((m) => [m.step, m.loss] as [number, number]);
+const stepLosses = (runDir: string) =>
+  readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((m) => m.loss !== undefined)
+    .map((m) => [m.step, m.loss] as [number, number]);
 
 test('SFT lowers the loss, writes a run folder, and saves an HF model folder', async () => {
   const out = join(setup.dir, 'run-basic');
@@ -39,25 +44,37 @@ test('SFT lowers the loss, writes a run folder, and saves an HF model folder', a
 });
 
 test('resume from a mid-run checkpoint reproduces the uninterrupted loss curve exactly', async () => {
-  const a = join(setup.dir, 'run-a'), b = join(setup.dir, 'run-b');
+  const a = join(setup.dir, 'run-a'),
+    b = join(setup.dir, 'run-b');
   const over = { max_steps: 8, save_steps: 3, save_total_limit: 3, use_peft: false };
   await trainSft(sftConfig(setup, a, over), { quiet: true });
-  await trainSft(sftConfig(setup, b, over), { quiet: true, stopAfterStep: 4 });     // "killed" after step 4; last checkpoint: 3
+  await trainSft(sftConfig(setup, b, over), { quiet: true, stopAfterStep: 4 }); // "killed" after step 4; last checkpoint: 3
   assert.equal(latestCheckpoint(b)!.step, 3);
-  await trainSft(sftConfig(setup, b, over), { quiet: true });                        // resumes at 3
+  await trainSft(sftConfig(setup, b, over), { quiet: true }); // resumes at 3
   const la = new Map(stepLosses(a));
   const lb = stepLosses(b);
-  assert.deepEqual(lb.map(([s]) => s), [1, 2, 3, 4, 4, 5, 6, 7, 8], 'steps 1–4, then 4–8 again after resuming at 3');
+  assert.deepEqual(
+    lb.map(([s]) => s),
+    [1, 2, 3, 4, 4, 5, 6, 7, 8],
+    'steps 1–4, then 4–8 again after resuming at 3',
+  );
   for (const [s, l] of lb) assert.equal(l, la.get(s), `step ${s}: ${l} vs ${la.get(s)}`);
 });
 
 test('gradient accumulation normalises by tokens: 2 × 4 rows equals 1 × 8 rows', async () => {
   // eps = 1 makes AdamW's first update ≈ lr·g (instead of lr·sign(g), which flips on rounding noise)
   const same = { max_steps: 1, max_grad_norm: 0, adam_epsilon: 1, weight_decay: 0 };
-  const one = await trainSft(sftConfig(setup, join(setup.dir, 'acc1'), { ...same, per_device_train_batch_size: 8, gradient_accumulation_steps: 1 }), { quiet: true });
-  const two = await trainSft(sftConfig(setup, join(setup.dir, 'acc2'), { ...same, per_device_train_batch_size: 4, gradient_accumulation_steps: 2 }), { quiet: true });
+  const one = await trainSft(
+    sftConfig(setup, join(setup.dir, 'acc1'), { ...same, per_device_train_batch_size: 8, gradient_accumulation_steps: 1 }),
+    { quiet: true },
+  );
+  const two = await trainSft(
+    sftConfig(setup, join(setup.dir, 'acc2'), { ...same, per_device_train_batch_size: 4, gradient_accumulation_steps: 2 }),
+    { quiet: true },
+  );
   assert.ok(Math.abs(one.finalLoss - two.finalLoss) < 1e-5, `${one.finalLoss} vs ${two.finalLoss}`);
-  const a = loadModel(one.finalDir).model.stateDict(), b = loadModel(two.finalDir).model.stateDict();
+  const a = loadModel(one.finalDir).model.stateDict(),
+    b = loadModel(two.finalDir).model.stateDict();
   for (const [k, t] of a) assert.ok(t.allclose(b.get(k)!, 1e-5, 1e-8), k);
 });
 
@@ -81,7 +98,9 @@ test('a process killed while writing a checkpoint leaves the previous checkpoint
   const pausedAt = async (): Promise<string> => {
     for (let i = 0; i < 600; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      const tmp = existsSync(ckRoot) ? readdirSync(ckRoot).find((n) => n.startsWith('.tmp-step-') && existsSync(join(ckRoot, n, '.paused'))) : undefined;
+      const tmp = existsSync(ckRoot)
+        ? readdirSync(ckRoot).find((n) => n.startsWith('.tmp-step-') && existsSync(join(ckRoot, n, '.paused')))
+        : undefined;
       if (tmp) return tmp;
     }
     throw new Error('the child never reached a checkpoint write');
@@ -91,25 +110,34 @@ test('a process killed while writing a checkpoint leaves the previous checkpoint
   await trainSft(sftConfig(setup, out, { max_steps: 2, save_steps: 1, save_total_limit: 5 }), { quiet: true });
   const before = latestCheckpoint(out)!;
   assert.equal(before.step, 2);
-  const child = spawn(process.execPath, [cli, 'sft', `--config=${cfgFile}`], { env: { ...process.env, POSTTRAIN_TEST_CHECKPOINT_PAUSE_MS: '20000' }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [cli, 'sft', `--config=${cfgFile}`], {
+    env: { ...process.env, POSTTRAIN_TEST_CHECKPOINT_PAUSE_MS: '20000' },
+    stdio: 'ignore',
+  });
   const tmp = await pausedAt();
   child.kill('SIGKILL');
   await new Promise((r) => child.on('exit', r));
   assert.ok(existsSync(join(ckRoot, tmp)), 'the half-written checkpoint is in its temp folder');
-  const latest = latestCheckpoint(out)!;                          // also removes the dead process's temp folder
+  const latest = latestCheckpoint(out)!; // also removes the dead process's temp folder
   assert.equal(latest.step, 2, 'the half-written checkpoint does not count');
-  assert.ok(!existsSync(join(ckRoot, tmp)), 'the dead writer\'s temp folder was cleaned');
+  assert.ok(!existsSync(join(ckRoot, tmp)), "the dead writer's temp folder was cleaned");
   const { model } = loadModel(latest.dir);
   const opt = readSafetensors(join(latest.dir, 'optimizer.safetensors'));
   assert.ok(opt.tensors.size > 0);
   model.dispose();
   for (const t of opt.tensors.values()) t.dispose();
-  assert.deepEqual(listCheckpoints(out).map((c) => c.step), [1, 2]);
+  assert.deepEqual(
+    listCheckpoints(out).map((c) => c.step),
+    [1, 2],
+  );
 });
 
 test('config: every bad field is reported at once, with where it came from', () => {
   try {
-    resolveConfig(SFT_SCHEMA, { dataset_name: ['x.jsonl'], output_dir: 'o', max_length: 'long', bogus: 1, epoch: 2 }, 'run.yaml', { learning_rate: 'fast', lr_scheduler_type: 'everything' });
+    resolveConfig(SFT_SCHEMA, { dataset_name: ['x.jsonl'], output_dir: 'o', max_length: 'long', bogus: 1, epoch: 2 }, 'run.yaml', {
+      learning_rate: 'fast',
+      lr_scheduler_type: 'everything',
+    });
     assert.fail('no error');
   } catch (e) {
     assert.ok(e instanceof ConfigError);
@@ -133,7 +161,9 @@ test('malformed training data stops the run with file and line, or is skipped an
   writeFileSync(bad, readFileSync(setup.data, 'utf8') + '{"messages": [{"role": "user", "content": 5}]}\n{not json\n');
   const out = join(setup.dir, 'bad-run');
   await assert.rejects(trainSft(sftConfig(setup, out, { dataset_name: [bad], max_steps: 1 }), { quiet: true }), /bad\.jsonl:49/);
-  const r = await trainSft(sftConfig(setup, join(setup.dir, 'skip-run'), { dataset_name: [bad], max_steps: 1, error_policy: 'skip' }), { quiet: true });
+  const r = await trainSft(sftConfig(setup, join(setup.dir, 'skip-run'), { dataset_name: [bad], max_steps: 1, error_policy: 'skip' }), {
+    quiet: true,
+  });
   assert.equal(r.steps, 1);
   const log = readFileSync(join(setup.dir, 'skip-run', 'log.txt'), 'utf8');
   assert.match(log, /2 skipped/);

@@ -21,7 +21,8 @@ import { applyOp, factOf, longCotOf, type ChainProblem, type ChainStep } from '.
 import { lastBoxed } from '../boxed.js';
 import type { PreferenceRow } from './preferences.js';
 
-export const CHAIN_RUBRIC = 'Every step is computed correctly modulo the given number, and the final answer is the result of the last step.';
+export const CHAIN_RUBRIC =
+  'Every step is computed correctly modulo the given number, and the final answer is the result of the last step.';
 export const CHAIN_JUDGE_SCALE = 10;
 
 export type PlantedError = 'slip' | 'box';
@@ -54,13 +55,25 @@ export function plantError(p: ChainProblem, rng: Rng, kind: PlantedError): strin
 export function chainJudgement(p: ChainProblem, response: string): { reasoning: string; correct: boolean } {
   const boxed = lastBoxed(response)?.trim() ?? null;
   if (boxed === null) return { reasoning: `The response boxes no answer.\n${p.steps.map(factOf).join('\n')}`, correct: false };
-  if (!/^\d$/.test(boxed) || Number(boxed) >= p.modulus) return { reasoning: `\\boxed{${boxed}} is not a residue modulo ${p.modulus}.`, correct: false };
+  if (!/^\d$/.test(boxed) || Number(boxed) >= p.modulus)
+    return { reasoning: `\\boxed{${boxed}} is not a residue modulo ${p.modulus}.`, correct: false };
   const diff = applyOp(p.answer, '-', Number(boxed), p.modulus);
   const lines = p.steps.map((s) => `${boxed} ${factOf(s)}`);
-  return { reasoning: `\\boxed{${boxed}}\n${lines.join('\n')}\n${boxed} ${p.answer}-${boxed}=${diff} ${diff === 0 ? 'ok' : 'no'}`, correct: diff === 0 };
+  return {
+    reasoning: `\\boxed{${boxed}}\n${lines.join('\n')}\n${boxed} ${p.answer}-${boxed}=${diff} ${diff === 0 ? 'ok' : 'no'}`,
+    correct: diff === 0,
+  };
 }
 
-export interface ChainJudgementRow { question: string; response: string; rubric: string; reasoning: string; score: number; label: 'correct' | 'incorrect'; error: PlantedError | null }
+export interface ChainJudgementRow {
+  question: string;
+  response: string;
+  rubric: string;
+  reasoning: string;
+  score: number;
+  label: 'correct' | 'incorrect';
+  error: PlantedError | null;
+}
 
 /** Each problem's right response and (with probability errorShare) one with a planted error, judged. */
 export function chainJudgementRows(problems: readonly ChainProblem[], seed = 0, errorShare = 1): ChainJudgementRow[] {
@@ -72,7 +85,15 @@ export function chainJudgementRows(problems: readonly ChainProblem[], seed = 0, 
     for (const error of kinds) {
       const response = error === null ? longCotOf(p.steps, p.answer, p.modulus) : plantError(p, rng, error);
       const j = chainJudgement(p, response);
-      rows.push({ question: p.question, response, rubric: CHAIN_RUBRIC, reasoning: j.reasoning, score: j.correct ? CHAIN_JUDGE_SCALE : 1, label: j.correct ? 'correct' : 'incorrect', error });
+      rows.push({
+        question: p.question,
+        response,
+        rubric: CHAIN_RUBRIC,
+        reasoning: j.reasoning,
+        score: j.correct ? CHAIN_JUDGE_SCALE : 1,
+        label: j.correct ? 'correct' : 'incorrect',
+        error,
+      });
     }
   }
   rng.shuffle(rows);
@@ -84,7 +105,11 @@ export function chainPreferencePairs(problems: readonly ChainProblem[], seed = 0
   const rng = new Rng(seed).fork('chain-preferences');
   return problems.map((p) => {
     const kind: PlantedError = rng.chance(0.75) ? 'slip' : 'box';
-    return { prompt: [{ role: 'user' as const, content: p.question }], chosen: [{ role: 'assistant' as const, content: longCotOf(p.steps, p.answer, p.modulus) }],
-      rejected: [{ role: 'assistant' as const, content: plantError(p, rng, kind) }], kind: `chain-${kind}` };
+    return {
+      prompt: [{ role: 'user' as const, content: p.question }],
+      chosen: [{ role: 'assistant' as const, content: longCotOf(p.steps, p.answer, p.modulus) }],
+      rejected: [{ role: 'assistant' as const, content: plantError(p, rng, kind) }],
+      kind: `chain-${kind}`,
+    };
   });
 }

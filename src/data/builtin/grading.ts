@@ -12,7 +12,10 @@ import { lastBoxed } from '../boxed.js';
  * (words, units, fractions, digits split by a space) gives null.
  */
 export function parseBoxedInteger(content: string): number | null {
-  let s = content.trim().replace(/^\$+|\$+$/g, '').trim();
+  let s = content
+    .trim()
+    .replace(/^\$+|\$+$/g, '')
+    .trim();
   s = s.replace(/^[a-zA-Z]\s*=\s*/, '');
   if (/^[+-]?\d{1,3}(,\d{3})+(\.0+)?$/.test(s)) s = s.replace(/,/g, '');
   const m = /^([+-]?\d+)(\.0+)?$/.exec(s);
@@ -43,7 +46,15 @@ export function groundedSteps(completion: string, question: string): number {
 
 /** One equation "a op b = c" of a worked solution, checked: its true value, and whether each
  *  operand is a number of the question or an earlier result. */
-export interface CheckedStep { a: number; op: string; b: number; c: number; value: number; aGiven: boolean; bGiven: boolean }
+export interface CheckedStep {
+  a: number;
+  op: string;
+  b: number;
+  c: number;
+  value: number;
+  aGiven: boolean;
+  bGiven: boolean;
+}
 
 /** Every equation of `completion` checked against arithmetic and against `question`'s numbers. */
 export function checkSteps(completion: string, question: string): CheckedStep[] {
@@ -84,7 +95,10 @@ export function instructionCorrect(completion: string, item: InstructionItem): b
   const got = normaliseAnswer(completion, keepCase);
   if (got.length > 0 && got === normaliseAnswer(item.answer, keepCase)) return true;
   if (item.members && item.count !== undefined) {
-    const parts = got.split(/\s*,\s*(?:and\s+)?|\s+and\s+/).map((p) => p.trim()).filter((p) => p.length > 0);
+    const parts = got
+      .split(/\s*,\s*(?:and\s+)?|\s+and\s+/)
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0);
     const members = new Set(item.members.map((m) => m.toLowerCase()));
     return parts.length === item.count && new Set(parts).size === parts.length && parts.every((p) => members.has(p));
   }

@@ -41,7 +41,15 @@ export { INSTRUCTION_KINDS } from './instructions.js';
 export { MAX_DOC_CHARS, MAX_DOC_PIECES, countPieces } from './pretrain.js';
 export { Rng } from '../../common/rng.js';
 export { longCotSolution, workedOperation, checkOperation, REFLECTION_SYSTEM_PROMPT } from './long_cot.js';
-export { preferencePairs, corruptSolution, judgementRows, instructionJudgementRows, judgementReasoning, type PreferenceRow, type JudgementExample } from './preferences.js';
+export {
+  preferencePairs,
+  corruptSolution,
+  judgementRows,
+  instructionJudgementRows,
+  judgementReasoning,
+  type PreferenceRow,
+  type JudgementExample,
+} from './preferences.js';
 
 export interface BuiltinTaskOptions {
   /** Default 0. */
@@ -104,7 +112,9 @@ export function questionKey(text: string): string {
 }
 
 function checkOptions(o: Required<BuiltinTaskOptions>): void {
-  const bad = (name: string, why: string): never => { throw new RangeError(`builtinTask: ${name} ${why}`); };
+  const bad = (name: string, why: string): never => {
+    throw new RangeError(`builtinTask: ${name} ${why}`);
+  };
   if (!Number.isSafeInteger(o.seed)) bad('seed', `must be an integer, got ${o.seed}`);
   for (const name of ['pretrainDocuments', 'sftConversations', 'rlMath', 'heldOutMath', 'heldOutInstructions'] as const) {
     if (!Number.isSafeInteger(o[name]) || o[name] < 0) bad(name, `must be a whole number ≥ 0, got ${o[name]}`);
@@ -122,14 +132,16 @@ export function builtinTask(opts: BuiltinTaskOptions = {}): BuiltinTask {
 
   // ---- held-out math: unique keys, stepsKeys and texts; a capped share of each kind
   const heldMath: MathProblem[] = [];
-  const heldKeys = new Set<string>(), heldSteps = new Set<string>();
+  const heldKeys = new Set<string>(),
+    heldSteps = new Set<string>();
   {
     const rng = root.fork('heldout-math');
     const caps = new Map(KINDS.map((k) => [k.id, Math.max(1, Math.floor(HELD_OUT_KIND_SHARE * estimateKeySpace(k, d)))]));
     const taken = new Map<string, number>();
     const texts = new Set<string>();
     for (let tries = 0; heldMath.length < o.heldOutMath; tries++) {
-      if (tries > 1000 * (o.heldOutMath + 10)) throw new Error(`builtinTask: could not draw ${o.heldOutMath} distinct held-out math problems`);
+      if (tries > 1000 * (o.heldOutMath + 10))
+        throw new Error(`builtinTask: could not draw ${o.heldOutMath} distinct held-out math problems`);
       const inst = drawMathInstance(rng, d);
       const id = inst.kind.id;
       if ((taken.get(id) ?? 0) >= caps.get(id)! || heldKeys.has(inst.key) || heldSteps.has(inst.stepsKey)) continue;
@@ -152,7 +164,8 @@ export function builtinTask(opts: BuiltinTaskOptions = {}): BuiltinTask {
     const caps = new Map(INSTRUCTION_KINDS.map((k) => [k.id, Math.max(1, Math.floor(HELD_OUT_KIND_SHARE * k.space))]));
     const taken = new Map<string, number>();
     for (let tries = 0; heldInstr.length < o.heldOutInstructions; tries++) {
-      if (tries > 1000 * (o.heldOutInstructions + 10)) throw new Error(`builtinTask: could not draw ${o.heldOutInstructions} distinct held-out instructions`);
+      if (tries > 1000 * (o.heldOutInstructions + 10))
+        throw new Error(`builtinTask: could not draw ${o.heldOutInstructions} distinct held-out instructions`);
       const { item, kind } = drawInstruction(rng);
       if ((taken.get(kind.id) ?? 0) >= caps.get(kind.id)! || heldInstrKeys.has(item.key)) continue;
       heldInstrKeys.add(item.key);
@@ -172,15 +185,25 @@ export function builtinTask(opts: BuiltinTaskOptions = {}): BuiltinTask {
   const instructionAllowed = (d: { item: { key: string }; kind: InstructionKind }): boolean =>
     !heldInstrKeys.has(d.item.key) && (d.kind.knowledge || !heldArgs.has(argOf(d)));
 
-  const trainMathKeys = new Set<string>(), trainMathSteps = new Set<string>(), trainInstrKeys = new Set<string>();
-  const noteMath = (inst: MathInstance): void => { trainMathKeys.add(inst.key); trainMathSteps.add(inst.stepsKey); };
+  const trainMathKeys = new Set<string>(),
+    trainMathSteps = new Set<string>(),
+    trainInstrKeys = new Set<string>();
+  const noteMath = (inst: MathInstance): void => {
+    trainMathKeys.add(inst.key);
+    trainMathSteps.add(inst.stepsKey);
+  };
 
   // ---- SFT: math problems and instructions, each question once
   const nReasoning = Math.round(o.sftConversations * o.reasoningFraction);
   const nInstructions = o.sftConversations - nReasoning;
   const seen = new Set<string>();
   /** count training-side math problems from their own random stream, each question new to `seen`. */
-  const drawTrainingMath = (stream: string, count: number, what: string, onDrawn: (inst: MathInstance) => void = () => {}): MathProblem[] => {
+  const drawTrainingMath = (
+    stream: string,
+    count: number,
+    what: string,
+    onDrawn: (inst: MathInstance) => void = () => {},
+  ): MathProblem[] => {
     const out: MathProblem[] = [];
     const rng = root.fork(stream);
     for (let tries = 0; out.length < count; tries++) {
@@ -243,7 +266,9 @@ export function builtinTask(opts: BuiltinTaskOptions = {}): BuiltinTask {
       allowMath: mathAllowed,
       allowInstruction: (x: { item: { key: string }; kind: InstructionKind }) => x.kind.knowledge || instructionAllowed(x),
       onMath: noteMath,
-      onInstruction: (x: { item: { key: string }; kind: InstructionKind }) => { if (!x.kind.knowledge) trainInstrKeys.add(x.item.key); },
+      onInstruction: (x: { item: { key: string }; kind: InstructionKind }) => {
+        if (!x.kind.knowledge) trainInstrKeys.add(x.item.key);
+      },
     };
     while (pretrainDocuments.length < o.pretrainDocuments) {
       const doc = pretrainDocument(ctx);
@@ -269,7 +294,10 @@ export function builtinTask(opts: BuiltinTaskOptions = {}): BuiltinTask {
 }
 
 function chat(user: string, assistant: string, kind: SftConversation['kind']): SftConversation {
-  const messages: ChatMessage[] = [{ role: 'user', content: user }, { role: 'assistant', content: assistant }];
+  const messages: ChatMessage[] = [
+    { role: 'user', content: user },
+    { role: 'assistant', content: assistant },
+  ];
   return { messages, kind };
 }
 

@@ -34,7 +34,13 @@ export interface ChainShape {
   steps: number;
 }
 
-export interface ChainStep { label: string; op: ChainOp; operand: number; from: number; to: number }
+export interface ChainStep {
+  label: string;
+  op: ChainOp;
+  operand: number;
+  from: number;
+  to: number;
+}
 
 export interface ChainProblem {
   question: string;
@@ -55,8 +61,10 @@ export function applyOp(x: number, op: ChainOp, y: number, p: number): number {
 }
 
 export function checkShape(s: ChainShape): void {
-  if (!Number.isInteger(s.modulus) || s.modulus < 2 || s.modulus > 10) throw new RangeError(`chain problems: modulus must be an integer in 2..10 (one digit per residue), got ${s.modulus}`);
-  if (!Number.isInteger(s.steps) || s.steps < 1 || s.steps > LABELS.length) throw new RangeError(`chain problems: steps must be an integer in 1..${LABELS.length}, got ${s.steps}`);
+  if (!Number.isInteger(s.modulus) || s.modulus < 2 || s.modulus > 10)
+    throw new RangeError(`chain problems: modulus must be an integer in 2..10 (one digit per residue), got ${s.modulus}`);
+  if (!Number.isInteger(s.steps) || s.steps < 1 || s.steps > LABELS.length)
+    throw new RangeError(`chain problems: steps must be an integer in 1..${LABELS.length}, got ${s.steps}`);
 }
 
 /** A problem from its start and (op, operand) pairs. */
@@ -100,7 +108,11 @@ export const factOf = (s: ChainStep): string => `${s.label}:${s.from}${s.op}${s.
 /** The fact re-derived another way, ending in the same result: a+b=c as b+a=c, a*b=c as b*a=c, a-b=c
  *  as a plus the complement of b (a+(p-b)=c). So the last check ends with the answer, right before it is given. */
 export function checkOf(s: ChainStep, p: number): string {
-  return s.op === '+' ? `${s.label}:${s.operand}+${s.from}=${s.to}` : s.op === '-' ? `${s.label}:${s.from}+${p - s.operand}=${s.to}` : `${s.label}:${s.operand}*${s.from}=${s.to}`;
+  return s.op === '+'
+    ? `${s.label}:${s.operand}+${s.from}=${s.to}`
+    : s.op === '-'
+      ? `${s.label}:${s.from}+${p - s.operand}=${s.to}`
+      : `${s.label}:${s.operand}*${s.from}=${s.to}`;
 }
 
 export const finalAnswer = (answer: number): string => `The answer is \\boxed{${answer}}.`;
@@ -131,9 +143,14 @@ export function answerIn(p: ChainProblem, style: AnswerStyle): string {
 
 /** A run of one operation repeated from a random start: "Modulo 7:\n3*5=1\n1*5=5\n…" (each result is the next value). */
 export function factsDocument(rng: Rng, p: number, lines = 5): string {
-  const op = rng.pick(OPS), y = rng.int(1, p - 1);
+  const op = rng.pick(OPS),
+    y = rng.int(1, p - 1);
   let x = rng.int(0, p - 1);
   const out: string[] = [];
-  for (let i = 0; i < lines; i++) { const z = applyOp(x, op, y, p); out.push(`${x}${op}${y}=${z}`); x = z; }
+  for (let i = 0; i < lines; i++) {
+    const z = applyOp(x, op, y, p);
+    out.push(`${x}${op}${y}=${z}`);
+    x = z;
+  }
   return `Modulo ${p}:\n${out.join('\n')}\n`;
 }

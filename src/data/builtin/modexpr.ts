@@ -97,7 +97,14 @@ export function parseQuestion(question: string): { expression: string; modulus: 
 
 export function makeProblem(tree: ExprNode, p: number): ExprProblem {
   const expression = renderExpr(tree);
-  return { question: questionOf(expression, p), expression, modulus: p, answer: evalExpr(tree, p), steps: reductions(tree, p), key: `${p}|${expression}` };
+  return {
+    question: questionOf(expression, p),
+    expression,
+    modulus: p,
+    answer: evalExpr(tree, p),
+    steps: reductions(tree, p),
+    key: `${p}|${expression}`,
+  };
 }
 
 export function drawProblem(rng: Rng, shape: ExprShape): ExprProblem {
@@ -154,7 +161,8 @@ export function parseExpr(text: string): ExprNode {
 export function shortCot(p: ExprProblem): string {
   const tree = parseExpr(p.expression);
   if (typeof tree === 'number') return finalAnswer(p.answer);
-  const l = evalExpr(tree.l, p.modulus), r = evalExpr(tree.r, p.modulus);
+  const l = evalExpr(tree.l, p.modulus),
+    r = evalExpr(tree.r, p.modulus);
   return `The left side is ${l}, the right side is ${r}, and ${factOf({ a: l, op: tree.op, b: r, c: p.answer })}. ${finalAnswer(p.answer)}`;
 }
 

@@ -25,7 +25,11 @@ function near(rng: Rng, n: number): number {
 }
 
 /** The solution with one mistake, or null when it has no equation to corrupt. */
-export function corruptSolution(p: MathProblem, rng: Rng, kinds: readonly ('slip' | 'copy' | 'box')[] = ['slip', 'copy', 'box']): { text: string; mistake: string } | null {
+export function corruptSolution(
+  p: MathProblem,
+  rng: Rng,
+  kinds: readonly ('slip' | 'copy' | 'box')[] = ['slip', 'copy', 'box'],
+): { text: string; mistake: string } | null {
   const eqs = equationsIn(p.solution);
   if (eqs.length === 0) return null;
   const mistake = rng.pick(kinds);
@@ -43,7 +47,10 @@ export function corruptSolution(p: MathProblem, rng: Rng, kinds: readonly ('slip
   // an arithmetic slip in the last equation, carried into the boxed answer
   const wrong = near(rng, last.c);
   const from = `${last.a} ${last.op} ${last.b} = ${last.c}`;
-  return { text: p.solution.replace(from, `${last.a} ${last.op} ${last.b} = ${wrong}`).replace(/\\boxed\{[^}]*\}/, `\\boxed{${wrong}}`), mistake: 'slip' };
+  return {
+    text: p.solution.replace(from, `${last.a} ${last.op} ${last.b} = ${wrong}`).replace(/\\boxed\{[^}]*\}/, `\\boxed{${wrong}}`),
+    mistake: 'slip',
+  };
 }
 
 /** The reasoning a careful judge writes for a response to `p`, checked against its reference. */
@@ -51,18 +58,32 @@ export function judgementReasoning(p: MathProblem, response: string): { reasonin
   const steps: string[] = [];
   let flawed = false;
   for (const { a, op, b, c, value, aGiven, bGiven } of checkSteps(response, p.question)) {
-    for (const [x, given] of [[a, aGiven], [b, bGiven]] as const) if (!given) steps.push(`${x} is neither in the question nor an earlier result.`);
+    for (const [x, given] of [
+      [a, aGiven],
+      [b, bGiven],
+    ] as const)
+      if (!given) steps.push(`${x} is neither in the question nor an earlier result.`);
     steps.push(value === c ? `${a} ${op} ${b} = ${c} is right.` : `${a} ${op} ${b} is ${value}, not ${c}.`);
     flawed ||= !aGiven || !bGiven || value !== c;
   }
   const boxed = lastBoxed(response)?.trim() ?? null;
   const correct = boxed === String(p.answer);
-  steps.push(boxed === null ? 'The response gives no boxed answer.' : `The response answers ${boxed}; the reference is ${p.answer}${correct ? ', the same' : ''}.`);
+  steps.push(
+    boxed === null
+      ? 'The response gives no boxed answer.'
+      : `The response answers ${boxed}; the reference is ${p.answer}${correct ? ', the same' : ''}.`,
+  );
   if (correct && flawed) steps.push('The work has a mistake, but the final answer matches the reference.');
   return { reasoning: steps.join(' '), correct };
 }
 
-export interface JudgementExample { question: string; response: string; reference: string; reasoning: string; verdict: 'correct' | 'incorrect' }
+export interface JudgementExample {
+  question: string;
+  response: string;
+  reference: string;
+  reasoning: string;
+  verdict: 'correct' | 'incorrect';
+}
 
 /**
  * For each problem: its worked solution and a copy whose answer is wrong (an arithmetic slip carried
@@ -76,7 +97,13 @@ export function judgementRows(math: readonly MathProblem[], seed = 0): Judgement
     const bad = corruptSolution(p, rng, ['slip', 'box']);
     for (const response of bad && bad.text !== p.solution ? [p.solution, bad.text] : [p.solution]) {
       const j = judgementReasoning(p, response);
-      rows.push({ question: p.question, response, reference: String(p.answer), reasoning: j.reasoning, verdict: j.correct ? 'correct' : 'incorrect' });
+      rows.push({
+        question: p.question,
+        response,
+        reference: String(p.answer),
+        reasoning: j.reasoning,
+        verdict: j.correct ? 'correct' : 'incorrect',
+      });
     }
   }
   rng.shuffle(rows);
@@ -97,8 +124,13 @@ export function instructionJudgementRows(instructions: readonly InstructionItem[
     const others = byKind.get(it.kind)!.filter((o) => o.answer !== it.answer);
     for (const response of others.length ? [it.answer, rng.pick(others).answer] : [it.answer]) {
       const correct = instructionCorrect(response, it);
-      rows.push({ question: it.instruction, response, reference: it.answer, verdict: correct ? 'correct' : 'incorrect',
-        reasoning: `The response says "${response}". The reference says "${it.answer}". ${correct ? 'They match.' : 'They differ.'}` });
+      rows.push({
+        question: it.instruction,
+        response,
+        reference: it.answer,
+        verdict: correct ? 'correct' : 'incorrect',
+        reasoning: `The response says "${response}". The reference says "${it.answer}". ${correct ? 'They match.' : 'They differ.'}`,
+      });
     }
   }
   rng.shuffle(rows);
@@ -111,14 +143,24 @@ export function preferencePairs(math: readonly MathProblem[], instructions: read
   for (const p of math) {
     const bad = corruptSolution(p, rng);
     if (!bad || bad.text === p.solution) continue;
-    rows.push({ prompt: [{ role: 'user', content: p.question }], chosen: [{ role: 'assistant', content: p.solution }], rejected: [{ role: 'assistant', content: bad.text }], kind: `math-${bad.mistake}` });
+    rows.push({
+      prompt: [{ role: 'user', content: p.question }],
+      chosen: [{ role: 'assistant', content: p.solution }],
+      rejected: [{ role: 'assistant', content: bad.text }],
+      kind: `math-${bad.mistake}`,
+    });
   }
   const byKind = new Map<string, InstructionItem[]>();
   for (const it of instructions) byKind.set(it.kind, [...(byKind.get(it.kind) ?? []), it]);
   for (const it of instructions) {
     const others = byKind.get(it.kind)!.filter((o) => o.answer !== it.answer);
     if (others.length === 0) continue;
-    rows.push({ prompt: [{ role: 'user', content: it.instruction }], chosen: [{ role: 'assistant', content: it.answer }], rejected: [{ role: 'assistant', content: rng.pick(others).answer }], kind: `instruction-${it.kind}` });
+    rows.push({
+      prompt: [{ role: 'user', content: it.instruction }],
+      chosen: [{ role: 'assistant', content: it.answer }],
+      rejected: [{ role: 'assistant', content: rng.pick(others).answer }],
+      kind: `instruction-${it.kind}`,
+    });
   }
   rng.shuffle(rows);
   return rows;

@@ -31,13 +31,19 @@ export function countPieces(text: string): number {
   // A loop over char codes (this runs for every sentence of the corpus): letters (and anything
   // non-ASCII) form runs, digits groups of up to 3, every other visible character and every space
   // before a digit count one.
-  let n = 0, prev = 0, digits = 0;
+  let n = 0,
+    prev = 0,
+    digits = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     const cls = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c > 127 ? 1 : c >= 48 && c <= 57 ? 2 : c <= 32 ? 0 : 3;
-    if (cls === 1) { if (prev !== 1) n++; }
-    else if (cls === 2) {
-      if (prev !== 2 || digits === 3) { n++; digits = 0; }
+    if (cls === 1) {
+      if (prev !== 1) n++;
+    } else if (cls === 2) {
+      if (prev !== 2 || digits === 3) {
+        n++;
+        digits = 0;
+      }
       digits++;
       if (i > 0 && text.charCodeAt(i - 1) === 32 && prev === 0) n++;
     } else if (cls === 3) n++;
@@ -61,8 +67,22 @@ type Sentence = () => string | null;
 const END = '\u0000end';
 
 const DOC_TYPES: readonly { id: string; weight: number; make: (c: PretrainContext) => Sentence }[] = [
-  { id: 'story', weight: 28, make: (c) => () => { const i = allowedMath(c); return i && renderStory(i); } },
-  { id: 'worked', weight: 18, make: (c) => () => { const i = allowedMath(c); return i && workedProblem(i); } },
+  {
+    id: 'story',
+    weight: 28,
+    make: (c) => () => {
+      const i = allowedMath(c);
+      return i && renderStory(i);
+    },
+  },
+  {
+    id: 'worked',
+    weight: 18,
+    make: (c) => () => {
+      const i = allowedMath(c);
+      return i && workedProblem(i);
+    },
+  },
   { id: 'facts', weight: 20, make: (c) => arithmeticFacts(c) },
   { id: 'counting', weight: 8, make: (c) => counting(c) },
   { id: 'knowledge', weight: 18, make: (c) => knowledge(c) },
@@ -76,7 +96,8 @@ export function pretrainDocument(c: PretrainContext): string {
   const target = c.rng.int(80, 280);
   const sep = type.id === 'worked' ? '\n\n' : ' ';
   const parts: string[] = [];
-  let length = 0, pieces = 0;
+  let length = 0,
+    pieces = 0;
   for (let tries = 0; tries < 40 && length < target; tries++) {
     const s = next();
     if (s === null) continue;
@@ -121,14 +142,20 @@ function arithmeticFacts(c: PretrainContext): Sentence {
     const other = fixed ? i++ : mode < 2 ? rng.int(1, r.add) : rng.int(1, Math.max(10, r.mulSmall));
     const a = fixed ? base : mode < 2 ? rng.int(1, r.add) : rng.int(2, r.mulBig);
     switch (mode) {
-      case 0: return symbols ? `${a} + ${other} = ${a + other}.` : `${a} plus ${other} is ${a + other}.`;
+      case 0:
+        return symbols ? `${a} + ${other} = ${a + other}.` : `${a} plus ${other} is ${a + other}.`;
       case 1: {
         // a table counts down from one number (20 - 1, 20 - 2, ...); mixed facts are random pairs
-        const big = fixed ? a + 12 : a + other, res = big - other;
+        const big = fixed ? a + 12 : a + other,
+          res = big - other;
         return symbols ? `${big} - ${other} = ${res}.` : `${big} minus ${other} is ${res}.`;
       }
-      case 2: return symbols ? `${a} * ${other} = ${a * other}.` : `${a} times ${other} is ${a * other}.`;
-      default: { const big = a * other; return symbols ? `${big} / ${a} = ${other}.` : `${big} divided by ${a} is ${other}.`; }
+      case 2:
+        return symbols ? `${a} * ${other} = ${a * other}.` : `${a} times ${other} is ${a * other}.`;
+      default: {
+        const big = a * other;
+        return symbols ? `${big} / ${a} = ${other}.` : `${big} divided by ${a} is ${other}.`;
+      }
     }
   };
 }
@@ -156,8 +183,14 @@ function counting(c: PretrainContext): Sentence {
 }
 
 const SINGULAR: Readonly<Record<string, string>> = {
-  fruits: 'a fruit', colours: 'a colour', animals: 'an animal', vegetables: 'a vegetable', shapes: 'a shape',
-  birds: 'a bird', drinks: 'a drink', days: 'a day of the week',
+  fruits: 'a fruit',
+  colours: 'a colour',
+  animals: 'an animal',
+  vegetables: 'a vegetable',
+  shapes: 'a shape',
+  birds: 'a bird',
+  drinks: 'a drink',
+  days: 'a day of the week',
 };
 
 function knowledge(c: PretrainContext): Sentence {
@@ -194,10 +227,18 @@ function daily(c: PretrainContext): Sentence {
   };
   function sentence(): string {
     switch (rng.int(0, 3)) {
-      case 0: { const n = rng.int(2, 12); return `${rng.pick([person, friend]).name} had ${n} ${thing.many}.`; }
-      case 1: return `The ${thing.one} was ${colour}.`;
-      case 2: { const s = makeSentence(rng); return `${s[0]!.toUpperCase()}${s.slice(1)}.`; }
-      default: return `${rng.pick([person, friend]).name} ${rng.pick(['was happy', 'smiled', 'laughed', 'went home', 'ate lunch', 'sang a song'])}.`;
+      case 0: {
+        const n = rng.int(2, 12);
+        return `${rng.pick([person, friend]).name} had ${n} ${thing.many}.`;
+      }
+      case 1:
+        return `The ${thing.one} was ${colour}.`;
+      case 2: {
+        const s = makeSentence(rng);
+        return `${s[0]!.toUpperCase()}${s.slice(1)}.`;
+      }
+      default:
+        return `${rng.pick([person, friend]).name} ${rng.pick(['was happy', 'smiled', 'laughed', 'went home', 'ate lunch', 'sang a song'])}.`;
     }
   }
 }

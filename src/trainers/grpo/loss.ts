@@ -96,38 +96,47 @@ function klEstimate(d: Tensor, estimator: KlEstimator): Tensor {
  * plain numbers; the trainer subtracts β × this from the sequence's reward before advantages.
  */
 export function sequenceKl(logp: Tensor, refLogp: Tensor, mask: Tensor, estimator: KlEstimator): number[] {
-  return pt.noGrad(() => pt.scope(() => {
-    const perToken = klEstimate(refLogp.sub(logp), estimator).mul(mask.to(logp.dtype));       // (B, T)
-    return Array.from(perToken.sum(-1).to('float64').data() as Float64Array);                  // (B)
-  }));
+  return pt.noGrad(() =>
+    pt.scope(() => {
+      const perToken = klEstimate(refLogp.sub(logp), estimator).mul(mask.to(logp.dtype)); // (B, T)
+      return Array.from(perToken.sum(-1).to('float64').data() as Float64Array); // (B)
+    }),
+  );
 }
 
-export function grpoLoss(logp: Tensor, oldLogp: Tensor, refLogp: Tensor | null, advantages: Tensor, mask: Tensor, o: GrpoLossOptions,
-  entropy: Tensor | null = null): GrpoLossOutput {
+export function grpoLoss(
+  logp: Tensor,
+  oldLogp: Tensor,
+  refLogp: Tensor | null,
+  advantages: Tensor,
+  mask: Tensor,
+  o: GrpoLossOptions,
+  entropy: Tensor | null = null,
+): GrpoLossOutput {
   return pt.scope(() => {
-    const m = mask.to(logp.dtype);                                                          // (B, T)
-    const lengths = m.sum(-1).clamp(1);                                                      // (B)
-    const delta = logp.sub(oldLogp.detach()).mul(m);                                         // (B, T) log ρ per token
-    let logRatio: Tensor;                                                                    // (B, T)
+    const m = mask.to(logp.dtype); // (B, T)
+    const lengths = m.sum(-1).clamp(1); // (B)
+    const delta = logp.sub(oldLogp.detach()).mul(m); // (B, T) log ρ per token
+    let logRatio: Tensor; // (B, T)
     if (o.importance_sampling_level === 'token') logRatio = delta;
     else {
-      const seq = delta.sum(-1);                                                             // (B)
+      const seq = delta.sum(-1); // (B)
       const perSeq = o.importance_sampling_level === 'sequence' ? seq.div(lengths) : seq;
       logRatio = perSeq.unsqueeze(-1).expandAs(logp);
     }
-    const ratio = logRatio.exp();                                                            // (B, T)
-    const A = advantages.to(logp.dtype).unsqueeze(-1);                                       // (B, 1)
+    const ratio = logRatio.exp(); // (B, T)
+    const A = advantages.to(logp.dtype).unsqueeze(-1); // (B, 1)
     const unclipped = ratio.mul(A);
     const clipped = ratio.clamp(1 - o.epsilon, 1 + o.epsilon_high).mul(A);
-    let surrogate = pt.where(unclipped.lt(clipped), unclipped, clipped);                     // min(ρA, clip(ρ)A)
+    let surrogate = pt.where(unclipped.lt(clipped), unclipped, clipped); // min(ρA, clip(ρ)A)
     if (o.dual_clip !== null) {
       const floor = A.mul(o.dual_clip).expandAs(surrogate);
       surrogate = pt.where(A.lt(0).expandAs(surrogate), pt.where(surrogate.gt(floor), surrogate, floor), surrogate);
     }
-    let perToken = surrogate.neg();                                                          // (B, T)
+    let perToken = surrogate.neg(); // (B, T)
     let kl: Tensor | null = null;
     if (o.beta !== 0 && refLogp) {
-      const d = refLogp.detach().sub(logp);                                                  // log(π_ref / π)
+      const d = refLogp.detach().sub(logp); // log(π_ref / π)
       kl = klEstimate(d, o.kl_estimator);
       perToken = perToken.add(kl.mul(o.beta));
     }
@@ -144,12 +153,18 @@ export function grpoLoss(logp: Tensor, oldLogp: Tensor, refLogp: Tensor | null, 
     else if (o.loss_type === 'dapo') loss = masked.sum().div(Math.max(1, totals.tokens));
     else loss = masked.sum().div(Math.max(1, totals.sequences) * o.max_completion_length);
     const meanOf = (t: Tensor) => (t.to(logp.dtype).mul(m).sum().item() as number) / Math.max(1, tokens);
-    const pos = A.gt(0).expandAs(ratio), neg = A.lt(0).expandAs(ratio);
-    const low = ratio.lt(1 - o.epsilon).logicalAnd(neg), high = ratio.gt(1 + o.epsilon_high).logicalAnd(pos);
+    const pos = A.gt(0).expandAs(ratio),
+      neg = A.lt(0).expandAs(ratio);
+    const low = ratio.lt(1 - o.epsilon).logicalAnd(neg),
+      high = ratio.gt(1 + o.epsilon_high).logicalAnd(pos);
     const stats = {
       kl: kl ? meanOf(pt.noGrad(() => kl!.detach())) : 0,
-      clipLow: meanOf(low), clipHigh: meanOf(high), clipRegion: meanOf(low.logicalOr(high)),
-      ratioMean: meanOf(ratio.detach()), entropy: entropy ? meanOf(entropy.detach()) : 0, tokens,
+      clipLow: meanOf(low),
+      clipHigh: meanOf(high),
+      clipRegion: meanOf(low.logicalOr(high)),
+      ratioMean: meanOf(ratio.detach()),
+      entropy: entropy ? meanOf(entropy.detach()) : 0,
+      tokens,
     };
     return { loss, stats };
   });

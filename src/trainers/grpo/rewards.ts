@@ -29,11 +29,15 @@ export interface GrpoRewards {
 const MODEL_FIELDS = ['reward_models', 'judge'] as const;
 
 export function buildGrpoRewards(cfg: GrpoConfig, own: Record<string, RewardFn>, policyTokenizer: Tokenizer): GrpoRewards {
-  if (cfg.reward_weights.length > cfg.reward_funcs.length) throw new Error(`config: ${cfg.reward_weights.length} reward_weights for ${cfg.reward_funcs.length} rewards`);
+  if (cfg.reward_weights.length > cfg.reward_funcs.length)
+    throw new Error(`config: ${cfg.reward_weights.length} reward_weights for ${cfg.reward_funcs.length} rewards`);
   const fns: Record<string, RewardFn> = { ...BUILTIN_REWARDS, ...own };
   const usesRouted = cfg.reward_funcs.includes('routed') && !('routed' in own);
   const configured = MODEL_FIELDS.filter((f) => (f === 'judge' ? cfg.judge !== null : cfg.reward_models.length > 0));
-  if (!usesRouted && configured.length) throw new Error(`config: ${configured.join(' and ')} ${configured.length > 1 ? 'are' : 'is'} used through the 'routed' reward; add 'routed' to rewards`);
+  if (!usesRouted && configured.length)
+    throw new Error(
+      `config: ${configured.join(' and ')} ${configured.length > 1 ? 'are' : 'is'} used through the 'routed' reward; add 'routed' to rewards`,
+    );
   const description: string[] = [];
   const rms: RewardModel[] = [];
   let backend: ChatBackend | null = null;
@@ -50,21 +54,39 @@ export function buildGrpoRewards(cfg: GrpoConfig, own: Record<string, RewardFn>,
         rms.push(rm);
         const hf = readJson(join(dir, 'config.json'), 'reward model config') as Record<string, unknown>;
         const maxLength = typeof hf['max_position_embeddings'] === 'number' ? hf['max_position_embeddings'] : undefined;
-        description.push(`reward model ${i}: ${dir} (${(rm.numParameters() / 1e6).toFixed(2)}M parameters, ${cfg.reward_model_transform === 'sigmoid' ? 'σ(score)' : 'raw score'})`);
+        description.push(
+          `reward model ${i}: ${dir} (${(rm.numParameters() / 1e6).toFixed(2)}M parameters, ${cfg.reward_model_transform === 'sigmoid' ? 'σ(score)' : 'raw score'})`,
+        );
         return scalarRewardFn(rm, Tokenizer.fromDir(dir), { maxLength, transform: cfg.reward_model_transform, name: `reward_model_${i}` });
       });
-      let judgeWithReference: (RewardFn & { unparseable(): number }) | undefined, judgeRubric: (RewardFn & { unparseable(): number }) | undefined;
+      let judgeWithReference: (RewardFn & { unparseable(): number }) | undefined,
+        judgeRubric: (RewardFn & { unparseable(): number }) | undefined;
       if (cfg.judge !== null) {
-        backend = openChatBackend({ source: cfg.judge, model: cfg.judge_model, apiKeyEnv: cfg.judge_api_key_env, tokenizer: policyTokenizer,
-          remote: { cacheDir: cfg.judge_cache_dir }, field: "config field 'judge'" });
-        if (cfg.judge_votes > 1 && cfg.judge_temperature === 0) throw new Error(`config: judge_votes ${cfg.judge_votes} needs judge_temperature > 0 (greedy votes are all the same)`);
+        backend = openChatBackend({
+          source: cfg.judge,
+          model: cfg.judge_model,
+          apiKeyEnv: cfg.judge_api_key_env,
+          tokenizer: policyTokenizer,
+          remote: { cacheDir: cfg.judge_cache_dir },
+          field: "config field 'judge'",
+        });
+        if (cfg.judge_votes > 1 && cfg.judge_temperature === 0)
+          throw new Error(`config: judge_votes ${cfg.judge_votes} needs judge_temperature > 0 (greedy votes are all the same)`);
         const ask = backendJudge(backend, { maxTokens: cfg.judge_max_tokens, temperature: cfg.judge_temperature, seed: cfg.seed });
         const shared = { k: cfg.judge_votes, ...(cfg.judge_rubric !== null ? { rubric: cfg.judge_rubric } : {}) };
         judgeWithReference = judgeReward(ask, { mode: 'reference', ...shared });
-        if (cfg.judge_without_reference) { judgeRubric = judgeReward(ask, { mode: 'rubric', ...shared }); models.push(judgeRubric); }
-        description.push(`judge: ${backend.description}, ${cfg.judge_votes} vote(s) at T ${cfg.judge_temperature}, with the reference${judgeRubric ? ' and by rubric without one' : ''}`);
+        if (cfg.judge_without_reference) {
+          judgeRubric = judgeReward(ask, { mode: 'rubric', ...shared });
+          models.push(judgeRubric);
+        }
+        description.push(
+          `judge: ${backend.description}, ${cfg.judge_votes} vote(s) at T ${cfg.judge_temperature}, with the reference${judgeRubric ? ' and by rubric without one' : ''}`,
+        );
       }
-      if (cfg.model_reward_clip.length !== 0 && !(cfg.model_reward_clip.length === 2 && cfg.model_reward_clip[0]! < cfg.model_reward_clip[1]!)) {
+      if (
+        cfg.model_reward_clip.length !== 0 &&
+        !(cfg.model_reward_clip.length === 2 && cfg.model_reward_clip[0]! < cfg.model_reward_clip[1]!)
+      ) {
         throw new Error(`config: model_reward_clip must be empty or [lo, hi] with lo < hi, got [${cfg.model_reward_clip.join(', ')}]`);
       }
       let gate: RewardFn | undefined;
@@ -72,10 +94,22 @@ export function buildGrpoRewards(cfg: GrpoConfig, own: Record<string, RewardFn>,
         gate = fns[cfg.reward_gate];
         if (!gate) throw new Error(`config: unknown reward_gate '${cfg.reward_gate}' (known: ${Object.keys(fns).join(', ')})`);
       }
-      if (!models.length && !judgeWithReference) description.push("routed: no reward_models or judge configured — rows no rule can check get no reward (skipped)");
+      if (!models.length && !judgeWithReference)
+        description.push('routed: no reward_models or judge configured — rows no rule can check get no reward (skipped)');
       const routed = routedReward({
-        rule: async (x) => { for (const r of rule) { const v = await r(x); if (v !== null) return v; } return null; },
-        judgeWithReference, models, ensemble: cfg.reward_model_ensemble, gate, gateThreshold: cfg.reward_gate_threshold, gatedValue: cfg.gated_reward,
+        rule: async (x) => {
+          for (const r of rule) {
+            const v = await r(x);
+            if (v !== null) return v;
+          }
+          return null;
+        },
+        judgeWithReference,
+        models,
+        ensemble: cfg.reward_model_ensemble,
+        gate,
+        gateThreshold: cfg.reward_gate_threshold,
+        gatedValue: cfg.gated_reward,
         clip: cfg.model_reward_clip.length === 2 ? [cfg.model_reward_clip[0]!, cfg.model_reward_clip[1]!] : undefined,
         crossCheck: cfg.cross_check,
       });
@@ -87,9 +121,14 @@ export function buildGrpoRewards(cfg: GrpoConfig, own: Record<string, RewardFn>,
         const fresh = unparseable - unparseableBefore;
         unparseableBefore = unparseable;
         return {
-          'routing/rule': d.routed.rule, 'routing/judge_with_reference': d.routed.judgeWithReference, 'routing/models': d.routed.models,
-          'routing/none': d.routed.none, 'routing/gated': d.gated, 'routing/model_length_correlation': d.modelLengthCorrelation,
-          'routing/model_rule_disagreement': d.modelRuleDisagreement, 'routing/cross_checked': d.crossChecked,
+          'routing/rule': d.routed.rule,
+          'routing/judge_with_reference': d.routed.judgeWithReference,
+          'routing/models': d.routed.models,
+          'routing/none': d.routed.none,
+          'routing/gated': d.gated,
+          'routing/model_length_correlation': d.modelLengthCorrelation,
+          'routing/model_rule_disagreement': d.modelRuleDisagreement,
+          'routing/cross_checked': d.crossChecked,
           ...(judgeWithReference ? { 'routing/judge_unparseable': fresh } : {}),
         };
       };
@@ -99,7 +138,15 @@ export function buildGrpoRewards(cfg: GrpoConfig, own: Record<string, RewardFn>,
       if (!fn) throw new Error(`config: unknown reward '${name}' (known: ${Object.keys(fns).join(', ')})`);
       return { name, weight: cfg.reward_weights[i] ?? 1, fn };
     });
-    return { rewards, description, roundDiagnostics, dispose: () => { for (const rm of rms) rm.dispose(); backend?.dispose(); } };
+    return {
+      rewards,
+      description,
+      roundDiagnostics,
+      dispose: () => {
+        for (const rm of rms) rm.dispose();
+        backend?.dispose();
+      },
+    };
   } catch (e) {
     for (const rm of rms) rm.dispose();
     backend?.dispose();

@@ -11,15 +11,27 @@ import { readRows, DataError, type BatchSampler } from '../../data/index.js';
 import { scoreAll, type NamedReward, type RewardFn } from '../../rewards/compose.js';
 import { overlongPenalty } from '../../rewards/format.js';
 
-export interface PromptRow { ids: number[]; text: string; example: Record<string, unknown> }
+export interface PromptRow {
+  ids: number[];
+  text: string;
+  example: Record<string, unknown>;
+}
 
 /** Rows with messages | prompt (string or messages) | question, rendered with the chat template. */
-export async function loadPrompts(files: readonly string[], tokenizer: Tokenizer, system: string | null, maxTokens = 0): Promise<PromptRow[]> {
+export async function loadPrompts(
+  files: readonly string[],
+  tokenizer: Tokenizer,
+  system: string | null,
+  maxTokens = 0,
+): Promise<PromptRow[]> {
   const out: PromptRow[] = [];
   for (const file of files) {
     for await (const row of readRows(file)) {
       const d = row.data;
-      const chat = (msgs: ChatMessage[]) => applyChatTemplate(tokenizer, [...(system ? [{ role: 'system' as const, content: system }] : []), ...msgs], { addGenerationPrompt: true });
+      const chat = (msgs: ChatMessage[]) =>
+        applyChatTemplate(tokenizer, [...(system ? [{ role: 'system' as const, content: system }] : []), ...msgs], {
+          addGenerationPrompt: true,
+        });
       let text: string;
       if (Array.isArray(d['messages'])) text = chat((d['messages'] as ChatMessage[]).filter((m) => m.role !== 'assistant'));
       else if (Array.isArray(d['prompt'])) text = chat(d['prompt'] as ChatMessage[]);
@@ -75,8 +87,14 @@ export interface Rollout {
 }
 
 /** One sampling round: draw prompts, sample G completions each, score, keep groups with signal. */
-export async function sampleRound(model: CausalLM, tokenizer: Tokenizer, prompts: readonly PromptRow[], sampler: BatchSampler,
-  rewards: readonly NamedReward[], o: RolloutOptions): Promise<Rollout> {
+export async function sampleRound(
+  model: CausalLM,
+  tokenizer: Tokenizer,
+  prompts: readonly PromptRow[],
+  sampler: BatchSampler,
+  rewards: readonly NamedReward[],
+  o: RolloutOptions,
+): Promise<Rollout> {
   const G = o.groupSize;
   const r: Rollout = { kept: [], all: [], dropped: 0, skippedSamples: 0, passes: 0, generationMs: 0, scoringMs: 0 };
   while (r.kept.length < o.groups && r.passes < o.maxPasses) {
@@ -88,17 +106,32 @@ export async function sampleRound(model: CausalLM, tokenizer: Tokenizer, prompts
     const tg = performance.now();
     const wasTraining = model.training;
     model.eval();
-    const outs = generate(model, batch.flatMap((p) => Array.from({ length: G }, () => p.ids)), {
-      maxNewTokens: o.maxNewTokens, temperature: o.temperature, topP: o.topP, topK: o.topK,
-      eosTokenIds: o.eosTokenIds, padTokenId: o.padTokenId, seed: o.seed + r.passes,
-    });
+    const outs = generate(
+      model,
+      batch.flatMap((p) => Array.from({ length: G }, () => p.ids)),
+      {
+        maxNewTokens: o.maxNewTokens,
+        temperature: o.temperature,
+        topP: o.topP,
+        topK: o.topK,
+        eosTokenIds: o.eosTokenIds,
+        padTokenId: o.padTokenId,
+        seed: o.seed + r.passes,
+      },
+    );
     if (wasTraining) model.train();
     r.generationMs += performance.now() - tg;
     const ts = performance.now();
     const texts = outs.map((c) => tokenizer.decode(c.tokens, { skipSpecialTokens: true }));
-    const scores = await scoreAll(rewards, texts.map((completion, i) => ({
-      prompt: batch[Math.floor(i / G)]!.text, completion, completionTokens: outs[i]!.tokens.length, example: batch[Math.floor(i / G)]!.example,
-    })));
+    const scores = await scoreAll(
+      rewards,
+      texts.map((completion, i) => ({
+        prompt: batch[Math.floor(i / G)]!.text,
+        completion,
+        completionTokens: outs[i]!.tokens.length,
+        example: batch[Math.floor(i / G)]!.example,
+      })),
+    );
     const total = scores.total;
     const breakdown = scores.breakdown;
     if (o.overlongBuffer > 0) {
@@ -110,8 +143,13 @@ export async function sampleRound(model: CausalLM, tokenizer: Tokenizer, prompts
     batch.forEach((prompt, j) => {
       const part = <T>(xs: readonly T[]) => xs.slice(j * G, (j + 1) * G);
       const group: Group = {
-        prompt, tokens: part(outs).map((c) => c.tokens), texts: part(texts), truncated: part(outs).map((c) => c.finishReason === 'length'),
-        rewards: part(total), notes: part(scores.notes), breakdown: Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, part(v)])),
+        prompt,
+        tokens: part(outs).map((c) => c.tokens),
+        texts: part(texts),
+        truncated: part(outs).map((c) => c.finishReason === 'length'),
+        rewards: part(total),
+        notes: part(scores.notes),
+        breakdown: Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, part(v)])),
       };
       r.all.push(group);
       const judged = group.rewards.filter((v): v is number => v !== null);
@@ -127,12 +165,23 @@ export async function sampleRound(model: CausalLM, tokenizer: Tokenizer, prompts
 /** Groups (prompts) per round: the round's completions — generation_batch_size when set — fitted
  *  to a multiple of num_generations; else prompts_per_step when set; else the completions of
  *  per_device_train_batch_size × gradient_accumulation_steps, as TRL derives them. */
-export function fitGroups(o: { prompts_per_step: number; generation_batch_size: number; per_device_train_batch_size: number; gradient_accumulation_steps: number; num_generations: number }): { groups: number; note: string | null } {
+export function fitGroups(o: {
+  prompts_per_step: number;
+  generation_batch_size: number;
+  per_device_train_batch_size: number;
+  gradient_accumulation_steps: number;
+  num_generations: number;
+}): { groups: number; note: string | null } {
   if (o.generation_batch_size <= 0 && o.prompts_per_step > 0) return { groups: o.prompts_per_step, note: null };
   const completions = o.generation_batch_size > 0 ? o.generation_batch_size : o.per_device_train_batch_size * o.gradient_accumulation_steps;
-  const from = o.generation_batch_size > 0 ? `generation_batch_size ${completions}` : `per_device_train_batch_size × gradient_accumulation_steps = ${completions}`;
+  const from =
+    o.generation_batch_size > 0
+      ? `generation_batch_size ${completions}`
+      : `per_device_train_batch_size × gradient_accumulation_steps = ${completions}`;
   const groups = Math.max(1, Math.round(completions / o.num_generations));
-  const note = groups * o.num_generations === completions ? null
-    : `${from} is not a multiple of num_generations ${o.num_generations}: using ${groups} groups = ${groups * o.num_generations} completions per round`;
+  const note =
+    groups * o.num_generations === completions
+      ? null
+      : `${from} is not a multiple of num_generations ${o.num_generations}: using ${groups} groups = ${groups * o.num_generations} completions per round`;
   return { groups, note };
 }

@@ -26,21 +26,36 @@ import { frozenLogprobs, microBatches, policyUpdate, NO_UPDATE, type UpdateRow, 
 import { RunFolder, Progress, MetricsWindow } from '../../common/run_folder.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from '../checkpoint.js';
 
-
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const judged = (xs: readonly (number | null)[]) => xs.filter((v): v is number => v !== null);
 
-export interface GrpoResult { steps: number; rewards: number[]; accuracy: number[]; finalDir: string; runDir: string }
+export interface GrpoResult {
+  steps: number;
+  rewards: number[];
+  accuracy: number[];
+  finalDir: string;
+  runDir: string;
+}
 
-export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label?: string; rewardFns?: Record<string, RewardFn>; stopAfterStep?: number } = {}): Promise<GrpoResult> {
+export async function trainGrpo(
+  cfg: GrpoConfig,
+  hooks: { quiet?: boolean; label?: string; rewardFns?: Record<string, RewardFn>; stopAfterStep?: number } = {},
+): Promise<GrpoResult> {
   const run = new RunFolder(cfg.output_dir);
   const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(GRPO_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
   pt.manualSeed(cfg.seed);
   const accuracyName = cfg.accuracy_reward ?? cfg.reward_funcs.find((r) => VERIFIER_REWARDS.includes(r)) ?? null;
-  if (accuracyName !== null && !cfg.reward_funcs.includes(accuracyName)) throw new Error(`config: accuracy_reward '${accuracyName}' is not one of rewards [${cfg.reward_funcs.join(', ')}]`);
-  const schedule: Schedule = { kind: cfg.lr_scheduler_type, lr: cfg.learning_rate, minLr: cfg.min_lr, totalSteps: cfg.max_steps, warmupSteps: cfg.warmup_steps };
+  if (accuracyName !== null && !cfg.reward_funcs.includes(accuracyName))
+    throw new Error(`config: accuracy_reward '${accuracyName}' is not one of rewards [${cfg.reward_funcs.join(', ')}]`);
+  const schedule: Schedule = {
+    kind: cfg.lr_scheduler_type,
+    lr: cfg.learning_rate,
+    minLr: cfg.min_lr,
+    totalSteps: cfg.max_steps,
+    warmupSteps: cfg.warmup_steps,
+  };
   checkSchedule(schedule);
   const { groups: groupsPerRound, note } = fitGroups(cfg);
   if (note) log(note);
@@ -53,21 +68,32 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
   const prompts = await loadPrompts(cfg.dataset_name, tokenizer, cfg.system_prompt, cfg.max_prompt_length);
   const resumeFrom = cfg.resume_from_checkpoint ? latestCheckpoint(cfg.output_dir) : null;
   const { model, generationConfig } = loadModel(resumeFrom ? resumeFrom.dir : cfg.model_name_or_path);
-  const lora: LoraConfig | null = cfg.use_peft ? { r: cfg.lora_r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targetModules: cfg.lora_target_modules } : null;
+  const lora: LoraConfig | null = cfg.use_peft
+    ? { r: cfg.lora_r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targetModules: cfg.lora_target_modules }
+    : null;
   // The reference: none (β = 0), the LoRA policy with adapters off, or a frozen copy of the start model.
   const refMode = cfg.beta === 0 ? 'none' : lora && cfg.ref_model_sync_steps === 0 ? 'adapters-off' : 'copy';
   const ref: CausalLM | null = refMode === 'copy' ? loadModel(cfg.model_name_or_path).model.eval().freeze() : null;
-  const makeOptimizer = () => new AdamW(decayGroups(model.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate, beta1: 0.9, beta2: 0.99 });
+  const makeOptimizer = () =>
+    new AdamW(decayGroups(model.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate, beta1: 0.9, beta2: 0.99 });
   const G = cfg.num_generations;
-  let optimizer: AdamW, sampler: BatchSampler, step = 0, refreshedAt = 0;
+  let optimizer: AdamW,
+    sampler: BatchSampler,
+    step = 0,
+    refreshedAt = 0;
   if (resumeFrom) {
     const r = restoreTraining(resumeFrom.dir, model, makeOptimizer);
-    optimizer = r.optimizer; step = r.state.step;
+    optimizer = r.optimizer;
+    step = r.state.step;
     sampler = BatchSampler.restore(prompts.length, 1, 1_000_000, r.state.sampler);
     const refFile = join(resumeFrom.dir, 'reference.safetensors');
     if (ref && existsSync(refFile)) {
       const { tensors } = readSafetensors(refFile);
-      try { ref.loadStateDict(tensors, { source: refFile }); } finally { for (const t of tensors.values()) t.dispose(); }
+      try {
+        ref.loadStateDict(tensors, { source: refFile });
+      } finally {
+        for (const t of tensors.values()) t.dispose();
+      }
       refreshedAt = Number((r.state.extra as Record<string, unknown> | undefined)?.['reference_step'] ?? 0);
     }
     log(`resumed from ${resumeFrom.dir} at step ${step}`);
@@ -80,51 +106,95 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
   const eos = tokenizer.eosTokenIds;
   const tokFiles = tokenizerFiles(tokDir);
   const progress = new Progress(hooks.label ?? 'grpo', cfg.max_steps, step, hooks.quiet);
-  const rewardCurve: number[] = [], accuracyCurve: number[] = [];
-  const save = () => saveCheckpoint(cfg.output_dir, {
-    model, optimizer, lora, generationConfig, tokenizerFiles: tokFiles, keepLast: cfg.save_total_limit,
-    extraWeights: ref && refreshedAt > 0 ? { reference: ref.stateDict() } : {},
-    state: { step, epoch: 0, sampler: sampler.state(), tokensSeen: 0, extra: { config: cfg, reference_step: refreshedAt } },
-  });
-  log(`GRPO: ${prompts.length} prompts, ${groupsPerRound} × G=${G} per round, rewards ${rewards.map((r) => `${r.name}×${r.weight}`).join(' + ')}`
-    + `${cfg.overlong_buffer > 0 ? ` + overlong×${cfg.overlong_penalty}` : ''}, β ${cfg.beta} (${refMode === 'none' ? 'no reference' : `reference: ${refMode}`}${cfg.kl_in_reward ? ', KL in the reward' : ''})`
-    + `; ${(model.numParameters() / 1e6).toFixed(2)}M parameters (${(model.numParameters(true) / 1e6).toFixed(2)}M trainable)`);
+  const rewardCurve: number[] = [],
+    accuracyCurve: number[] = [];
+  const save = () =>
+    saveCheckpoint(cfg.output_dir, {
+      model,
+      optimizer,
+      lora,
+      generationConfig,
+      tokenizerFiles: tokFiles,
+      keepLast: cfg.save_total_limit,
+      extraWeights: ref && refreshedAt > 0 ? { reference: ref.stateDict() } : {},
+      state: { step, epoch: 0, sampler: sampler.state(), tokensSeen: 0, extra: { config: cfg, reference_step: refreshedAt } },
+    });
+  log(
+    `GRPO: ${prompts.length} prompts, ${groupsPerRound} × G=${G} per round, rewards ${rewards.map((r) => `${r.name}×${r.weight}`).join(' + ')}` +
+      `${cfg.overlong_buffer > 0 ? ` + overlong×${cfg.overlong_penalty}` : ''}, β ${cfg.beta} (${refMode === 'none' ? 'no reference' : `reference: ${refMode}`}${cfg.kl_in_reward ? ', KL in the reward' : ''})` +
+      `; ${(model.numParameters() / 1e6).toFixed(2)}M parameters (${(model.numParameters(true) / 1e6).toFixed(2)}M trainable)`,
+  );
 
   while (step < cfg.max_steps) {
     const t0 = performance.now();
     const rollout = await sampleRound(model, tokenizer, prompts, sampler, rewards, {
-      groupSize: G, groups: groupsPerRound, maxNewTokens: cfg.max_completion_length, temperature: cfg.temperature, topP: cfg.top_p, topK: cfg.top_k,
-      eosTokenIds: eos, padTokenId: tokenizer.padTokenId ?? 0, dynamicSampling: cfg.dynamic_sampling, maxPasses: cfg.dynamic_sampling_rounds,
-      overlongBuffer: cfg.overlong_buffer, overlongWeight: cfg.overlong_penalty, seed: cfg.seed * 1_000_003 + step * 101,
+      groupSize: G,
+      groups: groupsPerRound,
+      maxNewTokens: cfg.max_completion_length,
+      temperature: cfg.temperature,
+      topP: cfg.top_p,
+      topK: cfg.top_k,
+      eosTokenIds: eos,
+      padTokenId: tokenizer.padTokenId ?? 0,
+      dynamicSampling: cfg.dynamic_sampling,
+      maxPasses: cfg.dynamic_sampling_rounds,
+      overlongBuffer: cfg.overlong_buffer,
+      overlongWeight: cfg.overlong_penalty,
+      seed: cfg.seed * 1_000_003 + step * 101,
     });
     for (const g of optimizer.paramGroups) g.lr = lrAt(schedule, step);
     step++;
     const tu = performance.now();
     const { kept } = rollout;
     let stats: UpdateStats = { ...NO_UPDATE };
-    let advantages: number[] = [], rewardKl: number | null = null;
+    let advantages: number[] = [],
+      rewardKl: number | null = null;
     if (kept.length > 0) {
       pt.scope(() => {
-        const rows: UpdateRow[] = kept.flatMap((g) => g.tokens.map((t, k) => ({
-          ids: [...g.prompt.ids, ...t], promptLength: g.prompt.ids.length,
-          lossMask: g.rewards[k] !== null && !(cfg.mask_truncated_completions && g.truncated[k]),
-        })));
+        const rows: UpdateRow[] = kept.flatMap((g) =>
+          g.tokens.map((t, k) => ({
+            ids: [...g.prompt.ids, ...t],
+            promptLength: g.prompt.ids.length,
+            lossMask: g.rewards[k] !== null && !(cfg.mask_truncated_completions && g.truncated[k]),
+          })),
+        );
         const mbs = microBatches(rows, cfg.per_device_train_batch_size);
-        const refLp = refMode === 'none' ? null
-          : refMode === 'adapters-off' ? withAdaptersDisabled(model, () => frozenLogprobs(model, mbs, cfg.temperature)) : frozenLogprobs(ref!, mbs, cfg.temperature);
+        const refLp =
+          refMode === 'none'
+            ? null
+            : refMode === 'adapters-off'
+              ? withAdaptersDisabled(model, () => frozenLogprobs(model, mbs, cfg.temperature))
+              : frozenLogprobs(ref!, mbs, cfg.temperature);
         const old = cfg.num_iterations > 1 || (cfg.kl_in_reward && refLp) ? frozenLogprobs(model, mbs, cfg.temperature) : null;
         const groupRewards = kept.flatMap((g) => g.rewards);
         if (cfg.kl_in_reward && refLp && old) {
           const kl = mbs.flatMap((mb, i) => sequenceKl(old[i]!, refLp[i]!, mb.completion, cfg.kl_estimator));
           rewardKl = mean(kl);
-          groupRewards.forEach((r, i) => { if (r !== null) groupRewards[i] = r - cfg.beta * kl[i]!; });
+          groupRewards.forEach((r, i) => {
+            if (r !== null) groupRewards[i] = r - cfg.beta * kl[i]!;
+          });
         }
         advantages = groupAdvantages(groupRewards, G, { scale_rewards: cfg.scale_rewards, adv_eps: cfg.adv_eps, bessel: cfg.bessel });
-        stats = policyUpdate(model, optimizer, mbs, old, cfg.kl_in_reward ? null : refLp, advantages, {
-          importance_sampling_level: cfg.importance_sampling_level, loss_type: cfg.loss_type, epsilon: cfg.epsilon, epsilon_high: cfg.epsilon_high,
-          dual_clip: cfg.dual_clip > 1 ? cfg.dual_clip : null, beta: cfg.kl_in_reward ? 0 : cfg.beta, kl_estimator: cfg.kl_estimator,
-          max_completion_length: cfg.max_completion_length, entropy_coef: cfg.entropy_coef,
-        }, { num_iterations: cfg.num_iterations, temperature: cfg.temperature, max_grad_norm: cfg.max_grad_norm });
+        stats = policyUpdate(
+          model,
+          optimizer,
+          mbs,
+          old,
+          cfg.kl_in_reward ? null : refLp,
+          advantages,
+          {
+            importance_sampling_level: cfg.importance_sampling_level,
+            loss_type: cfg.loss_type,
+            epsilon: cfg.epsilon,
+            epsilon_high: cfg.epsilon_high,
+            dual_clip: cfg.dual_clip > 1 ? cfg.dual_clip : null,
+            beta: cfg.kl_in_reward ? 0 : cfg.beta,
+            kl_estimator: cfg.kl_estimator,
+            max_completion_length: cfg.max_completion_length,
+            entropy_coef: cfg.entropy_coef,
+          },
+          { num_iterations: cfg.num_iterations, temperature: cfg.temperature, max_grad_norm: cfg.max_grad_norm },
+        );
       });
     }
     const updateMs = performance.now() - tu;
@@ -139,34 +209,64 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
     const allRewards = judged(all.flatMap((g) => g.rewards));
     const meanReward = mean(allRewards);
     rewardCurve.push(meanReward);
-    const perFn = Object.fromEntries(Object.keys(all[0]?.breakdown ?? {}).map((k) => {
-      const vals = judged(all.flatMap((g) => g.breakdown[k]!));
-      return [`rewards/${k}`, vals.length ? mean(vals) : null];
-    }));
-    const acc = accuracyName ? perFn[`rewards/${accuracyName}`] ?? null : null;
+    const perFn = Object.fromEntries(
+      Object.keys(all[0]?.breakdown ?? {}).map((k) => {
+        const vals = judged(all.flatMap((g) => g.breakdown[k]!));
+        return [`rewards/${k}`, vals.length ? mean(vals) : null];
+      }),
+    );
+    const acc = accuracyName ? (perFn[`rewards/${accuracyName}`] ?? null) : null;
     if (typeof acc === 'number') accuracyCurve.push(acc);
     const lengths = kept.flatMap((g) => g.tokens.map((t) => t.length));
     const allLengths = all.flatMap((g) => g.tokens.map((t) => t.length));
-    trainMetrics.add({
-      step, lr: optimizer.paramGroups[0]!.lr, reward: meanReward, reward_std: Math.sqrt(mean(allRewards.map((r) => (r - meanReward) ** 2))),
-      ...perFn, ...(typeof acc === 'number' ? { accuracy: acc } : {}),
-      frac_reward_zero_std: all.length ? rollout.dropped / all.length : 0, groups_kept: kept.length, sampling_passes: rollout.passes,
-      skipped_samples: rollout.skippedSamples, loss: stats.loss, grad_norm: stats.gradNorm,
-      kl: stats.kl, ...(rewardKl !== null ? { kl_in_reward: rewardKl } : {}), entropy: stats.entropy,
-      clip_ratio_low: stats.clipLow, clip_ratio_high: stats.clipHigh, clip_ratio_region: stats.clipRegion,
-      completion_length_mean: mean(allLengths), completion_length_min: allLengths.length ? Math.min(...allLengths) : 0,
-      completion_length_max: allLengths.length ? Math.max(...allLengths) : 0, update_length_mean: mean(lengths),
-      clipped_ratio: allLengths.length ? all.flatMap((g) => g.truncated).filter(Boolean).length / allLengths.length : 0,
-      sampling_tokens_per_s: allLengths.reduce((a, b) => a + b, 0) / Math.max(1e-9, rollout.generationMs / 1000),
-      time_generation_s: rollout.generationMs / 1000, time_scoring_s: rollout.scoringMs / 1000, time_update_s: updateMs / 1000,
-      time_step_s: (performance.now() - t0) / 1000, ...rewardSet.roundDiagnostics(),
-    }, step === cfg.max_steps);
+    trainMetrics.add(
+      {
+        step,
+        lr: optimizer.paramGroups[0]!.lr,
+        reward: meanReward,
+        reward_std: Math.sqrt(mean(allRewards.map((r) => (r - meanReward) ** 2))),
+        ...perFn,
+        ...(typeof acc === 'number' ? { accuracy: acc } : {}),
+        frac_reward_zero_std: all.length ? rollout.dropped / all.length : 0,
+        groups_kept: kept.length,
+        sampling_passes: rollout.passes,
+        skipped_samples: rollout.skippedSamples,
+        loss: stats.loss,
+        grad_norm: stats.gradNorm,
+        kl: stats.kl,
+        ...(rewardKl !== null ? { kl_in_reward: rewardKl } : {}),
+        entropy: stats.entropy,
+        clip_ratio_low: stats.clipLow,
+        clip_ratio_high: stats.clipHigh,
+        clip_ratio_region: stats.clipRegion,
+        completion_length_mean: mean(allLengths),
+        completion_length_min: allLengths.length ? Math.min(...allLengths) : 0,
+        completion_length_max: allLengths.length ? Math.max(...allLengths) : 0,
+        update_length_mean: mean(lengths),
+        clipped_ratio: allLengths.length ? all.flatMap((g) => g.truncated).filter(Boolean).length / allLengths.length : 0,
+        sampling_tokens_per_s: allLengths.reduce((a, b) => a + b, 0) / Math.max(1e-9, rollout.generationMs / 1000),
+        time_generation_s: rollout.generationMs / 1000,
+        time_scoring_s: rollout.scoringMs / 1000,
+        time_update_s: updateMs / 1000,
+        time_step_s: (performance.now() - t0) / 1000,
+        ...rewardSet.roundDiagnostics(),
+      },
+      step === cfg.max_steps,
+    );
     if (cfg.log_samples_every > 0 && (step % cfg.log_samples_every === 0 || step === 1)) logSamples(run, step, kept, advantages, G);
-    progress.update(step, { reward: meanReward.toFixed(3), ...(typeof acc === 'number' ? { acc: acc.toFixed(3) } : {}), kl: stats.kl.toExponential(1),
-      len: mean(allLengths).toFixed(0) });
+    progress.update(step, {
+      reward: meanReward.toFixed(3),
+      ...(typeof acc === 'number' ? { acc: acc.toFixed(3) } : {}),
+      kl: stats.kl.toExponential(1),
+      len: mean(allLengths).toFixed(0),
+    });
     if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < cfg.max_steps) save();
-    if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {            // as if killed (tests of resume)
-      optimizer.dispose(); model.dispose(); ref?.dispose(); rewardSet.dispose();
+    if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {
+      // as if killed (tests of resume)
+      optimizer.dispose();
+      model.dispose();
+      ref?.dispose();
+      rewardSet.dispose();
       return { steps: step, rewards: rewardCurve, accuracy: accuracyCurve, finalDir: '', runDir: cfg.output_dir };
     }
   }
@@ -178,7 +278,10 @@ export async function trainGrpo(cfg: GrpoConfig, hooks: { quiet?: boolean; label
   }
   saveModel(model, finalDir, { generationConfig, tokenizerFiles: tokFiles });
   log(`done: ${step} rounds, reward ${rewardCurve[0]?.toFixed(3)} → ${rewardCurve.at(-1)?.toFixed(3)}, model in ${finalDir}`);
-  optimizer.dispose(); model.dispose(); ref?.dispose(); rewardSet.dispose();
+  optimizer.dispose();
+  model.dispose();
+  ref?.dispose();
+  rewardSet.dispose();
   return { steps: step, rewards: rewardCurve, accuracy: accuracyCurve, finalDir, runDir: cfg.output_dir };
 }
 
@@ -194,12 +297,20 @@ function refreshReference(ref: CausalLM, policy: CausalLM): void {
 
 /** One samples.jsonl line per kept group: prompt, completions with rewards and advantages. */
 function logSamples(run: RunFolder, step: number, kept: readonly Group[], advantages: readonly number[], G: number): void {
-  kept.forEach((g, j) => run.sample({
-    step, prompt: g.prompt.text, ...('answer' in g.prompt.example ? { answer: g.prompt.example['answer'] } : {}),
-    completions: g.texts.map((text, k) => ({
-      text, reward: g.rewards[k], rewards: Object.fromEntries(Object.entries(g.breakdown).map(([n, v]) => [n, v[k]])),
-      advantage: advantages[j * G + k] ?? null, length: g.tokens[k]!.length, truncated: g.truncated[k],
-      ...(Object.keys(g.notes[k] ?? {}).length ? { notes: g.notes[k] } : {}),
-    })),
-  }));
+  kept.forEach((g, j) =>
+    run.sample({
+      step,
+      prompt: g.prompt.text,
+      ...('answer' in g.prompt.example ? { answer: g.prompt.example['answer'] } : {}),
+      completions: g.texts.map((text, k) => ({
+        text,
+        reward: g.rewards[k],
+        rewards: Object.fromEntries(Object.entries(g.breakdown).map(([n, v]) => [n, v[k]])),
+        advantage: advantages[j * G + k] ?? null,
+        length: g.tokens[k]!.length,
+        truncated: g.truncated[k],
+        ...(Object.keys(g.notes[k] ?? {}).length ? { notes: g.notes[k] } : {}),
+      })),
+    }),
+  );
 }

@@ -10,12 +10,16 @@ import type { AdamW } from '../../optim/index.js';
 import { grpoLoss, type GrpoLossOptions } from './loss.js';
 
 /** One sequence of the update: prompt + completion tokens; lossMask false → no loss on it. */
-export interface UpdateRow { ids: number[]; promptLength: number; lossMask: boolean }
+export interface UpdateRow {
+  ids: number[];
+  promptLength: number;
+  lossMask: boolean;
+}
 
 export interface MicroBatch {
-  ids: Tensor;          // (B, S) int64
-  attention: Tensor;    // (B, S) bool
-  completion: Tensor;   // (B, S−1) float32: 1 where position t predicts a completion token
+  ids: Tensor; // (B, S) int64
+  attention: Tensor; // (B, S) bool
+  completion: Tensor; // (B, S−1) float32: 1 where position t predicts a completion token
   rows: number;
 }
 
@@ -27,15 +31,22 @@ export function microBatches(rows: readonly UpdateRow[], size: number): MicroBat
     const part = rows.slice(start, start + step);
     const S = Math.max(2, ...part.map((r) => r.ids.length));
     const B = part.length;
-    const ids = new BigInt64Array(B * S), attn = new Uint8Array(B * S), comp = new Float32Array(B * (S - 1));
+    const ids = new BigInt64Array(B * S),
+      attn = new Uint8Array(B * S),
+      comp = new Float32Array(B * (S - 1));
     part.forEach((r, b) => {
-      r.ids.forEach((t, j) => { ids[b * S + j] = BigInt(t); attn[b * S + j] = 1; });
+      r.ids.forEach((t, j) => {
+        ids[b * S + j] = BigInt(t);
+        attn[b * S + j] = 1;
+      });
       if (!r.lossMask) return;
       for (let j = r.promptLength - 1; j < r.ids.length - 1; j++) comp[b * (S - 1) + j] = 1;
     });
     out.push({
-      ids: pt.tensor(ids, { shape: [B, S] }), attention: pt.tensor(attn, { dtype: 'bool', shape: [B, S] }),
-      completion: pt.tensor(comp, { shape: [B, S - 1] }), rows: B,
+      ids: pt.tensor(ids, { shape: [B, S] }),
+      attention: pt.tensor(attn, { dtype: 'bool', shape: [B, S] }),
+      completion: pt.tensor(comp, { shape: [B, S - 1] }),
+      rows: B,
     });
   }
   return out;
@@ -45,13 +56,21 @@ export function microBatches(rows: readonly UpdateRow[], size: number): MicroBat
  * (B, S−1) log-probabilities of each next token under softmax(logits / T), and the (B, S−1)
  * entropy of that distribution: none, detached (for logging) or differentiable (entropy bonus).
  */
-export function tokenLogprobs(model: CausalLM, mb: MicroBatch, temperature: number, entropy: 'none' | 'detached' | 'grad'): { logp: Tensor; entropy: Tensor | null } {
+export function tokenLogprobs(
+  model: CausalLM,
+  mb: MicroBatch,
+  temperature: number,
+  entropy: 'none' | 'detached' | 'grad',
+): { logp: Tensor; entropy: Tensor | null } {
   return pt.scope(() => {
-    const logits = model.forward(mb.ids, { attentionMask: mb.attention });                     // (B, S, V)
+    const logits = model.forward(mb.ids, { attentionMask: mb.attention }); // (B, S, V)
     const S = mb.ids.size(1);
-    const lp = logits.narrow(1, 0, S - 1).div(temperature).logSoftmax(-1);                     // (B, S−1, V)
-    const logp = lp.gather(-1, mb.ids.narrow(1, 1, S - 1).unsqueeze(-1)).squeeze(-1);          // (B, S−1)
-    const ent = (x: Tensor) => x.exp().mul(x).sum(-1).neg();                                   // (B, S−1)
+    const lp = logits
+      .narrow(1, 0, S - 1)
+      .div(temperature)
+      .logSoftmax(-1); // (B, S−1, V)
+    const logp = lp.gather(-1, mb.ids.narrow(1, 1, S - 1).unsqueeze(-1)).squeeze(-1); // (B, S−1)
+    const ent = (x: Tensor) => x.exp().mul(x).sum(-1).neg(); // (B, S−1)
     return { logp, entropy: entropy === 'none' ? null : entropy === 'grad' ? ent(lp) : pt.noGrad(() => ent(lp.detach())) };
   });
 }
@@ -61,35 +80,66 @@ export function frozenLogprobs(model: CausalLM, mbs: readonly MicroBatch[], temp
   return pt.noGrad(() => mbs.map((mb) => tokenLogprobs(model, mb, temperature, 'none').logp));
 }
 
-export interface UpdateStats { kl: number; clipLow: number; clipHigh: number; clipRegion: number; ratioMean: number; entropy: number; loss: number; gradNorm: number }
+export interface UpdateStats {
+  kl: number;
+  clipLow: number;
+  clipHigh: number;
+  clipRegion: number;
+  ratioMean: number;
+  entropy: number;
+  loss: number;
+  gradNorm: number;
+}
 
 /** The statistics of a round without an update (every group dropped). */
-export const NO_UPDATE: Readonly<UpdateStats> = { kl: 0, clipLow: 0, clipHigh: 0, clipRegion: 0, ratioMean: 1, entropy: 0, loss: 0, gradNorm: 0 };
+export const NO_UPDATE: Readonly<UpdateStats> = {
+  kl: 0,
+  clipLow: 0,
+  clipHigh: 0,
+  clipRegion: 0,
+  ratioMean: 1,
+  entropy: 0,
+  loss: 0,
+  gradNorm: 0,
+};
 
 /**
  * μ optimizer steps on the batch. old: the sampling policy's log-probs per micro-batch, or null
  * when μ = 1 (then the policy's own detached log-probs are the old ones: ratio 1, as TRL does).
  * ref: the reference's, or null (β = 0 or KL in the reward). advantages: one per row, in order.
  */
-export function policyUpdate(model: CausalLM, optimizer: AdamW, mbs: readonly MicroBatch[], old: Tensor[] | null, ref: Tensor[] | null,
-  advantages: readonly number[], lossOptions: Omit<GrpoLossOptions, 'totals'>, o: { num_iterations: number; temperature: number; max_grad_norm: number }): UpdateStats {
+export function policyUpdate(
+  model: CausalLM,
+  optimizer: AdamW,
+  mbs: readonly MicroBatch[],
+  old: Tensor[] | null,
+  ref: Tensor[] | null,
+  advantages: readonly number[],
+  lossOptions: Omit<GrpoLossOptions, 'totals'>,
+  o: { num_iterations: number; temperature: number; max_grad_norm: number },
+): UpdateStats {
   const params = model.trainableParameters();
   const totals = { sequences: advantages.length, tokens: mbs.reduce((n, mb) => n + (mb.completion.sum().item() as number), 0) };
   let stats: UpdateStats = { ...NO_UPDATE };
   for (let u = 0; u < o.num_iterations; u++) {
     optimizer.zeroGrad();
     const sums = { kl: 0, clipLow: 0, clipHigh: 0, clipRegion: 0, ratioMean: 0, entropy: 0, loss: 0 };
-    let tokens = 0, row = 0;
+    let tokens = 0,
+      row = 0;
     mbs.forEach((mb, i) => {
       pt.scope(() => {
         const { logp, entropy } = tokenLogprobs(model, mb, o.temperature, (lossOptions.entropy_coef ?? 0) !== 0 ? 'grad' : 'detached');
-        const adv = pt.tensor(Float32Array.from(advantages.slice(row, row + mb.rows)));           // (B)
+        const adv = pt.tensor(Float32Array.from(advantages.slice(row, row + mb.rows))); // (B)
         const out = grpoLoss(logp, old ? old[i]! : logp, ref ? ref[i]! : null, adv, mb.completion, { ...lossOptions, totals }, entropy);
         out.loss.backward();
         const w = out.stats.tokens;
         tokens += w;
-        sums.kl += out.stats.kl * w; sums.clipLow += out.stats.clipLow * w; sums.clipHigh += out.stats.clipHigh * w;
-        sums.clipRegion += out.stats.clipRegion * w; sums.ratioMean += out.stats.ratioMean * w; sums.entropy += out.stats.entropy * w;
+        sums.kl += out.stats.kl * w;
+        sums.clipLow += out.stats.clipLow * w;
+        sums.clipHigh += out.stats.clipHigh * w;
+        sums.clipRegion += out.stats.clipRegion * w;
+        sums.ratioMean += out.stats.ratioMean * w;
+        sums.entropy += out.stats.entropy * w;
         sums.loss += out.loss.item() as number;
       });
       row += mb.rows;
@@ -97,8 +147,16 @@ export function policyUpdate(model: CausalLM, optimizer: AdamW, mbs: readonly Mi
     const gradNorm = pt.clipGradNorm(params, o.max_grad_norm > 0 ? o.max_grad_norm : Infinity);
     optimizer.step();
     const per = (x: number) => x / Math.max(1, tokens);
-    stats = { kl: per(sums.kl), clipLow: per(sums.clipLow), clipHigh: per(sums.clipHigh), clipRegion: per(sums.clipRegion),
-      ratioMean: tokens ? per(sums.ratioMean) : 1, entropy: per(sums.entropy), loss: sums.loss, gradNorm };
+    stats = {
+      kl: per(sums.kl),
+      clipLow: per(sums.clipLow),
+      clipHigh: per(sums.clipHigh),
+      clipRegion: per(sums.clipRegion),
+      ratioMean: tokens ? per(sums.ratioMean) : 1,
+      entropy: per(sums.entropy),
+      loss: sums.loss,
+      gradNorm,
+    };
   }
   return stats;
 }

@@ -11,7 +11,8 @@ import { makeSftSetup } from '../../helpers/sft_setup.js';
 
 const setup = makeSftSetup(8);
 after(() => rmSync(setup.dir, { recursive: true, force: true }));
-const score = (name: string, completion: string, example: Record<string, unknown>) => BUILTIN_REWARDS[name]!({ prompt: 'p', completion, example });
+const score = (name: string, completion: string, example: Record<string, unknown>) =>
+  BUILTIN_REWARDS[name]!({ prompt: 'p', completion, example });
 
 test('built-in rewards: math against the answer column, steps against the question, boxed; null where a row cannot be judged', async () => {
   assert.equal(await score('math', 'So 3 + 4 = 7. \\boxed{7}', { answer: 7 }), 1);
@@ -24,7 +25,11 @@ test('built-in rewards: math against the answer column, steps against the questi
 });
 
 test('built-in code reward: the tests column runs in the sandbox; the pass fraction is the reward', async () => {
-  const tests = [{ kind: 'stdio', input: '1 2\n', output: '3\n' }, { kind: 'stdio', input: '5 5\n', output: '10\n' }, { kind: 'stdio', input: '1 1\n', output: '3\n' }];
+  const tests = [
+    { kind: 'stdio', input: '1 2\n', output: '3\n' },
+    { kind: 'stdio', input: '5 5\n', output: '10\n' },
+    { kind: 'stdio', input: '1 1\n', output: '3\n' },
+  ];
   const good = '```python\na, b = map(int, input().split())\nprint(a + b)\n```';
   assert.equal(await score('code', good, { tests }), 2 / 3);
   assert.equal(await score('code', '```python\nprint(10)\n```', { tests, language: 'python' }), 1 / 3);
@@ -32,8 +37,13 @@ test('built-in code reward: the tests column runs in the sandbox; the pass fract
 });
 
 test('a generation batch that does not divide by G is fitted to whole groups, with a note', () => {
-  const fit = (prompts_per_step: number, generation_batch_size: number, num_generations: number, per_device_train_batch_size = 16, gradient_accumulation_steps = 4) =>
-    fitGroups({ prompts_per_step, generation_batch_size, num_generations, per_device_train_batch_size, gradient_accumulation_steps });
+  const fit = (
+    prompts_per_step: number,
+    generation_batch_size: number,
+    num_generations: number,
+    per_device_train_batch_size = 16,
+    gradient_accumulation_steps = 4,
+  ) => fitGroups({ prompts_per_step, generation_batch_size, num_generations, per_device_train_batch_size, gradient_accumulation_steps });
   assert.deepEqual(fit(8, 0, 4), { groups: 8, note: null });
   assert.deepEqual(fit(8, 32, 8), { groups: 4, note: null }, 'generation_batch_size wins');
   assert.deepEqual(fit(0, 32, 8), { groups: 4, note: null });
@@ -46,10 +56,21 @@ test('a generation batch that does not divide by G is fitted to whole groups, wi
 
 test('prompts: messages (assistant turns dropped), prompt strings, questions; long prompts keep their last tokens', async () => {
   const file = join(setup.dir, 'p.jsonl');
-  writeFileSync(file, [
-    { messages: [{ role: 'user', content: 'hello there' }, { role: 'assistant', content: 'gone' }] },
-    { prompt: 'plain text prompt' }, { question: 'what is one plus one', answer: 2 },
-  ].map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(
+    file,
+    [
+      {
+        messages: [
+          { role: 'user', content: 'hello there' },
+          { role: 'assistant', content: 'gone' },
+        ],
+      },
+      { prompt: 'plain text prompt' },
+      { question: 'what is one plus one', answer: 2 },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
   const tok = Tokenizer.fromDir(setup.tokDir);
   const rows = await loadPrompts([file], tok, 'be brief');
   assert.equal(rows.length, 3);
