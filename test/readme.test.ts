@@ -8,34 +8,13 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { makeSftSetup } from './helpers/sft_setup.js';
-import { createModel, saveModel } from '../src/models/index.js';
+import { makeSftSetup, saveTinyModel } from './helpers/sft_setup.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const setup = makeSftSetup(8);
 after(() => rmSync(setup.dir, { recursive: true, force: true }));
 const modelDir = join(setup.dir, 'model');
-const model = createModel(
-  {
-    model_type: 'llama',
-    vocab_size: setup.vocab,
-    hidden_size: 32,
-    intermediate_size: 48,
-    num_hidden_layers: 2,
-    num_attention_heads: 4,
-    num_key_value_heads: 2,
-    max_position_embeddings: 256,
-    tie_word_embeddings: true,
-  },
-  { seed: 1 },
-);
-saveModel(model, modelDir, {
-  tokenizerFiles: {
-    'tokenizer.json': readFileSync(join(setup.tokDir, 'tokenizer.json')),
-    'tokenizer_config.json': readFileSync(join(setup.tokDir, 'tokenizer_config.json')),
-  },
-});
-model.dispose();
+saveTinyModel(setup, modelDir, 1, { max_position_embeddings: 256, tie_word_embeddings: true });
 const prompts = join(setup.dir, 'prompts.jsonl');
 writeFileSync(
   prompts,

@@ -7,34 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeSftSetup } from '../helpers/sft_setup.js';
-import { createModel, saveModel } from '../../src/models/index.js';
+import { makeSftSetup, saveTinyModel } from '../helpers/sft_setup.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const setup = makeSftSetup(24);
 after(() => rmSync(setup.dir, { recursive: true, force: true }));
 const modelDir = join(setup.dir, 'model');
-const model = createModel(
-  {
-    model_type: 'llama',
-    vocab_size: setup.vocab,
-    hidden_size: 32,
-    intermediate_size: 48,
-    num_hidden_layers: 2,
-    num_attention_heads: 4,
-    num_key_value_heads: 2,
-    max_position_embeddings: 256,
-    tie_word_embeddings: true,
-  },
-  { seed: 3 },
-);
-saveModel(model, modelDir, {
-  tokenizerFiles: {
-    'tokenizer.json': readFileSync(join(setup.tokDir, 'tokenizer.json')),
-    'tokenizer_config.json': readFileSync(join(setup.tokDir, 'tokenizer_config.json')),
-  },
-});
-model.dispose();
+saveTinyModel(setup, modelDir, 3, { max_position_embeddings: 256, tie_word_embeddings: true });
 const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
 const metrics = (dir: string) =>
   readFileSync(join(dir, 'metrics.jsonl'), 'utf8')

@@ -1,11 +1,12 @@
 // A tiny SFT setting for trainer tests: a ChatML BPE tokenizer trained here, a JSONL file of chat
 // conversations, and a small Llama config, in a temp folder.
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, CHATML_SPECIAL_TOKENS } from '../../src/tokenizer/index.js';
 import type { SftConfig } from '../../src/trainers/sft_config.js';
 import { resolveConfig } from '../../src/common/schema.js';
+import { createModel, saveModel } from '../../src/models/index.js';
 import { schemaWithDefaults } from '../../src/trainers/sft_config.js';
 
 export interface SftSetup {
@@ -65,4 +66,29 @@ export function sftConfig(s: SftSetup, out: string, over: Partial<SftConfig> = {
     'test',
     {},
   );
+}
+
+/** A tiny Llama saved as an HF folder with the setup's tokenizer (the starting model of trainer and CLI tests). */
+export function saveTinyModel(s: SftSetup, dir: string, seed: number, extra: Record<string, unknown> = {}): string {
+  const model = createModel(
+    {
+      model_type: 'llama',
+      vocab_size: s.vocab,
+      hidden_size: 32,
+      intermediate_size: 48,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      ...extra,
+    },
+    { seed },
+  );
+  saveModel(model, dir, {
+    tokenizerFiles: {
+      'tokenizer.json': readFileSync(join(s.tokDir, 'tokenizer.json')),
+      'tokenizer_config.json': readFileSync(join(s.tokDir, 'tokenizer_config.json')),
+    },
+  });
+  model.dispose();
+  return dir;
 }

@@ -5,31 +5,12 @@ import { join } from 'node:path';
 import { trainGrpo } from '../../../src/trainers/grpo/train.js';
 import { resolveConfig } from '../../../src/common/schema.js';
 import { GRPO_SCHEMA, type GrpoConfig } from '../../../src/trainers/grpo/config.js';
-import { createModel, saveModel } from '../../../src/models/index.js';
-import { makeSftSetup } from '../../helpers/sft_setup.js';
+import { makeSftSetup, saveTinyModel } from '../../helpers/sft_setup.js';
 
 const setup = makeSftSetup(16);
 after(() => rmSync(setup.dir, { recursive: true, force: true }));
 const modelDir = join(setup.dir, 'policy');
-const model = createModel(
-  {
-    model_type: 'llama',
-    vocab_size: setup.vocab,
-    hidden_size: 32,
-    intermediate_size: 48,
-    num_hidden_layers: 2,
-    num_attention_heads: 4,
-    num_key_value_heads: 2,
-  },
-  { seed: 3 },
-);
-saveModel(model, modelDir, {
-  tokenizerFiles: {
-    'tokenizer.json': readFileSync(join(setup.tokDir, 'tokenizer.json')),
-    'tokenizer_config.json': readFileSync(join(setup.tokDir, 'tokenizer_config.json')),
-  },
-});
-model.dispose();
+saveTinyModel(setup, modelDir, 3);
 const prompts = join(setup.dir, 'prompts.jsonl');
 writeFileSync(
   prompts,
