@@ -14,7 +14,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const setup = makeSftSetup(8);
 after(() => rmSync(setup.dir, { recursive: true, force: true }));
 const modelDir = join(setup.dir, 'model');
-saveTinyModel(setup, modelDir, 1, { max_position_embeddings: 256, tie_word_embeddings: true });
+saveTinyModel(setup, modelDir, 1, { tie_word_embeddings: true });
 const prompts = join(setup.dir, 'prompts.jsonl');
 writeFileSync(
   prompts,

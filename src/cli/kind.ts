@@ -49,17 +49,25 @@ export function kindHelp(name: string, k: KindSpec): string {
   return `usage: posttrain ${name} [--config=FILE.yaml] [--key=value ...]\n\n${k.summary}\n\nfields (in the config file, or as --key=value; lists comma-separated):\n${schemaHelp(k.schema)}`;
 }
 
-/** Resolves a kind's config from a file and overrides (one validation path; errors name file and field). */
-export function kindConfig(name: string, args: readonly string[]): Record<string, unknown> {
+/** The kind of a command name, or a usage error. */
+function kindOf(name: string): KindSpec {
   const k = kindTable()[name];
   if (!k) throw new UsageError(`unknown kind '${name}'`);
-  const a = parseKindArgs(args);
+  return k;
+}
+
+/** A kind's config from its file and overrides (one validation path; errors name file and field). */
+function resolveKindConfig(k: KindSpec, a: KindArgs): Record<string, unknown> {
   return resolveConfig(k.schema, a.configFile ? readConfigFile(a.configFile) : {}, a.configFile, a.overrides) as Record<string, unknown>;
 }
 
+/** Resolves a kind's config from command-line arguments, as the command does. */
+export function kindConfig(name: string, args: readonly string[]): Record<string, unknown> {
+  return resolveKindConfig(kindOf(name), parseKindArgs(args));
+}
+
 export async function kindCommand(name: string, args: string[]): Promise<void> {
-  const k = kindTable()[name];
-  if (!k) throw new UsageError(`unknown kind '${name}'`);
+  const k = kindOf(name);
   const a = parseKindArgs(args);
   if (a.help) {
     process.stdout.write(kindHelp(name, k));
@@ -69,7 +77,7 @@ export async function kindCommand(name: string, args: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify(jsonSchema(k.schema, `posttrain ${name}`), null, 2)}\n`);
     return;
   }
-  const cfg = resolveConfig(k.schema, a.configFile ? readConfigFile(a.configFile) : {}, a.configFile, a.overrides);
+  const cfg = resolveKindConfig(k, a);
   const dir = k.folder(cfg);
   mkdirSync(dir, { recursive: true });
   const r = await k.run(cfg, {

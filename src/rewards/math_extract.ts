@@ -291,9 +291,11 @@ export function extractCandidates(
 
   /** An environment's answer: its boxes' contents when it holds boxes ("$\\boxed{12}$" is 12), else its content. */
   const envAnswer = (e: Span): string => {
-    const inner = findBoxes(e.content);
-    return (inner.length > 0 ? inner.map((b) => b.content.trim()).join(', ') : e.content.trim()) + (e.percent ? '%' : '');
+    const inner: string[] = [];
+    for (let b = firstAtOrAfter(boxes, e.start); b < boxes.length && boxes[b]!.end <= e.end; b++) inner.push(boxes[b]!.content.trim());
+    return (inner.length > 0 ? inner.join(', ') : e.content.trim()) + (e.percent ? '%' : '');
   };
+
   const envCandidate = (e: Span, source: Source): Candidate => ({ answer: envAnswer(e), source, parts: 1, start: e.start, end: e.end });
   const numCandidate = (n: Span & { valid: boolean }, source: Source): Candidate => ({
     answer: n.valid ? n.content + (n.percent ? '%' : '') : '',

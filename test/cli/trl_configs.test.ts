@@ -13,7 +13,7 @@ const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const setup = makeSftSetup(24);
 after(() => rmSync(setup.dir, { recursive: true, force: true }));
 const modelDir = join(setup.dir, 'model');
-saveTinyModel(setup, modelDir, 3, { max_position_embeddings: 256, tie_word_embeddings: true });
+saveTinyModel(setup, modelDir, 3, { tie_word_embeddings: true });
 const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
 const metrics = (dir: string) =>
   readFileSync(join(dir, 'metrics.jsonl'), 'utf8')

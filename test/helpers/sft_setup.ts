@@ -7,6 +7,7 @@ import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, CHATML_SPECIAL_TOKEN
 import type { SftConfig } from '../../src/trainers/sft_config.js';
 import { resolveConfig } from '../../src/common/schema.js';
 import { createModel, saveModel } from '../../src/models/index.js';
+import { TINY } from './models.js';
 import { schemaWithDefaults } from '../../src/trainers/sft_config.js';
 
 export interface SftSetup {
@@ -68,21 +69,9 @@ export function sftConfig(s: SftSetup, out: string, over: Partial<SftConfig> = {
   );
 }
 
-/** A tiny Llama saved as an HF folder with the setup's tokenizer (the starting model of trainer and CLI tests). */
+/** The tiny Llama of test/helpers/models.ts, sized to the setup's vocabulary, saved as an HF folder with its tokenizer (the starting model of trainer and CLI tests). */
 export function saveTinyModel(s: SftSetup, dir: string, seed: number, extra: Record<string, unknown> = {}): string {
-  const model = createModel(
-    {
-      model_type: 'llama',
-      vocab_size: s.vocab,
-      hidden_size: 32,
-      intermediate_size: 48,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      ...extra,
-    },
-    { seed },
-  );
+  const model = createModel({ ...TINY.llama, vocab_size: s.vocab, ...extra }, { seed });
   saveModel(model, dir, {
     tokenizerFiles: {
       'tokenizer.json': readFileSync(join(s.tokDir, 'tokenizer.json')),
