@@ -20,7 +20,7 @@ import { factsDocument } from '../src/data/builtin/modchain.js';
 import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, CHATML_SPECIAL_TOKENS, STEP_SPLIT_PATTERN } from '../src/tokenizer/index.js';
 import { trainSft } from '../src/trainers/sft.js';
 import { SFT_SCHEMA, type SftConfig } from '../src/trainers/sft_config.js';
-import { loadModel } from '../src/models/index.js';
+import { loadModel, smallLlamaConfig } from '../src/models/index.js';
 import { evaluateMath } from '../src/eval/evaluate.js';
 import { standardError } from '../src/report/report.js';
 
@@ -121,22 +121,7 @@ if (!existsSync(join(tokDir, 'tokenizer.json'))) {
 const tokenizer = Tokenizer.fromDir(tokDir);
 
 const defaults = Object.fromEntries(Object.entries(SFT_SCHEMA).map(([k, s]) => [k, s.default])) as unknown as SftConfig;
-const modelConfig = {
-  architectures: ['LlamaForCausalLM'],
-  model_type: 'llama',
-  vocab_size: tokenizer.vocabSize,
-  hidden_size: hidden,
-  intermediate_size: hidden * 3,
-  num_hidden_layers: layers,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  max_position_embeddings: 1024,
-  rms_norm_eps: 1e-6,
-  rope_theta: 10000,
-  tie_word_embeddings: true,
-  hidden_act: 'silu',
-  initializer_range: 0.02,
-};
+const modelConfig = smallLlamaConfig({ vocab: tokenizer.vocabSize, hidden, intermediate: hidden * 3, layers });
 
 // ---- the shared base: pretraining on runs of one operation (the arithmetic facts), cached
 let baseSeconds = 0;

@@ -29,7 +29,6 @@ const RANK: Record<string, number> = {
   trainers: 11,
   report: 11,
   recipes: 12,
-  examples: 13,
   cli: 14,
 };
 

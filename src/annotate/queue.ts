@@ -17,7 +17,7 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { writeFileAtomically, fsyncDir } from '../checkpoint/files.js';
+import { writeFileAtomically, fsyncDir } from '../common/files.js';
 import type { ChatBackend } from '../generation/chat_backend.js';
 import type { ChatMessage } from '../tokenizer/index.js';
 

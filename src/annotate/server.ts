@@ -6,7 +6,7 @@
 // Bad requests get a JSON {error} with a 4xx status: malformed JSON or fields 400, unknown id 404,
 // unknown route 404, wrong method 405, a body over 4 MiB 413. Anything else (an unreadable queue)
 // is 500 with its message; the server keeps answering either way. It reads the folder on every
-// request, so decisions made by another process (the CLI's --auto-accept) show up on reload.
+// request, so decisions made by another process (an annotate run with auto: accept) show up on reload.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';

@@ -1,20 +1,12 @@
-// The one error type of the checkpoint layer: a file (or folder) and what is wrong with it, so a
-// message always says which file to look at ("<file>: <detail>"). Knows nothing about formats.
+// The one error type of the checkpoint layer: a FileError (a file or folder and what is wrong with
+// it), so a message always says which file to look at. Knows nothing about formats.
+import { FileError } from '../common/errors.js';
 
-export class CheckpointError extends Error {
-  /** The file or folder the problem is in. */
-  readonly file: string;
-  /** What is wrong, without the file prefix. */
-  readonly detail: string;
+export { messageOf } from '../common/errors.js';
+
+export class CheckpointError extends FileError {
   constructor(file: string, detail: string, options?: { cause?: unknown }) {
-    super(`${file}: ${detail}`, options);
-    this.file = file;
-    this.detail = detail;
+    super(file, detail, options);
     this.name = 'CheckpointError';
   }
-}
-
-/** The message of an unknown thrown value (an Error's message, else its string form). */
-export function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -12,10 +12,8 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Tensor } from '../tensor/index.js';
 import { CheckpointError, messageOf } from './errors.js';
-import { fsyncDir, readJson, tempPath, writeFileAtomically } from './files.js';
+import { fsyncDir, readJson, tempPath, writeFileAtomically } from '../common/files.js';
 import { loadWeights, saveWeights, WEIGHTS_INDEX_NAME, WEIGHTS_NAME } from './weights.js';
-
-export { readJson } from './files.js';
 
 /** Tokenizer files a model folder may carry, in the order loadHfFolder lists them. */
 export const TOKENIZER_FILES: readonly string[] = [
@@ -149,14 +147,14 @@ export function loadHfFolder(dir: string, opts: { filter?: (name: string) => boo
     );
   }
   if (!statSync(target).isDirectory()) throw new CheckpointError(target, 'is not a folder');
-  const config = readJson(join(target, 'config.json'), 'config.json');
+  const config = readJson(join(target, 'config.json'), 'config.json', CheckpointError);
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw new CheckpointError(join(target, 'config.json'), 'config.json must hold a JSON object');
   }
   const genPath = join(target, 'generation_config.json');
   let generationConfig: Record<string, unknown> | null = null;
   if (existsSync(genPath)) {
-    const g = readJson(genPath, 'generation_config.json');
+    const g = readJson(genPath, 'generation_config.json', CheckpointError);
     if (g === null || typeof g !== 'object' || Array.isArray(g))
       throw new CheckpointError(genPath, 'generation_config.json must hold a JSON object');
     generationConfig = g as Record<string, unknown>;

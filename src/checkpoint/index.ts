@@ -21,4 +21,4 @@ export {
   type SavedWeights,
   type LoadWeightsOptions,
 } from './weights.js';
-export { saveHfFolder, loadHfFolder, readJson, TOKENIZER_FILES, type SaveHfFolderOptions, type HfFolder } from './hf_folder.js';
+export { saveHfFolder, loadHfFolder, TOKENIZER_FILES, type SaveHfFolderOptions, type HfFolder } from './hf_folder.js';

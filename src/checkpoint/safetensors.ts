@@ -17,7 +17,7 @@ import { closeSync, fstatSync, openSync } from 'node:fs';
 import { Tensor, keep, tensor as fromTypedArray, type DType, tensorBytes as rawBytes } from '../tensor/index.js';
 import { ELEMENT_SIZE, viewBytes } from '../tensor/dtype.js';
 import { CheckpointError, messageOf } from './errors.js';
-import { describeJsonError, readExactly, writeAll, writeAtomically } from './files.js';
+import { describeJsonError, readExactly, writeAll, writeAtomically } from '../common/files.js';
 
 /** Safetensors dtype strings ↔ posttrain dtypes. */
 export const SAFETENSORS_DTYPE: Readonly<Record<string, DType>> = {
@@ -99,14 +99,14 @@ function readHeaderFd(fd: number, file: string): SafetensorsHeader {
   const size = fstatSync(fd).size;
   if (size < 8) fail(`file is ${size} bytes, shorter than the 8-byte header length: not a safetensors file, or truncated`);
   const lenBytes = new Uint8Array(8);
-  readExactly(fd, lenBytes, 0, file, 'the header length');
+  readExactly(fd, lenBytes, 0, file, 'the header length', CheckpointError);
   const n = new DataView(lenBytes.buffer).getBigUint64(0, true);
   if (n > BigInt(size - 8)) {
     fail(`header length ${n} is larger than the file (${size} bytes): truncated, or not a safetensors file`);
   }
   if (n > BigInt(MAX_HEADER_BYTES)) fail(`header length ${n} is over the ${MAX_HEADER_BYTES}-byte limit`);
   const headerBytes = new Uint8Array(Number(n));
-  readExactly(fd, headerBytes, 8, file, 'the header');
+  readExactly(fd, headerBytes, 8, file, 'the header', CheckpointError);
   let text = '';
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
@@ -218,7 +218,7 @@ export function readSafetensors(
     for (const e of header.entries) {
       if (opts.filter && !opts.filter(e.name)) continue;
       const bytes = new Uint8Array(e.end - e.begin);
-      readExactly(fd, bytes, header.dataStart + e.begin, path, `tensor '${e.name}'`);
+      readExactly(fd, bytes, header.dataStart + e.begin, path, `tensor '${e.name}'`, CheckpointError);
       tensors.set(e.name, keep(fromTypedArray(viewBytes(bytes.buffer, e.dtype), { dtype: e.dtype, shape: e.shape })));
     }
     return { tensors, metadata: header.metadata };

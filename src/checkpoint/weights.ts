@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Tensor } from '../tensor/index.js';
 import { CheckpointError } from './errors.js';
-import { readJson, writeFileAtomically } from './files.js';
+import { readJson, writeFileAtomically } from '../common/files.js';
 import {
   compareNames,
   describeTensors,
@@ -133,7 +133,7 @@ function loadSharded(dir: string, indexPath: string, filter: ((name: string) => 
   const fail = (detail: string): never => {
     throw new CheckpointError(indexPath, detail);
   };
-  const index = readJson(indexPath, 'weights index');
+  const index = readJson(indexPath, 'weights index', CheckpointError);
   const weightMap = (index as { weight_map?: unknown } | null)?.weight_map;
   if (weightMap === null || typeof weightMap !== 'object' || Array.isArray(weightMap)) {
     return fail('has no weight_map object');

@@ -4,16 +4,29 @@
 import { createInterface } from 'node:readline';
 import { generate } from '../generation/index.js';
 import { applyChatTemplate, type ChatMessage } from '../tokenizer/index.js';
-import { Flags } from './flags.js';
-import { loadForGeneration, samplingFlags } from './model_io.js';
+import { defineSchema, type ConfigOf } from '../common/schema.js';
+import { command } from './args.js';
+import { loadForGeneration, samplingOptions, SAMPLING_FIELDS } from './model_io.js';
 
-export async function chatCommand(args: string[]): Promise<void> {
-  const f = new Flags(args);
-  const dir = f.str('model');
-  const system = f.optStr('system');
-  const loaded = loadForGeneration(dir);
-  const sampling = samplingFlags(f, loaded.defaults);
-  f.rejectUnknown('chat');
+export const CHAT_SCHEMA = defineSchema({
+  model: { type: 'string', default: null, required: true, doc: 'the model folder' },
+  system: { type: 'string', default: null, nullable: true, doc: 'a system prompt at the start of the conversation' },
+  ...SAMPLING_FIELDS,
+});
+
+export const chatCommand = command({
+  summary: 'interactive chat with a model folder, tokens streamed as they are sampled (/reset starts over, /exit quits)',
+  schema: CHAT_SCHEMA,
+  run: async (c) => {
+    await chat(c);
+    return 0;
+  },
+});
+
+async function chat(c: ConfigOf<typeof CHAT_SCHEMA>): Promise<void> {
+  const system = c.system;
+  const loaded = loadForGeneration(c.model);
+  const sampling = samplingOptions(c, loaded.defaults);
   const { model, tokenizer, eosTokenIds } = loaded;
   const tty = process.stdin.isTTY === true;
   const fresh = (): ChatMessage[] => (system ? [{ role: 'system', content: system }] : []);

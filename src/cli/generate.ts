@@ -7,8 +7,9 @@ import { createReadStream, openSync, writeSync, closeSync, fsyncSync } from 'nod
 import { createInterface } from 'node:readline';
 import { generate } from '../generation/index.js';
 import { applyChatTemplate, type ChatMessage } from '../tokenizer/index.js';
-import { Flags } from './flags.js';
-import { loadForGeneration, samplingFlags } from './model_io.js';
+import { defineSchema, type ConfigOf } from '../common/schema.js';
+import { command } from './args.js';
+import { loadForGeneration, samplingOptions, SAMPLING_FIELDS } from './model_io.js';
 
 interface Row {
   line: number;
@@ -30,18 +31,35 @@ function rowPrompt(data: Record<string, unknown>, where: string, render: (m: Cha
   throw new Error(`${where}: needs a 'prompt' string or a 'messages' array`);
 }
 
-export async function generateCommand(args: string[]): Promise<void> {
-  const f = new Flags(args);
-  const dir = f.str('model');
-  const input = f.str('input');
-  const output = f.optStr('output');
-  const batchSize = f.int('batch-size', 8, 1);
-  const withLogprobs = f.bool('logprobs', false);
-  const skipSpecial = f.bool('skip-special-tokens', true);
-  const stop = f.optStr('stop');
-  const loaded = loadForGeneration(dir);
-  const sampling = samplingFlags(f, loaded.defaults);
-  f.rejectUnknown('generate');
+export const GENERATE_SCHEMA = defineSchema({
+  model: { type: 'string', default: null, required: true, doc: 'the model folder' },
+  input: { type: 'string', default: null, required: true, doc: "JSONL rows with 'prompt' (text as is) or 'messages' (chat-templated)" },
+  output: { type: 'string', default: null, nullable: true, doc: 'JSONL file for the rows with their completions (default: stdout)' },
+  batch_size: { type: 'int', default: 8, min: 1, doc: 'rows generated together' },
+  stop: { type: 'string', default: null, nullable: true, doc: 'a stop string: the completion ends before it' },
+  logprobs: { type: 'bool', default: false, doc: "add each sampled token's log-probability" },
+  skip_special_tokens: { type: 'bool', default: true, doc: 'leave special tokens out of the completion text' },
+  ...SAMPLING_FIELDS,
+});
+
+export const generateCommand = command({
+  summary: "completions for JSONL rows with 'prompt' or 'messages', written batch by batch in input order",
+  schema: GENERATE_SCHEMA,
+  run: async (c) => {
+    await generateRows(c);
+    return 0;
+  },
+});
+
+async function generateRows(c: ConfigOf<typeof GENERATE_SCHEMA>): Promise<void> {
+  const input = c.input;
+  const output = c.output;
+  const batchSize = c.batch_size;
+  const withLogprobs = c.logprobs;
+  const skipSpecial = c.skip_special_tokens;
+  const stop = c.stop;
+  const loaded = loadForGeneration(c.model);
+  const sampling = samplingOptions(c, loaded.defaults);
   const { model, tokenizer, eosTokenIds } = loaded;
   const render = (m: ChatMessage[]) => applyChatTemplate(tokenizer, m, { addGenerationPrompt: true });
 

@@ -15,9 +15,11 @@
 import { basename, extname, join } from 'node:path';
 import { readConfigFile } from '../common/schema.js';
 import { runStages, stageSummaries, type RunReport, type StageSpec } from '../recipes/stages.js';
-import { stageKinds, type ModelEvaluation } from '../recipes/stage_kinds.js';
+import { stageKinds } from '../recipes/stage_kinds.js';
+import type { ModelEvaluation } from '../eval/models.js';
 import { writeReport, terminalSummary, type ReportInput } from '../report/report.js';
-import { Flags } from './flags.js';
+import { defineSchema } from '../common/schema.js';
+import { command } from './args.js';
 
 interface RecipeFile {
   out?: unknown;
@@ -79,22 +81,30 @@ export function recipeReport(run: RunReport, doc: RecipeFile, file: string): Rep
   };
 }
 
-/** The process exit code: 0 done, 3 paused at a gate. */
-export async function runCommand(args: string[]): Promise<number> {
-  const file = args[0];
-  if (!file || file.startsWith('--')) throw new Error('usage: posttrain run RECIPE.yaml [--out=DIR]');
-  const f = new Flags(args.slice(1));
-  const doc = readConfigFile(file) as RecipeFile;
-  const out = f.optStr('out') ?? (typeof doc.out === 'string' ? doc.out : join('runs', basename(file, extname(file))));
-  f.rejectUnknown('run');
-  const stages = recipeStages(doc, file);
-  const run = await runStages(out, stages, stageKinds(), { log: (l) => process.stderr.write(`${l}\n`), source: file });
-  if (run.waiting) {
-    process.stderr.write(`\nrecipe paused at stage '${run.waiting.stage}': ${run.waiting.message}\n`);
-    return 3;
-  }
-  const input = recipeReport(run, doc, file);
-  const path = writeReport(out, input);
-  process.stdout.write(`\n${terminalSummary(input)}\nreport: ${path}\n`);
-  return 0;
-}
+export const RUN_SCHEMA = defineSchema({
+  recipe: { type: 'string', default: null, required: true, doc: 'the recipe file (YAML): out, stages, report' },
+  out: { type: 'string', default: null, nullable: true, doc: "the run folder (default: the recipe's out, else runs/<file name>)" },
+});
+
+/** Exit code 0 done, 3 paused at a gate (the annotation queue waiting for people). */
+export const runCommand = command({
+  summary:
+    'the whole post-training recipe as stages of the kinds (pretrain, sft, rm, grpo, distill, gen-data, mix, annotate, eval): cached, resumable, report.html at the end',
+  schema: RUN_SCHEMA,
+  positional: 'recipe',
+  run: async (c) => {
+    const file = c.recipe;
+    const doc = readConfigFile(file) as RecipeFile;
+    const out = c.out ?? (typeof doc.out === 'string' ? doc.out : join('runs', basename(file, extname(file))));
+    const stages = recipeStages(doc, file);
+    const run = await runStages(out, stages, stageKinds(), { log: (l) => process.stderr.write(`${l}\n`), source: file });
+    if (run.waiting) {
+      process.stderr.write(`\nrecipe paused at stage '${run.waiting.stage}': ${run.waiting.message}\n`);
+      return 3;
+    }
+    const input = recipeReport(run, doc, file);
+    const path = writeReport(out, input);
+    process.stdout.write(`\n${terminalSummary(input)}\nreport: ${path}\n`);
+    return 0;
+  },
+});

@@ -1,27 +1,41 @@
 // `posttrain serve --model=DIR [--host=127.0.0.1] [--port=8000] [--api-key=KEY] [--name=ID]`: the
 // model behind an OpenAI-compatible API (src/serve/server.ts) until interrupted. The key may also
 // come from POSTTRAIN_API_KEY; without one the server asks for none (keep it on loopback then).
-import { Flags } from './flags.js';
+import { defineSchema } from '../common/schema.js';
 import { startServer } from '../serve/server.js';
+import { command } from './args.js';
+import { untilInterrupted } from './model_io.js';
 
-export async function serveCommand(args: string[]): Promise<void> {
-  const f = new Flags(args);
-  const modelDir = f.str('model', '');
-  if (!modelDir) throw new Error('posttrain serve: --model is required');
-  const host = f.str('host', '127.0.0.1');
-  const port = f.int('port', 8000);
-  const apiKey = f.str('api-key', process.env['POSTTRAIN_API_KEY'] ?? '') || null;
-  const name = f.str('name', '') || undefined;
-  f.rejectUnknown('serve');
-  const s = await startServer({ modelDir, host, port, apiKey, modelName: name, log: (l) => process.stderr.write(`${l}\n`) });
-  process.stderr.write(
-    `serving '${s.modelName}' at ${s.url}/v1 (chat/completions, completions, models)${apiKey ? ', bearer token required' : ''}\n`,
-  );
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      void s.close().then(resolve);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-}
+export const SERVE_SCHEMA = defineSchema({
+  model: { type: 'string', default: null, required: true, doc: 'the model folder to serve' },
+  host: { type: 'string', default: '127.0.0.1', doc: 'address to listen on (loopback unless you mean otherwise)' },
+  port: { type: 'int', default: 8000, min: 0, max: 65535, doc: 'port to listen on (0: any free port)' },
+  api_key: {
+    type: 'string',
+    default: null,
+    nullable: true,
+    doc: 'the bearer token clients must send (default: $POSTTRAIN_API_KEY; neither: no key is asked)',
+  },
+  name: { type: 'string', default: null, nullable: true, doc: "the model's id in the API (default: the folder's name)" },
+});
+
+export const serveCommand = command({
+  summary: 'an OpenAI-compatible API for a model folder: /v1/chat/completions, /v1/completions (streaming, logprobs), /v1/models',
+  schema: SERVE_SCHEMA,
+  run: async (c) => {
+    const apiKey = c.api_key ?? (process.env['POSTTRAIN_API_KEY'] || null);
+    const s = await startServer({
+      modelDir: c.model,
+      host: c.host,
+      port: c.port,
+      apiKey,
+      modelName: c.name ?? undefined,
+      log: (l) => process.stderr.write(`${l}\n`),
+    });
+    process.stderr.write(
+      `serving '${s.modelName}' at ${s.url}/v1 (chat/completions, completions, models)${apiKey ? ', bearer token required' : ''}\n`,
+    );
+    await untilInterrupted(() => s.close());
+    return 0;
+  },
+});

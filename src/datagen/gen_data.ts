@@ -24,7 +24,7 @@ import { thinkFormat, languageConsistency } from '../rewards/format.js';
 import { backendJudge, judgeReward } from '../rewards/judge.js';
 import { BUILTIN_REWARDS } from '../rewards/registry.js';
 import type { RewardFn } from '../rewards/compose.js';
-import { writeFileAtomically } from '../checkpoint/files.js';
+import { writeFileAtomically } from '../common/files.js';
 import { appendDurably, readJsonlTolerant } from './durable_jsonl.js';
 import { evaluationIndex, rowQuestion, type NgramIndex } from './decontaminate.js';
 import type { GenDataConfig } from './gen_config.js';

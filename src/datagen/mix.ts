@@ -5,7 +5,7 @@
 // are; written atomically, shuffled.
 import { statSync } from 'node:fs';
 import { readRows, DataError } from '../data/index.js';
-import { writeFileAtomically } from '../checkpoint/files.js';
+import { writeFileAtomically } from '../common/files.js';
 import { Rng } from '../common/rng.js';
 import { defineSchema, type ConfigOf } from '../common/schema.js';
 

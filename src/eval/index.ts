@@ -1,5 +1,6 @@
 // Evaluation: the math harness (greedy accuracy, pass@1 and maj@k over k samples, response lengths)
-// over local models or OpenAI-compatible servers, the problem files it reads, and pass@k.
+// over local models or OpenAI-compatible servers, the eval kind over several models, the problem
+// files it reads, and pass@k.
 export {
   evaluate,
   evaluateMath,
@@ -11,5 +12,14 @@ export {
   type MathEvalReport,
   type MathItemResult,
 } from './evaluate.js';
+export {
+  EVAL_SCHEMA,
+  evaluateModels,
+  evalModels,
+  reportTable,
+  type EvalConfig,
+  type EvalModelSpec,
+  type ModelEvaluation,
+} from './models.js';
 export { loadProblems, problemFromRow, type ProblemFormat } from './problems.js';
 export { passAtK, majorityVote } from './metrics.js';

@@ -8,6 +8,7 @@ import { llamaConfig, LLAMA_ARCHITECTURE } from './llama.js';
 import { qwen2Config, QWEN2_ARCHITECTURE } from './qwen2.js';
 import { qwen3Config, QWEN3_ARCHITECTURE } from './qwen3.js';
 
+export { smallLlamaConfig } from './llama.js';
 export { CausalLM, type DecoderConfig, type Family, type ForwardOptions } from './decoder.js';
 
 const FAMILIES: Record<Family, { read: (hf: Record<string, unknown>, source: string) => DecoderConfig; architecture: string }> = {

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import * as pt from '../tensor/index.js';
 import { ArgumentError, type Generator, type Tensor } from '../tensor/index.js';
 import { Linear } from '../nn/layers.js';
-import { readJson, readSafetensors, writeSafetensors } from '../checkpoint/index.js';
-import { writeFileAtomically } from '../checkpoint/files.js';
+import { readSafetensors, writeSafetensors } from '../checkpoint/index.js';
+import { readJson, writeFileAtomically } from '../common/files.js';
 import type { CausalLM } from './decoder.js';
 
 export interface LoraConfig {

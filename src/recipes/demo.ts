@@ -23,7 +23,8 @@ import { runStages, stageSummaries, type RunReport, type StageSpec } from './sta
 import { stageKinds } from './stage_kinds.js';
 import { dataStage, demoProblems, tokenizerStage, type DemoData, type DemoProblems } from './demo_data.js';
 import { demoEvalStage, graderAnnotator, rewardEvalStage, type ModelReport, type RewardEval } from './demo_stages.js';
-import { readJson } from '../checkpoint/files.js';
+import { readJson } from '../common/files.js';
+import { smallLlamaConfig } from '../models/index.js';
 import { writeReport, terminalSummary, formatAccuracy, type ReportInput } from '../report/report.js';
 
 export interface DemoOptions {
@@ -137,25 +138,6 @@ const QUICK: Sizes = {
   strictGeneration: false,
 };
 
-function modelConfig(s: Sizes, vocab: number): Record<string, unknown> {
-  return {
-    architectures: ['LlamaForCausalLM'],
-    model_type: 'llama',
-    vocab_size: vocab,
-    hidden_size: s.hidden,
-    intermediate_size: s.intermediate,
-    num_hidden_layers: s.layers,
-    num_attention_heads: 4,
-    num_key_value_heads: 2,
-    max_position_embeddings: 1024,
-    rms_norm_eps: 1e-6,
-    rope_theta: 10000,
-    tie_word_embeddings: true,
-    hidden_act: 'silu',
-    initializer_range: 0.02,
-  };
-}
-
 /** The demo's stages: the whole recipe, with the sizes of `s`. */
 export function demoStages(s: Sizes, d: DemoData): StageSpec[] {
   const seed = d.seed;
@@ -214,7 +196,7 @@ export function demoStages(s: Sizes, d: DemoData): StageSpec[] {
       name: 'pretrain',
       kind: 'pretrain',
       config: {
-        model_config: modelConfig(s, d.vocab),
+        model_config: smallLlamaConfig({ vocab: d.vocab, hidden: s.hidden, intermediate: s.intermediate, layers: s.layers }),
         tokenizer: '${tokenizer}',
         dataset_name: [data('pretrain.jsonl')],
         max_length: 256,

@@ -1,17 +1,6 @@
 // Recipes: the kinds table (every operation as {summary, schema, run}), the stage runner (cached,
 // resumable), and the demo of DeepSeek-V3's recipe on the built-in task.
-export {
-  kindTable,
-  stageKinds,
-  evaluateModels,
-  ANNOTATE_SCHEMA,
-  EVAL_SCHEMA,
-  type KindSpec,
-  type StageKindOptions,
-  type ModelEvaluation,
-  type EvalStageConfig,
-  type EvalModelSpec,
-} from './stage_kinds.js';
+export { kindTable, stageKinds, type KindSpec, type StageKindOptions } from './stage_kinds.js';
 export {
   runStages,
   stageSummaries,

@@ -2,11 +2,10 @@
 // --config=FILE --key=value` is a one-stage run through it (cli/kind.ts), and a recipe's stages run
 // through it too (stages.ts) — one validation path for every config (common/schema.ts: unknown keys
 // refused with a did-you-mean), one adapter from a config to a trainer or tool: pretrain / sft, rm,
-// grpo, distill, gen-data, mix (the sample-type mix ratio), annotate (the human annotation gate),
-// and eval (the math harness over several models: accuracy and mean response length, the columns
-// of V3 Table 9). A stage's output paths default to its folder.
+// grpo, distill, gen-data, mix (the sample-type mix ratio), annotate (the human annotation gate,
+// annotate/gate.ts), and eval (the math harness over several models, eval/models.ts: accuracy and
+// mean response length, the columns of V3 Table 9). A stage's output paths default to its folder.
 import { dirname, join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { schemaWithDefaults, PRETRAIN_DEFAULTS, type SftConfig } from '../trainers/sft_config.js';
 import { trainSft } from '../trainers/sft.js';
 import { RM_SCHEMA, type RmConfig } from '../trainers/rm_config.js';
@@ -18,16 +17,12 @@ import { trainDistill } from '../trainers/distill.js';
 import { GEN_DATA_SCHEMA, type GenDataConfig } from '../datagen/gen_config.js';
 import { generateData } from '../datagen/gen_data.js';
 import { MIX_SCHEMA, mixSampleTypes } from '../datagen/mix.js';
-import { loadModel } from '../models/index.js';
-import { Tokenizer } from '../tokenizer/index.js';
-import { openChatBackend, isUrl } from '../generation/chat_backend.js';
-import { evaluateMath, evaluateMathWith, type MathEvalReport } from '../eval/evaluate.js';
-import { loadProblems, type ProblemFormat } from '../eval/problems.js';
 import type { RewardFn } from '../rewards/compose.js';
-import { defineSchema, resolveConfig, type ConfigOf, type Schema } from '../common/schema.js';
+import { resolveConfig, type ConfigOf, type Schema } from '../common/schema.js';
+import { EVAL_SCHEMA, evaluateModels } from '../eval/models.js';
+import { ANNOTATE_SCHEMA, runAnnotationGate } from '../annotate/gate.js';
+import type { QueueItem } from '../annotate/queue.js';
 import { StageWaiting, type StageContext, type StageKind, type StageResult } from './stages.js';
-import { autoAccept, decide, exportAccepted, fillQueue, readQueue, type QueueItem } from '../annotate/queue.js';
-import { readPrompts } from '../annotate/prompts.js';
 
 const TRAINER_LABEL = (name: string) => name.slice(0, 12);
 
@@ -37,115 +32,6 @@ export interface StageKindOptions {
   quiet?: boolean;
   /** The automatic annotator of annotate stages with auto: grader — true accepts, false rejects (marked 'auto'). */
   autoAnnotator?: (item: QueueItem) => boolean;
-}
-
-export const ANNOTATE_SCHEMA = defineSchema({
-  generalist: {
-    type: 'string',
-    default: null,
-    required: true,
-    doc: 'the generalist model that answers: a folder or an OpenAI-compatible server URL',
-  },
-  generalist_model: { type: 'string', default: null, nullable: true, doc: 'its model name at the server' },
-  prompts: {
-    type: 'string',
-    default: null,
-    required: true,
-    doc: 'non-reasoning prompts: rows with messages | prompt | question | instruction',
-  },
-  max_tokens: { type: 'int', default: 512, min: 1, doc: 'response length limit' },
-  temperature: { type: 'number', default: 0.7, min: 0, doc: 'sampling temperature' },
-  seed: { type: 'int', default: 0, min: 0, doc: 'sampling seed' },
-  auto: {
-    type: 'string',
-    default: 'none',
-    values: ['none', 'accept', 'grader'],
-    doc: "none: people decide (posttrain annotate --queue=<stage>/queue; the recipe waits); accept: accept every undecided item; grader: the recipe's automatic annotator — both marked annotator 'auto'",
-  },
-});
-
-export interface ModelEvaluation {
-  name: string;
-  model: string;
-  accuracy: number;
-  pass1: number | null;
-  majAtK: number | null;
-  meanLength: number | null;
-  n: number;
-}
-
-export const EVAL_SCHEMA = defineSchema({
-  models: {
-    type: 'objects',
-    default: [],
-    required: true,
-    doc: 'models to evaluate: [{name, model (folder or server URL), served_model?, system?}]',
-  },
-  data: { type: 'string', default: null, required: true, doc: 'problem file (gsm8k / math / built-in JSONL)' },
-  format: { type: 'string', default: 'auto', values: ['auto', 'gsm8k', 'math', 'builtin'], doc: 'problem file format' },
-  k: { type: 'int', default: 0, min: 0, doc: 'samples per problem for pass@1 / maj@k (0: greedy only)' },
-  temperature: { type: 'number', default: 0.6, min: 0, doc: 'sampling temperature of the k samples' },
-  top_p: { type: 'number', default: 0.95, min: 0.01, max: 1, doc: 'nucleus sampling of the k samples' },
-  max_new_tokens: { type: 'int', default: 512, min: 1, doc: 'response length limit' },
-  batch_size: { type: 'int', default: 32, min: 1, doc: 'rows per generation batch (local models)' },
-  limit: { type: 'int', default: 0, min: 0, doc: 'problems at most (0: all)' },
-  seed: { type: 'int', default: 0, min: 0, doc: 'sampling seed' },
-});
-
-/** One model of an eval stage. */
-export interface EvalModelSpec {
-  name: string;
-  model: string;
-  served_model?: string;
-  system?: string;
-}
-export type EvalStageConfig = Omit<ConfigOf<typeof EVAL_SCHEMA>, 'models'> & { models: EvalModelSpec[] };
-
-/** Evaluates each model on the problems; writes eval.json (summaries) and <name>.items.jsonl. */
-export async function evaluateModels(c: EvalStageConfig, dir: string, where: string): Promise<ModelEvaluation[]> {
-  if (!Array.isArray(c.models) || c.models.length === 0) throw new Error(`${where}: 'models' must list at least one {name, model}`);
-  const problems = await loadProblems(c.data, c.format, c.limit > 0 ? c.limit : Infinity);
-  const results: ModelEvaluation[] = [];
-  for (const [i, m] of c.models.entries()) {
-    if (typeof m?.name !== 'string' || typeof m?.model !== 'string')
-      throw new Error(`${where}: models[${i}] needs 'name' and 'model' strings`);
-    const opts = {
-      k: c.k,
-      temperature: c.temperature,
-      topP: c.top_p,
-      maxNewTokens: c.max_new_tokens,
-      batchSize: c.batch_size,
-      seed: c.seed,
-      ...(m.system ? { system: m.system } : {}),
-    };
-    let r: MathEvalReport;
-    if (isUrl(m.model)) {
-      r = await evaluateMathWith(
-        openChatBackend({ source: m.model, model: m.served_model ?? null, field: `${where} models[${i}]` }),
-        problems,
-        opts,
-      );
-    } else {
-      const { model } = loadModel(m.model);
-      try {
-        r = evaluateMath(model, Tokenizer.fromDir(m.model), problems, opts);
-      } finally {
-        model.dispose();
-      }
-    }
-    writeFileSync(join(dir, `${m.name}.items.jsonl`), r.items.map((it) => JSON.stringify(it)).join('\n') + '\n');
-    results.push({
-      name: m.name,
-      model: m.model,
-      accuracy: r.greedyAccuracy,
-      pass1: r.pass1,
-      majAtK: r.majAtK,
-      meanLength: r.meanLength,
-      n: r.n,
-    });
-  }
-  writeFileSync(join(dir, 'eval.json'), JSON.stringify(results, null, 2) + '\n');
-  return results;
 }
 
 /** One kind of operation: what it does, its config's fields, and how it runs a resolved config. */
@@ -265,56 +151,26 @@ export function kindTable(o: StageKindOptions = {}): Record<string, KindSpec> {
       summary:
         'the annotation gate: a generalist model answers prompts into a queue that people (or an automatic annotator) decide; the accepted and edited answers are the output',
       schema: ANNOTATE_SCHEMA,
-      outputs: () => ({}),
-      folder: () => '.',
+      outputs: inDir,
+      folder: (c) => c.output_dir,
       run: async (c, ctx) => {
-        const queue = join(ctx.dir, 'queue');
-        const backend = openChatBackend({ source: c.generalist, model: c.generalist_model, field: `${ctx.where} 'generalist'` });
-        try {
-          const fill = await fillQueue(backend, await readPrompts(c.prompts), queue, {
-            model: backend.description,
-            maxTokens: c.max_tokens,
-            temperature: c.temperature,
-            seed: c.seed,
-          });
-          ctx.log(`  annotation queue ${queue}: ${fill.total} items (${fill.asked} answered now by ${backend.description})`);
-        } finally {
-          backend.dispose();
-        }
-        if (c.auto === 'accept') autoAccept(queue);
-        if (c.auto === 'grader') {
-          if (!o.autoAnnotator)
-            throw new Error(
-              `${ctx.where}: auto: grader needs the recipe's automatic annotator (the built-in task has one; a YAML recipe uses none or accept)`,
-            );
-          const state = readQueue(queue);
-          for (const item of state.items)
-            if (!state.decisions[item.id]) decide(queue, item.id, o.autoAnnotator(item) ? 'accept' : 'reject', null, 'auto');
-        }
-        const { progress } = readQueue(queue);
-        if (progress.undecided > 0)
-          throw new StageWaiting(
-            `${progress.undecided} of ${progress.total} items wait for annotation: run 'posttrain annotate --queue=${queue}', decide them, then run the recipe again`,
-          );
-        const file = join(ctx.dir, 'accepted.jsonl');
-        const e = exportAccepted(queue, file);
+        const r = await runAnnotationGate(c, { where: ctx.where, log: ctx.log, autoAnnotator: o.autoAnnotator });
+        if (r.waiting !== null) throw new StageWaiting(r.waiting);
         return {
-          output: file,
-          metrics: { items: progress.total, accepted: e.accepted, edited: e.edited, rejected: e.rejected, auto: c.auto },
+          output: r.output,
+          metrics: { items: r.items, accepted: r.accepted, edited: r.edited, rejected: r.rejected, auto: c.auto },
         };
       },
     }),
     eval: kind({
       summary:
-        'math evaluation of several models (folders or OpenAI-compatible servers): greedy accuracy, pass@1 and maj@k over k samples, mean response length',
+        'math evaluation of one model or several (folders or OpenAI-compatible servers): greedy accuracy, pass@1, pass@k and maj@k over k samples, response lengths',
       schema: EVAL_SCHEMA,
-      outputs: () => ({}),
-      folder: () => '.',
+      outputs: inDir,
+      folder: (c) => c.output_dir,
       run: async (c, ctx) => {
-        const results = await evaluateModels(c as unknown as EvalStageConfig, ctx.dir, ctx.where);
-        for (const r of results)
-          ctx.log(`  ${r.name.padEnd(16)} accuracy ${(100 * r.accuracy).toFixed(1)}%  mean length ${r.meanLength?.toFixed(1) ?? '—'}`);
-        return { output: join(ctx.dir, 'eval.json'), metrics: { models: results } };
+        const results = await evaluateModels(c, { where: ctx.where, log: ctx.log });
+        return { output: join(c.output_dir, 'eval.json'), metrics: { models: results } };
       },
     }),
   };

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomically } from '../checkpoint/files.js';
+import { writeFileAtomically } from '../common/files.js';
 
 export interface StageSpec {
   name: string;

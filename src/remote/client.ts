@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { writeFileAtomically } from '../checkpoint/files.js';
+import { writeFileAtomically } from '../common/files.js';
 import type { ChatMessage } from '../tokenizer/index.js';
 
 export interface RemoteOptions {

@@ -12,7 +12,7 @@
 import { CasClock } from './math_cas.js';
 import { valuesEqual } from './math_compare.js';
 import { extractCandidates, type Candidate, type ExtractTarget } from './math_extract.js';
-import { cleanLatex, parseAnswer, type Value } from './math_normalize.js';
+import { cleanLatex, parseCleaned, type Value } from './math_normalize.js';
 
 export interface VerifyMathOptions {
   /** What is read from the completion: 'latex' (boxes, math environments, \frac) and 'expr' (plain
@@ -70,7 +70,7 @@ function firstParsed(cands: Candidate[]): { cand: Candidate; value: Value } | { 
     const clean = cleanLatex(c.answer);
     if (clean === '' || /^[.,;:!?]+$/.test(clean)) continue;
     try {
-      return { cand: c, value: parseAnswer(c.answer) };
+      return { cand: c, value: parseCleaned(clean) };
     } catch {
       why = 'unparseable answer';
     }
@@ -120,7 +120,7 @@ export function verifyMath(completion: string, gold: string | number, opts: Veri
   const clock = new CasClock();
   let equal: boolean;
   try {
-    equal = valuesEqual(got.value, goldValue ?? parseAnswer(goldText), { tol, clock, strict: opts.strict ?? true });
+    equal = valuesEqual(got.value, goldValue ?? parseCleaned(normalizedGold), { tol, clock, strict: opts.strict ?? true });
   } catch {
     equal = false;
     notes.push('comparison error');

@@ -13,7 +13,7 @@
 // Tuples/intervals: same delimiters and items in order. Matrices: same shape, equal entries. Sets,
 // bare lists, unions: same items in any order (a multiset match).
 import { CasClock, closeEnough, evalNumber, exprEqual, proportional } from './math_cas.js';
-import { parseAnswer, type Value } from './math_normalize.js';
+import { parseCleaned, type Value } from './math_normalize.js';
 
 interface Num {
   value: number;
@@ -162,8 +162,8 @@ export function isName(s: string): boolean {
 function assigned(v: Value, ctx: CompareCtx): Value | null {
   if (v.kind !== 'relation' || v.ops.length !== 1 || v.ops[0] !== '=') return null;
   const [l, r] = v.operands as [string, string];
-  if (isName(l)) return parseAnswer(r, 1);
-  return scalarNumber(l, ctx) !== null && scalarNumber(r, ctx) !== null ? parseAnswer(r, 1) : null;
+  if (isName(l)) return parseCleaned(r, 1);
+  return scalarNumber(l, ctx) !== null && scalarNumber(r, ctx) !== null ? parseCleaned(r, 1) : null;
 }
 
 /** An inequality on a name as an interval: x < 3 → (-\infty, 3); -2 \le x \le 7 → [-2, 7]. */

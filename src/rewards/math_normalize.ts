@@ -248,11 +248,16 @@ function plusMinus(s: string): [string, string] | null {
   return [`${parts[0]}+${parts[1]}`, `${parts[0]}-${parts[1]}`];
 }
 
-export function parseAnswer(raw: string, depth = 0): Value {
-  let s = depth === 0 ? cleanLatex(raw) : raw.trim();
+export function parseAnswer(raw: string): Value {
+  return parseCleaned(cleanLatex(raw));
+}
+
+/** parseAnswer of text cleanLatex already cleaned (or a part of such text, `depth` levels in). */
+export function parseCleaned(clean: string, depth = 0): Value {
+  let s = clean.trim();
   if (depth > 20) return { kind: 'scalar', text: s, percent: false };
   const rows = matrixRows(s);
-  if (rows) return { kind: 'matrix', rows: rows.map((r) => r.map((c) => parseAnswer(c, depth + 1))) };
+  if (rows) return { kind: 'matrix', rows: rows.map((r) => r.map((c) => parseCleaned(c, depth + 1))) };
   // redundant outer braces: {{{1}}} → 1
   // and redundant parentheses: ((x+1)) → x+1, but (1, 2) stays a tuple
   while (
@@ -266,23 +271,23 @@ export function parseAnswer(raw: string, depth = 0): Value {
   if (inSet) s = inSet[1]!;
   // union of intervals / sets
   const unionParts = splitTop(s, '\\cup');
-  if (unionParts.length > 1) return { kind: 'union', parts: unionParts.map((p) => parseAnswer(p, depth + 1)) };
+  if (unionParts.length > 1) return { kind: 'union', parts: unionParts.map((p) => parseCleaned(p, depth + 1)) };
   // set \{ ... \}
   if (s.startsWith('\\{') && s.endsWith('\\}')) {
     const inner = s.slice(2, -2).trim();
-    return { kind: 'set', items: inner === '' ? [] : flatten(splitTop(inner, ',').map((p) => parseAnswer(p, depth + 1))) };
+    return { kind: 'set', items: inner === '' ? [] : flatten(splitTop(inner, ',').map((p) => parseCleaned(p, depth + 1))) };
   }
   // tuple / interval: the opener's match must be the last char ("[1,3)" counts: kinds are not checked)
   if ((s[0] === '(' || s[0] === '[') && (s.endsWith(')') || s.endsWith(']')) && matchingClose(s) === s.length - 1) {
     const items = splitTop(s.slice(1, -1), ',');
     if (items.length > 1) {
-      return { kind: 'seq', open: s[0]!, close: s[s.length - 1]!, items: items.map((p) => parseAnswer(p, depth + 1)) };
+      return { kind: 'seq', open: s[0]!, close: s[s.length - 1]!, items: items.map((p) => parseCleaned(p, depth + 1)) };
     }
   }
   // bare list
   const list = splitTop(s, ',');
   if (list.length > 1 && list.every((p) => p.length > 0)) {
-    return { kind: 'set', items: flatten(list.map((p) => parseAnswer(p, depth + 1))) };
+    return { kind: 'set', items: flatten(list.map((p) => parseCleaned(p, depth + 1))) };
   }
   // relations (outside brackets): x \le 5, 1 < x < 3, x^2 + y^2 = 1
   const top = s.replace(/\([^()]*\)|\[[^[\]]*\]|\{[^{}]*\}/g, (m) => ' '.repeat(m.length));
@@ -299,7 +304,7 @@ export function parseAnswer(raw: string, depth = 0): Value {
     operands.push(s.slice(last).trim());
     if (operands.every((o) => o.length > 0)) {
       // a chain of equalities "a = b = c" stands for its last side when that side is a closed form
-      if (ops.length > 1 && ops.every((o) => o === '=')) return parseAnswer(operands[operands.length - 1]!, depth + 1);
+      if (ops.length > 1 && ops.every((o) => o === '=')) return parseCleaned(operands[operands.length - 1]!, depth + 1);
       if (ops.every((o) => o === '>' || o === '\\ge')) {
         return { kind: 'relation', ops: ops.reverse().map((o) => (o === '>' ? '<' : '\\le')), operands: operands.reverse() };
       }
@@ -307,7 +312,7 @@ export function parseAnswer(raw: string, depth = 0): Value {
     }
   }
   const pm = plusMinus(s);
-  if (pm) return { kind: 'set', items: pm.map((p) => parseAnswer(p, depth + 1)), plusMinus: true };
+  if (pm) return { kind: 'set', items: pm.map((p) => parseCleaned(p, depth + 1)), plusMinus: true };
   let percent = false;
   if (s.endsWith('%')) {
     percent = true;

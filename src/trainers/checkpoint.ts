@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import * as pt from '../tensor/index.js';
 import type { AdamW, OptimizerStateDict } from '../optim/index.js';
 import type { SamplerState } from '../data/index.js';
-import { readJson, readSafetensors, writeSafetensors, TOKENIZER_FILES } from '../checkpoint/index.js';
-import { fsyncDir, writeFileAtomically } from '../checkpoint/files.js';
+import { readSafetensors, writeSafetensors, TOKENIZER_FILES } from '../checkpoint/index.js';
+import { fsyncDir, readJson, writeFileAtomically } from '../common/files.js';
 import { saveModel, type CausalLM } from '../models/index.js';
 import { saveAdapter, loadAdapter, type LoraConfig } from '../models/lora.js';
 

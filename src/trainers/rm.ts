@@ -11,7 +11,7 @@ import * as pt from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
 import { AdamW, decayGroups } from '../optim/index.js';
 import { lrAt, checkSchedule, type Schedule } from '../optim/schedule.js';
-import { readJson } from '../checkpoint/index.js';
+import { readJson } from '../common/files.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { BatchSampler, loadPreferences, type PreferencePair } from '../data/index.js';
 import { RewardModel, loadRewardModel, rewardModelFromCausal, saveRewardModel } from '../models/reward_model.js';

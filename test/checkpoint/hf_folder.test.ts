@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pt from '../../src/tensor/index.js';
-import { loadHfFolder, readJson, saveHfFolder, TOKENIZER_FILES } from '../../src/checkpoint/index.js';
+import { CheckpointError, loadHfFolder, saveHfFolder, TOKENIZER_FILES } from '../../src/checkpoint/index.js';
+import { readJson } from '../../src/common/files.js';
+import { FileError } from '../../src/common/errors.js';
 import { bitsOf, bytesOf, deadPid, expectCheckpointError, leftovers, randomTensor, tempDir } from './util.js';
 
 const { dir: root, cleanup } = tempDir();
@@ -235,15 +237,19 @@ describe('missing and broken files', () => {
 
   test('readJson: missing file, invalid JSON with line and column, a BOM is fine', () => {
     const p = join(root, 'x.json');
-    expectCheckpointError(() => readJson(p, 'tokenizer config'), p, 'missing tokenizer config');
+    assert.throws(
+      () => readJson(p, 'x'),
+      (e) => e instanceof FileError && !(e instanceof CheckpointError) && e.file === p,
+    );
+    expectCheckpointError(() => readJson(p, 'tokenizer config', CheckpointError), p, 'missing tokenizer config');
     writeFileSync(p, '{\n  "a": 1,\n  "b": }\n');
-    expectCheckpointError(() => readJson(p, 'tokenizer config'), p, 'invalid JSON in tokenizer config', 'line 3 column 8');
+    expectCheckpointError(() => readJson(p, 'tokenizer config', CheckpointError), p, 'invalid JSON in tokenizer config', 'line 3 column 8');
     writeFileSync(p, '{"a": [1, 2,]}');
-    expectCheckpointError(() => readJson(p, 'x'), p, 'line 1 column 13');
+    expectCheckpointError(() => readJson(p, 'x', CheckpointError), p, 'line 1 column 13');
     writeFileSync(p, '{"a": 1} trailing');
-    expectCheckpointError(() => readJson(p, 'x'), p, 'line 1 column 10');
+    expectCheckpointError(() => readJson(p, 'x', CheckpointError), p, 'line 1 column 10');
     writeFileSync(p, '{"s": "tab\there"}');
-    expectCheckpointError(() => readJson(p, 'x'), p, 'line 1 column 11');
+    expectCheckpointError(() => readJson(p, 'x', CheckpointError), p, 'line 1 column 11');
     writeFileSync(p, '\ufeff{"a": "\\u00e9", "b": [true, null, -1.5e3]}');
     assert.deepEqual(readJson(p, 'x'), { a: 'é', b: [true, null, -1500] });
     const gen = fresh();

@@ -93,7 +93,7 @@ test('generate: a malformed row is reported with file, line and field, and rows 
   assert.match(r.stderr, /bad\.jsonl:2: field 'messages\[0\]'/);
   assert.equal(readFileSync(output, 'utf8').trim().split('\n').length, 1, 'the finished row is on disk');
   const r2 = run(['generate', `--model=${modelDir}`, `--input=${input}`, '--temperature=-1']);
-  assert.match(r2.stderr, /--temperature must be a number >= 0/);
+  assert.match(r2.stderr, /--temperature: field 'temperature' must be >= 0/);
   const r3 = run(['generate', `--model=${join(dir, 'nope')}`, `--input=${input}`]);
   assert.equal(r3.status, 1);
   assert.match(r3.stderr, /nope/);

@@ -71,7 +71,7 @@ test('posttrain run: pauses at the annotation gate (exit 3), continues after the
   assert.equal(first.status, 3, first.stderr);
   assert.match(
     first.stderr,
-    /paused at stage 'chat-data': 3 of 3 items wait for annotation: run 'posttrain annotate --queue=.*chat-data\/queue'/,
+    /paused at stage 'chat-data': 3 of 3 items wait for annotation: run 'posttrain annotate-page --queue=.*chat-data\/queue'/,
   );
   assert.ok(existsSync(join(out, 'sft', 'stage.json')) && !existsSync(join(out, 'sft2')));
   const queue = join(out, 'chat-data', 'queue');

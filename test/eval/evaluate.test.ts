@@ -104,15 +104,21 @@ test('posttrain eval prints the metrics table and writes per-item results', () =
   const data = join(dir, 'heldout.jsonl');
   writeFileSync(data, [1, 2, 3].map((i) => JSON.stringify({ question: `what is ${i} plus ${i}?`, answer: i * 2 })).join('\n') + '\n');
   const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-  const out = join(dir, 'results.jsonl');
+  const out = join(dir, 'eval-out');
   const r = spawnSync(
     process.execPath,
-    [cli, 'eval', `--model=${modelDir}`, `--data=${data}`, '--k=2', '--max-new-tokens=8', `--output=${out}`],
+    [cli, 'eval', `--model=${modelDir}`, `--data=${data}`, '--k=2', '--max-new-tokens=8', `--output-dir=${out}`],
     { encoding: 'utf8' },
   );
   assert.equal(r.status, 0, r.stderr);
   for (const label of ['problems', 'greedy accuracy', 'pass@1 (mean of 2 samples)', 'pass@2', 'maj@2', 'mean response length'])
-    assert.match(r.stdout, new RegExp(label.replace(/[()@]/g, '.')));
-  assert.equal(readFileSync(out, 'utf8').trim().split('\n').length, 3);
+    assert.match(r.stderr, new RegExp(label.replace(/[()@]/g, '.')));
+  const line = JSON.parse(r.stdout.trim()) as { output: string; models: { name: string; n: number }[] };
+  assert.equal(line.output, join(out, 'eval.json'));
+  assert.deepEqual(
+    line.models.map((m) => [m.name, m.n]),
+    [['model', 3]],
+  );
+  assert.equal(readFileSync(join(out, 'model.items.jsonl'), 'utf8').trim().split('\n').length, 3);
   rmSync(s.dir, { recursive: true, force: true });
 });

@@ -5,6 +5,7 @@
 // against central differences (L(x + eps e_i) - L(x - eps e_i)) / 2 eps, for every element of
 // every input that requires grad. Inputs that do not require grad (index tensors, masks) are passed
 // to f unchanged and not checked.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as pt from '../../src/tensor/index.js';
 import type { Tensor } from '../../src/tensor/index.js';
@@ -137,3 +138,37 @@ export function gradcheck(f: (inputs: Tensor[]) => Tensor, inputs: Tensor[], opt
   });
   return { checked, maxAbsError };
 }
+
+// ---- shared by the gradcheck test files
+
+type Make = () => Tensor[];
+type Fn = (x: Tensor[]) => Tensor;
+
+/** A list of gradcheck cases: `c(name, make, f)` adds one; `testCases()` makes one test per case. */
+export function gradcheckCases(): { c: (name: string, make: Make, f: Fn) => void; testCases: () => void } {
+  const cases: [string, Make, Fn][] = [];
+  return {
+    c: (name, make, f) => {
+      cases.push([name, make, f]);
+    },
+    testCases: () =>
+      cases.forEach(([name, make, f], k) => {
+        test(`gradcheck: ${name}`, () => {
+          pt.scope(() => {
+            seedInputs(1000 * (k + 1));
+            const r = gradcheck(f, make());
+            assert.ok(r.checked > 0);
+          });
+        });
+      }),
+  };
+}
+
+/** A float64 input of the shape (requires grad; uniform in [lo, hi)). */
+export const x = (shape: number[], o?: InputOptions): Tensor => input(shape, o);
+/** An int64 constant (not checked, passed through to f). */
+export const ids = (v: number[] | number[][]): Tensor => pt.tensor(v, { dtype: 'int64' });
+export const bools = (v: boolean[] | boolean[][] | boolean[][][][]): Tensor => pt.tensor(v, { dtype: 'bool' });
+export const f64 = (v: number[][], requiresGrad = true): Tensor => pt.tensor(v, { dtype: 'float64', requiresGrad });
+/** Inputs kept positive (log, sqrt, division). */
+export const pos = { lo: 0.5, hi: 2 };

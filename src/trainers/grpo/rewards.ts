@@ -7,7 +7,7 @@
 // disagreement, unparseable judgements). Owns the models it loads: dispose() frees them.
 import { join } from 'node:path';
 import { loadRewardModel, type RewardModel } from '../../models/reward_model.js';
-import { readJson } from '../../checkpoint/index.js';
+import { readJson } from '../../common/files.js';
 import { Tokenizer } from '../../tokenizer/index.js';
 import { openChatBackend, type ChatBackend } from '../../generation/chat_backend.js';
 import { backendJudge, judgeReward } from '../../rewards/judge.js';

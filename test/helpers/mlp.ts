@@ -1,10 +1,10 @@
-// The engine's own example: small multi-layer perceptrons trained with AdamW on XOR and on a 1-D
-// regression (y = sin(2x) on [-2, 2]). It exercises creation, linear layers, activations, losses,
-// autograd, the optimizer and scopes — everything a training loop needs — in a few seconds.
-// It deliberately knows nothing about language models (those come with src/models).
-import * as pt from '../tensor/index.js';
-import { keep } from '../tensor/index.js';
-import { AdamW } from '../optim/index.js';
+// A whole training loop in miniature, for the engine's tests: small multi-layer perceptrons trained
+// with AdamW on XOR and on a 1-D regression (y = sin(2x) on [-2, 2]). It exercises creation, linear
+// layers, activations, losses, autograd, the optimizer and scopes in a few seconds, and knows
+// nothing about language models.
+import * as pt from '../../src/tensor/index.js';
+import { keep } from '../../src/tensor/index.js';
+import { AdamW } from '../../src/optim/index.js';
 
 export interface MlpRun {
   task: 'xor' | 'regression';

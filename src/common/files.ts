@@ -1,11 +1,11 @@
-// File helpers shared by the checkpoint writers and readers: crash-safe writes (write a temp file
-// beside the target, fsync, rename over it), fsync of folders, whole-buffer reads and writes that
-// loop over short I/O, and JSON reading whose errors name the file and the line and column.
-// Knows nothing about tensors or safetensors.
+// File helpers for every floor that writes what a crash must not corrupt (checkpoints, run folders,
+// data ledgers, queues): crash-safe writes (write a temp file beside the target, fsync, rename over
+// it), fsync of folders, whole-buffer reads and writes that loop over short I/O, and JSON reading
+// whose errors (FileError) name the file and the line and column. Knows nothing about tensors.
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { CheckpointError, messageOf } from './errors.js';
+import { FileError, messageOf } from './errors.js';
 
 /** Largest single read/write call (Node refuses lengths of 2 GiB and more). */
 const IO_CHUNK = 1 << 30;
@@ -23,21 +23,28 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
   }
 }
 
-/** Fills `into` from `fd` at `position`; a short file is a CheckpointError naming `file`. */
-export function readExactly(fd: number, into: Uint8Array, position: number, file: string, what: string): void {
+/** The error class a reader throws: FileError, or a layer's own kind of it (CheckpointError). */
+export type FileErrorClass = new (file: string, detail: string, options?: { cause?: unknown }) => FileError;
+
+/** Fills `into` from `fd` at `position`; a short file is an `Err` naming `file`. */
+export function readExactly(
+  fd: number,
+  into: Uint8Array,
+  position: number,
+  file: string,
+  what: string,
+  Err: FileErrorClass = FileError,
+): void {
   let done = 0;
   while (done < into.byteLength) {
     let n: number;
     try {
       n = readSync(fd, into, done, Math.min(IO_CHUNK, into.byteLength - done), position + done);
     } catch (e) {
-      throw new CheckpointError(file, `cannot read ${what}: ${messageOf(e)}`, { cause: e });
+      throw new Err(file, `cannot read ${what}: ${messageOf(e)}`, { cause: e });
     }
     if (n === 0) {
-      throw new CheckpointError(
-        file,
-        `file ended after ${done} of the ${into.byteLength} bytes of ${what} (at byte ${position}): truncated?`,
-      );
+      throw new Err(file, `file ended after ${done} of the ${into.byteLength} bytes of ${what} (at byte ${position}): truncated?`);
     }
     done += n;
   }
@@ -86,24 +93,24 @@ export function writeFileAtomically(path: string, data: string | Uint8Array): vo
 }
 
 /** Reads and parses a JSON file. A missing file is 'missing <what>'; bad JSON names line and column. */
-export function readJson(path: string, what: string): unknown {
-  if (!existsSync(path)) throw new CheckpointError(path, `missing ${what}`);
+export function readJson(path: string, what: string, Err: FileErrorClass = FileError): unknown {
+  if (!existsSync(path)) throw new Err(path, `missing ${what}`);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new CheckpointError(path, `cannot read ${what}: ${messageOf(e)}`, { cause: e });
+    throw new Err(path, `cannot read ${what}: ${messageOf(e)}`, { cause: e });
   }
-  return parseJson(text, path, what);
+  return parseJson(text, path, what, Err);
 }
 
 /** JSON.parse with an error that names `file`, the line and column, and the parser's message. */
-export function parseJson(text: string, file: string, what: string): unknown {
+export function parseJson(text: string, file: string, what: string, Err: FileErrorClass = FileError): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // tolerate a UTF-8 BOM
   try {
     return JSON.parse(body);
   } catch (e) {
-    throw new CheckpointError(file, `invalid JSON in ${what}: ${describeJsonError(body, messageOf(e))}`, { cause: e });
+    throw new Err(file, `invalid JSON in ${what}: ${describeJsonError(body, messageOf(e))}`, { cause: e });
   }
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as pt from '../../src/tensor/index.js';
-import { trainXor, trainRegression } from '../../src/examples/mlp.js';
+import { trainXor, trainRegression } from '../helpers/mlp.js';
 
 test('an MLP learns XOR with AdamW (loss near zero, all four points right)', () => {
   const before = pt.memory().liveTensors;
