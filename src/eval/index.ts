@@ -14,6 +14,7 @@ export {
 } from './evaluate.js';
 export {
   EVAL_SCHEMA,
+  EVAL_MODEL_SCHEMA,
   evaluateModels,
   evalModels,
   reportTable,

@@ -5,7 +5,7 @@
 // <output_dir>/eval.json) and the table's text.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineSchema, type ConfigOf } from '../common/schema.js';
+import { defineSchema, resolveConfig, type ConfigOf } from '../common/schema.js';
 import { loadModel } from '../models/index.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { openChatBackend, isUrl } from '../generation/chat_backend.js';
@@ -50,14 +50,15 @@ export const EVAL_SCHEMA = defineSchema({
 });
 export type EvalConfig = ConfigOf<typeof EVAL_SCHEMA>;
 
-/** One model of an eval config's models list. */
-export interface EvalModelSpec {
-  name: string;
-  model: string;
-  served_model?: string | null;
-  tokenizer?: string | null;
-  system?: string | null;
-}
+/** One entry of an eval config's models list (validated like every config: unknown keys refused with a suggestion). */
+export const EVAL_MODEL_SCHEMA = defineSchema({
+  name: { type: 'string', default: null, required: true, doc: "the model's name in eval.json and the report (letters, digits, - _ .)" },
+  model: { type: 'string', default: null, required: true, doc: 'a model folder or an OpenAI-compatible server URL' },
+  served_model: { type: 'string', default: null, nullable: true, doc: 'its name at the server, when model is a URL' },
+  tokenizer: { type: 'string', default: null, nullable: true, doc: 'a tokenizer folder for a server model (response lengths)' },
+  system: { type: 'string', default: null, nullable: true, doc: "its system prompt (default: the config's system)" },
+});
+export type EvalModelSpec = ConfigOf<typeof EVAL_MODEL_SCHEMA>;
 
 /** A model's summary in eval.json. */
 export interface ModelEvaluation {
@@ -76,18 +77,17 @@ export function evalModels(c: EvalConfig, where: string): EvalModelSpec[] {
   const specs: Record<string, unknown>[] =
     c.model !== null ? [{ name: 'model', model: c.model, served_model: c.served_model, tokenizer: c.tokenizer }] : c.models;
   if (specs.length === 0) throw new Error(`${where}: name a model to evaluate: 'model' (a folder or server URL) or 'models'`);
+  if (c.served_model !== null && c.model === null)
+    throw new Error(`${where}: 'served_model' goes with 'model'; in a models list each entry has its own served_model`);
   const names = new Set<string>();
-  return specs.map((m, i) => {
+  return specs.map((raw, i) => {
     const at = `${where}: models[${i}]`;
-    if (typeof m['name'] !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(m['name']))
-      throw new Error(`${at} needs a 'name' of letters, digits, '-', '_' or '.', got ${JSON.stringify(m['name'])}`);
-    if (typeof m['model'] !== 'string' || m['model'] === '') throw new Error(`${at} needs a 'model' string (a folder or server URL)`);
-    if (names.has(m['name'])) throw new Error(`${at}: the name '${m['name']}' is used twice`);
-    names.add(m['name']);
-    for (const k of Object.keys(m))
-      if (!['name', 'model', 'served_model', 'tokenizer', 'system'].includes(k))
-        throw new Error(`${at}: unknown field '${k}' (fields: name, model, served_model, tokenizer, system)`);
-    return m as unknown as EvalModelSpec;
+    const m = resolveConfig(EVAL_MODEL_SCHEMA, raw, at);
+    if (!/^[A-Za-z0-9_.-]+$/.test(m.name))
+      throw new Error(`${at} needs a 'name' of letters, digits, '-', '_' or '.', got ${JSON.stringify(m.name)}`);
+    if (names.has(m.name)) throw new Error(`${at}: the name '${m.name}' is used twice`);
+    names.add(m.name);
+    return m;
   });
 }
 

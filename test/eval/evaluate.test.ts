@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProblems } from '../../src/eval/problems.js';
 import { evaluateMath } from '../../src/eval/evaluate.js';
+import { EVAL_SCHEMA, evalModels } from '../../src/eval/models.js';
+import { resolveConfig } from '../../src/common/schema.js';
 import { createModel, saveModel } from '../../src/models/index.js';
 import { Tokenizer } from '../../src/tokenizer/index.js';
 import { makeSftSetup } from '../helpers/sft_setup.js';
@@ -121,4 +123,15 @@ test('posttrain eval prints the metrics table and writes per-item results', () =
   );
   assert.equal(readFileSync(join(out, 'model.items.jsonl'), 'utf8').trim().split('\n').length, 3);
   rmSync(s.dir, { recursive: true, force: true });
+});
+
+test('eval models: each entry validated like a config (typo suggested); served_model only with the one model', () => {
+  const c = resolveConfig(EVAL_SCHEMA, { data: 'x.jsonl', models: [{ name: 'a', modle: 'dir' }] }, 'e.yaml');
+  assert.throws(() => evalModels(c, 'e.yaml'), /e\.yaml: models\[0\]: unknown field 'modle' \(did you mean 'model'\?\)/);
+  const both = resolveConfig(EVAL_SCHEMA, { data: 'x.jsonl', models: [{ name: 'a', model: 'dir' }], served_model: 'm' }, 'e.yaml');
+  assert.throws(() => evalModels(both, 'e.yaml'), /'served_model' goes with 'model'/);
+  const one = resolveConfig(EVAL_SCHEMA, { data: 'x.jsonl', model: 'http://h:1/v1', served_model: 'm' }, 'e.yaml');
+  assert.deepEqual(evalModels(one, 'e.yaml'), [
+    { name: 'model', model: 'http://h:1/v1', served_model: 'm', tokenizer: null, system: null },
+  ]);
 });
