@@ -108,32 +108,57 @@ export class CausalLM extends Module {
     return new CausalLM(config, { generator: new pt.Generator(seed), dtype });
   }
 
-  /** A KV cache sized for this model. */
+  /** The dtype activations are computed in: the autocast dtype, or the parameters'. */
+  get activationDtype(): DType {
+    return this.computeDtype ?? this.model.embed_tokens.weight.dtype;
+  }
+
+  /** A KV cache sized for this model, in its compute dtype, on its device. */
   newCache(batch: number, maxLength: number): KVCache {
     const w = this.model.embed_tokens.weight;
-    return new KVCache(this.config.layers, batch, this.config.kvHeads, maxLength, this.config.headDim, w.dtype, w.device);
+    return new KVCache(this.config.layers, batch, this.config.kvHeads, maxLength, this.config.headDim, this.activationDtype, w.device);
+  }
+
+  /** What every layer of one forward pass shares: rotary tables, the attention mask, the cache. */
+  layerContext(ids: Tensor, o: ForwardOptions = {}): LayerContext {
+    return pt.scope(() => {
+      const [B, T] = ids.shape as [number, number];
+      const cache = o.cache ?? null;
+      const positions = o.positions ?? defaultPositions(B, T, o, cache, ids.device); // (B, T)
+      const mask = buildMask(T, o, cache); // (B|1, 1, T, S) or null
+      const { cos, sin } = ropeCosSin(this.config.rope, positions); // (B, 1, T, D)
+      const dtype = this.activationDtype;
+      return dtype === 'float32' ? { cos, sin, mask, cache } : { cos: cos.to(dtype), sin: sin.to(dtype), mask, cache };
+    });
+  }
+
+  /** ids (B, T) → embeddings (B, T, hidden) in the compute dtype. */
+  embed(ids: Tensor): Tensor {
+    return this.model.embed_tokens.forward(ids);
+  }
+
+  /** Decoder layer i: x (B, T, hidden) → (B, T, hidden). */
+  layerForward(i: number, x: Tensor, ctx: LayerContext): Tensor {
+    const layer = this.model.layers.at(i);
+    return pt.scope(() => {
+      const h = x.add(layer.self_attn.forward(layer.input_layernorm.forward(x), { ...ctx, layer: i })); // (B, T, hidden)
+      return h.add(layer.mlp.forward(layer.post_attention_layernorm.forward(h)));
+    });
+  }
+
+  /** The final norm: (B, T, hidden) → (B, T, hidden). */
+  finalNorm(x: Tensor): Tensor {
+    return this.model.norm.forward(x);
   }
 
   /** ids (B, T) int64 → final hidden states (B, T, hidden), after the last norm. */
   hiddenStates(ids: Tensor, o: ForwardOptions = {}): Tensor {
-    const c = this.config;
     return pt.scope(() => {
-      const [B, T] = ids.shape as [number, number];
-      const cache = o.cache ?? null;
-      const positions = o.positions ?? defaultPositions(B, T, o, cache); // (B, T)
-      const mask = buildMask(T, o, cache); // (B|1, 1, T, S) or null
-      const { cos, sin } = ropeCosSin(c.rope, positions); // (B, 1, T, D)
-      const dtype = this.model.embed_tokens.weight.dtype;
-      const cs = dtype === 'float32' ? { cos, sin } : { cos: cos.to(dtype), sin: sin.to(dtype) };
-      let x = this.model.embed_tokens.forward(ids); // (B, T, hidden)
-      let i = 0;
-      for (const layer of this.model.layers) {
-        const h = layer.self_attn.forward(layer.input_layernorm.forward(x), { ...cs, mask, cache, layer: i++ });
-        x = x.add(h);
-        x = x.add(layer.mlp.forward(layer.post_attention_layernorm.forward(x)));
-      }
-      if (cache) cache.length += T;
-      return this.model.norm.forward(x);
+      const ctx = this.layerContext(ids, o);
+      let x = this.embed(ids); // (B, T, hidden)
+      for (let i = 0; i < this.config.layers; i++) x = this.layerForward(i, x, ctx);
+      if (ctx.cache) ctx.cache.length += ids.size(1);
+      return this.finalNorm(x);
     });
   }
 
@@ -144,11 +169,33 @@ export class CausalLM extends Module {
 
   /** hidden (..., hidden) → logits (..., vocab) through lm_head or the tied embedding. */
   logits(hidden: Tensor): Tensor {
-    return this.lm_head ? this.lm_head.forward(hidden) : pt.linear(hidden, this.model.embed_tokens.weight);
+    return pt.linear(hidden, this.headWeight());
+  }
+
+  /**
+   * The output head's weight (vocab, hidden) as the forward uses it (cast to the compute dtype,
+   * differentiable): lm_head's, or the tied embedding's. For losses over chunks (nn/chunked_head.ts).
+   */
+  headWeight(): Tensor {
+    if (this.lm_head?.lora)
+      throw new pt.ArgumentError(
+        'CausalLM.headWeight',
+        'lm_head carries a LoRA adapter; merge it or leave lm_head out of lora_target_modules',
+      );
+    const w = this.lm_head ? this.lm_head.weight : this.model.embed_tokens.weight;
+    return this.computeDtype && this.computeDtype !== w.dtype ? w.to(this.computeDtype) : w;
   }
 }
 
-function defaultPositions(B: number, T: number, o: ForwardOptions, cache: KVCache | null): Tensor {
+/** What the decoder layers of one forward pass share. */
+export interface LayerContext {
+  cos: Tensor; // (B, 1, T, headDim)
+  sin: Tensor; // (B, 1, T, headDim)
+  mask: Tensor | null; // (B|1, 1, T, S)
+  cache: KVCache | null;
+}
+
+function defaultPositions(B: number, T: number, o: ForwardOptions, cache: KVCache | null, device: pt.Device): Tensor {
   if (o.segmentIds) return pt.positionsFromSegments(o.segmentIds);
   if (o.attentionMask) {
     // HF: position_ids = cumsum(mask) - 1, with padding positions set to 1 (they are masked anyway)
@@ -158,7 +205,7 @@ function defaultPositions(B: number, T: number, o: ForwardOptions, cache: KVCach
   }
   const start = cache ? cache.length : 0;
   return pt
-    .arange(start, start + T)
+    .arange(start, start + T, 1, { device })
     .view(1, T)
     .expand(B, T);
 }

@@ -1,7 +1,7 @@
 // Models by Hugging Face config: which family reads a config.json, creating a random model from a
 // config (training from scratch), loading and saving HF model folders that transformers, vLLM and
 // llama.cpp read unchanged (HF key names, config fields, dtypes).
-import { ArgumentError, type DType } from '../tensor/index.js';
+import { ArgumentError, checkDevice, type DType, type Device } from '../tensor/index.js';
 import { loadHfFolder, saveHfFolder } from '../checkpoint/index.js';
 import { CausalLM, type DecoderConfig, type Family } from './decoder.js';
 import { llamaConfig, LLAMA_ARCHITECTURE } from './llama.js';
@@ -9,7 +9,8 @@ import { qwen2Config, QWEN2_ARCHITECTURE } from './qwen2.js';
 import { qwen3Config, QWEN3_ARCHITECTURE } from './qwen3.js';
 
 export { smallLlamaConfig } from './llama.js';
-export { CausalLM, type DecoderConfig, type Family, type ForwardOptions } from './decoder.js';
+export { CausalLM, type DecoderConfig, type Family, type ForwardOptions, type LayerContext } from './decoder.js';
+export { forwardBackward, type BackwardOptions } from './forward_backward.js';
 
 const FAMILIES: Record<Family, { read: (hf: Record<string, unknown>, source: string) => DecoderConfig; architecture: string }> = {
   llama: { read: llamaConfig, architecture: LLAMA_ARCHITECTURE },
@@ -30,8 +31,10 @@ export function decoderConfig(hf: Record<string, unknown>, source = 'config'): D
 }
 
 /** A randomly initialised model (HF initialisation, seeded) for a config.json object. */
-export function createModel(hf: Record<string, unknown>, opts: { seed?: number; dtype?: DType } = {}): CausalLM {
-  return CausalLM.random(decoderConfig(hf), opts.seed ?? 0, opts.dtype);
+export function createModel(hf: Record<string, unknown>, opts: { seed?: number; dtype?: DType; device?: Device } = {}): CausalLM {
+  if (opts.device) checkDevice(opts.device, 'createModel device');
+  const model = CausalLM.random(decoderConfig(hf), opts.seed ?? 0, opts.dtype); // initialised on the CPU: the same weights on every device
+  return opts.device && opts.device !== 'cpu' ? model.to(opts.device) : model;
 }
 
 /** The config.json to write for a model: the one it was read from, with sizes and dtype made exact. */
@@ -64,8 +67,9 @@ export interface LoadedModel {
   dir: string;
 }
 
-/** Loads an HF model folder (config.json + model.safetensors, sharded or not). */
-export function loadModel(dir: string, opts: { dtype?: DType } = {}): LoadedModel {
+/** Loads an HF model folder (config.json + model.safetensors, sharded or not), onto `device` (default cpu). */
+export function loadModel(dir: string, opts: { dtype?: DType; device?: Device } = {}): LoadedModel {
+  if (opts.device) checkDevice(opts.device, `loadModel ${dir} device`);
   const f = loadHfFolder(dir);
   const config = decoderConfig(f.config as Record<string, unknown>, `${dir}/config.json`);
   const model = new CausalLM(config, { dtype: opts.dtype ?? 'float32' });
@@ -85,6 +89,7 @@ export function loadModel(dir: string, opts: { dtype?: DType } = {}): LoadedMode
   } finally {
     for (const t of weights.values()) t.dispose();
   }
+  if (opts.device && opts.device !== 'cpu') model.to(opts.device);
   return { model, generationConfig: f.generationConfig as Record<string, unknown> | null, dir };
 }
 

@@ -46,7 +46,8 @@ export class Linear extends Module {
 
   /** x (..., in) → (..., out); with LoRA: + (alpha / r) · B(A(dropout(x))). */
   forward(x: Tensor): Tensor {
-    const base = pt.linear(x, this.weight, this.bias);
+    const bias = this.bias;
+    const base = pt.linear(x, this.computeParam(this.weight), bias ? this.computeParam(bias) : null); // (..., out)
     if (!this.lora || !this.loraEnabled) return base;
     const { r, alpha, dropout } = this.lora;
     return pt.scope(() => {
@@ -66,6 +67,12 @@ export class Linear extends Module {
     pt.noGrad(() => pt.uniform_(a.weight, -bound, bound, generator));
     const b = this.module('lora_B', new Linear(s.r, this.outFeatures, false, { dtype }));
     pt.noGrad(() => b.weight.zero_());
+    const device = this.weight.device;
+    if (device !== 'cpu') {
+      a.to(device);
+      b.to(device);
+    }
+    a.computeDtype = b.computeDtype = this.computeDtype;
     this.getParam('weight').requiresGrad_(false);
     if (this.hasBias) this.getParam('bias').requiresGrad_(false);
     this.lora = s;
@@ -101,9 +108,10 @@ export class Embedding extends Module {
     return this.getParam('weight');
   }
 
-  /** ids (...) int64 → (..., D) */
+  /** ids (...) int64 → (..., D), in the compute dtype (the lookup itself reads the stored table). */
   forward(ids: Tensor): Tensor {
-    return pt.embedding(this.weight, ids);
+    const x = pt.embedding(this.weight, ids); // (..., D)
+    return this.computeDtype && this.computeDtype !== x.dtype ? x.to(this.computeDtype) : x;
   }
 }
 
@@ -119,7 +127,7 @@ export class RMSNorm extends Module {
 
   /** x (..., D) → (..., D), statistics in float32 (HF LlamaRMSNorm). */
   forward(x: Tensor): Tensor {
-    return pt.rmsNorm(x, this.getParam('weight'), this.eps);
+    return pt.rmsNorm(x, this.computeParam(this.getParam('weight')), this.eps);
   }
 }
 

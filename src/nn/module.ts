@@ -1,12 +1,16 @@
 // Module: a tree of named parameters and sub-modules whose dotted path is the Hugging Face checkpoint
 // key ("model.layers.0.self_attn.q_proj.weight"), as tch-rs's `vs / "q_proj"`. It knows train/eval
 // mode, freezing, state dicts with strict key/shape checks, dtype moves and disposal; it does not
-// know what a forward pass computes (each layer defines its own `forward`).
+// know what a forward pass computes (each layer defines its own `forward`). Mixed precision as AMP
+// does it: parameters stay in their own (float32, master) dtype and `autocast(dtype)` makes each layer
+// cast its weights to the compute dtype inside its forward, so gradients arrive in float32.
 import * as pt from '../tensor/index.js';
-import { ArgumentError, ShapeError, type DType, type Tensor } from '../tensor/index.js';
+import { ArgumentError, ShapeError, type DType, type Device, type Tensor } from '../tensor/index.js';
 
 export class Module {
   training = true;
+  /** The dtype layers compute in (weights cast inside forward), or null: the parameters' own dtype. */
+  computeDtype: DType | null = null;
   private readonly ownParams = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
 
@@ -97,6 +101,18 @@ export class Module {
     return this.train(false);
   }
 
+  /** Computes in `dtype` (bfloat16, float16) with parameters kept in their own dtype; null turns it off. */
+  autocast(dtype: DType | null): this {
+    if (dtype !== null && !pt.isFloating(dtype)) throw new ArgumentError('Module.autocast', `compute dtype must be floating, got ${dtype}`);
+    for (const [, m] of this.namedModules()) m.computeDtype = dtype;
+    return this;
+  }
+
+  /** A parameter as this module computes with it: cast to computeDtype when one is set (differentiable). */
+  protected computeParam(t: Tensor): Tensor {
+    return this.computeDtype && this.computeDtype !== t.dtype && pt.isFloating(t.dtype) ? t.to(this.computeDtype) : t;
+  }
+
   /** Freezes (requiresGrad false) every parameter whose key matches, or all. */
   freeze(match?: (key: string) => boolean): this {
     for (const [k, t] of this.namedParameters()) if (!match || match(k)) t.requiresGrad_(false);
@@ -146,21 +162,38 @@ export class Module {
     return { missing, unexpected };
   }
 
-  /** Converts every floating parameter to `dtype` (e.g. bfloat16 for inference). */
-  to(dtype: DType): this {
+  /**
+   * Moves every parameter to a device ('cpu', 'cuda', 'cuda:1') or converts every floating parameter
+   * to a dtype (e.g. bfloat16 for inference): `to('cuda')`, `to('bfloat16')`, `to({ device, dtype })`.
+   */
+  to(target: DType | Device | { dtype?: DType; device?: Device }): this {
+    const { dtype, device } = typeof target === 'object' ? target : isDType(target) ? { dtype: target } : { device: target as Device };
+    if (device !== undefined) pt.checkDevice(device, 'Module.to');
     for (const [, m] of this.namedModules()) {
       for (const [name, t] of m.ownParams) {
-        if (!pt.isFloating(t.dtype) || t.dtype === dtype) continue;
-        const converted = pt.noGrad(() => t.to(dtype));
+        const newDtype = dtype !== undefined && pt.isFloating(t.dtype) && t.dtype !== dtype ? dtype : undefined;
+        const newDevice = device !== undefined && t.device !== pt.normalizeDevice(device) ? device : undefined;
+        if (newDtype === undefined && newDevice === undefined) continue;
+        const converted = pt.noGrad(() => t.to({ dtype: newDtype, device: newDevice }));
         m.setParam(name, converted);
       }
     }
     return this;
   }
 
+  /** The device of the first parameter ('cpu' for a module without any). */
+  get device(): Device {
+    const first = this.parameters()[0];
+    return first ? first.device : 'cpu';
+  }
+
   dispose(): void {
     for (const t of this.parameters()) t.dispose();
   }
+}
+
+function isDType(s: string): s is DType {
+  return (pt.DTYPES as readonly string[]).includes(s);
 }
 
 /** Sub-modules named 0, 1, 2 … (HF's nn.ModuleList: keys `layers.0.…`). */

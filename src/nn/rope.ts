@@ -108,7 +108,8 @@ function invFreqTensor(c: RopeConfig, seqLen: number): Tensor {
 export function ropeCosSin(c: RopeConfig, positions: Tensor): { cos: Tensor; sin: Tensor } {
   return pt.scope(() => {
     const seqLen = c.scaling?.type === 'dynamic' ? (positions.max().item() as number) + 1 : 0;
-    const invFreq = invFreqTensor(c, seqLen); // (D/2)
+    const cached = invFreqTensor(c, seqLen); // (D/2), on the CPU
+    const invFreq = positions.device === 'cpu' ? cached : cached.to(positions.device); // (D/2)
     const freqs = positions.float().unsqueeze(-1).mul(invFreq); // (B, T, D/2)
     const emb = pt.cat([freqs, freqs], -1).unsqueeze(1); // (B, 1, T, D)
     return { cos: emb.cos(), sin: emb.sin() };

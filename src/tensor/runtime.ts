@@ -1,7 +1,8 @@
 // Process-wide engine settings and facts: thread counts (libtorch intra-op and OpenBLAS's own
 // pool), what the linked libtorch supports, and memory numbers that count native tensors.
 import { N } from './native.js';
-import { ArgumentError } from './errors.js';
+import { ArgumentError, DeviceError } from './errors.js';
+import type { Device } from './tensor.js';
 
 export interface ThreadSettings {
   /** libtorch intra-op threads (elementwise kernels, reductions). */
@@ -43,6 +44,36 @@ export function mallocPolicy(): string {
 
 export function cudaAvailable(): boolean {
   return N.buildInfo().cuda;
+}
+
+/** The devices the linked libtorch can use: 'cpu', then 'cuda:0' … for each visible GPU. */
+export function devices(): Device[] {
+  const b = N.buildInfo();
+  return ['cpu', ...(b.cuda ? Array.from({ length: b.cudaDevices }, (_, i) => `cuda:${i}`) : [])];
+}
+
+/** A device name as libtorch spells a tensor's device: 'cuda' → 'cuda:0'. */
+export function normalizeDevice(d: Device): Device {
+  return d === 'cuda' ? 'cuda:0' : d;
+}
+
+/**
+ * Checks a device setting before anything is allocated on it: 'cpu', 'cuda' or 'cuda:N', present in
+ * the linked libtorch. `where` names the setting for the message (e.g. "sft config field 'device'").
+ */
+export function checkDevice(d: Device, where: string): Device {
+  if (typeof d !== 'string' || !/^(cpu|cuda(:\d+)?)$/.test(d))
+    throw new DeviceError(where, `device must be 'cpu', 'cuda' or 'cuda:N', got ${JSON.stringify(d)}`);
+  if (d === 'cpu') return d;
+  const b = N.buildInfo();
+  if (!b.cuda)
+    throw new DeviceError(
+      where,
+      `device '${d}' requested, but the linked libtorch ${b.torchVersion} has no CUDA support (rebuild the addon against one: make -C native LIBTORCH=/path/to/libtorch, as scripts/gpu_check.sh does)`,
+    );
+  const index = d === 'cuda' ? 0 : Number(d.slice(5));
+  if (index >= b.cudaDevices) throw new DeviceError(where, `device '${d}' requested, but libtorch sees ${b.cudaDevices} CUDA device(s)`);
+  return d;
 }
 
 export interface MemoryStats {
