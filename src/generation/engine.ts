@@ -118,7 +118,7 @@ export function checkFinished(c: Completion, token: number, p: Prepared, o: Gene
 }
 
 /** Left-padded ids (B, L) int64 and mask (B, L) bool for the given prompts. */
-export function leftPad(prompts: readonly (readonly number[])[], pad: number): { ids: Tensor; mask: Tensor } {
+export function leftPad(prompts: readonly (readonly number[])[], pad: number, device: pt.Device = 'cpu'): { ids: Tensor; mask: Tensor } {
   const L = Math.max(...prompts.map((p) => p.length));
   const ids = new BigInt64Array(prompts.length * L).fill(BigInt(pad));
   const mask = new Uint8Array(prompts.length * L);
@@ -128,16 +128,19 @@ export function leftPad(prompts: readonly (readonly number[])[], pad: number): {
       mask[b * L + L - p.length + j] = 1;
     }),
   );
-  return { ids: pt.tensor(ids, { shape: [prompts.length, L] }), mask: pt.tensor(mask, { dtype: 'bool', shape: [prompts.length, L] }) };
+  return {
+    ids: pt.tensor(ids, { shape: [prompts.length, L], device }),
+    mask: pt.tensor(mask, { dtype: 'bool', shape: [prompts.length, L], device }),
+  };
 }
 
 /** (B, V) bool: which tokens each sequence contains (for the repetition penalty). */
-export function presence(seqs: readonly (readonly number[])[], vocab: number): Tensor {
+export function presence(seqs: readonly (readonly number[])[], vocab: number, device: pt.Device = 'cpu'): Tensor {
   const m = new Uint8Array(seqs.length * vocab);
   seqs.forEach((s, b) => {
     for (const t of s) m[b * vocab + t] = 1;
   });
-  return pt.tensor(m, { dtype: 'bool', shape: [seqs.length, vocab] });
+  return pt.tensor(m, { dtype: 'bool', shape: [seqs.length, vocab], device });
 }
 
 /** Generates a completion for each prompt (token ids), fast path with a KV cache. */
@@ -146,7 +149,8 @@ export function generate(model: CausalLM, prompts: readonly (readonly number[])[
   inEvalMode(model, () =>
     pt.noGrad(() =>
       pt.scope(() => {
-        const { ids, mask: promptMask } = leftPad(prompts, p.pad);
+        const device = model.device;
+        const { ids, mask: promptMask } = leftPad(prompts, p.pad, device);
         const L = ids.size(1);
         const cache = model.newCache(prompts.length, L + o.maxNewTokens);
         // With prompts of one length there is no padding: plain causal attention, positions from the cache.
@@ -154,8 +158,11 @@ export function generate(model: CausalLM, prompts: readonly (readonly number[])[
         let mask = promptMask.keep(); // (B, S)
         let nextPos = prompts.map((q) => q.length); // per row: position of the next token
         let active = prompts.map((_, i) => i); // batch row → prompt index
-        let logits = pt.scope(() => model.forward(ids, { attentionMask: padded ? mask : null, cache }).select(1, -1)).keep(); // (B, V)
-        let seen = p.s.repetitionPenalty !== 1 ? presence(prompts, model.config.vocabSize).keep() : null;
+        // the prompt's last position only goes through the output head
+        let logits = pt
+          .scope(() => model.logits(model.hiddenStates(ids, { attentionMask: padded ? mask : null, cache }).select(1, -1)))
+          .keep(); // (B, V)
+        let seen = p.s.repetitionPenalty !== 1 ? presence(prompts, model.config.vocabSize).keep() : null; // on the CPU, where selection runs
         try {
           for (let step = 0; step < o.maxNewTokens && active.length > 0; step++) {
             const { tokens, logprobs } = selectTokens(logits, seen, p.s, p.gen);
@@ -169,13 +176,13 @@ export function generate(model: CausalLM, prompts: readonly (readonly number[])[
             const stillTok = keepRows.map((r) => tok[r]!);
             if (keepRows.length < active.length) {
               // drop finished rows
-              const rows = pt.tensor(keepRows, { dtype: 'int64' });
+              const rows = pt.tensor(keepRows, { dtype: 'int64', device });
               cache.selectRows(rows);
               const m2 = mask.indexSelect(0, rows).keep();
               mask.dispose();
               mask = m2;
               if (seen) {
-                const s2 = seen.indexSelect(0, rows).keep();
+                const s2 = seen.indexSelect(0, rows.to(seen.device)).keep();
                 seen.dispose();
                 seen = s2;
               }
@@ -183,15 +190,15 @@ export function generate(model: CausalLM, prompts: readonly (readonly number[])[
               active = keepRows.map((r) => active[r]!);
               nextPos = keepRows.map((r) => nextPos[r]!);
             }
-            const next = pt.tensor(stillTok, { dtype: 'int64', shape: [stillTok.length, 1] }); // (B', 1)
-            if (seen) updateSeen(seen, next);
+            const next = pt.tensor(stillTok, { dtype: 'int64', shape: [stillTok.length, 1], device }); // (B', 1)
+            if (seen) updateSeen(seen, next.to(seen.device));
             const l2 = pt
               .scope(() => {
                 if (!padded) return model.forward(next, { cache }).select(1, -1);
-                const m2 = pt.cat([mask, pt.ones([stillTok.length, 1], { dtype: 'bool' })], 1).keep();
+                const m2 = pt.cat([mask, pt.ones([stillTok.length, 1], { dtype: 'bool', device })], 1).keep();
                 mask.dispose();
                 mask = m2;
-                const positions = pt.tensor(nextPos, { dtype: 'int64', shape: [nextPos.length, 1] });
+                const positions = pt.tensor(nextPos, { dtype: 'int64', shape: [nextPos.length, 1], device });
                 return model.forward(next, { attentionMask: mask, positions, cache }).select(1, -1);
               })
               .keep();

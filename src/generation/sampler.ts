@@ -3,6 +3,9 @@
 // already present), temperature, top-k, top-p (nucleus), min-p, then greedy argmax or a seeded
 // multinomial draw. Reports the log-probability of each chosen token under softmax(logits / T)
 // (the policy at the sampling temperature, before top-k/p/min-p truncation), which RL needs.
+// Selection runs on the CPU (the (B, V) logits of a GPU model are copied over once per step), so a
+// seeded run draws the same tokens on every device; the log-probability of the chosen token is its
+// logit minus the row's logsumexp, without a (B, V) log-softmax copy.
 import * as pt from '../tensor/index.js';
 import { ArgumentError, type Tensor } from '../tensor/index.js';
 
@@ -49,14 +52,14 @@ export function selectTokens(
   generator: pt.Generator,
 ): { tokens: Tensor; logprobs: Tensor } {
   return pt.scope(() => {
-    let l = logits.dtype === 'float64' ? logits : logits.float(); // (B, V), at least float32
+    const host = logits.device === 'cpu' ? logits : logits.to('cpu');
+    let l = host.dtype === 'float64' ? host : host.float(); // (B, V), at least float32
     if (s.repetitionPenalty !== 1 && seen) {
       const penalised = pt.where(l.lt(0), l.mul(s.repetitionPenalty), l.div(s.repetitionPenalty));
-      l = pt.where(seen, penalised, l);
+      l = pt.where(seen.device === 'cpu' ? seen : seen.to('cpu'), penalised, l);
     }
     const greedy = s.temperature === 0;
     const scaled = greedy ? l : l.div(s.temperature); // (B, V)
-    const logp = scaled.logSoftmax(-1); // (B, V)
     let tokens: Tensor;
     if (greedy) {
       tokens = scaled.argmax(-1); // (B)
@@ -80,7 +83,7 @@ export function selectTokens(
       }
       tokens = pt.multinomial(f.softmax(-1), 1, false, generator).squeeze(-1); // (B)
     }
-    const logprobs = logp.gather(-1, tokens.unsqueeze(-1)).squeeze(-1); // (B)
+    const logprobs = scaled.gather(-1, tokens.unsqueeze(-1)).squeeze(-1).sub(scaled.logsumexp(-1)); // (B) log softmax(scaled)[token]
     return { tokens, logprobs };
   });
 }

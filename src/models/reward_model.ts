@@ -25,18 +25,29 @@ export class RewardModel extends CausalLM {
    * each row's last attended position.
    */
   rewards(ids: Tensor, attentionMask: Tensor): Tensor {
+    return pt.scope(() => this.rewardsFrom(this.hiddenStates(ids, { attentionMask }), attentionMask));
+  }
+
+  /** The value head on final hidden states (B, T, H) at each row's last attended position → (B) float32. */
+  rewardsFrom(hidden: Tensor, attentionMask: Tensor): Tensor {
     return pt.scope(() => {
-      const hidden = this.hiddenStates(ids, { attentionMask }); // (B, T, H)
       const values = this.score.forward(hidden).squeeze(-1); // (B, T)
       const last = attentionMask.to('int64').sum(-1).sub(1).clamp(0); // (B)
-      return values.gather(-1, last.unsqueeze(-1)).squeeze(-1); // (B)
+      const r = values.gather(-1, last.unsqueeze(-1)).squeeze(-1); // (B)
+      return r.dtype === 'float32' || r.dtype === 'float64' ? r : r.float();
     });
   }
 
   /** The reward of one token sequence (no gradient): rewards() on a batch of one, unpadded. */
   rewardOf(ids: readonly number[]): number {
     return pt.noGrad(() =>
-      pt.scope(() => this.rewards(pt.tensor([[...ids]], { dtype: 'int64' }), pt.ones([1, ids.length], { dtype: 'bool' })).item() as number),
+      pt.scope(
+        () =>
+          this.rewards(
+            pt.tensor([[...ids]], { dtype: 'int64', device: this.device }),
+            pt.ones([1, ids.length], { dtype: 'bool', device: this.device }),
+          ).item() as number,
+      ),
     );
   }
 }

@@ -3,3 +3,4 @@ export * from './optimizer.js';
 export * from './adamw.js';
 export * from './sgd.js';
 export * from './schedule.js';
+export * from './grad_scaler.js';

@@ -21,15 +21,17 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import * as pt from '../tensor/index.js';
-import { AdamW, decayGroups, lrAt, checkSchedule, type Schedule } from '../optim/index.js';
-import { loadModel, saveModel, type CausalLM } from '../models/index.js';
+import { AdamW, GradScaler, decayGroups, lrAt, checkSchedule, type Schedule, type GradScalerState } from '../optim/index.js';
+import { loadModel, saveModel, forwardBackward, resolvePlacement, placeModel, type CausalLM } from '../models/index.js';
+import { crossEntropyLoss, tokenHeadLoss } from './token_losses.js';
+import { logprobHead, type TokenHead } from '../nn/chunked_head.js';
 import { applyLora, mergeLora, saveAdapter, type LoraConfig } from '../models/lora.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { loadExamples, padRows, toBatch, BatchSampler, IGNORE_INDEX, type Batch, type TokenizedExample } from '../data/index.js';
 import { generate } from '../generation/index.js';
 import { describeConfig } from '../common/schema.js';
 import { DISTILL_SCHEMA, type DistillConfig } from './distill_config.js';
-import { kdLoss, type KdOptions } from './kd_loss.js';
+import { kdPerToken, type KdOptions } from './kd_loss.js';
 import { RunFolder, Progress, MetricsWindow } from '../common/run_folder.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
 import { mulberry32 } from '../common/rng.js';
@@ -121,9 +123,9 @@ function trainedTokens(examples: readonly TokenizedExample[]): number {
 }
 
 /** Examples → one right-padded batch, one example per row (T = the longest − 1). */
-function microBatch(examples: readonly TokenizedExample[], padId: number): Batch {
+function microBatch(examples: readonly TokenizedExample[], padId: number, device: pt.Device): Batch {
   const seqLen = Math.max(...examples.map((e) => e.ids.length)) - 1;
-  return toBatch(padRows(examples, seqLen, { padId }));
+  return toBatch(padRows(examples, seqLen, { padId }), { device });
 }
 
 function chunks<T>(xs: readonly T[], size: number): T[][] {
@@ -159,7 +161,8 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
   if (examples.length === 0) throw new Error(`distill: no training examples left in ${cfg.dataset_name.join(', ')}`);
 
   // ---- teacher (frozen), student, optimizer, schedule, data order and λ stream (fresh or resumed)
-  const teacher = loadModel(cfg.teacher_model_name_or_path, { dtype: cfg.dtype }).model.eval().freeze();
+  const placement = resolvePlacement(cfg, 'distill config');
+  const teacher = placeModel(loadModel(cfg.teacher_model_name_or_path, { dtype: cfg.dtype }).model.eval().freeze(), placement);
   const resumeFrom = cfg.resume_from_checkpoint ? latestCheckpoint(cfg.output_dir) : null;
   const loaded = loadModel(resumeFrom ? resumeFrom.dir : cfg.model_name_or_path, { dtype: cfg.dtype });
   const student = loaded.model;
@@ -176,6 +179,8 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
   }
   if (student.config.vocabSize < tokenizer.vocabSize)
     refuse(`the models' vocab_size ${student.config.vocabSize} is smaller than the tokenizer's ${tokenizer.vocabSize} (${tokDir})`);
+  placeModel(student, placement);
+  const scaler = new GradScaler({ enabled: cfg.fp16 });
   generationConfig ??= {
     eos_token_id: tokenizer.eosTokenIds,
     ...(tokenizer.bosTokenId !== undefined ? { bos_token_id: tokenizer.bosTokenId } : {}),
@@ -212,6 +217,7 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     if (typeof saved !== 'number')
       throw new Error(`distill: ${resumeFrom.dir}/trainer_state.json has no lambda_rng_state: not a distillation checkpoint?`);
     lambdaState = saved;
+    scaler.load(restored.state.extra['gradScaler'] as GradScalerState | undefined);
     log(`resumed from ${resumeFrom.dir} at step ${step}`);
   } else {
     if (lora) log(`LoRA on ${applyLora(student, lora, new pt.Generator(cfg.seed + 1)).length} layers (r ${lora.r}, alpha ${lora.alpha})`);
@@ -243,7 +249,7 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
         epoch: sampler.state().epoch,
         sampler: sampler.state(),
         tokensSeen,
-        extra: { config: cfg, lambda_rng_state: lambdaState },
+        extra: { config: cfg, lambda_rng_state: lambdaState, gradScaler: scaler.state() },
       },
     });
   const dispose = () => {
@@ -293,37 +299,59 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     optimizer.zeroGrad();
     let kdSum = 0,
       sftSum = 0;
+    const head = { logits_chunk_size: cfg.logits_chunk_size, gradScale: scaler.scale };
+    const backwardOptions = { gradientCheckpointing: cfg.gradient_checkpointing, lossScale: scaler.scale };
+    const withSft = cfg.sft_weight > 0 && !onPolicy; // the same rows: the dataset's responses
     for (const part of chunks(kdExamples, cfg.per_device_train_batch_size)) {
       pt.scope(() => {
-        const b = microBatch(part, padId);
-        const mask = b.targets.ne(IGNORE_INDEX); // (B, T) bool: trained positions
-        const teacherLogits = pt.noGrad(() => teacher.forward(b.inputs, { segmentIds: b.segmentIds })); // (B, T, V)
-        const logits = student.forward(b.inputs, { segmentIds: b.segmentIds }); // (B, T, V)
-        const kd = kdLoss(logits, teacherLogits, mask, { ...kdOptions, reduction: 'sum' }).div(kdTokens); // ()
-        kdSum += kd.item() as number;
-        let loss = kd;
-        if (cfg.sft_weight > 0 && !onPolicy) {
-          // the same rows: the dataset's responses
-          const ce = pt.crossEntropy(logits, b.targets, { reduction: 'sum', ignoreIndex: IGNORE_INDEX }).div(sftTokens); // ()
-          sftSum += ce.item() as number;
-          loss = kd.add(ce.mul(cfg.sft_weight));
-        }
-        loss.backward();
+        const b = microBatch(part, padId, placement.device);
+        const targets = b.targets.reshape(-1); // (B·T)
+        const keep = targets.ne(IGNORE_INDEX); // (B·T) trained positions
+        const teacherHidden = pt.noGrad(() => teacher.hiddenStates(b.inputs, { segmentIds: b.segmentIds })); // (B, T, H_teacher)
+        const teacherRows = teacherHidden.reshape(-1, teacherHidden.size(-1)); // (B·T, H_teacher)
+        const teacherW = teacher.headWeight(); // (V, H_teacher)
+        const logp = logprobHead(targets.maskedFill(keep.logicalNot(), 0));
+        // per chunk of rows: the teacher's logits for the same rows, the divergence, and log p(target) for the SFT term
+        const kdHead: TokenHead = (logits, start) => {
+          const t = pt.noGrad(() => pt.linear(teacherRows.narrow(0, start, logits.size(0)), teacherW).float()); // (n, V)
+          const kd = kdPerToken(logits.unsqueeze(0), t.unsqueeze(0), kdOptions).squeeze(0); // (n)
+          return withSft ? [kd, logp(logits, start)[0]!] : [kd];
+        };
+        const kdWeights = keep.float().div(kdTokens); // (B·T)
+        const weights = withSft ? [kdWeights, keep.float().mul(-cfg.sft_weight / sftTokens)] : [kdWeights];
+        forwardBackward(
+          student,
+          b.inputs,
+          { segmentIds: b.segmentIds },
+          (hidden) => {
+            const out = tokenHeadLoss(student, hidden, kdHead, { weights }, head);
+            kdSum += pt.noGrad(() => out.values[0]!.reshape(-1).mul(kdWeights).sum().item() as number);
+            if (withSft) sftSum += pt.noGrad(() => out.values[1]!.reshape(-1).mul(keep.float()).sum().item() as number) / -sftTokens;
+            return out.loss;
+          },
+          backwardOptions,
+        );
       });
     }
     if (cfg.sft_weight > 0 && onPolicy) {
       for (const part of chunks(dataset, cfg.per_device_train_batch_size)) {
         pt.scope(() => {
-          const b = microBatch(part, padId);
-          const logits = student.forward(b.inputs, { segmentIds: b.segmentIds }); // (B, T, V)
-          const ce = pt.crossEntropy(logits, b.targets, { reduction: 'sum', ignoreIndex: IGNORE_INDEX }).div(sftTokens); // ()
-          sftSum += ce.item() as number;
-          ce.mul(cfg.sft_weight).backward();
+          const b = microBatch(part, padId, placement.device);
+          const ce = forwardBackward(
+            student,
+            b.inputs,
+            { segmentIds: b.segmentIds },
+            (hidden) => crossEntropyLoss(student, hidden, b.targets, cfg.sft_weight / sftTokens, head),
+            backwardOptions,
+          );
+          sftSum += ce / cfg.sft_weight;
         });
       }
     }
+    scaler.unscale(params);
     const gradNorm = pt.clipGradNorm(params, cfg.max_grad_norm > 0 ? cfg.max_grad_norm : Infinity);
-    optimizer.step();
+    if (scaler.update(gradNorm)) optimizer.step();
+    else log(`step ${step + 1}: gradients overflowed in float16 (loss scale now ${scaler.scale}); update skipped`);
     step++;
     tokensSeen += kdTokens;
     loopTokens += kdExamples.reduce((n, e) => n + e.ids.length, 0);

@@ -5,7 +5,7 @@
 // Defaults: off-policy forward KL (classic token-level KD, the cheapest); GKD's setting as in TRL's
 // GKDConfig is loss: jsd, beta: 0.5, lmbda: 0.5.
 import { defineSchema, type ConfigOf } from '../common/schema.js';
-import { loraFields, loopFields } from './fields.js';
+import { loraFields, loopFields, scaleFields, headFields } from './fields.js';
 import { KD_LOSSES, type KdLossKind } from './kd_loss.js';
 
 export const DISTILL_SCHEMA = defineSchema({
@@ -87,7 +87,14 @@ export const DISTILL_SCHEMA = defineSchema({
   seed: { type: 'int', default: 0, min: 0, doc: 'seed of the data order, the λ draws, on-policy sampling and dropout' },
   save_steps: { type: 'int', default: 0, min: 0, doc: 'steps between checkpoints (0: at the end only)' },
   save_total_limit: { type: 'int', default: 2, min: 1, doc: 'checkpoints kept' },
-  dtype: { type: 'string', default: 'float32', values: ['float32', 'bfloat16'], doc: 'parameter dtype of student and teacher' },
+  ...scaleFields(),
+  ...headFields(),
+  dtype: {
+    type: 'string',
+    default: 'float32',
+    values: ['float32', 'bfloat16'],
+    doc: 'stored dtype of student and teacher weights: bfloat16 is pure half precision (bf16: true is mixed precision)',
+  },
   resume_from_checkpoint: { type: 'bool', default: true, doc: 'continue from the newest checkpoint in output_dir when there is one' },
 });
 

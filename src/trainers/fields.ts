@@ -58,3 +58,41 @@ export function loopFields(o: {
     },
   } as const satisfies Record<string, FieldSpec>;
 }
+
+/** Device, mixed precision and activation memory: every trainer's scale settings (the head's chunking in headFields). */
+export function scaleFields() {
+  return {
+    device: {
+      type: 'string',
+      default: 'auto',
+      doc: "where to train: 'cpu', 'cuda', 'cuda:N', or 'auto' (the first GPU the linked libtorch sees, else the CPU)",
+    },
+    bf16: {
+      type: 'bool',
+      default: false,
+      doc: 'mixed precision: compute in bfloat16, float32 master weights and optimizer state (as TRL/accelerate bf16)',
+    },
+    fp16: {
+      type: 'bool',
+      default: false,
+      doc: 'mixed precision in float16 with dynamic loss scaling (CUDA only: the CPU has no float16 matmul)',
+    },
+    gradient_checkpointing: {
+      type: 'bool',
+      default: false,
+      doc: 'recompute each decoder layer in the backward instead of keeping its activations (less memory, ~1/3 more compute)',
+    },
+  } as const satisfies Record<string, FieldSpec>;
+}
+
+/** The chunked output head of the trainers whose losses read the language-model logits. */
+export function headFields() {
+  return {
+    logits_chunk_size: {
+      type: 'int',
+      default: 0,
+      min: 0,
+      doc: 'positions per chunk of the output head in losses, so full (tokens, vocab) logits never exist (0: automatic, ~256 MB of float32 logits per chunk; TRL: use_liger_kernel)',
+    },
+  } as const satisfies Record<string, FieldSpec>;
+}

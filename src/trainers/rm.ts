@@ -9,7 +9,8 @@
 import { join } from 'node:path';
 import * as pt from '../tensor/index.js';
 import type { Tensor } from '../tensor/index.js';
-import { AdamW, decayGroups } from '../optim/index.js';
+import { AdamW, GradScaler, decayGroups, type GradScalerState } from '../optim/index.js';
+import { forwardBackward, resolvePlacement, placeModel } from '../models/index.js';
 import { lrAt, checkSchedule, type Schedule } from '../optim/schedule.js';
 import { readJson } from '../common/files.js';
 import { Tokenizer } from '../tokenizer/index.js';
@@ -22,7 +23,7 @@ import { RunFolder, Progress, MetricsWindow } from '../common/run_folder.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
 
 /** Pairs → one (2B, S) right-padded batch: chosen rows first, then rejected rows. */
-function pairBatch(pairs: readonly PreferencePair[], pad: number): { ids: Tensor; mask: Tensor; margin: Tensor } {
+function pairBatch(pairs: readonly PreferencePair[], pad: number, device: pt.Device): { ids: Tensor; mask: Tensor; margin: Tensor } {
   const seqs = [...pairs.map((p) => p.chosen), ...pairs.map((p) => p.rejected)];
   const S = Math.max(...seqs.map((s) => s.length));
   const ids = new BigInt64Array(seqs.length * S).fill(BigInt(pad)),
@@ -34,16 +35,16 @@ function pairBatch(pairs: readonly PreferencePair[], pad: number): { ids: Tensor
     }),
   );
   return {
-    ids: pt.tensor(ids, { shape: [seqs.length, S] }),
-    mask: pt.tensor(mask, { dtype: 'bool', shape: [seqs.length, S] }),
-    margin: pt.tensor(Float32Array.from(pairs.map((p) => p.margin))),
+    ids: pt.tensor(ids, { shape: [seqs.length, S], device }),
+    mask: pt.tensor(mask, { dtype: 'bool', shape: [seqs.length, S], device }),
+    margin: pt.tensor(Float32Array.from(pairs.map((p) => p.margin)), { device }),
   };
 }
 
 /** Rewards of each side of each pair: (B) chosen, (B) rejected. */
 function pairRewards(rm: RewardModel, pairs: readonly PreferencePair[], pad: number): { chosen: Tensor; rejected: Tensor; margin: Tensor } {
   return pt.scope(() => {
-    const b = pairBatch(pairs, pad);
+    const b = pairBatch(pairs, pad, rm.device);
     const r = rm.rewards(b.ids, b.mask); // (2B)
     return { chosen: r.narrow(0, 0, pairs.length), rejected: r.narrow(0, pairs.length, pairs.length), margin: b.margin };
   });
@@ -127,6 +128,7 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
     log(
       `resume_from_checkpoint: false — starting over; the checkpoints already in ${cfg.output_dir} (newest: step ${stale.step}) are overwritten only at the steps this run saves, and a later resume takes the newest`,
     );
+  const placement = resolvePlacement(cfg, 'rm config');
   let rm: RewardModel;
   if (resumeFrom) {
     rm = loadRewardModel(resumeFrom.dir);
@@ -138,6 +140,8 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
       `reward model from ${fromRm ? 'a reward model' : 'the causal LM'} ${cfg.model_name_or_path}: ${(rm.numParameters() / 1e6).toFixed(2)}M parameters`,
     );
   }
+  placeModel(rm, placement);
+  const scaler = new GradScaler({ enabled: cfg.fp16 });
   const makeOptimizer = () => new AdamW(decayGroups(rm.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate });
   let optimizer: AdamW,
     sampler: BatchSampler,
@@ -155,6 +159,7 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
       );
     }
     step = restored.state.step;
+    scaler.load(restored.state.extra['gradScaler'] as GradScalerState | undefined);
     sampler = BatchSampler.restore(train.length, cfg.per_device_train_batch_size, cfg.num_train_epochs, restored.state.sampler);
     log(`resumed from ${resumeFrom.dir} at step ${step}`);
   } else {
@@ -179,7 +184,13 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
       optimizer,
       keepLast: cfg.save_total_limit,
       saveModelFolder: (dir) => saveRewardModel(rm, dir, { padTokenId: pad, tokenizerFiles: tokFiles }),
-      state: { step, epoch: sampler.state().epoch, sampler: sampler.state(), tokensSeen: 0, extra: { config: cfg, split } },
+      state: {
+        step,
+        epoch: sampler.state().epoch,
+        sampler: sampler.state(),
+        tokensSeen: 0,
+        extra: { config: cfg, split, gradScaler: scaler.state() },
+      },
     });
   const progress = new Progress(hooks.label ?? 'rm', totalSteps, step, hooks.quiet);
   let lastEval: (PairStats & { n: number }) | null = null;
@@ -204,16 +215,30 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
     for (const g of optimizer.paramGroups) g.lr = lr;
     const stats = pt.scope(() => {
       optimizer.zeroGrad();
-      const r = pairRewards(
+      const pairs = batch.rows.map((i) => train[i]!);
+      const b = pairBatch(pairs, pad, placement.device);
+      let pairStats: PairStats | null = null;
+      const loss = forwardBackward(
         rm,
-        batch.rows.map((i) => train[i]!),
-        pad,
+        b.ids,
+        { attentionMask: b.mask },
+        (hidden) => {
+          const r = rm.rewardsFrom(hidden, b.mask); // (2B): chosen rows, then rejected
+          const out = bradleyTerryLoss(
+            r.narrow(0, 0, pairs.length),
+            r.narrow(0, pairs.length, pairs.length),
+            b.margin,
+            cfg.center_rewards_coefficient,
+          );
+          pairStats = out.stats;
+          return out.loss;
+        },
+        { gradientCheckpointing: cfg.gradient_checkpointing, lossScale: scaler.scale },
       );
-      const out = bradleyTerryLoss(r.chosen, r.rejected, r.margin, cfg.center_rewards_coefficient);
-      out.loss.backward();
+      scaler.unscale(params);
       const gradNorm = pt.clipGradNorm(params, cfg.max_grad_norm > 0 ? cfg.max_grad_norm : Infinity);
-      optimizer.step();
-      return { ...out.stats, loss: out.loss.item() as number, gradNorm };
+      if (scaler.update(gradNorm)) optimizer.step();
+      return { ...pairStats!, loss, gradNorm };
     });
     step++;
     trainMetrics.add(

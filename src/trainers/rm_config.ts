@@ -3,6 +3,7 @@
 // checkpoints (save_every, keep_last, resume as in GRPO's).
 // Defaults follow TRL's RewardTrainer where it has one.
 import { defineSchema, type ConfigOf } from '../common/schema.js';
+import { scaleFields } from './fields.js';
 
 export const RM_SCHEMA = defineSchema({
   model_name_or_path: {
@@ -47,6 +48,7 @@ export const RM_SCHEMA = defineSchema({
     min: 1,
     doc: 'steps between metrics lines, each field averaged over them (1: every step; TRL: 10)',
   },
+  ...scaleFields(),
   seed: { type: 'int', default: 0, min: 0, doc: 'seed of the value head, the split and the order' },
   resume_from_checkpoint: { type: 'bool', default: true, doc: 'continue from the newest checkpoint in output_dir' },
 });

@@ -6,8 +6,9 @@
 // A straight-line loop: no callbacks, no trainer class.
 import { join } from 'node:path';
 import * as pt from '../tensor/index.js';
-import { AdamW, decayGroups, lrAt, checkSchedule, type Schedule } from '../optim/index.js';
-import { createModel, loadModel, saveModel, type CausalLM } from '../models/index.js';
+import { AdamW, GradScaler, decayGroups, lrAt, checkSchedule, type Schedule, type GradScalerState } from '../optim/index.js';
+import { createModel, loadModel, saveModel, forwardBackward, resolvePlacement, placeModel, type CausalLM } from '../models/index.js';
+import { crossEntropyLoss, type HeadSettings } from './token_losses.js';
 import { applyLora, mergeLora, saveAdapter, type LoraConfig } from '../models/lora.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { loadExamples, packExamples, padRows, toBatch, BatchSampler, type PackedRow } from '../data/index.js';
@@ -34,8 +35,8 @@ export interface SftHooks {
   stopAfterStep?: number;
 }
 
-/** Token-weighted mean cross-entropy of `model` over rows, in micro-batches. */
-export function evalLoss(model: CausalLM, rows: PackedRow[], batchSize: number): number {
+/** Token-weighted mean cross-entropy of `model` over rows, in micro-batches (the head chunked as `head` says). */
+export function evalLoss(model: CausalLM, rows: PackedRow[], batchSize: number, head: HeadSettings = { logits_chunk_size: 0 }): number {
   if (rows.length === 0) return NaN;
   const wasTraining = model.training;
   model.eval();
@@ -44,9 +45,9 @@ export function evalLoss(model: CausalLM, rows: PackedRow[], batchSize: number):
   pt.noGrad(() => {
     for (let i = 0; i < rows.length; i += batchSize) {
       pt.scope(() => {
-        const b = toBatch(rows.slice(i, i + batchSize));
-        const logits = model.forward(b.inputs, { segmentIds: b.segmentIds }); // (B, T, V)
-        sum += pt.crossEntropy(logits, b.targets, { reduction: 'sum', ignoreIndex: -100 }).item() as number;
+        const b = toBatch(rows.slice(i, i + batchSize), { device: model.device });
+        const hidden = model.hiddenStates(b.inputs, { segmentIds: b.segmentIds }); // (B, T, H)
+        sum += crossEntropyLoss(model, hidden, b.targets, 1, head).item() as number;
         tokens += b.tokens;
       });
     }
@@ -62,6 +63,7 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(SFT_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
   pt.manualSeed(cfg.seed);
+  const placement = resolvePlacement(cfg, 'sft config');
 
   // ---- data
   const tokDir = cfg.tokenizer ?? cfg.model_name_or_path;
@@ -114,6 +116,8 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
   else throw new Error('config: set `model` (a folder) or `model_config` (to train from scratch)');
   if (model.config.vocabSize < tokenizer.vocabSize)
     throw new Error(`the model's vocab_size ${model.config.vocabSize} is smaller than the tokenizer's ${tokenizer.vocabSize}`);
+  placeModel(model, placement);
+  const scaler = new GradScaler({ enabled: cfg.fp16 });
   generationConfig ??= {
     eos_token_id: tokenizer.eosTokenIds,
     ...(tokenizer.bosTokenId !== undefined ? { bos_token_id: tokenizer.bosTokenId } : {}),
@@ -149,6 +153,7 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
     optimizer = restored.optimizer;
     step = restored.state.step;
     tokensSeen = restored.state.tokensSeen;
+    scaler.load(restored.state.extra['gradScaler'] as GradScalerState | undefined);
     sampler = BatchSampler.restore(rows.length, rowsPerStep, epochs, restored.state.sampler);
     log(`resumed from ${resumeFrom.dir} at step ${step}`);
   } else {
@@ -159,7 +164,7 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
   model.train();
   const params = model.trainableParameters();
   log(
-    `model: ${model.config.family}, ${(model.numParameters() / 1e6).toFixed(2)}M parameters (${(model.numParameters(true) / 1e6).toFixed(2)}M trainable); ${totalSteps} steps of ${rowsPerStep} rows`,
+    `model: ${model.config.family}, ${(model.numParameters() / 1e6).toFixed(2)}M parameters (${(model.numParameters(true) / 1e6).toFixed(2)}M trainable) on ${placement.device}${placement.compute ? `, computing in ${placement.compute} with float32 master weights` : ''}; ${totalSteps} steps of ${rowsPerStep} rows`,
   );
 
   const tokFiles = tokenizerFiles(tokDir);
@@ -171,7 +176,13 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
       tokenizerFiles: tokFiles,
       generationConfig,
       keepLast: cfg.save_total_limit,
-      state: { step: s, epoch: sampler.state().epoch, sampler: sampler.state(), tokensSeen, extra: { config: cfg } },
+      state: {
+        step: s,
+        epoch: sampler.state().epoch,
+        sampler: sampler.state(),
+        tokensSeen,
+        extra: { config: cfg, gradScaler: scaler.state() },
+      },
     });
 
   // ---- the loop
@@ -191,17 +202,23 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
     const stepTokens = micro.reduce((n, m) => n + toBatchTokens(m), 0);
     optimizer.zeroGrad();
     let lossSum = 0;
+    const head = { logits_chunk_size: cfg.logits_chunk_size, gradScale: scaler.scale };
     for (const m of micro) {
       lossSum += pt.scope(() => {
-        const b = toBatch(m);
-        const logits = model.forward(b.inputs, { segmentIds: b.segmentIds }); // (B, T, V)
-        const loss = pt.crossEntropy(logits, b.targets, { reduction: 'sum', ignoreIndex: -100 }).div(Math.max(1, stepTokens));
-        loss.backward();
-        return loss.item() as number;
+        const b = toBatch(m, { device: placement.device });
+        return forwardBackward(
+          model,
+          b.inputs,
+          { segmentIds: b.segmentIds },
+          (hidden) => crossEntropyLoss(model, hidden, b.targets, 1 / Math.max(1, stepTokens), head),
+          { gradientCheckpointing: cfg.gradient_checkpointing, lossScale: scaler.scale },
+        );
       });
     }
-    const gradNorm = cfg.max_grad_norm > 0 ? pt.clipGradNorm(params, cfg.max_grad_norm) : pt.clipGradNorm(params, Infinity);
-    optimizer.step();
+    scaler.unscale(params);
+    const gradNorm = pt.clipGradNorm(params, cfg.max_grad_norm > 0 ? cfg.max_grad_norm : Infinity);
+    if (scaler.update(gradNorm)) optimizer.step();
+    else log(`step ${step + 1}: gradients overflowed in float16 (loss scale now ${scaler.scale}); update skipped`);
     step++;
     tokensSeen += stepTokens;
     loopTokens += micro.reduce((n, m) => n + m.length * cfg.max_length, 0);
@@ -213,7 +230,7 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
       step === totalSteps,
     );
     if (cfg.eval_steps > 0 && step % cfg.eval_steps === 0 && evalRows.length) {
-      lastEval = evalLoss(model, evalRows, cfg.per_device_train_batch_size);
+      lastEval = evalLoss(model, evalRows, cfg.per_device_train_batch_size, cfg);
       run.metrics({ step, eval_loss: lastEval });
     }
     progress.update(step, { loss: lossSum.toFixed(3), lr: lr.toExponential(1), 'tok/s': tps.toFixed(0) });
@@ -234,7 +251,7 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
     }
   }
   if (evalRows.length) {
-    lastEval = evalLoss(model, evalRows, cfg.per_device_train_batch_size);
+    lastEval = evalLoss(model, evalRows, cfg.per_device_train_batch_size, cfg);
     run.metrics({ step, eval_loss: lastEval });
     log(`eval loss ${lastEval.toFixed(4)}`);
   }

@@ -3,7 +3,7 @@
 // cosine 5e-6 → 1e-6, packing with sample masking, loss on responses) where TRL's differ (TRL:
 // 3 epochs, linear 2e-5, no packing); `pretrain` changes a few of them (loss on all tokens, higher rates).
 import { defineSchema, type ConfigOf, type Schema } from '../common/schema.js';
-import { loraFields, loopFields } from './fields.js';
+import { loraFields, loopFields, scaleFields, headFields } from './fields.js';
 
 export const SFT_SCHEMA = defineSchema({
   model_name_or_path: {
@@ -57,7 +57,14 @@ export const SFT_SCHEMA = defineSchema({
   eval_steps: { type: 'int', default: 0, min: 0, doc: 'steps between eval-loss passes (0: at the end only)' },
   save_steps: { type: 'int', default: 0, min: 0, doc: 'steps between checkpoints (0: at the end only)' },
   save_total_limit: { type: 'int', default: 2, min: 1, doc: 'checkpoints kept' },
-  dtype: { type: 'string', default: 'float32', values: ['float32', 'bfloat16'], doc: 'parameter dtype' },
+  ...scaleFields(),
+  ...headFields(),
+  dtype: {
+    type: 'string',
+    default: 'float32',
+    values: ['float32', 'bfloat16'],
+    doc: 'dtype of the stored weights and optimizer state: bfloat16 is pure half precision (updates below its spacing are lost; bf16: true is mixed precision)',
+  },
   resume_from_checkpoint: { type: 'bool', default: true, doc: 'continue from the newest checkpoint in output_dir when there is one' },
 });
 

@@ -8,9 +8,9 @@
 import * as pt from '../../tensor/index.js';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { AdamW, decayGroups } from '../../optim/index.js';
+import { AdamW, GradScaler, decayGroups, type GradScalerState } from '../../optim/index.js';
 import { lrAt, checkSchedule, type Schedule } from '../../optim/schedule.js';
-import { loadModel, saveModel, type CausalLM } from '../../models/index.js';
+import { loadModel, saveModel, resolvePlacement, placeModel, type CausalLM } from '../../models/index.js';
 import { applyLora, mergeLora, saveAdapter, withAdaptersDisabled, mergedStateDict, type LoraConfig } from '../../models/lora.js';
 import { readSafetensors } from '../../checkpoint/index.js';
 import { Tokenizer } from '../../tokenizer/index.js';
@@ -67,13 +67,16 @@ export async function trainGrpo(
   for (const line of rewardSet.description) log(line);
   const prompts = await loadPrompts(cfg.dataset_name, tokenizer, cfg.system_prompt, cfg.max_prompt_length);
   const resumeFrom = cfg.resume_from_checkpoint ? latestCheckpoint(cfg.output_dir) : null;
+  const placement = resolvePlacement(cfg, 'grpo config');
   const { model, generationConfig } = loadModel(resumeFrom ? resumeFrom.dir : cfg.model_name_or_path);
+  placeModel(model, placement);
+  const scaler = new GradScaler({ enabled: cfg.fp16 });
   const lora: LoraConfig | null = cfg.use_peft
     ? { r: cfg.lora_r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targetModules: cfg.lora_target_modules }
     : null;
   // The reference: none (β = 0), the LoRA policy with adapters off, or a frozen copy of the start model.
   const refMode = cfg.beta === 0 ? 'none' : lora && cfg.ref_model_sync_steps === 0 ? 'adapters-off' : 'copy';
-  const ref: CausalLM | null = refMode === 'copy' ? loadModel(cfg.model_name_or_path).model.eval().freeze() : null;
+  const ref: CausalLM | null = refMode === 'copy' ? placeModel(loadModel(cfg.model_name_or_path).model.eval().freeze(), placement) : null;
   const makeOptimizer = () =>
     new AdamW(decayGroups(model.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate, beta1: 0.9, beta2: 0.99 });
   const G = cfg.num_generations;
@@ -86,6 +89,7 @@ export async function trainGrpo(
     optimizer = r.optimizer;
     step = r.state.step;
     sampler = BatchSampler.restore(prompts.length, 1, 1_000_000, r.state.sampler);
+    scaler.load(r.state.extra['gradScaler'] as GradScalerState | undefined);
     const refFile = join(resumeFrom.dir, 'reference.safetensors');
     if (ref && existsSync(refFile)) {
       const { tensors } = readSafetensors(refFile);
@@ -117,7 +121,13 @@ export async function trainGrpo(
       tokenizerFiles: tokFiles,
       keepLast: cfg.save_total_limit,
       extraWeights: ref && refreshedAt > 0 ? { reference: ref.stateDict() } : {},
-      state: { step, epoch: 0, sampler: sampler.state(), tokensSeen: 0, extra: { config: cfg, reference_step: refreshedAt } },
+      state: {
+        step,
+        epoch: 0,
+        sampler: sampler.state(),
+        tokensSeen: 0,
+        extra: { config: cfg, reference_step: refreshedAt, gradScaler: scaler.state() },
+      },
     });
   log(
     `GRPO: ${prompts.length} prompts, ${groupsPerRound} × G=${G} per round, rewards ${rewards.map((r) => `${r.name}×${r.weight}`).join(' + ')}` +
@@ -158,14 +168,14 @@ export async function trainGrpo(
             lossMask: g.rewards[k] !== null && !(cfg.mask_truncated_completions && g.truncated[k]),
           })),
         );
-        const mbs = microBatches(rows, cfg.per_device_train_batch_size);
+        const mbs = microBatches(rows, cfg.per_device_train_batch_size, placement.device);
         const refLp =
           refMode === 'none'
             ? null
             : refMode === 'adapters-off'
-              ? withAdaptersDisabled(model, () => frozenLogprobs(model, mbs, cfg.temperature))
-              : frozenLogprobs(ref!, mbs, cfg.temperature);
-        const old = cfg.num_iterations > 1 || (cfg.kl_in_reward && refLp) ? frozenLogprobs(model, mbs, cfg.temperature) : null;
+              ? withAdaptersDisabled(model, () => frozenLogprobs(model, mbs, cfg.temperature, cfg))
+              : frozenLogprobs(ref!, mbs, cfg.temperature, cfg);
+        const old = cfg.num_iterations > 1 || (cfg.kl_in_reward && refLp) ? frozenLogprobs(model, mbs, cfg.temperature, cfg) : null;
         const groupRewards = kept.flatMap((g) => g.rewards);
         if (cfg.kl_in_reward && refLp && old) {
           const kl = mbs.flatMap((mb, i) => sequenceKl(old[i]!, refLp[i]!, mb.completion, cfg.kl_estimator));
@@ -193,7 +203,14 @@ export async function trainGrpo(
             max_completion_length: cfg.max_completion_length,
             entropy_coef: cfg.entropy_coef,
           },
-          { num_iterations: cfg.num_iterations, temperature: cfg.temperature, max_grad_norm: cfg.max_grad_norm },
+          {
+            num_iterations: cfg.num_iterations,
+            temperature: cfg.temperature,
+            max_grad_norm: cfg.max_grad_norm,
+            logits_chunk_size: cfg.logits_chunk_size,
+            gradient_checkpointing: cfg.gradient_checkpointing,
+            scaler,
+          },
         );
       });
     }

@@ -2,11 +2,14 @@
 // the positions that predict completion tokens), log-probabilities under the sampling policy and
 // the reference, then num_iterations optimizer steps of loss.ts, each accumulating gradients over the
 // micro-batches with the whole batch's counts as denominators (so any micro_batch_size gives the
-// same gradient as one big batch). All tensors live inside the caller's scope.
+// same gradient as one big batch). Log-probabilities come from the output head in chunks
+// (token_losses.ts), the update through forwardBackward (gradient checkpointing, fp16 loss scaling).
+// All tensors live inside the caller's scope.
 import * as pt from '../../tensor/index.js';
 import type { Tensor } from '../../tensor/index.js';
-import type { CausalLM } from '../../models/index.js';
-import type { AdamW } from '../../optim/index.js';
+import { forwardBackward, type CausalLM } from '../../models/index.js';
+import { GradScaler, type AdamW } from '../../optim/index.js';
+import { nextTokenLogprobs, type HeadSettings } from '../token_losses.js';
 import { grpoLoss, type GrpoLossOptions } from './loss.js';
 
 /** One sequence of the update: prompt + completion tokens; lossMask false → no loss on it. */
@@ -23,8 +26,8 @@ export interface MicroBatch {
   rows: number;
 }
 
-/** Splits rows (in order) into micro-batches of at most `size` (0: one batch), each padded to its own longest row. */
-export function microBatches(rows: readonly UpdateRow[], size: number): MicroBatch[] {
+/** Splits rows (in order) into micro-batches of at most `size` (0: one batch), each padded to its own longest row, on `device`. */
+export function microBatches(rows: readonly UpdateRow[], size: number, device: pt.Device = 'cpu'): MicroBatch[] {
   const out: MicroBatch[] = [];
   const step = size > 0 ? size : rows.length;
   for (let start = 0; start < rows.length; start += step) {
@@ -43,9 +46,9 @@ export function microBatches(rows: readonly UpdateRow[], size: number): MicroBat
       for (let j = r.promptLength - 1; j < r.ids.length - 1; j++) comp[b * (S - 1) + j] = 1;
     });
     out.push({
-      ids: pt.tensor(ids, { shape: [B, S] }),
-      attention: pt.tensor(attn, { dtype: 'bool', shape: [B, S] }),
-      completion: pt.tensor(comp, { shape: [B, S - 1] }),
+      ids: pt.tensor(ids, { shape: [B, S], device }),
+      attention: pt.tensor(attn, { dtype: 'bool', shape: [B, S], device }),
+      completion: pt.tensor(comp, { shape: [B, S - 1], device }),
       rows: B,
     });
   }
@@ -53,31 +56,38 @@ export function microBatches(rows: readonly UpdateRow[], size: number): MicroBat
 }
 
 /**
- * (B, S−1) log-probabilities of each next token under softmax(logits / T), and the (B, S−1)
- * entropy of that distribution: none, detached (for logging) or differentiable (entropy bonus).
+ * (B, S−1) log-probabilities of each next token under softmax(logits / T) and the (B, S−1) entropy
+ * of that distribution, without autograd (the policy before its update, the reference).
  */
 export function tokenLogprobs(
   model: CausalLM,
   mb: MicroBatch,
   temperature: number,
-  entropy: 'none' | 'detached' | 'grad',
-): { logp: Tensor; entropy: Tensor | null } {
-  return pt.scope(() => {
-    const logits = model.forward(mb.ids, { attentionMask: mb.attention }); // (B, S, V)
-    const S = mb.ids.size(1);
-    const lp = logits
-      .narrow(1, 0, S - 1)
-      .div(temperature)
-      .logSoftmax(-1); // (B, S−1, V)
-    const logp = lp.gather(-1, mb.ids.narrow(1, 1, S - 1).unsqueeze(-1)).squeeze(-1); // (B, S−1)
-    const ent = (x: Tensor) => x.exp().mul(x).sum(-1).neg(); // (B, S−1)
-    return { logp, entropy: entropy === 'none' ? null : entropy === 'grad' ? ent(lp) : pt.noGrad(() => ent(lp.detach())) };
-  });
+  head: HeadSettings = { logits_chunk_size: 0 },
+): { logp: Tensor; entropy: Tensor } {
+  return pt.noGrad(() =>
+    pt.scope(() => {
+      const hidden = model.hiddenStates(mb.ids, { attentionMask: mb.attention }); // (B, S, H)
+      const { logp, entropy } = nextTokenLogprobs(model, hidden, mb.ids, temperature, head);
+      return { logp, entropy };
+    }),
+  );
 }
 
 /** Log-probabilities without grad, one tensor per micro-batch (old policy or reference). */
-export function frozenLogprobs(model: CausalLM, mbs: readonly MicroBatch[], temperature: number): Tensor[] {
-  return pt.noGrad(() => mbs.map((mb) => tokenLogprobs(model, mb, temperature, 'none').logp));
+export function frozenLogprobs(model: CausalLM, mbs: readonly MicroBatch[], temperature: number, head?: HeadSettings): Tensor[] {
+  return mbs.map((mb) => tokenLogprobs(model, mb, temperature, head).logp);
+}
+
+/** How the update runs: μ steps, the sampling temperature, clipping, and the memory settings. */
+export interface UpdateSettings {
+  num_iterations: number;
+  temperature: number;
+  max_grad_norm: number;
+  logits_chunk_size?: number;
+  gradient_checkpointing?: boolean;
+  /** fp16's loss scaler (disabled otherwise). */
+  scaler?: GradScaler;
 }
 
 export interface UpdateStats {
@@ -116,9 +126,10 @@ export function policyUpdate(
   ref: Tensor[] | null,
   advantages: readonly number[],
   lossOptions: Omit<GrpoLossOptions, 'totals'>,
-  o: { num_iterations: number; temperature: number; max_grad_norm: number },
+  o: UpdateSettings,
 ): UpdateStats {
   const params = model.trainableParameters();
+  const scaler = o.scaler ?? new GradScaler({ enabled: false });
   const totals = { sequences: advantages.length, tokens: mbs.reduce((n, mb) => n + (mb.completion.sum().item() as number), 0) };
   let stats: UpdateStats = { ...NO_UPDATE };
   for (let u = 0; u < o.num_iterations; u++) {
@@ -128,24 +139,36 @@ export function policyUpdate(
       row = 0;
     mbs.forEach((mb, i) => {
       pt.scope(() => {
-        const { logp, entropy } = tokenLogprobs(model, mb, o.temperature, (lossOptions.entropy_coef ?? 0) !== 0 ? 'grad' : 'detached');
-        const adv = pt.tensor(Float32Array.from(advantages.slice(row, row + mb.rows))); // (B)
-        const out = grpoLoss(logp, old ? old[i]! : logp, ref ? ref[i]! : null, adv, mb.completion, { ...lossOptions, totals }, entropy);
-        out.loss.backward();
-        const w = out.stats.tokens;
+        const adv = pt.tensor(Float32Array.from(advantages.slice(row, row + mb.rows)), { device: mb.ids.device }); // (B)
+        const head = { logits_chunk_size: o.logits_chunk_size ?? 0, gradScale: scaler.scale };
+        let out: ReturnType<typeof grpoLoss> | null = null;
+        const objective = (logp: Tensor, entropy: Tensor) => {
+          out = grpoLoss(logp, old ? old[i]! : logp, ref ? ref[i]! : null, adv, mb.completion, { ...lossOptions, totals }, entropy);
+          return out.loss;
+        };
+        const value = forwardBackward(
+          model,
+          mb.ids,
+          { attentionMask: mb.attention },
+          (hidden) => nextTokenLogprobs(model, hidden, mb.ids, o.temperature, head, objective).loss!,
+          { gradientCheckpointing: o.gradient_checkpointing, lossScale: scaler.scale },
+        );
+        const st = (out as ReturnType<typeof grpoLoss> | null)!.stats;
+        const w = st.tokens;
         tokens += w;
-        sums.kl += out.stats.kl * w;
-        sums.clipLow += out.stats.clipLow * w;
-        sums.clipHigh += out.stats.clipHigh * w;
-        sums.clipRegion += out.stats.clipRegion * w;
-        sums.ratioMean += out.stats.ratioMean * w;
-        sums.entropy += out.stats.entropy * w;
-        sums.loss += out.loss.item() as number;
+        sums.kl += st.kl * w;
+        sums.clipLow += st.clipLow * w;
+        sums.clipHigh += st.clipHigh * w;
+        sums.clipRegion += st.clipRegion * w;
+        sums.ratioMean += st.ratioMean * w;
+        sums.entropy += st.entropy * w;
+        sums.loss += value;
       });
       row += mb.rows;
     });
+    scaler.unscale(params);
     const gradNorm = pt.clipGradNorm(params, o.max_grad_norm > 0 ? o.max_grad_norm : Infinity);
-    optimizer.step();
+    if (scaler.update(gradNorm)) optimizer.step();
     const per = (x: number) => x / Math.max(1, tokens);
     stats = {
       kl: per(sums.kl),
