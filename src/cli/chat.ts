@@ -25,7 +25,7 @@ export const chatCommand = command({
 
 async function chat(c: ConfigOf<typeof CHAT_SCHEMA>): Promise<void> {
   const system = c.system;
-  const loaded = loadForGeneration(c.model);
+  const loaded = loadForGeneration(c.model, c.device);
   const sampling = samplingOptions(c, loaded.defaults);
   const { model, tokenizer, eosTokenIds } = loaded;
   const tty = process.stdin.isTTY === true;

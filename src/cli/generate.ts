@@ -58,7 +58,7 @@ async function generateRows(c: ConfigOf<typeof GENERATE_SCHEMA>): Promise<void> 
   const withLogprobs = c.logprobs;
   const skipSpecial = c.skip_special_tokens;
   const stop = c.stop;
-  const loaded = loadForGeneration(c.model);
+  const loaded = loadForGeneration(c.model, c.device);
   const sampling = samplingOptions(c, loaded.defaults);
   const { model, tokenizer, eosTokenIds } = loaded;
   const render = (m: ChatMessage[]) => applyChatTemplate(tokenizer, m, { addGenerationPrompt: true });

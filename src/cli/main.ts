@@ -87,6 +87,8 @@ function info(): void {
         torchVersion: b.torchVersion,
         cuda: b.cuda,
         cudaDevices: b.cudaDevices,
+        devices: pt.devices(),
+        mixedPrecision: b.cuda ? ['bf16', 'fp16'] : ['bf16 (fp16 needs CUDA: no float16 matmul on the CPU)'],
         openblas: b.openblas,
         threads: pt.getThreads(),
         malloc: pt.mallocPolicy(),

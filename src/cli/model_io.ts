@@ -1,7 +1,7 @@
 // What the tool commands share: loading a model folder with its tokenizer and end-of-sequence ids
 // (tokenizer_config + generation_config), the sampling fields of generate and chat (defaulting to
 // the folder's generation_config.json), and waiting for Ctrl+C before closing a server.
-import { loadModel, type CausalLM } from '../models/index.js';
+import { loadModel, resolveDevice, DEVICE_FIELD, type CausalLM } from '../models/index.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import type { SamplingOptions } from '../generation/index.js';
 import { defineSchema, type ConfigOf } from '../common/schema.js';
@@ -13,9 +13,10 @@ export interface LoadedForGeneration {
   defaults: Record<string, unknown>;
 }
 
-export function loadForGeneration(dir: string): LoadedForGeneration {
+/** Loads a model folder onto `device` ('auto': a GPU when libtorch sees one). */
+export function loadForGeneration(dir: string, device = 'auto'): LoadedForGeneration {
   const tokenizer = Tokenizer.fromDir(dir);
-  const { model, generationConfig } = loadModel(dir);
+  const { model, generationConfig } = loadModel(dir, { device: resolveDevice(device, "field 'device'") });
   const gc = generationConfig ?? {};
   const fromGc = gc['eos_token_id'];
   const eos = new Set<number>([...tokenizer.eosTokenIds, ...(Array.isArray(fromGc) ? fromGc : typeof fromGc === 'number' ? [fromGc] : [])]);
@@ -38,6 +39,7 @@ export const SAMPLING_FIELDS = defineSchema({
     doc: `CTRL's repetition penalty, 1 none ${FROM_FOLDER} 1)`,
   },
   seed: { type: 'int', default: 0, min: 0, doc: 'sampling seed' },
+  device: DEVICE_FIELD,
 });
 
 /** Sampling options from the fields, each unset one from generation_config.json, then T = 1 sampling. */

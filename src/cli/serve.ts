@@ -2,6 +2,7 @@
 // model behind an OpenAI-compatible API (src/serve/server.ts) until interrupted. The key may also
 // come from POSTTRAIN_API_KEY; without one the server asks for none (keep it on loopback then).
 import { defineSchema } from '../common/schema.js';
+import { DEVICE_FIELD } from '../models/index.js';
 import { startServer } from '../serve/server.js';
 import { command } from './args.js';
 import { untilInterrupted } from './model_io.js';
@@ -17,6 +18,7 @@ export const SERVE_SCHEMA = defineSchema({
     doc: 'the bearer token clients must send (default: $POSTTRAIN_API_KEY; neither: no key is asked)',
   },
   name: { type: 'string', default: null, nullable: true, doc: "the model's id in the API (default: the folder's name)" },
+  device: DEVICE_FIELD,
 });
 
 export const serveCommand = command({
@@ -30,6 +32,7 @@ export const serveCommand = command({
       port: c.port,
       apiKey,
       modelName: c.name ?? undefined,
+      device: c.device,
       log: (l) => process.stderr.write(`${l}\n`),
     });
     process.stderr.write(

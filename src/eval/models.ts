@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineSchema, resolveConfig, type ConfigOf } from '../common/schema.js';
-import { loadModel } from '../models/index.js';
+import { loadModel, resolveDevice, DEVICE_FIELD } from '../models/index.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { openChatBackend, isUrl } from '../generation/chat_backend.js';
 import { evaluateMath, evaluateMathWith, type MathEvalReport } from './evaluate.js';
@@ -42,6 +42,7 @@ export const EVAL_SCHEMA = defineSchema({
   concurrency: { type: 'int', default: 8, min: 1, doc: 'requests in flight at once (server models)' },
   limit: { type: 'int', default: 0, min: 0, doc: 'problems at most (0: all)' },
   seed: { type: 'int', default: 0, min: 0, doc: 'sampling seed' },
+  device: DEVICE_FIELD,
   output_dir: {
     type: 'string',
     default: 'eval_output',
@@ -150,7 +151,7 @@ export async function evaluateModels(
         backend.dispose();
       }
     } else {
-      const { model } = loadModel(m.model);
+      const { model } = loadModel(m.model, { device: resolveDevice(c.device, `${o.where} field 'device'`) });
       try {
         r = evaluateMath(model, Tokenizer.fromDir(m.tokenizer ?? m.model), problems, opts);
       } finally {

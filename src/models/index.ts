@@ -11,7 +11,7 @@ import { qwen3Config, QWEN3_ARCHITECTURE } from './qwen3.js';
 export { smallLlamaConfig } from './llama.js';
 export { CausalLM, type DecoderConfig, type Family, type ForwardOptions, type LayerContext } from './decoder.js';
 export { forwardBackward, type BackwardOptions } from './forward_backward.js';
-export { resolveDevice, resolvePlacement, placeModel, type Placement, type PlacementSettings } from './placement.js';
+export { DEVICE_FIELD, resolveDevice, resolvePlacement, placeModel, type Placement, type PlacementSettings } from './placement.js';
 
 const FAMILIES: Record<Family, { read: (hf: Record<string, unknown>, source: string) => DecoderConfig; architecture: string }> = {
   llama: { read: llamaConfig, architecture: LLAMA_ARCHITECTURE },

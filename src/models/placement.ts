@@ -4,7 +4,15 @@
 // stay float32 — checked before anything is allocated. Pure half-precision parameters (`dtype:
 // bfloat16`) are a separate, explicit choice: there, updates smaller than bfloat16's spacing are lost.
 import { checkDevice, devices, DeviceError, ArgumentError, type DType, type Device } from '../tensor/index.js';
+import type { FieldSpec } from '../common/schema.js';
 import type { CausalLM } from './decoder.js';
+
+/** The `device` setting of every trainer and tool (config field spec). */
+export const DEVICE_FIELD = {
+  type: 'string',
+  default: 'auto',
+  doc: "where the model runs: 'cpu', 'cuda', 'cuda:N', or 'auto' (the first GPU the linked libtorch sees, else the CPU)",
+} as const satisfies FieldSpec;
 
 export interface PlacementSettings {
   device: string;

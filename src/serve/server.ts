@@ -9,13 +9,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { loadModel } from '../models/index.js';
+import { loadModel, resolveDevice } from '../models/index.js';
 import { Tokenizer, applyChatTemplate, StreamDecoder, type ChatMessage } from '../tokenizer/index.js';
 import { generate, type Completion } from '../generation/index.js';
 import { parseSamplingRequest, RequestError, type SamplingRequest } from './requests.js';
 
 export interface ServeOptions {
   modelDir: string;
+  /** 'cpu', 'cuda', 'cuda:N' or 'auto' (default). */
+  device?: string;
   /** Default 127.0.0.1 (loopback only). */
   host?: string;
   /** Default 8000; 0 picks a free port. */
@@ -66,7 +68,7 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
-  const { model } = loadModel(o.modelDir);
+  const { model } = loadModel(o.modelDir, { device: resolveDevice(o.device ?? 'auto', "serve field 'device'") });
   model.eval();
   const tokenizer = Tokenizer.fromDir(o.modelDir);
   const modelName = o.modelName ?? o.modelDir.replace(/\/+$/, '').split('/').pop()!;

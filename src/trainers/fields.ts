@@ -2,6 +2,7 @@
 // lora_alpha, lora_dropout, lora_target_modules) and the epoch / batch / learning-rate loop of the
 // SFT and distillation trainers. Each trainer passes its own defaults.
 import type { FieldSpec } from '../common/schema.js';
+import { DEVICE_FIELD } from '../models/placement.js';
 
 /** The LoRA fields (TRL's ModelConfig names). */
 export function loraFields(o: { dropout: number; what: string }) {
@@ -62,11 +63,7 @@ export function loopFields(o: {
 /** Device, mixed precision and activation memory: every trainer's scale settings (the head's chunking in headFields). */
 export function scaleFields() {
   return {
-    device: {
-      type: 'string',
-      default: 'auto',
-      doc: "where to train: 'cpu', 'cuda', 'cuda:N', or 'auto' (the first GPU the linked libtorch sees, else the CPU)",
-    },
+    device: DEVICE_FIELD,
     bf16: {
       type: 'bool',
       default: false,

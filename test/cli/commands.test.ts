@@ -64,3 +64,18 @@ test('posttrain annotate: waits for people (exit 3), then exports the decided an
   assert.equal(rows.length, 1);
   assert.match(rows[0]!, /"Hi!"/);
 });
+
+test('devices: info lists what libtorch sees; a GPU setting without CUDA is refused naming the field', () => {
+  const info = run(['info']);
+  assert.equal(info.status, 0);
+  const facts = JSON.parse(info.stdout) as { devices: string[]; cuda: boolean };
+  assert.equal(facts.devices[0], 'cpu');
+  if (facts.cuda) return;
+  const model = saveTinyModel(setup, join(setup.dir, 'tiny-devices'), 1);
+  const r = run(['generate', `--model=${model}`, '--input=x.jsonl', '--device=cuda']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /field 'device'.*'cuda' requested, but the linked libtorch .* has no CUDA support/);
+  const s = run(['sft', `--model-name-or-path=${model}`, `--dataset-name=${setup.data}`, '--output-dir=out-fp16', '--fp16']);
+  assert.equal(s.status, 1);
+  assert.match(s.stderr, /sft config field 'fp16'.*needs a CUDA device/);
+});
