@@ -7,8 +7,12 @@
 //   (target ≥ 0.95× the reference's training step), and one GRPO round's time split (generation /
 //   scoring / update) with its sampling tokens/s against the reference's (target ≥ 1.0×), best of
 //   3 alternating rounds
-// plus a sweep of thread settings (libtorch intra-op × OpenBLAS) for the engine's defaults.
-// Flags: --quick (fewer repetitions), --no-sweep, --no-llama, --json=FILE.
+// plus a sweep of thread settings (libtorch intra-op × OpenBLAS) for the engine's defaults, and the
+// scale row (issue [4/7], bench/scale_bench.ts): a Qwen2.5-0.5B-shaped model against
+// bench/pytorch_scale_ref.py — SFT step time and peak RSS (full and LoRA, with and without gradient
+// checkpointing; targets: full-FT peak RSS ≤ 0.6× PyTorch's, ≤ 0.4× with checkpointing, step time
+// ≥ 1.0×) and greedy generation tokens/s at batch 1 and 8. It takes ~20 minutes on 2 cores.
+// Flags: --quick (fewer repetitions), --no-sweep, --no-llama, --no-scale, --scale-only, --json=FILE.
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -17,6 +21,7 @@ import * as pt from '../src/tensor/index.js';
 import { runLlamaBench, type LlamaBench } from './llama_engine.js';
 import { runSftBench, type SftBench } from './sft_bench.js';
 import { runGrpoBench, type GrpoBench } from './grpo_bench.js';
+import { runOurs, runTheirs, type ScaleCase, type ScaleResult } from './scale_bench.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const flags = new Set(process.argv.slice(2).filter((a) => !a.startsWith('--json')));
@@ -127,6 +132,11 @@ async function main(): Promise<void> {
     `posttrain bench · libtorch ${info.torchVersion} · OpenBLAS ${info.openblas ? 'yes' : 'NO (reference BLAS: install libopenblas0-pthread)'} · ${QUICK ? 'quick' : 'full'}`,
   );
   if (!py) console.log('PyTorch yardstick unavailable (apt-get install -y python3-torch): printing posttrain numbers only');
+  if (flags.has('--scale-only')) {
+    scaleRow(py);
+    printRows(info);
+    return;
+  }
 
   if (!flags.has('--no-sweep')) {
     console.log('\nthread settings (posttrain): intra-op × OpenBLAS');
@@ -243,18 +253,89 @@ async function main(): Promise<void> {
     row('peak RSS MiB (lower better)', least(ours.map((o) => o.peak_rss_mib))!, least(theirs.map((t) => t['peak_rss_mib']!)), false, null);
   }
 
+  if (!flags.has('--no-scale')) scaleRow(py);
+  printRows(info);
+}
+
+function printRows(info: ReturnType<typeof pt.buildInfo>): void {
   console.log(
     `\nposttrain vs PyTorch eager, threads intra-op ${DEFAULT_THREADS.intraOp} + OpenBLAS ${DEFAULT_THREADS.blas} (ratio > 1: posttrain faster)`,
   );
-  console.log(`  ${'metric'.padEnd(34)} ${'posttrain'.padStart(10)} ${'pytorch'.padStart(10)} ${'ratio'.padStart(7)}  target`);
+  console.log(`  ${'metric'.padEnd(48)} ${'posttrain'.padStart(10)} ${'pytorch'.padStart(10)} ${'ratio'.padStart(7)}  target`);
   for (const r of rows) {
     const mark = r.ok === null ? '' : r.ok ? '  ok' : '  MISSED';
     console.log(
-      `  ${r.metric.padEnd(34)} ${fmt(r.ours).padStart(10)} ${fmt(r.torch).padStart(10)} ${(r.ratio === null ? '—' : r.ratio.toFixed(2) + '×').padStart(7)}  ${r.target}${mark}`,
+      `  ${r.metric.padEnd(48)} ${fmt(r.ours).padStart(10)} ${fmt(r.torch).padStart(10)} ${(r.ratio === null ? '—' : r.ratio.toFixed(2) + '×').padStart(7)}  ${r.target}${mark}`,
     );
   }
   if (jsonOut)
     writeFileSync(jsonOut, JSON.stringify({ info: { torchVersion: info.torchVersion, threads: DEFAULT_THREADS }, rows }, null, 2));
+}
+
+/**
+ * The Qwen2.5-0.5B-shaped row: each case in fresh processes, ours then PyTorch's, one after the other.
+ * Memory targets compare with PyTorch as transformers runs it by default (full logits, no
+ * checkpointing); PyTorch with torch.utils.checkpoint is printed beside it.
+ */
+function scaleRow(py: string | null): void {
+  const script = resolve(dirname(fileURLToPath(import.meta.url)), '../../bench/pytorch_scale_ref.py');
+  const seq = 512,
+    batch = 2;
+  const theirs = (c: ScaleCase): ScaleResult | null => (py && existsSync(script) ? runTheirs(py, script, c, DEFAULT_THREADS.blas) : null);
+  const ours = (c: ScaleCase): ScaleResult | null => {
+    const r = runOurs(c);
+    if ('error' in r) {
+      console.error(`  scale case ${JSON.stringify(c)} failed: ${r.error}`);
+      return null;
+    }
+    return r;
+  };
+  const rssRow = (name: string, o: ScaleResult, t: ScaleResult | null, target: number | null) => {
+    const ratio = t ? o.peak_rss_mib / t.peak_rss_mib : null;
+    rows.push({
+      metric: `${name} (ratio ours/theirs)`,
+      ours: o.peak_rss_mib,
+      torch: t?.peak_rss_mib ?? null,
+      ratio,
+      target: target === null ? '—' : `≤ ${target.toFixed(2)}×`,
+      ok: ratio === null || target === null ? null : ratio <= target,
+    });
+  };
+  console.log(`\nscale row: Qwen2.5-0.5B shape, random weights, SFT at batch ${batch} × ${seq} tokens (each case in its own process)`);
+  for (const lora of [false, true]) {
+    const kind = lora ? 'LoRA' : 'full';
+    const base: ScaleCase = { case: 'sft', batch, seq, lora };
+    const o = ours(base),
+      t = theirs(base);
+    const oc = ours({ ...base, ckpt: true }),
+      tc = theirs({ ...base, ckpt: true });
+    console.log(`  SFT ${kind}: posttrain ${JSON.stringify(o)} / + ckpt ${JSON.stringify(oc)}`);
+    console.log(`  SFT ${kind}: pytorch ${JSON.stringify(t)} / + ckpt ${JSON.stringify(tc)}`);
+    if (o) row(`0.5B SFT ${kind} step s`, o.step_s!, t?.step_s ?? null, false, lora ? null : 1.0);
+    if (oc) row(`0.5B SFT ${kind} + ckpt step s (vs PyTorch + ckpt)`, oc.step_s!, tc?.step_s ?? null, false, null);
+    if (o) rssRow(`0.5B SFT ${kind} peak RSS MiB`, o, t, lora ? null : 0.6);
+    if (oc) rssRow(`0.5B SFT ${kind} + ckpt peak RSS MiB vs PyTorch`, oc, t, lora ? null : 0.4);
+    if (oc) rssRow(`0.5B SFT ${kind} + ckpt peak RSS MiB vs PyTorch + ckpt`, oc, tc, null);
+  }
+  for (const b of [1, 8]) {
+    const c: ScaleCase = { case: 'generate', batch: b, prompt: 32, new: QUICK ? 8 : 32 };
+    const o = ours(c),
+      t = theirs(c);
+    if (o) row(`0.5B greedy generation b${b} tokens/s`, o.tokens_per_s!, t?.tokens_per_s ?? null, true, null);
+  }
+  // distillation with a same-shape teacher on a machine of DISTILL_CAP_MIB: chunked head vs full logits
+  const cap = 12 * 1024;
+  const d: ScaleCase = { case: 'distill', batch: 2, seq: 1024, ckpt: true, steps: 1 };
+  for (const [label, chunk] of [
+    ['chunked head', 0],
+    ['full logits', 1 << 30],
+  ] as const) {
+    const r = runOurs({ ...d, chunk }, cap);
+    console.log(
+      `  0.5B distillation step (student + same-shape teacher, 2 × 1024 tokens, checkpointing) in a ${cap / 1024} GiB memory cgroup, ${label}: ` +
+        ('error' in r ? `does not fit — ${r.error}` : `fits, peak RSS ${r.peak_rss_mib.toFixed(0)} MiB, step ${r.step_s!.toFixed(1)} s`),
+    );
+  }
 }
 
 await main();

@@ -28,12 +28,12 @@ export type HeadObjective =
   /** loss = reduce(quantities), any differentiable function of them (GRPO's clipped objective). */
   | { reduce: (quantities: Tensor[]) => Tensor };
 
-/** Logits elements per chunk when the chunk size is automatic: 2^26 (256 MB of float32). */
-export const AUTO_CHUNK_ELEMENTS = 2 ** 26;
+/** Logits elements per chunk when the chunk size is automatic: 2^24 (64 MB of float32). */
+export const AUTO_CHUNK_ELEMENTS = 2 ** 24;
 
 /**
- * Rows per chunk: `setting` > 0 is taken as given; 0 = automatic, ⌈2^26 / V⌉ rows (Qwen's 151,936
- * vocabulary: 442 rows, 268 MB of logits). At least one row; ≥ N means no chunking.
+ * Rows per chunk: `setting` > 0 is taken as given; 0 = automatic, ⌈2^24 / V⌉ rows (Qwen's 151,936
+ * vocabulary: 111 rows, 67 MB of logits). At least one row; ≥ N means no chunking.
  */
 export function chunkRows(setting: number, vocab: number): number {
   if (!Number.isInteger(setting) || setting < 0)
@@ -145,7 +145,8 @@ export function headLoss(
         const gs = g.map((gi) => (gi ? gi.narrow(0, s, n).mul(scale) : null)); // (n) each
         const obj = weightedSum(qs, gs); // ()
         obj.backward();
-        return { grad: needH ? hc.grad!.div(scale) : null, qs: qs.map((q) => q.detach()), obj: obj.detach().div(scale) };
+        const unscale = (t: Tensor) => (scale === 1 ? t : t.div(scale));
+        return { grad: needH ? unscale(hc.grad!) : null, qs: qs.map((q) => q.detach()), obj: unscale(obj.detach()) };
       });
       if (out.grad) gradRows.push(out.grad);
       parts.push(out.qs);
@@ -158,11 +159,14 @@ export function headLoss(
       ),
     );
     lossValue ??= weighted!;
-    // 4: a surrogate whose backward delivers those gradients
+    // 4: a surrogate whose backward delivers those gradients: dot products, so that no (V, D)
+    // product is materialised beside the weight's gradient
+    const dot = (a: Tensor, b: Tensor) => a.reshape(-1).matmul(b.reshape(-1)); // ()
     let surrogate: Tensor | null = null;
-    if (needH) surrogate = hidden.mul(pt.cat(gradRows, 0)).sum(); // ()
+    if (needH) surrogate = dot(hidden, pt.cat(gradRows, 0));
     if (needW) {
-      const sw = weight.mul(wd.grad!.div(scale)).sum(); // ()
+      const gw = wd.grad!; // (V, D)
+      const sw = dot(weight, scale === 1 ? gw : gw.div(scale));
       surrogate = surrogate ? surrogate.add(sw) : sw;
     }
     const s = surrogate!.float();

@@ -89,7 +89,7 @@ export function headFields() {
       type: 'int',
       default: 0,
       min: 0,
-      doc: 'positions per chunk of the output head in losses, so full (tokens, vocab) logits never exist (0: automatic, ~256 MB of float32 logits per chunk; TRL: use_liger_kernel)',
+      doc: 'positions per chunk of the output head in losses, so full (tokens, vocab) logits never exist (0: automatic, ~64 MB of float32 logits per chunk; TRL: use_liger_kernel)',
     },
   } as const satisfies Record<string, FieldSpec>;
 }
