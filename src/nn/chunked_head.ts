@@ -145,8 +145,9 @@ export function headLoss(
         const gs = g.map((gi) => (gi ? gi.narrow(0, s, n).mul(scale) : null)); // (n) each
         const obj = weightedSum(qs, gs); // ()
         obj.backward();
-        const unscale = (t: Tensor) => (scale === 1 ? t : t.div(scale));
-        return { grad: needH ? unscale(hc.grad!) : null, qs: qs.map((q) => q.detach()), obj: unscale(obj.detach()) };
+        // the rows' gradients stay scaled (a half-precision tensor divided by the scale could underflow):
+        // the surrogate divides its float32 value instead
+        return { grad: needH ? hc.grad : null, qs: qs.map((q) => q.detach()), obj: scale === 1 ? obj.detach() : obj.detach().div(scale) };
       });
       if (out.grad) gradRows.push(out.grad);
       parts.push(out.qs);
@@ -159,17 +160,17 @@ export function headLoss(
       ),
     );
     lossValue ??= weighted!;
-    // 4: a surrogate whose backward delivers those gradients: dot products, so that no (V, D)
-    // product is materialised beside the weight's gradient
-    const dot = (a: Tensor, b: Tensor) => a.reshape(-1).matmul(b.reshape(-1)); // ()
+    // 4: a surrogate whose backward delivers those gradients: dot products (no (V, D) product beside
+    // the weight's gradient; float16 widened to float32, whose range the scaled value needs), / scale
+    const wide = (t: Tensor) => (t.dtype === 'float16' ? t.float() : t);
+    const dot = (a: Tensor, b: Tensor) => wide(a).reshape(-1).matmul(wide(b).reshape(-1)); // ()
     let surrogate: Tensor | null = null;
     if (needH) surrogate = dot(hidden, pt.cat(gradRows, 0));
     if (needW) {
-      const gw = wd.grad!; // (V, D)
-      const sw = dot(weight, scale === 1 ? gw : gw.div(scale));
+      const sw = dot(weight, wd.grad!);
       surrogate = surrogate ? surrogate.add(sw) : sw;
     }
-    const s = surrogate!.float();
+    const s = scale === 1 ? surrogate! : surrogate!.div(scale);
     return { loss: s.sub(s.detach()).add(lossValue), values };
   });
 }

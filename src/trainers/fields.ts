@@ -93,3 +93,15 @@ export function headFields() {
     },
   } as const satisfies Record<string, FieldSpec>;
 }
+
+/** The stored dtype of a trainer's models: float32, or pure half precision asked for explicitly. */
+export function dtypeField(whose: string) {
+  return {
+    dtype: {
+      type: 'string',
+      default: 'float32',
+      values: ['float32', 'bfloat16'],
+      doc: `stored dtype of ${whose} and of the optimizer state: bfloat16 is pure half precision (updates below its spacing are lost; bf16: true is mixed precision)`,
+    },
+  } as const satisfies Record<string, FieldSpec>;
+}

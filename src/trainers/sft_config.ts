@@ -3,7 +3,7 @@
 // cosine 5e-6 → 1e-6, packing with sample masking, loss on responses) where TRL's differ (TRL:
 // 3 epochs, linear 2e-5, no packing); `pretrain` changes a few of them (loss on all tokens, higher rates).
 import { defineSchema, type ConfigOf, type Schema } from '../common/schema.js';
-import { loraFields, loopFields, scaleFields, headFields } from './fields.js';
+import { loraFields, loopFields, scaleFields, headFields, dtypeField } from './fields.js';
 
 export const SFT_SCHEMA = defineSchema({
   model_name_or_path: {
@@ -59,12 +59,7 @@ export const SFT_SCHEMA = defineSchema({
   save_total_limit: { type: 'int', default: 2, min: 1, doc: 'checkpoints kept' },
   ...scaleFields(),
   ...headFields(),
-  dtype: {
-    type: 'string',
-    default: 'float32',
-    values: ['float32', 'bfloat16'],
-    doc: 'dtype of the stored weights and optimizer state: bfloat16 is pure half precision (updates below its spacing are lost; bf16: true is mixed precision)',
-  },
+  ...dtypeField('the weights'),
   resume_from_checkpoint: { type: 'bool', default: true, doc: 'continue from the newest checkpoint in output_dir when there is one' },
 });
 
