@@ -2,6 +2,7 @@
 // reflection/verification system prompt, sampling, the rejection-sampling rules, decontamination,
 // and where the two sample types go. Defaults follow DeepSeek-R1 / V3 where they give a value
 // (temperature 0.6, top-p 0.95) and are settings where they do not (V3 gives no system prompt text).
+import { DEVICE_FIELD } from '../models/placement.js';
 import { defineSchema, type ConfigOf } from '../common/schema.js';
 
 export const DEFAULT_REFLECTION_PROMPT =
@@ -52,6 +53,7 @@ export const GEN_DATA_SCHEMA = defineSchema({
     doc: 'problems in flight together (batched locally, concurrent remotely); the resume granularity is one problem',
   },
   batch_size: { type: 'int', default: 32, min: 1, doc: 'local teacher: rows (problems × samples) per generate call' },
+  device: DEVICE_FIELD,
   verifier: {
     type: 'string',
     default: 'auto',

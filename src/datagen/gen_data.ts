@@ -234,7 +234,7 @@ export async function generateData(cfg: GenDataConfig, hooks: GenDataHooks = {})
     model: cfg.teacher_model,
     apiKeyEnv: cfg.api_key_env,
     tokenizer: teacherTokenizer,
-    local: { batchSize: cfg.batch_size },
+    local: { batchSize: cfg.batch_size, device: cfg.device },
     field: "config field 'teacher'",
   });
   let judgeBackend: ChatBackend | null = null;
@@ -245,6 +245,7 @@ export async function generateData(cfg: GenDataConfig, hooks: GenDataHooks = {})
         source: cfg.judge,
         model: cfg.judge_model,
         apiKeyEnv: cfg.api_key_env,
+        local: { device: cfg.device },
         field: "config field 'judge'",
       });
       judge = judgeReward(backendJudge(judgeBackend, { maxTokens: cfg.judge_max_tokens, temperature: 0, seed: cfg.seed }), {

@@ -8,7 +8,7 @@
 //     with a local tokenizer when one is given (else unknown).
 // openChatBackend picks by the spec: an http(s):// URL is remote, anything else a model folder.
 import { generate } from './engine.js';
-import { loadModel, type CausalLM } from '../models/index.js';
+import { loadModel, resolveDevice, type CausalLM } from '../models/index.js';
 import { Tokenizer, applyChatTemplate, type ChatMessage } from '../tokenizer/index.js';
 import { RemoteModel, type RemoteOptions } from '../remote/client.js';
 
@@ -43,6 +43,8 @@ export interface LocalBackendOptions {
   batchSize?: number;
   /** Longer prompts keep their last tokens (default: no limit). */
   maxPromptTokens?: number;
+  /** Where a model folder is loaded: 'cpu' (default), 'cuda', 'cuda:N' or 'auto'. */
+  device?: string;
 }
 
 interface Pending {
@@ -68,7 +70,8 @@ export class LocalChatBackend implements ChatBackend {
 
   static fromDir(dir: string, o: LocalBackendOptions = {}): LocalChatBackend {
     const tokenizer = Tokenizer.fromDir(dir);
-    return new LocalChatBackend(loadModel(dir).model.eval(), tokenizer, { ...o, owned: true, name: dir });
+    const device = resolveDevice(o.device ?? 'cpu', `${dir} device`);
+    return new LocalChatBackend(loadModel(dir, { device }).model.eval(), tokenizer, { ...o, owned: true, name: dir });
   }
 
   chat(request: ChatRequest): Promise<ChatResult> {

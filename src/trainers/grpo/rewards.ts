@@ -7,6 +7,7 @@
 // disagreement, unparseable judgements). Owns the models it loads: dispose() frees them.
 import { join } from 'node:path';
 import { loadRewardModel, type RewardModel } from '../../models/reward_model.js';
+import { resolveDevice } from '../../models/index.js';
 import { readJson } from '../../common/files.js';
 import { Tokenizer } from '../../tokenizer/index.js';
 import { openChatBackend, type ChatBackend } from '../../generation/chat_backend.js';
@@ -51,6 +52,8 @@ export function buildGrpoRewards(cfg: GrpoConfig, own: Record<string, RewardFn>,
       });
       const models: RewardFn[] = cfg.reward_models.map((dir, i) => {
         const rm = loadRewardModel(dir);
+        const device = resolveDevice(cfg.device, "config field 'device'");
+        if (device !== 'cpu') rm.to(device);
         rms.push(rm);
         const hf = readJson(join(dir, 'config.json'), 'reward model config') as Record<string, unknown>;
         const maxLength = typeof hf['max_position_embeddings'] === 'number' ? hf['max_position_embeddings'] : undefined;
@@ -68,6 +71,7 @@ export function buildGrpoRewards(cfg: GrpoConfig, own: Record<string, RewardFn>,
           apiKeyEnv: cfg.judge_api_key_env,
           tokenizer: policyTokenizer,
           remote: { cacheDir: cfg.judge_cache_dir },
+          local: { device: cfg.device },
           field: "config field 'judge'",
         });
         if (cfg.judge_votes > 1 && cfg.judge_temperature === 0)
