@@ -259,7 +259,7 @@ async function main(): Promise<void> {
 
 function printRows(info: ReturnType<typeof pt.buildInfo>): void {
   console.log(
-    `\nposttrain vs PyTorch eager, threads intra-op ${DEFAULT_THREADS.intraOp} + OpenBLAS ${DEFAULT_THREADS.blas} (ratio > 1: posttrain faster)`,
+    `\nposttrain vs PyTorch eager, threads intra-op ${DEFAULT_THREADS.intraOp} + OpenBLAS ${DEFAULT_THREADS.blas} (ratio > 1: posttrain faster; peak RSS rows: ours / theirs)`,
   );
   console.log(`  ${'metric'.padEnd(48)} ${'posttrain'.padStart(10)} ${'pytorch'.padStart(10)} ${'ratio'.padStart(7)}  target`);
   for (const r of rows) {
@@ -293,7 +293,7 @@ function scaleRow(py: string | null): void {
   const rssRow = (name: string, o: ScaleResult, t: ScaleResult | null, target: number | null) => {
     const ratio = t ? o.peak_rss_mib / t.peak_rss_mib : null;
     rows.push({
-      metric: `${name} (ratio ours/theirs)`,
+      metric: name,
       ours: o.peak_rss_mib,
       torch: t?.peak_rss_mib ?? null,
       ratio,
