@@ -182,8 +182,7 @@ export class CausalLM extends Module {
         'CausalLM.headWeight',
         'lm_head carries a LoRA adapter; merge it or leave lm_head out of lora_target_modules',
       );
-    const w = this.lm_head ? this.lm_head.weight : this.model.embed_tokens.weight;
-    return this.computeDtype && this.computeDtype !== w.dtype ? w.to(this.computeDtype) : w;
+    return this.inComputeDtype(this.lm_head ? this.lm_head.weight : this.model.embed_tokens.weight);
   }
 }
 

@@ -32,7 +32,7 @@ export function forwardBackward(
 ): number {
   if (fwd.cache) throw new pt.ArgumentError('forwardBackward', 'a KV cache is for generation, not training');
   const scale = o.lossScale ?? 1;
-  const backward = (l: Tensor, grad?: Tensor) => (scale === 1 ? l : l.mul(scale)).backward(grad);
+  const backward = (l: Tensor) => (scale === 1 ? l : l.mul(scale)).backward();
   if (!o.gradientCheckpointing) {
     return pt.scope(() => {
       const l = loss(model.hiddenStates(ids, fwd)); // ()

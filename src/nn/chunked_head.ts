@@ -56,6 +56,18 @@ function logitsOf(h: Tensor, w: Tensor): Tensor {
   return l.dtype === 'float32' || l.dtype === 'float64' ? l : l.float(); // HF upcasts logits for the loss
 }
 
+/** Per-chunk quantities (chunk → quantity → (n)) joined into one (N) tensor per quantity. */
+function joinChunks(parts: Tensor[][]): Tensor[] {
+  return parts[0]!.map((_, i) =>
+    parts.length === 1
+      ? parts[0]![i]!
+      : pt.cat(
+          parts.map((p) => p[i]!),
+          0,
+        ),
+  );
+}
+
 /** The quantities over all rows, without autograd: each (N). */
 export function headValues(hidden: Tensor, weight: Tensor, head: TokenHead, rows: number): Tensor[] {
   const N = checkInputs(hidden, weight, rows, 'headValues');
@@ -66,14 +78,7 @@ export function headValues(hidden: Tensor, weight: Tensor, head: TokenHead, rows
         const n = Math.min(rows, N - s);
         parts.push(pt.scope(() => head(logitsOf(hidden.narrow(0, s, n), weight), s)));
       }
-      return parts[0]!.map((_, i) =>
-        parts.length === 1
-          ? parts[0]![i]!
-          : pt.cat(
-              parts.map((p) => p[i]!),
-              0,
-            ),
-      ); // (N) each
+      return joinChunks(parts); // (N) each
     }),
   );
 }
@@ -153,12 +158,7 @@ export function headLoss(
       parts.push(out.qs);
       weighted = weighted ? weighted.add(out.obj) : out.obj;
     }
-    values ??= parts[0]!.map((_, i) =>
-      pt.cat(
-        parts.map((p) => p[i]!),
-        0,
-      ),
-    );
+    values ??= joinChunks(parts);
     lossValue ??= weighted!;
     // 4: a surrogate whose backward delivers those gradients: dot products (no (V, D) product beside
     // the weight's gradient; float16 widened to float32, whose range the scaled value needs), / scale
@@ -177,24 +177,16 @@ export function headLoss(
 
 // ---------------------------------------------------------------------------- heads
 
-/** log p(target) per row: logSoftmax then gather; targets (N) int64 (any value where the weight is 0 — clamp ignored ones to 0). */
-export function logprobHead(targets: Tensor, temperature = 1): TokenHead {
-  return (logits, start) => {
-    const x = temperature === 1 ? logits : logits.div(temperature);
-    const lp = x.logSoftmax(-1); // (n, V)
-    return [
-      lp.gather(-1, targets.narrow(0, start, logits.size(0)).unsqueeze(-1)).squeeze(-1), // (n)
-    ];
-  };
-}
-
-/** log p(target) and the entropy of softmax(logits / T) per row. */
-export function logprobEntropyHead(targets: Tensor, temperature = 1): TokenHead {
+/**
+ * log p(target) per row under softmax(logits / T) — and, with `entropy`, the entropy of that
+ * distribution as a second quantity. targets (N) int64: any value where the weight is 0 (clamp
+ * ignored ones to 0).
+ */
+export function logprobHead(targets: Tensor, temperature = 1, entropy = false): TokenHead {
   return (logits, start) => {
     const x = temperature === 1 ? logits : logits.div(temperature);
     const lp = x.logSoftmax(-1); // (n, V)
     const logp = lp.gather(-1, targets.narrow(0, start, logits.size(0)).unsqueeze(-1)).squeeze(-1); // (n)
-    const entropy = lp.exp().mul(lp).sum(-1).neg(); // (n)
-    return [logp, entropy];
+    return entropy ? [logp, lp.exp().mul(lp).sum(-1).neg()] : [logp]; // (n) each
   };
 }

@@ -47,7 +47,7 @@ export class Linear extends Module {
   /** x (..., in) → (..., out); with LoRA: + (alpha / r) · B(A(dropout(x))). */
   forward(x: Tensor): Tensor {
     const bias = this.bias;
-    const base = pt.linear(x, this.computeParam(this.weight), bias ? this.computeParam(bias) : null); // (..., out)
+    const base = pt.linear(x, this.inComputeDtype(this.weight), bias ? this.inComputeDtype(bias) : null); // (..., out)
     if (!this.lora || !this.loraEnabled) return base;
     const { r, alpha, dropout } = this.lora;
     return pt.scope(() => {
@@ -110,8 +110,7 @@ export class Embedding extends Module {
 
   /** ids (...) int64 → (..., D), in the compute dtype (the lookup itself reads the stored table). */
   forward(ids: Tensor): Tensor {
-    const x = pt.embedding(this.weight, ids); // (..., D)
-    return this.computeDtype && this.computeDtype !== x.dtype ? x.to(this.computeDtype) : x;
+    return this.inComputeDtype(pt.embedding(this.weight, ids)); // (..., D)
   }
 }
 
@@ -127,7 +126,7 @@ export class RMSNorm extends Module {
 
   /** x (..., D) → (..., D), statistics in float32 (HF LlamaRMSNorm). */
   forward(x: Tensor): Tensor {
-    return pt.rmsNorm(x, this.computeParam(this.getParam('weight')), this.eps);
+    return pt.rmsNorm(x, this.inComputeDtype(this.getParam('weight')), this.eps);
   }
 }
 

@@ -108,8 +108,8 @@ export class Module {
     return this;
   }
 
-  /** A parameter as this module computes with it: cast to computeDtype when one is set (differentiable). */
-  protected computeParam(t: Tensor): Tensor {
+  /** A parameter or activation as this module computes with it: cast to computeDtype when one is set (differentiable). */
+  protected inComputeDtype(t: Tensor): Tensor {
     return this.computeDtype && this.computeDtype !== t.dtype && pt.isFloating(t.dtype) ? t.to(this.computeDtype) : t;
   }
 
@@ -183,8 +183,16 @@ export class Module {
 
   /** The device of the first parameter ('cpu' for a module without any). */
   get device(): Device {
-    const first = this.parameters()[0];
-    return first ? first.device : 'cpu';
+    return this.firstParam()?.device ?? 'cpu';
+  }
+
+  private firstParam(): Tensor | null {
+    for (const t of this.ownParams.values()) return t;
+    for (const m of this.children.values()) {
+      const t = m.firstParam();
+      if (t) return t;
+    }
+    return null;
   }
 
   dispose(): void {

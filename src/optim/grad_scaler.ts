@@ -71,6 +71,18 @@ export class GradScaler {
     return true;
   }
 
+  /**
+   * The end of a training step: unscale the gradients, clip them to maxGradNorm (0: no clipping; the
+   * norm is measured either way) and take the optimizer step unless they overflowed.
+   */
+  clipAndStep(optimizer: { step(): void }, params: readonly Tensor[], maxGradNorm: number): { gradNorm: number; stepped: boolean } {
+    this.unscale(params);
+    const gradNorm = pt.clipGradNorm(params, maxGradNorm > 0 ? maxGradNorm : Infinity);
+    const stepped = this.update(gradNorm);
+    if (stepped) optimizer.step();
+    return { gradNorm, stepped };
+  }
+
   state(): GradScalerState {
     return { scale: this.s, growthTracker: this.tracker };
   }

@@ -23,11 +23,11 @@ import { existsSync } from 'node:fs';
 import * as pt from '../tensor/index.js';
 import { AdamW, GradScaler, decayGroups, lrAt, checkSchedule, type Schedule, type GradScalerState } from '../optim/index.js';
 import { loadModel, saveModel, forwardBackward, resolvePlacement, placeModel, type CausalLM } from '../models/index.js';
-import { crossEntropyLoss, tokenHeadLoss } from './token_losses.js';
+import { crossEntropyLoss, tokenHeadLoss, trainedTargets } from './token_losses.js';
 import { logprobHead, type TokenHead } from '../nn/chunked_head.js';
 import { applyLora, mergeLora, saveAdapter, type LoraConfig } from '../models/lora.js';
 import { Tokenizer } from '../tokenizer/index.js';
-import { loadExamples, padRows, toBatch, BatchSampler, IGNORE_INDEX, type Batch, type TokenizedExample } from '../data/index.js';
+import { loadExamples, padRows, toBatch, BatchSampler, type Batch, type TokenizedExample } from '../data/index.js';
 import { generate } from '../generation/index.js';
 import { describeConfig } from '../common/schema.js';
 import { DISTILL_SCHEMA, type DistillConfig } from './distill_config.js';
@@ -305,20 +305,20 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     for (const part of chunks(kdExamples, cfg.per_device_train_batch_size)) {
       pt.scope(() => {
         const b = microBatch(part, padId, placement.device);
-        const targets = b.targets.reshape(-1); // (B·T)
-        const keep = targets.ne(IGNORE_INDEX); // (B·T) trained positions
+        const { ids: targets, keep: trained } = trainedTargets(b.targets); // (B·T) each
+        const keep = trained.float(); // (B·T) 1 on trained positions
         const teacherHidden = pt.noGrad(() => teacher.hiddenStates(b.inputs, { segmentIds: b.segmentIds })); // (B, T, H_teacher)
         const teacherRows = teacherHidden.reshape(-1, teacherHidden.size(-1)); // (B·T, H_teacher)
         const teacherW = teacher.headWeight(); // (V, H_teacher)
-        const logp = logprobHead(targets.maskedFill(keep.logicalNot(), 0));
+        const logp = logprobHead(targets);
         // per chunk of rows: the teacher's logits for the same rows, the divergence, and log p(target) for the SFT term
         const kdHead: TokenHead = (logits, start) => {
           const t = pt.noGrad(() => pt.linear(teacherRows.narrow(0, start, logits.size(0)), teacherW).float()); // (n, V)
           const kd = kdPerToken(logits.unsqueeze(0), t.unsqueeze(0), kdOptions).squeeze(0); // (n)
           return withSft ? [kd, logp(logits, start)[0]!] : [kd];
         };
-        const kdWeights = keep.float().div(kdTokens); // (B·T)
-        const weights = withSft ? [kdWeights, keep.float().mul(-cfg.sft_weight / sftTokens)] : [kdWeights];
+        const kdWeights = keep.div(kdTokens); // (B·T)
+        const weights = withSft ? [kdWeights, keep.mul(-cfg.sft_weight / sftTokens)] : [kdWeights];
         forwardBackward(
           student,
           b.inputs,
@@ -326,7 +326,7 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
           (hidden) => {
             const out = tokenHeadLoss(student, hidden, kdHead, { weights }, head);
             kdSum += pt.noGrad(() => out.values[0]!.reshape(-1).mul(kdWeights).sum().item() as number);
-            if (withSft) sftSum += pt.noGrad(() => out.values[1]!.reshape(-1).mul(keep.float()).sum().item() as number) / -sftTokens;
+            if (withSft) sftSum += pt.noGrad(() => out.values[1]!.reshape(-1).mul(keep).sum().item() as number) / -sftTokens;
             return out.loss;
           },
           backwardOptions,
@@ -348,10 +348,8 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
         });
       }
     }
-    scaler.unscale(params);
-    const gradNorm = pt.clipGradNorm(params, cfg.max_grad_norm > 0 ? cfg.max_grad_norm : Infinity);
-    if (scaler.update(gradNorm)) optimizer.step();
-    else log(`step ${step + 1}: gradients overflowed in float16 (loss scale now ${scaler.scale}); update skipped`);
+    const { gradNorm, stepped } = scaler.clipAndStep(optimizer, params, cfg.max_grad_norm);
+    if (!stepped) log(`step ${step + 1}: gradients overflowed in float16 (loss scale now ${scaler.scale}); update skipped`);
     step++;
     tokensSeen += kdTokens;
     loopTokens += kdExamples.reduce((n, e) => n + e.ids.length, 0);

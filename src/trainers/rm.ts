@@ -41,12 +41,17 @@ function pairBatch(pairs: readonly PreferencePair[], pad: number, device: pt.Dev
   };
 }
 
+/** Rewards of a pair batch (2B), chosen rows first → (B) chosen, (B) rejected. */
+function sides(r: Tensor): { chosen: Tensor; rejected: Tensor } {
+  const B = r.size(0) / 2;
+  return { chosen: r.narrow(0, 0, B), rejected: r.narrow(0, B, B) };
+}
+
 /** Rewards of each side of each pair: (B) chosen, (B) rejected. */
 function pairRewards(rm: RewardModel, pairs: readonly PreferencePair[], pad: number): { chosen: Tensor; rejected: Tensor; margin: Tensor } {
   return pt.scope(() => {
     const b = pairBatch(pairs, pad, rm.device);
-    const r = rm.rewards(b.ids, b.mask); // (2B)
-    return { chosen: r.narrow(0, 0, pairs.length), rejected: r.narrow(0, pairs.length, pairs.length), margin: b.margin };
+    return { ...sides(rm.rewards(b.ids, b.mask)), margin: b.margin };
   });
 }
 
@@ -223,21 +228,14 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
         b.ids,
         { attentionMask: b.mask },
         (hidden) => {
-          const r = rm.rewardsFrom(hidden, b.mask); // (2B): chosen rows, then rejected
-          const out = bradleyTerryLoss(
-            r.narrow(0, 0, pairs.length),
-            r.narrow(0, pairs.length, pairs.length),
-            b.margin,
-            cfg.center_rewards_coefficient,
-          );
+          const r = sides(rm.rewardsFrom(hidden, b.mask)); // (B) each
+          const out = bradleyTerryLoss(r.chosen, r.rejected, b.margin, cfg.center_rewards_coefficient);
           pairStats = out.stats;
           return out.loss;
         },
         { gradientCheckpointing: cfg.gradient_checkpointing, lossScale: scaler.scale },
       );
-      scaler.unscale(params);
-      const gradNorm = pt.clipGradNorm(params, cfg.max_grad_norm > 0 ? cfg.max_grad_norm : Infinity);
-      if (scaler.update(gradNorm)) optimizer.step();
+      const { gradNorm } = scaler.clipAndStep(optimizer, params, cfg.max_grad_norm);
       return { ...pairStats!, loss, gradNorm };
     });
     step++;

@@ -215,10 +215,8 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
         );
       });
     }
-    scaler.unscale(params);
-    const gradNorm = pt.clipGradNorm(params, cfg.max_grad_norm > 0 ? cfg.max_grad_norm : Infinity);
-    if (scaler.update(gradNorm)) optimizer.step();
-    else log(`step ${step + 1}: gradients overflowed in float16 (loss scale now ${scaler.scale}); update skipped`);
+    const { gradNorm, stepped } = scaler.clipAndStep(optimizer, params, cfg.max_grad_norm);
+    if (!stepped) log(`step ${step + 1}: gradients overflowed in float16 (loss scale now ${scaler.scale}); update skipped`);
     step++;
     tokensSeen += stepTokens;
     loopTokens += micro.reduce((n, m) => n + m.length * cfg.max_length, 0);

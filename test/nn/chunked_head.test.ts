@@ -7,15 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as pt from '../../src/tensor/index.js';
 import type { Tensor } from '../../src/tensor/index.js';
-import {
-  headLoss,
-  headValues,
-  logprobHead,
-  logprobEntropyHead,
-  chunkRows,
-  type TokenHead,
-  type HeadObjective,
-} from '../../src/nn/chunked_head.js';
+import { headLoss, headValues, logprobHead, chunkRows, type TokenHead, type HeadObjective } from '../../src/nn/chunked_head.js';
 import { kdPerToken } from '../../src/trainers/kd_loss.js';
 
 const N = 11,
@@ -90,7 +82,7 @@ test('a nonlinear objective of log-probs and entropy (GRPO-like) matches the unc
     const obj = ratio.mul(adv).minimum(clipped.mul(adv)); // (N)
     return obj.add(ent!.mul(0.01)).mul(s.mask).sum().neg().div(8).add(ratio.sub(1).square().mul(s.mask).sum().mul(0.1));
   };
-  compare(logprobEntropyHead(s.targets, 0.7), () => ({ reduce }), s, 'grpo-like');
+  compare(logprobHead(s.targets, 0.7, true), () => ({ reduce }), s, 'grpo-like');
 });
 
 test('chunked distillation against a teacher chunk matches the unchunked path (forward KL and JSD)', () => {

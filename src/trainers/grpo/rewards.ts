@@ -50,9 +50,9 @@ export function buildGrpoRewards(cfg: GrpoConfig, own: Record<string, RewardFn>,
         if (!fn) throw new Error(`config: unknown rule reward '${name}' in rule_rewards (known: ${Object.keys(fns).join(', ')})`);
         return fn;
       });
+      const device = resolveDevice(cfg.device, "config field 'device'");
       const models: RewardFn[] = cfg.reward_models.map((dir, i) => {
         const rm = loadRewardModel(dir);
-        const device = resolveDevice(cfg.device, "config field 'device'");
         if (device !== 'cpu') rm.to(device);
         rms.push(rm);
         const hf = readJson(join(dir, 'config.json'), 'reward model config') as Record<string, unknown>;

@@ -56,20 +56,21 @@ export function microBatches(rows: readonly UpdateRow[], size: number, device: p
 }
 
 /**
- * (B, S−1) log-probabilities of each next token under softmax(logits / T) and the (B, S−1) entropy
- * of that distribution, without autograd (the policy before its update, the reference).
+ * (B, S−1) log-probabilities of each next token under softmax(logits / T), and with `entropy` the
+ * (B, S−1) entropy of that distribution, without autograd (the policy before its update, the reference).
  */
 export function tokenLogprobs(
   model: CausalLM,
   mb: MicroBatch,
   temperature: number,
   head: HeadSettings = { logits_chunk_size: 0 },
-): { logp: Tensor; entropy: Tensor } {
+  entropy = false,
+): { logp: Tensor; entropy: Tensor | null } {
   return pt.noGrad(() =>
     pt.scope(() => {
       const hidden = model.hiddenStates(mb.ids, { attentionMask: mb.attention }); // (B, S, H)
-      const { logp, entropy } = nextTokenLogprobs(model, hidden, mb.ids, temperature, head);
-      return { logp, entropy };
+      const out = nextTokenLogprobs(model, hidden, mb.ids, temperature, head, { entropy });
+      return { logp: out.logp, entropy: out.entropy };
     }),
   );
 }
@@ -150,7 +151,7 @@ export function policyUpdate(
           model,
           mb.ids,
           { attentionMask: mb.attention },
-          (hidden) => nextTokenLogprobs(model, hidden, mb.ids, o.temperature, head, objective).loss!,
+          (hidden) => nextTokenLogprobs(model, hidden, mb.ids, o.temperature, head, { objective }).loss!,
           { gradientCheckpointing: o.gradient_checkpointing, lossScale: scaler.scale },
         );
         const st = (out as ReturnType<typeof grpoLoss> | null)!.stats;
@@ -166,9 +167,7 @@ export function policyUpdate(
       });
       row += mb.rows;
     });
-    scaler.unscale(params);
-    const gradNorm = pt.clipGradNorm(params, o.max_grad_norm > 0 ? o.max_grad_norm : Infinity);
-    if (scaler.update(gradNorm)) optimizer.step();
+    const { gradNorm } = scaler.clipAndStep(optimizer, params, o.max_grad_norm);
     const per = (x: number) => x / Math.max(1, tokens);
     stats = {
       kl: per(sums.kl),

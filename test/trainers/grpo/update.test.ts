@@ -45,7 +45,7 @@ test('micro-batches: right-padded to their own longest row, the mask on position
 test('token log-probs and entropy of a padded batch equal each sequence computed alone', () => {
   const model = tinyModel('llama', 1);
   const [mb] = microBatches(rows, 0);
-  const { logp, entropy } = pt.noGrad(() => tokenLogprobs(model, mb!, 0.7));
+  const { logp, entropy } = pt.noGrad(() => tokenLogprobs(model, mb!, 0.7, { logits_chunk_size: 0 }, true));
   const lp = logp.toArray() as number[][],
     ent = entropy!.toArray() as number[][];
   rows.forEach((r, b) =>
