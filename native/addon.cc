@@ -1,6 +1,6 @@
 // The addon's entry point: argument reading (Ctx), the trampoline that turns every C++ exception
 // into a typed JS error, and module init, which registers the op tables of the other translation
-// units (ops_core, ops_math, ops_shape, ops_nn) under their names.
+// units (ops_core, ops_math, ops_shape, ops_nn, distributed) under their names.
 #include "common.h"
 #include "handles.h"
 
@@ -311,7 +311,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(data);
   exports.Set("setErrorFactory", Napi::Function::New(env, setErrorFactory, "setErrorFactory"));
   exports.Set("mallocPolicy", Napi::Function::New(env, mallocPolicy, "mallocPolicy"));
-  for (const auto* table : {&coreOps(), &mathOps(), &shapeOps(), &nnOps()}) {
+  for (const auto* table : {&coreOps(), &mathOps(), &shapeOps(), &nnOps(), &distributedOps()}) {
     for (const OpDef& def : *table) {
       if (exports.Has(def.name)) throw Napi::Error::New(env, std::string("posttrain addon: op registered twice: ") + def.name);
       exports.Set(def.name, Napi::Function::New(env, trampoline, def.name, const_cast<OpDef*>(&def)));

@@ -84,6 +84,7 @@ const std::vector<OpDef>& coreOps();    // addon.cc: memory, metadata, conversio
 const std::vector<OpDef>& mathOps();    // ops_math.cc: creation, pointwise, reductions, matmul
 const std::vector<OpDef>& shapeOps();   // ops_shape.cc: views, indexing, joining
 const std::vector<OpDef>& nnOps();      // ops_nn.cc: functional, autograd, optimizer kernels
+const std::vector<OpDef>& distributedOps();  // distributed.cc: c10d rendezvous and collectives (Promises)
 
 std::string describe(const at::Tensor& t);      // "float32[2, 3] cpu"
 const char* dtypeName(at::ScalarType s);

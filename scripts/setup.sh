@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libtorch-dev libopenblas0-pthread g++ make bubblewrap)
+packages=(libtorch-dev libgloo-dev libopenblas0-pthread g++ make bubblewrap)
 [[ "${1:-}" == "--bench" ]] && packages+=(python3-torch)
 [[ "${1:-}" == "--test" ]] && packages+=(chromium)
 

@@ -12,6 +12,8 @@ export * from './create.js';
 export * from './functional.js';
 export * from './autograd.js';
 export * from './runtime.js';
+export * as distributed from './distributed.js';
+export { DistributedError } from './distributed.js';
 import { applyDefaultThreads } from './runtime.js';
 
 applyDefaultThreads();

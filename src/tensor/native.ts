@@ -225,6 +225,14 @@ export interface NativeAddon extends Record<TensorOpName, TensorOp> {
   getThreads(): { intraOp: number; blas: number | null };
   buildInfo(): { torchVersion: string; cuda: boolean; cudaDevices: number; openblas: boolean; config: string };
   mallocPolicy(): string;
+  // c10d (native/distributed.cc): Promises settled off the JS thread
+  distInit(rank: number, worldSize: number, host: string, port: number, timeoutMs: number): Promise<void>;
+  distDestroy(): void;
+  distInfo(): { rank: number; worldSize: number; backend: string; timeoutMs: number } | null;
+  distAllReduce(hs: readonly Handle[], op: string, bucketBytes: number): Promise<void>;
+  distBroadcast(hs: readonly Handle[], root: number, bucketBytes: number): Promise<void>;
+  distAllGather(h: Handle): Promise<Handle[]>;
+  distBarrier(): Promise<void>;
   requiresGrad(h: Handle): boolean;
   isLeaf(h: Handle): boolean;
   grad(h: Handle): Handle | null;
