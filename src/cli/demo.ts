@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { defineSchema } from '../common/schema.js';
 import { runDemo, summaryText } from '../recipes/demo.js';
 import { command } from './args.js';
+import { refuseSeveralRanks } from './kind.js';
 
 export const DEMO_SCHEMA = defineSchema({
   quick: { type: 'bool', default: false, doc: 'a minute-long smoke run of every stage (its numbers mean nothing)' },
@@ -16,6 +17,7 @@ export const demoCommand = command({
     "DeepSeek-V3's recipe on the built-in task: base → long-CoT expert (SFT + RL) → reasoning data (rejection sampling) → annotation gate → Table 9's student SFT runs (short CoT vs the teacher's samples) → judge, RM → GRPO → evaluation of every model, report.html",
   schema: DEMO_SCHEMA,
   run: async (c) => {
+    refuseSeveralRanks('posttrain demo');
     const out = c.out ?? join('runs', c.quick ? 'demo-quick' : 'demo');
     const t = performance.now();
     const summary = await runDemo({ out, seed: c.seed, quick: c.quick, log: (l) => process.stderr.write(`${l}\n`) });

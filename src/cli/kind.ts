@@ -6,6 +6,19 @@ import { mkdirSync } from 'node:fs';
 import { kindTable, type KindSpec } from '../recipes/stage_kinds.js';
 import { StageWaiting } from '../recipes/stages.js';
 import { command, parseArgs, resolveArgs, type CommandSpec } from './args.js';
+import * as pt from '../tensor/index.js';
+
+/**
+ * Refuses a launch as several ranks (WORLD_SIZE > 1) for `what`, which would run once per rank and
+ * write the same files from every rank: only the trainers are data parallel.
+ */
+export function refuseSeveralRanks(what: string): void {
+  const rv = pt.distributed.envRendezvous();
+  if (rv && rv.worldSize > 1)
+    throw new Error(
+      `${what} runs as one process, but this one was launched as rank ${rv.rank} of ${rv.worldSize} (WORLD_SIZE=${rv.worldSize}): only the trainers (pretrain, sft, rm, distill, grpo) run data parallel; launch ${what} without torchrun / posttrain launch`,
+    );
+}
 
 /** A kind as a command. */
 function kindCommand(name: string, k: KindSpec): CommandSpec {
@@ -14,11 +27,13 @@ function kindCommand(name: string, k: KindSpec): CommandSpec {
     schema: k.schema,
     configFiles: true,
     run: async (cfg, where) => {
+      if (!k.dataParallel) refuseSeveralRanks(`posttrain ${name}`);
       const dir = k.folder(cfg);
       mkdirSync(dir, { recursive: true });
       try {
         const r = await k.run(cfg, { dir, out: dir, name, log: (l) => process.stderr.write(`${l}\n`), where, outputs: {} });
-        process.stdout.write(`${JSON.stringify({ output: r.output, ...(r.metrics ?? {}) })}\n`);
+        if ((pt.distributed.envRendezvous()?.rank ?? 0) === 0)
+          process.stdout.write(`${JSON.stringify({ output: r.output, ...(r.metrics ?? {}) })}\n`);
         return 0;
       } catch (e) {
         if (!(e instanceof StageWaiting)) throw e;

@@ -20,6 +20,7 @@ import type { ModelEvaluation } from '../eval/models.js';
 import { writeReport, terminalSummary, type ReportInput } from '../report/report.js';
 import { defineSchema } from '../common/schema.js';
 import { command } from './args.js';
+import { refuseSeveralRanks } from './kind.js';
 
 interface RecipeFile {
   out?: unknown;
@@ -93,6 +94,7 @@ export const runCommand = command({
   schema: RUN_SCHEMA,
   positional: 'recipe',
   run: async (c) => {
+    refuseSeveralRanks('posttrain run');
     const file = c.recipe;
     const doc = readConfigFile(file) as RecipeFile;
     const out = c.out ?? (typeof doc.out === 'string' ? doc.out : join('runs', basename(file, extname(file))));

@@ -12,6 +12,24 @@ export function mulberry32(state: number): { u: number; state: number } {
   return { u: ((t ^ (t >>> 14)) >>> 0) / 4294967296, state: s };
 }
 
+/**
+ * A 32-bit seed from several integers (each up to 2^53), e.g. (run seed, round, prompt, sample):
+ * streams keyed by what they are for, not by how many draws came before.
+ */
+export function seedFrom(...parts: readonly number[]): number {
+  let h = 0x811c9dc5;
+  for (const part of parts) {
+    const x = Math.floor(part);
+    for (const w of [Math.floor(x / 4294967296) >>> 0, x >>> 0]) {
+      h = Math.imul(h ^ w, 0x01000193);
+      h ^= h >>> 15;
+      h = Math.imul(h, 0x85ebca6b);
+      h ^= h >>> 13;
+    }
+  }
+  return h >>> 0;
+}
+
 export class Rng {
   private state: number;
   private readonly seed: number;

@@ -8,28 +8,38 @@ export class RunFolder {
   readonly metricsFile: string;
   readonly logFile: string;
   readonly samplesFile: string;
-  constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+  /** write: false makes every method a no-op (data-parallel ranks other than 0: rank 0 writes the run). */
+  readonly write: boolean;
+  constructor(
+    readonly dir: string,
+    options: { write?: boolean } = {},
+  ) {
+    this.write = options.write ?? true;
+    if (this.write) mkdirSync(dir, { recursive: true });
     this.metricsFile = join(dir, 'metrics.jsonl');
     this.logFile = join(dir, 'log.txt');
     this.samplesFile = join(dir, 'samples.jsonl');
   }
 
   writeConfig(resolved: Record<string, unknown>, described: string): void {
+    if (!this.write) return;
     writeFileSync(join(this.dir, 'config.json'), JSON.stringify(resolved, null, 2) + '\n');
     writeFileSync(join(this.dir, 'config.txt'), described);
   }
 
   metrics(record: Record<string, unknown>): void {
+    if (!this.write) return;
     appendFileSync(this.metricsFile, JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
   }
 
   /** A line of samples.jsonl (generated text with its scores, for reading what the model does). */
   sample(record: Record<string, unknown>): void {
+    if (!this.write) return;
     appendFileSync(this.samplesFile, JSON.stringify(record) + '\n');
   }
 
   log(message: string, echo = true): void {
+    if (!this.write) return;
     appendFileSync(this.logFile, `${new Date().toISOString()} ${message}\n`);
     if (echo) process.stderr.write(`${message}\n`);
   }

@@ -7,6 +7,7 @@ import * as pt from '../tensor/index.js';
 import { ArgumentError, type Tensor } from '../tensor/index.js';
 import type { CausalLM } from '../models/decoder.js';
 import { checkSampling, selectTokens, type SamplingOptions } from './sampler.js';
+import { Rng } from '../common/rng.js';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -17,6 +18,11 @@ export interface GenerateOptions extends SamplingOptions {
   /** Seed of the sampling generator (default 0); or pass a generator to continue a stream. */
   seed?: number;
   generator?: pt.Generator;
+  /**
+   * One seed per prompt instead: each prompt draws from its own stream, so its completion does not
+   * depend on which prompts share the batch (data-parallel ranks each generating a share).
+   */
+  seeds?: readonly number[];
   padTokenId?: number;
   /** Called after each step with the tokens just chosen, by original prompt index (streaming). */
   onTokens?: (step: { index: number; token: number }[]) => void;
@@ -37,6 +43,8 @@ export interface Prepared {
   s: Required<SamplingOptions>;
   eos: Set<number>;
   gen: pt.Generator;
+  /** Per-prompt streams (options.seeds), or null. */
+  streams: Rng[] | null;
   pad: number;
   /** One completion per prompt, filled step by step. */
   out: Completion[];
@@ -54,13 +62,21 @@ export function prepare(model: CausalLM, prompts: readonly (readonly number[])[]
   if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1)
     throw new ArgumentError('generate', `maxNewTokens must be a positive integer, got ${o.maxNewTokens}`);
   if (o.stopStrings?.length && !o.detokenize) throw new ArgumentError('generate', 'stopStrings need a detokenize function');
+  if (o.seeds && o.seeds.length !== prompts.length)
+    throw new ArgumentError('generate', `seeds has ${o.seeds.length} entries for ${prompts.length} prompts (one per prompt)`);
   return {
     s: checkSampling(o),
     eos: new Set(o.eosTokenIds ?? []),
     gen: o.generator ?? new pt.Generator(o.seed ?? 0),
+    streams: o.seeds ? o.seeds.map((seed) => new Rng(seed)) : null,
     pad: o.padTokenId ?? 0,
     out: prompts.map(() => ({ tokens: [], logprobs: [], finishReason: 'length' })),
   };
+}
+
+/** What selectTokens draws with for the running rows (active[row] = prompt index). */
+export function drawFor(p: Prepared, active: readonly number[]): pt.Generator | number[] {
+  return p.streams ? active.map((i) => p.streams![i]!.next()) : p.gen;
 }
 
 /** Runs fn with the model in eval mode (no dropout), restoring its mode after. */
@@ -165,7 +181,7 @@ export function generate(model: CausalLM, prompts: readonly (readonly number[])[
         let seen = p.s.repetitionPenalty !== 1 ? presence(prompts, model.config.vocabSize).keep() : null; // on the CPU, where selection runs
         try {
           for (let step = 0; step < o.maxNewTokens && active.length > 0; step++) {
-            const { tokens, logprobs } = selectTokens(logits, seen, p.s, p.gen);
+            const { tokens, logprobs } = selectTokens(logits, seen, p.s, drawFor(p, active));
             const tok = tokens.toFlatArray() as number[];
             const lp = logprobs.toFlatArray() as number[];
             tokens.dispose();

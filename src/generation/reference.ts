@@ -3,7 +3,7 @@
 // batch-row bookkeeping, so the fast engine must produce the same tokens, token for token.
 import * as pt from '../tensor/index.js';
 import type { CausalLM } from '../models/decoder.js';
-import { inEvalMode, leftPad, prepare, presence, recordStep, type Completion, type GenerateOptions } from './engine.js';
+import { drawFor, inEvalMode, leftPad, prepare, presence, recordStep, type Completion, type GenerateOptions } from './engine.js';
 import { selectTokens } from './sampler.js';
 
 export function generateReference(model: CausalLM, prompts: readonly (readonly number[])[], o: GenerateOptions): Completion[] {
@@ -17,7 +17,7 @@ export function generateReference(model: CausalLM, prompts: readonly (readonly n
           const { ids, mask } = leftPad(seqs, p.pad);
           const logits = model.forward(ids, { attentionMask: mask }).select(1, -1); // (B, V)
           const seen = p.s.repetitionPenalty !== 1 ? presence(seqs, model.config.vocabSize) : null;
-          const { tokens, logprobs } = selectTokens(logits, seen, p.s, p.gen);
+          const { tokens, logprobs } = selectTokens(logits, seen, p.s, drawFor(p, active));
           return { tok: tokens.toFlatArray() as number[], lp: logprobs.toFlatArray() as number[] };
         }),
       );

@@ -1,7 +1,9 @@
 // Next-token selection from logits, shared by the fast engine and the slow reference so both make
 // the same choices: repetition penalty (HF: divide positive / multiply negative logits of tokens
 // already present), temperature, top-k, top-p (nucleus), min-p, then greedy argmax or a seeded
-// multinomial draw. Reports the log-probability of each chosen token under softmax(logits / T)
+// draw: torch's multinomial from one generator for the batch, or — given one uniform per row, from
+// per-row streams — the inverse CDF of each row's distribution at its own uniform, so a row's
+// tokens do not depend on which other rows share its batch (data-parallel ranks). Reports the log-probability of each chosen token under softmax(logits / T)
 // (the policy at the sampling temperature, before top-k/p/min-p truncation), which RL needs.
 // Selection runs on the CPU (the (B, V) logits of a GPU model are copied over once per step), so a
 // seeded run draws the same tokens on every device; the log-probability of the chosen token is its
@@ -43,13 +45,14 @@ export function checkSampling(o: SamplingOptions): Required<SamplingOptions> {
 
 /**
  * logits (B, V) float, seen (B, V) bool (tokens present so far, for the repetition penalty)
- * → chosen tokens (B) int64 and their log-probabilities (B) float32.
+ * → chosen tokens (B) int64 and their log-probabilities (B) float32. `draw`: a generator for the
+ * batch, or one uniform in [0, 1) per row.
  */
 export function selectTokens(
   logits: Tensor,
   seen: Tensor | null,
   s: Required<SamplingOptions>,
-  generator: pt.Generator,
+  draw: pt.Generator | readonly number[],
 ): { tokens: Tensor; logprobs: Tensor } {
   return pt.scope(() => {
     const host = logits.device === 'cpu' ? logits : logits.to('cpu');
@@ -81,7 +84,18 @@ export function selectTokens(
         const threshold = probs.amax(-1, true).mul(s.minP); // (B, 1)
         f = f.maskedFill(probs.lt(threshold), -Infinity);
       }
-      tokens = pt.multinomial(f.softmax(-1), 1, false, generator).squeeze(-1); // (B)
+      if (draw instanceof pt.Generator)
+        tokens = pt.multinomial(f.softmax(-1), 1, false, draw).squeeze(-1); // (B)
+      else {
+        if (draw.length !== f.size(0)) throw new ArgumentError('generate', `${draw.length} uniforms for ${f.size(0)} rows`);
+        const cum = f.softmax(-1).double().cumsum(-1); // (B, V) the CDF of each row
+        const V = cum.size(-1);
+        const u = pt.tensor(Float64Array.from(draw), { shape: [draw.length, 1] }).mul(cum.narrow(-1, V - 1, 1)); // (B, 1)
+        tokens = cum
+          .le(u)
+          .sum(-1)
+          .clamp(null, V - 1); // (B) the first token whose CDF exceeds u
+      }
     }
     const logprobs = scaled.gather(-1, tokens.unsqueeze(-1)).squeeze(-1).sub(scaled.logsumexp(-1)); // (B) log softmax(scaled)[token]
     return { tokens, logprobs };

@@ -43,6 +43,8 @@ export interface KindSpec<S extends Schema = Schema> {
   /** The folder a one-stage run (the command) works in, from its resolved config. */
   folder: (cfg: ConfigOf<S>) => string;
   run: (cfg: ConfigOf<S>, ctx: StageContext) => Promise<StageResult>;
+  /** A trainer that runs data parallel when launched as several ranks (torchrun, `posttrain launch`). */
+  dataParallel?: boolean;
 }
 
 function kind<const S extends Schema>(k: KindSpec<S>): KindSpec<S> {
@@ -61,6 +63,7 @@ export function kindTable(o: StageKindOptions = {}): Record<string, KindSpec> {
           ? 'supervised fine-tuning (DeepSeek-V3 §5.1 defaults: 2 epochs, cosine 5e-6 → 1e-6, packing with sample masking, loss on responses)'
           : 'the SFT trainer on text rows from scratch or a base: loss on every token',
       schema: schemaWithDefaults(k === 'pretrain' ? PRETRAIN_DEFAULTS : {}),
+      dataParallel: true,
       outputs: inDir,
       folder: (c) => c.output_dir,
       run: async (cfg, ctx) => {
@@ -77,6 +80,7 @@ export function kindTable(o: StageKindOptions = {}): Record<string, KindSpec> {
     rm: kind({
       summary: 'a scalar reward model from an SFT folder on preference pairs (Bradley-Terry)',
       schema: RM_SCHEMA,
+      dataParallel: true,
       outputs: inDir,
       folder: (c) => c.output_dir,
       run: async (cfg, ctx) => {
@@ -93,6 +97,7 @@ export function kindTable(o: StageKindOptions = {}): Record<string, KindSpec> {
     grpo: kind({
       summary: 'GRPO: group sampling, rule / judge / reward-model rewards routed per row, clipped surrogate with KL',
       schema: GRPO_SCHEMA,
+      dataParallel: true,
       outputs: inDir,
       folder: (c) => c.output_dir,
       run: async (cfg, ctx) => {
@@ -113,6 +118,7 @@ export function kindTable(o: StageKindOptions = {}): Record<string, KindSpec> {
       summary:
         'token-level distillation from a teacher folder (same tokenizer): forward KL, reverse KL or generalised JSD(β), on-policy fraction λ (GKD)',
       schema: DISTILL_SCHEMA,
+      dataParallel: true,
       outputs: inDir,
       folder: (c) => c.output_dir,
       run: async (cfg, ctx) => {

@@ -33,6 +33,8 @@ import { describeConfig } from '../common/schema.js';
 import { DISTILL_SCHEMA, type DistillConfig } from './distill_config.js';
 import { kdPerToken, type KdOptions } from './kd_loss.js';
 import { RunFolder, Progress, MetricsWindow } from '../common/run_folder.js';
+import { DataParallel } from './data_parallel.js';
+import { seedFrom } from '../common/rng.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
 import { mulberry32 } from '../common/rng.js';
 
@@ -136,7 +138,8 @@ function chunks<T>(xs: readonly T[], size: number): T[][] {
 
 export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {}): Promise<DistillResult> {
   const t0 = performance.now();
-  const run = new RunFolder(cfg.output_dir);
+  const dp = await DataParallel.start(cfg.ddp_timeout);
+  const run = new RunFolder(cfg.output_dir, { write: dp.isMain });
   const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(DISTILL_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
@@ -190,8 +193,9 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     : null;
   const makeOptimizer = () =>
     new AdamW(decayGroups(student.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate, beta1: 0.9, beta2: 0.95 });
-  const rowsPerStep = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps;
-  const stepsPerEpoch = Math.ceil(examples.length / rowsPerStep);
+  const rowsPerStep = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps; // per rank
+  const globalRows = rowsPerStep * dp.worldSize;
+  const stepsPerEpoch = Math.ceil(examples.length / globalRows);
   const totalSteps = cfg.max_steps > 0 ? cfg.max_steps : stepsPerEpoch * cfg.num_train_epochs;
   const epochs = Math.ceil(totalSteps / stepsPerEpoch);
   const schedule: Schedule = {
@@ -212,7 +216,7 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     optimizer = restored.optimizer;
     step = restored.state.step;
     tokensSeen = restored.state.tokensSeen;
-    sampler = BatchSampler.restore(examples.length, rowsPerStep, epochs, restored.state.sampler);
+    sampler = BatchSampler.restore(examples.length, globalRows, epochs, restored.state.sampler);
     const saved = restored.state.extra['lambda_rng_state'];
     if (typeof saved !== 'number')
       throw new Error(`distill: ${resumeFrom.dir}/trainer_state.json has no lambda_rng_state: not a distillation checkpoint?`);
@@ -222,36 +226,39 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
   } else {
     if (lora) log(`LoRA on ${applyLora(student, lora, new pt.Generator(cfg.seed + 1)).length} layers (r ${lora.r}, alpha ${lora.alpha})`);
     optimizer = makeOptimizer();
-    sampler = new BatchSampler(examples.length, rowsPerStep, { epochs, seed: cfg.seed });
+    sampler = new BatchSampler(examples.length, globalRows, { epochs, seed: cfg.seed });
   }
   student.train();
   const params = student.trainableParameters();
+  await dp.broadcast(student.parameters());
   const kdOptions: KdOptions = { loss: cfg.loss, beta: cfg.beta, temperature: cfg.temperature };
   const generationTemperature = cfg.generation_temperature ?? cfg.temperature;
   const padId = tokenizer.padTokenId ?? 0;
   log(
     `distill: ${cfg.loss}${cfg.loss === 'jsd' ? ` β ${cfg.beta}` : ''}, T ${cfg.temperature}, λ ${cfg.lmbda}${cfg.sft_weight > 0 ? `, + ${cfg.sft_weight} × SFT` : ''}; ` +
       `teacher ${cfg.teacher_model_name_or_path} (${(teacher.numParameters() / 1e6).toFixed(2)}M), student ${(student.numParameters() / 1e6).toFixed(2)}M parameters ` +
-      `(${(student.numParameters(true) / 1e6).toFixed(2)}M trainable); ${examples.length} examples, ${totalSteps} steps of ${rowsPerStep}`,
+      `(${(student.numParameters(true) / 1e6).toFixed(2)}M trainable); ${examples.length} examples, ${totalSteps} steps of ${globalRows}${dp.enabled ? ` (${dp.worldSize} ranks × ${rowsPerStep})` : ''}`,
   );
 
   const tokFiles = tokenizerFiles(tokDir);
   const save = (s: number) =>
-    saveCheckpoint(cfg.output_dir, {
-      model: student,
-      optimizer,
-      lora,
-      tokenizerFiles: tokFiles,
-      generationConfig,
-      keepLast: cfg.save_total_limit,
-      state: {
-        step: s,
-        epoch: sampler.state().epoch,
-        sampler: sampler.state(),
-        tokensSeen,
-        extra: { config: cfg, lambda_rng_state: lambdaState, gradScaler: scaler.state() },
-      },
-    });
+    dp.mainWrites(() =>
+      saveCheckpoint(cfg.output_dir, {
+        model: student,
+        optimizer,
+        lora,
+        tokenizerFiles: tokFiles,
+        generationConfig,
+        keepLast: cfg.save_total_limit,
+        state: {
+          step: s,
+          epoch: sampler.state().epoch,
+          sampler: sampler.state(),
+          tokensSeen,
+          extra: { config: cfg, lambda_rng_state: lambdaState, gradScaler: scaler.state() },
+        },
+      }),
+    );
   const dispose = () => {
     optimizer.dispose();
     student.dispose();
@@ -259,7 +266,7 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
   };
 
   // ---- the loop
-  const progress = new Progress(hooks.label ?? 'distill', totalSteps, step, hooks.quiet);
+  const progress = new Progress(hooks.label ?? 'distill', totalSteps, step, hooks.quiet || !dp.isMain);
   const kdLosses: number[] = [];
   let lastLoss = NaN,
     lastKd = NaN,
@@ -275,27 +282,36 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     const draw = mulberry32(lambdaState);
     lambdaState = draw.state;
     const onPolicy = draw.u < cfg.lmbda;
-    const dataset = batch.rows.map((i) => examples[i]!);
+    const share = dp.shard(
+      batch.rows.map((_, j) => j),
+      rowsPerStep,
+    ); // this rank's positions in the global batch
+    const dataset = share.map((j) => examples[batch.rows[j]!]!);
     let kdExamples = dataset,
       generationSeconds = 0,
       responseLengths: number[] = [];
     if (onPolicy) {
       const tg = performance.now();
       const prompts = dataset.map(promptOf);
-      const responses = generate(student, prompts, {
-        maxNewTokens: cfg.max_new_tokens,
-        temperature: generationTemperature,
-        eosTokenIds: tokenizer.eosTokenIds,
-        padTokenId: padId,
-        seed: cfg.seed * 1_000_003 + step * 101,
-      });
+      // one stream per row of the global batch: a response does not depend on the rank that samples it
+      const responses = prompts.length
+        ? generate(student, prompts, {
+            maxNewTokens: cfg.max_new_tokens,
+            temperature: generationTemperature,
+            eosTokenIds: tokenizer.eosTokenIds,
+            padTokenId: padId,
+            seeds: share.map((j) => seedFrom(cfg.seed, step, j)),
+          })
+        : [];
       kdExamples = prompts.map((p, i) => responseExample(p, responses[i]!.tokens));
       responseLengths = responses.map((r) => r.tokens.length);
       generationSeconds = (performance.now() - tg) / 1000;
       onPolicySteps++;
     }
-    const kdTokens = Math.max(1, trainedTokens(kdExamples));
-    const sftTokens = Math.max(1, trainedTokens(dataset));
+    // the global batch's token counts: on-policy responses are known only where they were sampled
+    const allRows = batch.rows.map((i) => examples[i]!);
+    const kdTokens = Math.max(1, onPolicy ? (await dp.sum([trainedTokens(kdExamples)]))[0]! : trainedTokens(allRows));
+    const sftTokens = Math.max(1, trainedTokens(allRows));
     optimizer.zeroGrad();
     let kdSum = 0,
       sftSum = 0;
@@ -348,11 +364,15 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
         });
       }
     }
+    await dp.allReduceGradients(params);
+    let stepTokens = kdExamples.reduce((n, e) => n + e.ids.length, 0);
+    if (dp.enabled) [kdSum, sftSum, stepTokens] = (await dp.sum([kdSum, sftSum, stepTokens])) as [number, number, number];
+    if (onPolicy && dp.enabled) responseLengths = (await dp.gather(responseLengths)).flat();
     const { gradNorm, stepped } = scaler.clipAndStep(optimizer, params, cfg.max_grad_norm);
     if (!stepped) log(`step ${step + 1}: gradients overflowed in float16 (loss scale now ${scaler.scale}); update skipped`);
     step++;
     tokensSeen += kdTokens;
-    loopTokens += kdExamples.reduce((n, e) => n + e.ids.length, 0);
+    loopTokens += stepTokens;
     lastKd = kdSum;
     lastLoss = kdSum + cfg.sft_weight * sftSum;
     kdLosses.push(kdSum);
@@ -387,10 +407,11 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
       lr: lr.toExponential(1),
       'tok/s': tps.toFixed(0),
     });
-    if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < totalSteps) save(step);
+    if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < totalSteps) await save(step);
     if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {
       // as if killed (tests of resume)
       dispose();
+      await dp.end();
       return {
         runDir: cfg.output_dir,
         finalDir: '',
@@ -405,16 +426,19 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
       };
     }
   }
-  save(step);
+  await save(step);
   const finalDir = join(cfg.output_dir, 'final');
-  if (lora) {
-    saveAdapter(student, join(cfg.output_dir, 'final-adapter'), lora, cfg.model_name_or_path);
-    mergeLora(student);
-  }
-  saveModel(student, finalDir, { generationConfig, tokenizerFiles: tokFiles });
+  await dp.mainWrites(() => {
+    if (lora) {
+      saveAdapter(student, join(cfg.output_dir, 'final-adapter'), lora, cfg.model_name_or_path);
+      mergeLora(student);
+    }
+    saveModel(student, finalDir, { generationConfig, tokenizerFiles: tokFiles });
+  });
   const tokensPerSecond = loopTokens / ((performance.now() - loopStart) / 1000);
   log(`done: ${step} steps (${onPolicySteps} on-policy), kd_loss ${kdLosses[0]?.toFixed(4)} → ${lastKd.toFixed(4)}, model in ${finalDir}`);
   dispose();
+  await dp.end();
   return {
     runDir: cfg.output_dir,
     finalDir,

@@ -3,6 +3,7 @@
 // SFT and distillation trainers. Each trainer passes its own defaults.
 import type { FieldSpec } from '../common/schema.js';
 import { DEVICE_FIELD } from '../models/placement.js';
+import { DDP_TIMEOUT_FIELD } from './data_parallel.js';
 
 /** The LoRA fields (TRL's ModelConfig names). */
 export function loraFields(o: { dropout: number; what: string }) {
@@ -60,10 +61,11 @@ export function loopFields(o: {
   } as const satisfies Record<string, FieldSpec>;
 }
 
-/** Device, mixed precision and activation memory: every trainer's scale settings (the head's chunking in headFields). */
+/** Device, mixed precision, activation memory and data parallelism: every trainer's scale settings (the head's chunking in headFields). */
 export function scaleFields() {
   return {
     device: DEVICE_FIELD,
+    ddp_timeout: DDP_TIMEOUT_FIELD,
     bf16: {
       type: 'bool',
       default: false,

@@ -20,6 +20,7 @@ import { describeConfig } from '../common/schema.js';
 import { RM_SCHEMA, type RmConfig } from './rm_config.js';
 import { bradleyTerryLoss, type PairStats } from './rm_loss.js';
 import { RunFolder, Progress, MetricsWindow } from '../common/run_folder.js';
+import { DataParallel } from './data_parallel.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
 
 /** Pairs → one (2B, S) right-padded batch: chosen rows first, then rejected rows. */
@@ -72,6 +73,9 @@ export function evaluatePairs(rm: RewardModel, pairs: readonly PreferencePair[],
   return { n: pairs.length, accuracy: sums.accuracy / n, margin: sums.margin / n, chosen: sums.chosen / n, rejected: sums.rejected / n };
 }
 
+/** The pair statistics, in the order the ranks sum them. */
+const PAIR_STATS = ['accuracy', 'margin', 'chosen', 'rejected'] as const satisfies readonly (keyof PairStats)[];
+
 export interface RmResult {
   finalDir: string;
   runDir: string;
@@ -95,7 +99,8 @@ interface PairSplit {
 }
 
 export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Promise<RmResult> {
-  const run = new RunFolder(cfg.output_dir);
+  const dp = await DataParallel.start(cfg.ddp_timeout);
+  const run = new RunFolder(cfg.output_dir, { write: dp.isMain });
   const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(RM_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
@@ -148,6 +153,7 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
   placeModel(rm, placement);
   const scaler = new GradScaler({ enabled: cfg.fp16 });
   const makeOptimizer = () => new AdamW(decayGroups(rm.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate });
+  const globalPairs = cfg.per_device_train_batch_size * dp.worldSize; // pairs per step over all ranks
   let optimizer: AdamW,
     sampler: BatchSampler,
     step = 0;
@@ -165,13 +171,14 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
     }
     step = restored.state.step;
     scaler.load(restored.state.extra['gradScaler'] as GradScalerState | undefined);
-    sampler = BatchSampler.restore(train.length, cfg.per_device_train_batch_size, cfg.num_train_epochs, restored.state.sampler);
+    sampler = BatchSampler.restore(train.length, globalPairs, cfg.num_train_epochs, restored.state.sampler);
     log(`resumed from ${resumeFrom.dir} at step ${step}`);
   } else {
     optimizer = makeOptimizer();
-    sampler = new BatchSampler(train.length, cfg.per_device_train_batch_size, { epochs: cfg.num_train_epochs, seed: cfg.seed });
+    sampler = new BatchSampler(train.length, globalPairs, { epochs: cfg.num_train_epochs, seed: cfg.seed });
   }
   rm.train();
+  await dp.broadcast(rm.parameters());
   const totalSteps = cfg.max_steps > 0 ? Math.min(cfg.max_steps, sampler.totalSteps) : sampler.totalSteps;
   const schedule: Schedule = {
     kind: cfg.lr_scheduler_type,
@@ -184,24 +191,28 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
   const params = rm.trainableParameters();
   const tokFiles = tokenizerFiles(tokDir);
   const save = () =>
-    saveCheckpoint(cfg.output_dir, {
-      model: rm,
-      optimizer,
-      keepLast: cfg.save_total_limit,
-      saveModelFolder: (dir) => saveRewardModel(rm, dir, { padTokenId: pad, tokenizerFiles: tokFiles }),
-      state: {
-        step,
-        epoch: sampler.state().epoch,
-        sampler: sampler.state(),
-        tokensSeen: 0,
-        extra: { config: cfg, split, gradScaler: scaler.state() },
-      },
-    });
-  const progress = new Progress(hooks.label ?? 'rm', totalSteps, step, hooks.quiet);
+    dp.mainWrites(() =>
+      saveCheckpoint(cfg.output_dir, {
+        model: rm,
+        optimizer,
+        keepLast: cfg.save_total_limit,
+        saveModelFolder: (dir) => saveRewardModel(rm, dir, { padTokenId: pad, tokenizerFiles: tokFiles }),
+        state: {
+          step,
+          epoch: sampler.state().epoch,
+          sampler: sampler.state(),
+          tokensSeen: 0,
+          extra: { config: cfg, split, gradScaler: scaler.state() },
+        },
+      }),
+    );
+  const progress = new Progress(hooks.label ?? 'rm', totalSteps, step, hooks.quiet || !dp.isMain);
   let lastEval: (PairStats & { n: number }) | null = null;
-  const evaluate = () => {
+  const evaluate = async () => {
     rm.eval();
-    lastEval = evaluatePairs(rm, held, pad);
+    const mine = evaluatePairs(rm, dp.shard(held), pad); // each rank scores its share of the held-out pairs
+    const [n, ...sums] = await dp.sum([mine.n, ...PAIR_STATS.map((k) => mine[k] * mine.n)]);
+    lastEval = { n: n!, ...(Object.fromEntries(PAIR_STATS.map((k, i) => [k, sums[i]! / Math.max(1, n!)])) as unknown as PairStats) };
     rm.train();
     run.metrics({
       step,
@@ -218,9 +229,11 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
     if (!batch) break;
     const lr = lrAt(schedule, step);
     for (const g of optimizer.paramGroups) g.lr = lr;
-    const stats = pt.scope(() => {
-      optimizer.zeroGrad();
-      const pairs = batch.rows.map((i) => train[i]!);
+    optimizer.zeroGrad();
+    const pairs = dp.shard(batch.rows, cfg.per_device_train_batch_size).map((i) => train[i]!); // this rank's pairs
+    const weight = pairs.length / batch.rows.length; // its share of the global batch's mean
+    const local = pt.scope(() => {
+      if (pairs.length === 0) return null;
       const b = pairBatch(pairs, pad, placement.device);
       let pairStats: PairStats | null = null;
       const loss = forwardBackward(
@@ -231,13 +244,20 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
           const r = sides(rm.rewardsFrom(hidden, b.mask)); // (B) each
           const out = bradleyTerryLoss(r.chosen, r.rejected, b.margin, cfg.center_rewards_coefficient);
           pairStats = out.stats;
-          return out.loss;
+          return weight === 1 ? out.loss : out.loss.mul(weight);
         },
         { gradientCheckpointing: cfg.gradient_checkpointing, lossScale: scaler.scale },
       );
-      const { gradNorm } = scaler.clipAndStep(optimizer, params, cfg.max_grad_norm);
-      return { ...pairStats!, loss, gradNorm };
+      return { ...pairStats!, loss };
     });
+    await dp.allReduceGradients(params);
+    const [lossSum, ...statSums] = await dp.sum([local?.loss ?? 0, ...PAIR_STATS.map((k) => (local ? local[k] * weight : 0))]);
+    const { gradNorm } = scaler.clipAndStep(optimizer, params, cfg.max_grad_norm);
+    const stats = {
+      ...(Object.fromEntries(PAIR_STATS.map((k, i) => [k, statSums[i]!])) as unknown as PairStats),
+      loss: lossSum!,
+      gradNorm,
+    };
     step++;
     trainMetrics.add(
       {
@@ -253,31 +273,33 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
       },
       step === totalSteps,
     );
-    if (cfg.eval_steps > 0 && step % cfg.eval_steps === 0 && held.length && step < totalSteps) evaluate();
+    if (cfg.eval_steps > 0 && step % cfg.eval_steps === 0 && held.length && step < totalSteps) await evaluate();
     progress.update(step, {
       loss: stats.loss.toFixed(3),
       acc: stats.accuracy.toFixed(2),
       ...(lastEval ? { 'eval acc': (lastEval as PairStats).accuracy.toFixed(3) } : {}),
     });
-    if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < totalSteps) save();
+    if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < totalSteps) await save();
     if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {
       // as if killed (tests of resume)
       optimizer.dispose();
       rm.dispose();
+      await dp.end();
       return { finalDir: '', runDir: cfg.output_dir, steps: step, eval: lastEval, trainPairs: train.length };
     }
   }
   if (held.length) {
-    const e = evaluate();
+    const e = await evaluate();
     log(
       `held-out: accuracy ${(100 * e.accuracy).toFixed(1)}% on ${e.n} pairs, margin ${e.margin.toFixed(3)}, chosen ${e.chosen.toFixed(3)}, rejected ${e.rejected.toFixed(3)}`,
     );
   }
-  save();
+  await save();
   const finalDir = join(cfg.output_dir, 'final');
-  saveRewardModel(rm, finalDir, { padTokenId: pad, tokenizerFiles: tokFiles });
+  await dp.mainWrites(() => saveRewardModel(rm, finalDir, { padTokenId: pad, tokenizerFiles: tokFiles }));
   log(`done: ${step} steps, reward model in ${finalDir}`);
   optimizer.dispose();
   rm.dispose();
+  await dp.end();
   return { finalDir, runDir: cfg.output_dir, steps: step, eval: lastEval, trainPairs: train.length };
 }

@@ -3,6 +3,8 @@
 // on norms and biases, warmup then cosine decay, gradient accumulation with the loss normalised by
 // the step's target-token count, clipping, full fine-tuning or LoRA, held-out eval loss, atomic
 // checkpoints with exact resume (weights, optimizer moments, schedule step, data position, RNG).
+// Under torchrun (or `posttrain launch`) the same loop is data parallel (data_parallel.ts): each rank
+// trains its share of the global batch and gradients are summed across ranks before the step.
 // A straight-line loop: no callbacks, no trainer class.
 import { join } from 'node:path';
 import * as pt from '../tensor/index.js';
@@ -16,6 +18,7 @@ import { describeConfig } from '../common/schema.js';
 import { SFT_SCHEMA, type SftConfig } from './sft_config.js';
 import { RunFolder, Progress, MetricsWindow } from '../common/run_folder.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
+import { DataParallel } from './data_parallel.js';
 
 export interface SftResult {
   runDir: string;
@@ -37,7 +40,25 @@ export interface SftHooks {
 
 /** Token-weighted mean cross-entropy of `model` over rows, in micro-batches (the head chunked as `head` says). */
 export function evalLoss(model: CausalLM, rows: PackedRow[], batchSize: number, head: HeadSettings = { logits_chunk_size: 0 }): number {
-  if (rows.length === 0) return NaN;
+  const { sum, tokens } = evalLossSums(model, rows, batchSize, head);
+  return tokens > 0 ? sum / tokens : NaN;
+}
+
+/** evalLoss over the ranks: each rank scores its share of the rows, the sums are added. */
+export async function evalLossParallel(
+  dp: DataParallel,
+  model: CausalLM,
+  rows: PackedRow[],
+  batchSize: number,
+  head: HeadSettings = { logits_chunk_size: 0 },
+): Promise<number> {
+  const { sum, tokens } = evalLossSums(model, dp.shard(rows), batchSize, head);
+  const [s, n] = await dp.sum([sum, tokens]);
+  return n! > 0 ? s! / n! : NaN;
+}
+
+/** Summed cross-entropy and target-token count of `model` over rows. */
+function evalLossSums(model: CausalLM, rows: PackedRow[], batchSize: number, head: HeadSettings): { sum: number; tokens: number } {
   const wasTraining = model.training;
   model.eval();
   let sum = 0,
@@ -53,12 +74,13 @@ export function evalLoss(model: CausalLM, rows: PackedRow[], batchSize: number, 
     }
   });
   model.train(wasTraining);
-  return tokens > 0 ? sum / tokens : NaN;
+  return { sum, tokens };
 }
 
 export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<SftResult> {
   const t0 = performance.now();
-  const run = new RunFolder(cfg.output_dir);
+  const dp = await DataParallel.start(cfg.ddp_timeout);
+  const run = new RunFolder(cfg.output_dir, { write: dp.isMain });
   const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(SFT_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
@@ -132,8 +154,9 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
       beta2: cfg.adam_beta2,
       eps: cfg.adam_epsilon,
     });
-  const rowsPerStep = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps;
-  const stepsPerEpoch = Math.ceil(rows.length / rowsPerStep);
+  const rowsPerStep = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps; // per rank
+  const globalRows = rowsPerStep * dp.worldSize;
+  const stepsPerEpoch = Math.ceil(rows.length / globalRows);
   const totalSteps = cfg.max_steps > 0 ? cfg.max_steps : stepsPerEpoch * cfg.num_train_epochs;
   const epochs = Math.ceil(totalSteps / stepsPerEpoch);
   const schedule: Schedule = {
@@ -154,39 +177,42 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
     step = restored.state.step;
     tokensSeen = restored.state.tokensSeen;
     scaler.load(restored.state.extra['gradScaler'] as GradScalerState | undefined);
-    sampler = BatchSampler.restore(rows.length, rowsPerStep, epochs, restored.state.sampler);
+    sampler = BatchSampler.restore(rows.length, globalRows, epochs, restored.state.sampler);
     log(`resumed from ${resumeFrom.dir} at step ${step}`);
   } else {
     if (lora) log(`LoRA on ${applyLora(model, lora, new pt.Generator(cfg.seed + 1)).length} layers (r ${lora.r}, alpha ${lora.alpha})`);
     optimizer = makeOptimizer();
-    sampler = new BatchSampler(rows.length, rowsPerStep, { epochs, seed: cfg.seed });
+    sampler = new BatchSampler(rows.length, globalRows, { epochs, seed: cfg.seed });
   }
   model.train();
   const params = model.trainableParameters();
+  await dp.broadcast(model.parameters());
   log(
-    `model: ${model.config.family}, ${(model.numParameters() / 1e6).toFixed(2)}M parameters (${(model.numParameters(true) / 1e6).toFixed(2)}M trainable) on ${placement.device}${placement.compute ? `, computing in ${placement.compute} with float32 master weights` : ''}; ${totalSteps} steps of ${rowsPerStep} rows`,
+    `model: ${model.config.family}, ${(model.numParameters() / 1e6).toFixed(2)}M parameters (${(model.numParameters(true) / 1e6).toFixed(2)}M trainable) on ${placement.device}${placement.compute ? `, computing in ${placement.compute} with float32 master weights` : ''}; ${totalSteps} steps of ${globalRows} rows${dp.enabled ? ` (${dp.worldSize} ranks × ${rowsPerStep})` : ''}`,
   );
 
   const tokFiles = tokenizerFiles(tokDir);
   const save = (s: number) =>
-    saveCheckpoint(cfg.output_dir, {
-      model,
-      optimizer,
-      lora,
-      tokenizerFiles: tokFiles,
-      generationConfig,
-      keepLast: cfg.save_total_limit,
-      state: {
-        step: s,
-        epoch: sampler.state().epoch,
-        sampler: sampler.state(),
-        tokensSeen,
-        extra: { config: cfg, gradScaler: scaler.state() },
-      },
-    });
+    dp.mainWrites(() =>
+      saveCheckpoint(cfg.output_dir, {
+        model,
+        optimizer,
+        lora,
+        tokenizerFiles: tokFiles,
+        generationConfig,
+        keepLast: cfg.save_total_limit,
+        state: {
+          step: s,
+          epoch: sampler.state().epoch,
+          sampler: sampler.state(),
+          tokensSeen,
+          extra: { config: cfg, gradScaler: scaler.state() },
+        },
+      }),
+    );
 
   // ---- the loop
-  const progress = new Progress(hooks.label ?? 'train', totalSteps, step, hooks.quiet);
+  const progress = new Progress(hooks.label ?? 'train', totalSteps, step, hooks.quiet || !dp.isMain);
   let lastLoss = NaN,
     lastEval: number | null = null;
   const loopStart = performance.now();
@@ -196,10 +222,11 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
     if (!batch) break;
     const lr = lrAt(schedule, step);
     for (const g of optimizer.paramGroups) g.lr = lr;
+    const mine = dp.shard(batch.rows, rowsPerStep); // this rank's rows of the global batch
     const micro: PackedRow[][] = [];
-    for (let i = 0; i < batch.rows.length; i += cfg.per_device_train_batch_size)
-      micro.push(batch.rows.slice(i, i + cfg.per_device_train_batch_size).map((r) => rows[r]!));
-    const stepTokens = micro.reduce((n, m) => n + toBatchTokens(m), 0);
+    for (let i = 0; i < mine.length; i += cfg.per_device_train_batch_size)
+      micro.push(mine.slice(i, i + cfg.per_device_train_batch_size).map((r) => rows[r]!));
+    const stepTokens = toBatchTokens(batch.rows.map((r) => rows[r]!)); // the global batch's: every rank normalises by it
     optimizer.zeroGrad();
     let lossSum = 0;
     const head = { logits_chunk_size: cfg.logits_chunk_size, gradScale: scaler.scale };
@@ -215,11 +242,13 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
         );
       });
     }
+    await dp.allReduceGradients(params);
+    if (dp.enabled) [lossSum] = (await dp.sum([lossSum])) as [number];
     const { gradNorm, stepped } = scaler.clipAndStep(optimizer, params, cfg.max_grad_norm);
     if (!stepped) log(`step ${step + 1}: gradients overflowed in float16 (loss scale now ${scaler.scale}); update skipped`);
     step++;
     tokensSeen += stepTokens;
-    loopTokens += micro.reduce((n, m) => n + m.length * cfg.max_length, 0);
+    loopTokens += batch.rows.length * cfg.max_length;
     lastLoss = lossSum;
     const elapsed = (performance.now() - loopStart) / 1000;
     const tps = loopTokens / elapsed;
@@ -228,14 +257,15 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
       step === totalSteps,
     );
     if (cfg.eval_steps > 0 && step % cfg.eval_steps === 0 && evalRows.length) {
-      lastEval = evalLoss(model, evalRows, cfg.per_device_train_batch_size, cfg);
+      lastEval = await evalLossParallel(dp, model, evalRows, cfg.per_device_train_batch_size, cfg);
       run.metrics({ step, eval_loss: lastEval });
     }
     progress.update(step, { loss: lossSum.toFixed(3), lr: lr.toExponential(1), 'tok/s': tps.toFixed(0) });
-    if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < totalSteps) save(step);
+    if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < totalSteps) await save(step);
     if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {
       optimizer.dispose();
       model.dispose();
+      await dp.end();
       return {
         runDir: cfg.output_dir,
         finalDir: '',
@@ -249,22 +279,27 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
     }
   }
   if (evalRows.length) {
-    lastEval = evalLoss(model, evalRows, cfg.per_device_train_batch_size, cfg);
+    lastEval = await evalLossParallel(dp, model, evalRows, cfg.per_device_train_batch_size, cfg);
     run.metrics({ step, eval_loss: lastEval });
     log(`eval loss ${lastEval.toFixed(4)}`);
   }
-  save(step);
+  await save(step);
   const finalDir = join(cfg.output_dir, 'final');
-  if (lora) {
-    saveAdapter(model, join(cfg.output_dir, 'final-adapter'), lora);
-    mergeLora(model);
-  }
-  saveModel(model, finalDir, { generationConfig, tokenizerFiles: tokFiles });
+  await dp.mainWrites(() => {
+    if (lora) {
+      saveAdapter(model, join(cfg.output_dir, 'final-adapter'), lora);
+      mergeLora(model);
+    }
+    saveModel(model, finalDir, { generationConfig, tokenizerFiles: tokFiles });
+  });
   const seconds = (performance.now() - t0) / 1000;
   const tokensPerSecond = loopTokens / ((performance.now() - loopStart) / 1000);
-  log(`done: ${step} steps, loss ${lastLoss.toFixed(4)}, ${tokensPerSecond.toFixed(0)} tok/s, model in ${finalDir}`);
+  log(
+    `done: ${step} steps, loss ${lastLoss.toFixed(4)}, ${tokensPerSecond.toFixed(0)} tok/s${dp.enabled ? ` over ${dp.worldSize} ranks (${((100 * dp.commSeconds) / ((performance.now() - loopStart) / 1000)).toFixed(1)}% in collectives)` : ''}, model in ${finalDir}`,
+  );
   optimizer.dispose();
   model.dispose();
+  await dp.end();
   return { runDir: cfg.output_dir, finalDir, steps: step, finalLoss: lastLoss, evalLoss: lastEval, tokensSeen, seconds, tokensPerSecond };
 }
 

@@ -2,7 +2,11 @@
 // completions per prompt from the current policy through the KV-cache engine, scored by the
 // weighted rewards (plus DAPO's soft overlong punishment when set), with dynamic sampling: groups
 // whose judged rewards all agree carry no signal and are dropped, and more prompts are drawn until
-// the round has its groups or runs out of passes. Plain numbers in, plain numbers out: the update
+// the round has its groups or runs out of passes. Every completion samples from its own stream,
+// seeded by (round seed, pass, group, sample), so a group's completions do not depend on which
+// other groups share its batch. Under data parallelism each rank generates and scores a contiguous
+// share of each pass's groups and the ranks exchange the scored groups (plain JSON), so every rank
+// holds the same round and makes the same keep/drop decisions. Plain numbers in, plain numbers out: the update
 // (update.ts) turns the kept groups into tensors; the reward functions by name are rewards/registry.ts.
 import type { CausalLM } from '../../models/index.js';
 import { Tokenizer, applyChatTemplate, type ChatMessage } from '../../tokenizer/index.js';
@@ -10,6 +14,8 @@ import { generate } from '../../generation/index.js';
 import { readRows, DataError, type BatchSampler } from '../../data/index.js';
 import { scoreAll, type NamedReward, type RewardFn } from '../../rewards/compose.js';
 import { overlongPenalty } from '../../rewards/format.js';
+import { seedFrom } from '../../common/rng.js';
+import type { DataParallel } from '../data_parallel.js';
 
 export interface PromptRow {
   ids: number[];
@@ -86,6 +92,9 @@ export interface Rollout {
   scoringMs: number;
 }
 
+/** A scored group without its prompt: what ranks exchange. */
+type Scored = Omit<Group, 'prompt'>;
+
 /** One sampling round: draw prompts, sample G completions each, score, keep groups with signal. */
 export async function sampleRound(
   model: CausalLM,
@@ -94,6 +103,7 @@ export async function sampleRound(
   sampler: BatchSampler,
   rewards: readonly NamedReward[],
   o: RolloutOptions,
+  dp: DataParallel | null = null,
 ): Promise<Rollout> {
   const G = o.groupSize;
   const r: Rollout = { kept: [], all: [], dropped: 0, skippedSamples: 0, passes: 0, generationMs: 0, scoringMs: 0 };
@@ -103,54 +113,13 @@ export async function sampleRound(
       if (!next) throw new Error('GRPO: the prompt sampler ran out of prompts');
       return prompts[next.rows[0]!]!;
     });
-    const tg = performance.now();
-    const wasTraining = model.training;
-    model.eval();
-    const outs = generate(
-      model,
-      batch.flatMap((p) => Array.from({ length: G }, () => p.ids)),
-      {
-        maxNewTokens: o.maxNewTokens,
-        temperature: o.temperature,
-        topP: o.topP,
-        topK: o.topK,
-        eosTokenIds: o.eosTokenIds,
-        padTokenId: o.padTokenId,
-        seed: o.seed + r.passes,
-      },
-    );
-    if (wasTraining) model.train();
-    r.generationMs += performance.now() - tg;
-    const ts = performance.now();
-    const texts = outs.map((c) => tokenizer.decode(c.tokens, { skipSpecialTokens: true }));
-    const scores = await scoreAll(
-      rewards,
-      texts.map((completion, i) => ({
-        prompt: batch[Math.floor(i / G)]!.text,
-        completion,
-        completionTokens: outs[i]!.tokens.length,
-        example: batch[Math.floor(i / G)]!.example,
-      })),
-    );
-    const total = scores.total;
-    const breakdown = scores.breakdown;
-    if (o.overlongBuffer > 0) {
-      breakdown['overlong'] = outs.map((c) => overlongPenalty(c.tokens.length, o.maxNewTokens, o.overlongBuffer));
-      for (let i = 0; i < total.length; i++) if (total[i] !== null) total[i] = total[i]! + o.overlongWeight * breakdown['overlong'][i]!;
-    }
-    r.scoringMs += performance.now() - ts;
-    r.skippedSamples += scores.skipped;
+    // this rank's share of the pass's groups (all of them in one process)
+    const share = dp ? dp.shard(batch.map((_, j) => j)) : batch.map((_, j) => j);
+    const mine = await scoreGroups(model, tokenizer, share, batch, rewards, o, r);
+    const scored = dp?.enabled ? (await dp.gather(mine.groups)).flat() : mine.groups;
+    r.skippedSamples += dp?.enabled ? (await dp.sum([mine.skipped]))[0]! : mine.skipped;
     batch.forEach((prompt, j) => {
-      const part = <T>(xs: readonly T[]) => xs.slice(j * G, (j + 1) * G);
-      const group: Group = {
-        prompt,
-        tokens: part(outs).map((c) => c.tokens),
-        texts: part(texts),
-        truncated: part(outs).map((c) => c.finishReason === 'length'),
-        rewards: part(total),
-        notes: part(scores.notes),
-        breakdown: Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, part(v)])),
-      };
+      const group: Group = { prompt, ...scored[j]! };
       r.all.push(group);
       const judged = group.rewards.filter((v): v is number => v !== null);
       const noSignal = judged.length < 2 || (o.dynamicSampling && judged.every((v) => v === judged[0]));
@@ -162,22 +131,90 @@ export async function sampleRound(
   return r;
 }
 
+/** Samples and scores the groups `share` (indices into the pass's prompts); adds its times to `r`; counts the samples no reward could judge. */
+async function scoreGroups(
+  model: CausalLM,
+  tokenizer: Tokenizer,
+  share: readonly number[],
+  batch: readonly PromptRow[],
+  rewards: readonly NamedReward[],
+  o: RolloutOptions,
+  r: Rollout,
+): Promise<{ groups: Scored[]; skipped: number }> {
+  if (share.length === 0) return { groups: [], skipped: 0 };
+  const G = o.groupSize;
+  const tg = performance.now();
+  const wasTraining = model.training;
+  model.eval();
+  const outs = generate(
+    model,
+    share.flatMap((j) => Array.from({ length: G }, () => batch[j]!.ids)),
+    {
+      maxNewTokens: o.maxNewTokens,
+      temperature: o.temperature,
+      topP: o.topP,
+      topK: o.topK,
+      eosTokenIds: o.eosTokenIds,
+      padTokenId: o.padTokenId,
+      seeds: share.flatMap((j) => Array.from({ length: G }, (_, k) => seedFrom(o.seed, r.passes, j, k))),
+    },
+  );
+  if (wasTraining) model.train();
+  r.generationMs += performance.now() - tg;
+  const ts = performance.now();
+  const texts = outs.map((c) => tokenizer.decode(c.tokens, { skipSpecialTokens: true }));
+  const promptOf = (i: number) => batch[share[Math.floor(i / G)]!]!;
+  const scores = await scoreAll(
+    rewards,
+    texts.map((completion, i) => ({
+      prompt: promptOf(i).text,
+      completion,
+      completionTokens: outs[i]!.tokens.length,
+      example: promptOf(i).example,
+    })),
+  );
+  const total = scores.total;
+  const breakdown = scores.breakdown;
+  if (o.overlongBuffer > 0) {
+    breakdown['overlong'] = outs.map((c) => overlongPenalty(c.tokens.length, o.maxNewTokens, o.overlongBuffer));
+    for (let i = 0; i < total.length; i++) if (total[i] !== null) total[i] = total[i]! + o.overlongWeight * breakdown['overlong'][i]!;
+  }
+  r.scoringMs += performance.now() - ts;
+  const groups = share.map((_, s) => {
+    const part = <T>(xs: readonly T[]) => xs.slice(s * G, (s + 1) * G);
+    return {
+      tokens: part(outs).map((c) => c.tokens),
+      texts: part(texts),
+      truncated: part(outs).map((c) => c.finishReason === 'length'),
+      rewards: part(total),
+      notes: part(scores.notes),
+      breakdown: Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, part(v)])),
+    };
+  });
+  return { groups, skipped: scores.skipped };
+}
+
 /** Groups (prompts) per round: the round's completions — generation_batch_size when set — fitted
  *  to a multiple of num_generations; else prompts_per_step when set; else the completions of
- *  per_device_train_batch_size × gradient_accumulation_steps, as TRL derives them. */
-export function fitGroups(o: {
-  prompts_per_step: number;
-  generation_batch_size: number;
-  per_device_train_batch_size: number;
-  gradient_accumulation_steps: number;
-  num_generations: number;
-}): { groups: number; note: string | null } {
+ *  per_device_train_batch_size × gradient_accumulation_steps × ranks, as TRL derives them (all
+ *  global: a round is the same set of groups however many ranks share it). */
+export function fitGroups(
+  o: {
+    prompts_per_step: number;
+    generation_batch_size: number;
+    per_device_train_batch_size: number;
+    gradient_accumulation_steps: number;
+    num_generations: number;
+  },
+  worldSize = 1,
+): { groups: number; note: string | null } {
   if (o.generation_batch_size <= 0 && o.prompts_per_step > 0) return { groups: o.prompts_per_step, note: null };
-  const completions = o.generation_batch_size > 0 ? o.generation_batch_size : o.per_device_train_batch_size * o.gradient_accumulation_steps;
+  const completions =
+    o.generation_batch_size > 0 ? o.generation_batch_size : o.per_device_train_batch_size * o.gradient_accumulation_steps * worldSize;
   const from =
     o.generation_batch_size > 0
       ? `generation_batch_size ${completions}`
-      : `per_device_train_batch_size × gradient_accumulation_steps = ${completions}`;
+      : `per_device_train_batch_size × gradient_accumulation_steps${worldSize > 1 ? ` × ${worldSize} ranks` : ''} = ${completions}`;
   const groups = Math.max(1, Math.round(completions / o.num_generations));
   const note =
     groups * o.num_generations === completions

@@ -5,6 +5,10 @@
 // policy every N rounds). Groups whose rewards all agree are dropped and refilled (dynamic
 // sampling). A straight-line loop like sft.ts, with the same run folder and checkpoints; sampling
 // lives in rollout.ts, the update in update.ts, the objective in loss.ts, the rewards in rewards.ts.
+// Data parallel under torchrun / `posttrain launch`: a round's groups are global; each rank samples
+// and scores a share of them (whole groups, so group statistics need no communication), every rank
+// then holds the whole round, computes the same advantages, updates on its share of the rows and
+// sums gradients with the others — the one-process round on all groups.
 import * as pt from '../../tensor/index.js';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -25,6 +29,7 @@ import { VERIFIER_REWARDS } from '../../rewards/registry.js';
 import { frozenLogprobs, microBatches, policyUpdate, NO_UPDATE, type UpdateRow, type UpdateStats } from './update.js';
 import { RunFolder, Progress, MetricsWindow } from '../../common/run_folder.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from '../checkpoint.js';
+import { DataParallel } from '../data_parallel.js';
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const judged = (xs: readonly (number | null)[]) => xs.filter((v): v is number => v !== null);
@@ -41,7 +46,8 @@ export async function trainGrpo(
   cfg: GrpoConfig,
   hooks: { quiet?: boolean; label?: string; rewardFns?: Record<string, RewardFn>; stopAfterStep?: number } = {},
 ): Promise<GrpoResult> {
-  const run = new RunFolder(cfg.output_dir);
+  const dp = await DataParallel.start(cfg.ddp_timeout);
+  const run = new RunFolder(cfg.output_dir, { write: dp.isMain });
   const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(GRPO_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
@@ -57,7 +63,7 @@ export async function trainGrpo(
     warmupSteps: cfg.warmup_steps,
   };
   checkSchedule(schedule);
-  const { groups: groupsPerRound, note } = fitGroups(cfg);
+  const { groups: groupsPerRound, note } = fitGroups(cfg, dp.worldSize);
   if (note) log(note);
 
   const tokDir = cfg.tokenizer ?? cfg.model_name_or_path;
@@ -107,28 +113,31 @@ export async function trainGrpo(
     sampler = new BatchSampler(prompts.length, 1, { epochs: 1_000_000, seed: cfg.seed });
   }
   model.train();
+  await dp.broadcast(model.parameters());
   const eos = tokenizer.eosTokenIds;
   const tokFiles = tokenizerFiles(tokDir);
-  const progress = new Progress(hooks.label ?? 'grpo', cfg.max_steps, step, hooks.quiet);
+  const progress = new Progress(hooks.label ?? 'grpo', cfg.max_steps, step, hooks.quiet || !dp.isMain);
   const rewardCurve: number[] = [],
     accuracyCurve: number[] = [];
   const save = () =>
-    saveCheckpoint(cfg.output_dir, {
-      model,
-      optimizer,
-      lora,
-      generationConfig,
-      tokenizerFiles: tokFiles,
-      keepLast: cfg.save_total_limit,
-      extraWeights: ref && refreshedAt > 0 ? { reference: ref.stateDict() } : {},
-      state: {
-        step,
-        epoch: 0,
-        sampler: sampler.state(),
-        tokensSeen: 0,
-        extra: { config: cfg, reference_step: refreshedAt, gradScaler: scaler.state() },
-      },
-    });
+    dp.mainWrites(() =>
+      saveCheckpoint(cfg.output_dir, {
+        model,
+        optimizer,
+        lora,
+        generationConfig,
+        tokenizerFiles: tokFiles,
+        keepLast: cfg.save_total_limit,
+        extraWeights: ref && refreshedAt > 0 ? { reference: ref.stateDict() } : {},
+        state: {
+          step,
+          epoch: 0,
+          sampler: sampler.state(),
+          tokensSeen: 0,
+          extra: { config: cfg, reference_step: refreshedAt, gradScaler: scaler.state() },
+        },
+      }),
+    );
   log(
     `GRPO: ${prompts.length} prompts, ${groupsPerRound} × G=${G} per round, rewards ${rewards.map((r) => `${r.name}×${r.weight}`).join(' + ')}` +
       `${cfg.overlong_buffer > 0 ? ` + overlong×${cfg.overlong_penalty}` : ''}, β ${cfg.beta} (${refMode === 'none' ? 'no reference' : `reference: ${refMode}`}${cfg.kl_in_reward ? ', KL in the reward' : ''})` +
@@ -137,21 +146,29 @@ export async function trainGrpo(
 
   while (step < cfg.max_steps) {
     const t0 = performance.now();
-    const rollout = await sampleRound(model, tokenizer, prompts, sampler, rewards, {
-      groupSize: G,
-      groups: groupsPerRound,
-      maxNewTokens: cfg.max_completion_length,
-      temperature: cfg.temperature,
-      topP: cfg.top_p,
-      topK: cfg.top_k,
-      eosTokenIds: eos,
-      padTokenId: tokenizer.padTokenId ?? 0,
-      dynamicSampling: cfg.dynamic_sampling,
-      maxPasses: cfg.dynamic_sampling_rounds,
-      overlongBuffer: cfg.overlong_buffer,
-      overlongWeight: cfg.overlong_penalty,
-      seed: cfg.seed * 1_000_003 + step * 101,
-    });
+    const rollout = await sampleRound(
+      model,
+      tokenizer,
+      prompts,
+      sampler,
+      rewards,
+      {
+        groupSize: G,
+        groups: groupsPerRound,
+        maxNewTokens: cfg.max_completion_length,
+        temperature: cfg.temperature,
+        topP: cfg.top_p,
+        topK: cfg.top_k,
+        eosTokenIds: eos,
+        padTokenId: tokenizer.padTokenId ?? 0,
+        dynamicSampling: cfg.dynamic_sampling,
+        maxPasses: cfg.dynamic_sampling_rounds,
+        overlongBuffer: cfg.overlong_buffer,
+        overlongWeight: cfg.overlong_penalty,
+        seed: cfg.seed * 1_000_003 + step * 101,
+      },
+      dp,
+    );
     for (const g of optimizer.paramGroups) g.lr = lrAt(schedule, step);
     step++;
     const tu = performance.now();
@@ -160,15 +177,23 @@ export async function trainGrpo(
     let advantages: number[] = [],
       rewardKl: number | null = null;
     if (kept.length > 0) {
-      pt.scope(() => {
-        const rows: UpdateRow[] = kept.flatMap((g) =>
-          g.tokens.map((t, k) => ({
-            ids: [...g.prompt.ids, ...t],
-            promptLength: g.prompt.ids.length,
-            lossMask: g.rewards[k] !== null && !(cfg.mask_truncated_completions && g.truncated[k]),
-          })),
-        );
-        const mbs = microBatches(rows, cfg.per_device_train_batch_size, placement.device);
+      const rows: UpdateRow[] = kept.flatMap((g) =>
+        g.tokens.map((t, k) => ({
+          ids: [...g.prompt.ids, ...t],
+          promptLength: g.prompt.ids.length,
+          lossMask: g.rewards[k] !== null && !(cfg.mask_truncated_completions && g.truncated[k]),
+        })),
+      );
+      // this rank's rows (all of them in one process); the denominators are the whole round's
+      const per = Math.ceil(rows.length / dp.worldSize);
+      const lo = Math.min(rows.length, dp.rank * per),
+        hi = Math.min(rows.length, lo + per);
+      const totals = {
+        sequences: rows.length,
+        tokens: rows.reduce((n, r) => n + (r.lossMask ? r.ids.length - r.promptLength : 0), 0),
+      };
+      const { mbs, refLp, old } = pt.scope(() => {
+        const mbs = microBatches(rows.slice(lo, hi), cfg.per_device_train_batch_size, placement.device);
         const refLp =
           refMode === 'none'
             ? null
@@ -176,22 +201,26 @@ export async function trainGrpo(
               ? withAdaptersDisabled(model, () => frozenLogprobs(model, mbs, cfg.temperature, cfg))
               : frozenLogprobs(ref!, mbs, cfg.temperature, cfg);
         const old = cfg.num_iterations > 1 || (cfg.kl_in_reward && refLp) ? frozenLogprobs(model, mbs, cfg.temperature, cfg) : null;
+        return { mbs, refLp, old };
+      });
+      try {
         const groupRewards = kept.flatMap((g) => g.rewards);
         if (cfg.kl_in_reward && refLp && old) {
-          const kl = mbs.flatMap((mb, i) => sequenceKl(old[i]!, refLp[i]!, mb.completion, cfg.kl_estimator));
+          const mine = pt.scope(() => mbs.flatMap((mb, i) => sequenceKl(old[i]!, refLp[i]!, mb.completion, cfg.kl_estimator)));
+          const kl = dp.enabled ? (await dp.gather(mine)).flat() : mine;
           rewardKl = mean(kl);
           groupRewards.forEach((r, i) => {
             if (r !== null) groupRewards[i] = r - cfg.beta * kl[i]!;
           });
         }
         advantages = groupAdvantages(groupRewards, G, { scale_rewards: cfg.scale_rewards, adv_eps: cfg.adv_eps, bessel: cfg.bessel });
-        stats = policyUpdate(
+        stats = await policyUpdate(
           model,
           optimizer,
           mbs,
           old,
           cfg.kl_in_reward ? null : refLp,
-          advantages,
+          advantages.slice(lo, hi),
           {
             importance_sampling_level: cfg.importance_sampling_level,
             loss_type: cfg.loss_type,
@@ -210,9 +239,14 @@ export async function trainGrpo(
             logits_chunk_size: cfg.logits_chunk_size,
             gradient_checkpointing: cfg.gradient_checkpointing,
             scaler,
+            dp,
+            totals,
           },
         );
-      });
+      } finally {
+        for (const mb of mbs) for (const t of [mb.ids, mb.attention, mb.completion]) t.dispose();
+        for (const t of [...(refLp ?? []), ...(old ?? [])]) t.dispose();
+      }
     }
     const updateMs = performance.now() - tu;
     if (ref && cfg.ref_model_sync_steps > 0 && step % cfg.ref_model_sync_steps === 0 && step < cfg.max_steps) {
@@ -277,28 +311,32 @@ export async function trainGrpo(
       kl: stats.kl.toExponential(1),
       len: mean(allLengths).toFixed(0),
     });
-    if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < cfg.max_steps) save();
+    if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < cfg.max_steps) await save();
     if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {
       // as if killed (tests of resume)
       optimizer.dispose();
       model.dispose();
       ref?.dispose();
       rewardSet.dispose();
+      await dp.end();
       return { steps: step, rewards: rewardCurve, accuracy: accuracyCurve, finalDir: '', runDir: cfg.output_dir };
     }
   }
-  save();
+  await save();
   const finalDir = join(cfg.output_dir, 'final');
-  if (lora) {
-    saveAdapter(model, join(cfg.output_dir, 'final-adapter'), lora, cfg.model_name_or_path);
-    mergeLora(model);
-  }
-  saveModel(model, finalDir, { generationConfig, tokenizerFiles: tokFiles });
+  await dp.mainWrites(() => {
+    if (lora) {
+      saveAdapter(model, join(cfg.output_dir, 'final-adapter'), lora, cfg.model_name_or_path);
+      mergeLora(model);
+    }
+    saveModel(model, finalDir, { generationConfig, tokenizerFiles: tokFiles });
+  });
   log(`done: ${step} rounds, reward ${rewardCurve[0]?.toFixed(3)} → ${rewardCurve.at(-1)?.toFixed(3)}, model in ${finalDir}`);
   optimizer.dispose();
   model.dispose();
   ref?.dispose();
   rewardSet.dispose();
+  await dp.end();
   return { steps: step, rewards: rewardCurve, accuracy: accuracyCurve, finalDir, runDir: cfg.output_dir };
 }
 

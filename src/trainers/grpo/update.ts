@@ -4,13 +4,16 @@
 // micro-batches with the whole batch's counts as denominators (so any micro_batch_size gives the
 // same gradient as one big batch). Log-probabilities come from the output head in chunks
 // (token_losses.ts), the update through forwardBackward (gradient checkpointing, fp16 loss scaling).
-// All tensors live inside the caller's scope.
+// Under data parallelism each rank updates on its share of the rows with the whole round's counts
+// as denominators, and the ranks' gradients are summed before each optimizer step, so the step is
+// the one-process step on all rows. The caller owns (and disposes) the micro-batches and log-probs.
 import * as pt from '../../tensor/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import { forwardBackward, type CausalLM } from '../../models/index.js';
 import { GradScaler, type AdamW } from '../../optim/index.js';
 import { nextTokenLogprobs, type HeadSettings } from '../token_losses.js';
 import { grpoLoss, type GrpoLossOptions } from './loss.js';
+import type { DataParallel } from '../data_parallel.js';
 
 /** One sequence of the update: prompt + completion tokens; lossMask false → no loss on it. */
 export interface UpdateRow {
@@ -89,6 +92,10 @@ export interface UpdateSettings {
   gradient_checkpointing?: boolean;
   /** fp16's loss scaler (disabled otherwise). */
   scaler?: GradScaler;
+  /** Data parallelism: the ranks whose gradients are summed before each step (null: one process). */
+  dp?: DataParallel | null;
+  /** The denominators of the whole batch over all ranks (default: this call's rows). */
+  totals?: { sequences: number; tokens: number };
 }
 
 export interface UpdateStats {
@@ -119,7 +126,7 @@ export const NO_UPDATE: Readonly<UpdateStats> = {
  * when μ = 1 (then the policy's own detached log-probs are the old ones: ratio 1, as TRL does).
  * ref: the reference's, or null (β = 0 or KL in the reward). advantages: one per row, in order.
  */
-export function policyUpdate(
+export async function policyUpdate(
   model: CausalLM,
   optimizer: AdamW,
   mbs: readonly MicroBatch[],
@@ -128,10 +135,13 @@ export function policyUpdate(
   advantages: readonly number[],
   lossOptions: Omit<GrpoLossOptions, 'totals'>,
   o: UpdateSettings,
-): UpdateStats {
+): Promise<UpdateStats> {
   const params = model.trainableParameters();
   const scaler = o.scaler ?? new GradScaler({ enabled: false });
-  const totals = { sequences: advantages.length, tokens: mbs.reduce((n, mb) => n + (mb.completion.sum().item() as number), 0) };
+  const totals = o.totals ?? {
+    sequences: advantages.length,
+    tokens: pt.scope(() => mbs.reduce((n, mb) => n + (mb.completion.sum().item() as number), 0)),
+  };
   let stats: UpdateStats = { ...NO_UPDATE };
   for (let u = 0; u < o.num_iterations; u++) {
     optimizer.zeroGrad();
@@ -167,6 +177,13 @@ export function policyUpdate(
       });
       row += mb.rows;
     });
+    if (o.dp?.enabled) {
+      await o.dp.allReduceGradients(params);
+      const keys = Object.keys(sums) as (keyof typeof sums)[];
+      const reduced = await o.dp.sum([tokens, ...keys.map((k) => sums[k])]);
+      tokens = reduced[0]!;
+      keys.forEach((k, i) => (sums[k] = reduced[i + 1]!));
+    }
     const { gradNorm } = scaler.clipAndStep(optimizer, params, o.max_grad_norm);
     const per = (x: number) => x / Math.max(1, tokens);
     stats = {

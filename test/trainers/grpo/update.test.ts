@@ -65,18 +65,21 @@ test('token log-probs and entropy of a padded batch equal each sequence computed
   model.dispose();
 });
 
-test('micro-batched update = one big batch: same loss, statistics and weights after μ = 2 steps, each loss_type', () => {
+test('micro-batched update = one big batch: same loss, statistics and weights after μ = 2 steps, each loss_type', async () => {
   const advantages = rows.map((_, i) => [1.2, -0.4, 0.3, -1, 0.9, -0.6, 0.1][i]!);
   for (const loss_type of ['grpo', 'dapo', 'dr_grpo'] as const) {
-    const run = (micro: number) =>
-      pt.scope(() => {
-        const model = tinyModel('llama', 2, 'float64', 1);
-        const ref = tinyModel('llama', 3, 'float64', 1);
-        const optimizer = new AdamW(model.trainableParameters(), { lr: 1e-3 });
+    const run = async (micro: number) => {
+      const model = tinyModel('llama', 2, 'float64', 1);
+      const ref = tinyModel('llama', 3, 'float64', 1);
+      const optimizer = new AdamW(model.trainableParameters(), { lr: 1e-3 });
+      const { mbs, old, refLp } = pt.scope(() => {
         const mbs = microBatches(rows, micro);
         const old = frozenLogprobs(model, mbs, 1).map((t) => t.add(0.25)); // ratios ≈ 0.78: clipping is active
         const refLp = frozenLogprobs(ref, mbs, 1);
-        const stats = policyUpdate(
+        return { mbs, old, refLp };
+      });
+      {
+        const stats = await policyUpdate(
           model,
           optimizer,
           mbs,
@@ -96,14 +99,17 @@ test('micro-batched update = one big batch: same loss, statistics and weights af
           },
           { num_iterations: 2, temperature: 1, max_grad_norm: 1 },
         );
-        const weights = model.namedParameters().map(([k, p]) => [k, p.to('float64').toArray()] as const);
+        const weights = pt.scope(() => model.namedParameters().map(([k, p]) => [k, p.to('float64').toArray()] as const));
         optimizer.dispose();
         model.dispose();
         ref.dispose();
+        for (const mb of mbs) for (const t of [mb.ids, mb.attention, mb.completion]) t.dispose();
+        for (const t of [...old, ...refLp]) t.dispose();
         return { stats, weights };
-      });
-    const whole = run(0),
-      micro = run(3);
+      }
+    };
+    const whole = await run(0),
+      micro = await run(3);
     for (const k of ['loss', 'kl', 'entropy', 'clipRegion', 'ratioMean', 'gradNorm'] as const) {
       assert.ok(Math.abs(whole.stats[k] - micro.stats[k]) < 1e-10, `${loss_type} ${k}: ${whole.stats[k]} vs ${micro.stats[k]}`);
     }
