@@ -15,6 +15,9 @@
 //    whose `deadRanks` lists the ranks found dead. Liveness comes from a heartbeat: each rank's own
 //    thread increments a store counter every 500 ms over its own connection; after a failed
 //    collective the counters are read twice, 2 s apart, and ranks that did not advance are named.
+//  - The store is hosted by rank 0, or — under torchrun, whose agent already hosts one on
+//    MASTER_PORT (TORCHELASTIC_USE_AGENT_STORE) — by the launcher, with every rank a client. All
+//    keys live under a prefix (per restart of an elastic job).
 //  - Nothing here knows about models or trainers.
 #include "common.h"
 #include "handles.h"
@@ -47,6 +50,7 @@ struct Group {
   std::string host;
   uint16_t port = 0;
   milliseconds timeout{0};
+  std::string prefix;  // every key of this group lives under it (a restarted job gets a fresh one)
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg;
   std::shared_ptr<Heartbeat> heartbeat;
@@ -56,21 +60,21 @@ struct Group {
 // process that exits with a collective in flight must not block in Gloo's teardown.
 Group* group = nullptr;
 
-std::string beatKey(int r) { return "posttrain/heartbeat/" + std::to_string(r); }
-std::string rankKey(int r) { return "posttrain/rank/" + std::to_string(r); }
+std::string beatKey(int r) { return "heartbeat/" + std::to_string(r); }
+std::string rankKey(int r) { return "rank/" + std::to_string(r); }
 
-c10::intrusive_ptr<c10d::TCPStore> connect(const std::string& host, uint16_t port, milliseconds timeout) {
+c10::intrusive_ptr<c10d::Store> connect(const std::string& host, uint16_t port, milliseconds timeout, const std::string& prefix) {
   c10d::TCPStoreOptions o;
   o.port = port;
   o.isServer = false;
   o.waitWorkers = false;
   o.timeout = timeout;
-  return c10::make_intrusive<c10d::TCPStore>(host, o);
+  return c10::make_intrusive<c10d::PrefixStore>(prefix, c10::make_intrusive<c10d::TCPStore>(host, o));
 }
 
-void beat(std::shared_ptr<Heartbeat> hb, std::string host, uint16_t port, int rank, milliseconds timeout) {
+void beat(std::shared_ptr<Heartbeat> hb, std::string host, uint16_t port, std::string prefix, int rank, milliseconds timeout) {
   try {
-    auto s = connect(host, port, timeout);
+    auto s = connect(host, port, timeout, prefix);
     while (!hb->stop.load()) {
       s->add(beatKey(rank), 1);
       std::this_thread::sleep_for(kBeat);
@@ -92,7 +96,7 @@ Failure diagnose(const Group& g, const std::string& what) {
   if (what.find("imed out") != std::string::npos || what.find("imeout") != std::string::npos) f.code = "timeout";
   std::vector<int64_t> before(g.world), after(g.world);
   try {
-    auto probe = connect(g.host, g.port, kProbe);
+    auto probe = connect(g.host, g.port, kProbe, g.prefix);
     for (int r = 0; r < g.world; r++) before[r] = probe->add(beatKey(r), 0);
     std::this_thread::sleep_for(kProbe);
     for (int r = 0; r < g.world; r++) after[r] = probe->add(beatKey(r), 0);
@@ -100,8 +104,9 @@ Failure diagnose(const Group& g, const std::string& what) {
     f.code = "peer";
     f.dead = {0};
     std::ostringstream o;
-    o << "rank 0 stopped: its rendezvous store at " << g.host << ":" << g.port
-      << " is unreachable (rank 0 exited or was killed); this was rank " << g.rank << " of " << g.world << " (" << what << ")";
+    o << "the rendezvous store at " << g.host << ":" << g.port
+      << " is unreachable: rank 0 (or the launcher hosting it) exited or was killed; this was rank " << g.rank << " of " << g.world << " ("
+      << what << ")";
     f.message = o.str();
     return f;
   }
@@ -174,8 +179,15 @@ class Job : public Napi::AsyncWorker {
 // ---------------------------------------------------------------- init / destroy
 class InitJob : public Job {
  public:
-  InitJob(Napi::Env env, int rank, int world, std::string host, uint16_t port, milliseconds timeout)
-      : Job(env, "distributed.init"), rank(rank), world(world), host(std::move(host)), port(port), timeout(timeout) {}
+  InitJob(Napi::Env env, int rank, int world, std::string host, uint16_t port, milliseconds timeout, bool hostStore, std::string prefix)
+      : Job(env, "distributed.init"),
+        rank(rank),
+        world(world),
+        host(std::move(host)),
+        port(port),
+        timeout(timeout),
+        hostStore(hostStore),
+        prefix(std::move(prefix)) {}
 
  private:
   void run() override {
@@ -185,26 +197,28 @@ class InitJob : public Job {
     g->host = host;
     g->port = port;
     g->timeout = timeout;
+    g->prefix = prefix;
     const std::string where = host + ":" + std::to_string(port);
     std::ostringstream so;
     so << timeout.count() / 1000.0;
     const std::string secs = so.str();
-    c10::intrusive_ptr<c10d::TCPStore> store;
+    c10::intrusive_ptr<c10d::Store> store;
+    const bool server = hostStore && rank == 0;
     try {
       c10d::TCPStoreOptions o;
       o.port = port;
-      o.isServer = rank == 0;
+      o.isServer = server;
       o.numWorkers = world;
       o.waitWorkers = false;
       o.timeout = timeout;
-      store = c10::make_intrusive<c10d::TCPStore>(host, o);
+      store = c10::make_intrusive<c10d::PrefixStore>(prefix, c10::make_intrusive<c10d::TCPStore>(host, o));
     } catch (const std::exception& e) {
       std::string m = e.what();
       m = m.substr(0, m.find("\nException raised from"));
-      if (rank == 0) throw Failure{"rendezvous", "rank 0 could not host the rendezvous store at " + where + ": " + m, {}};
+      if (server) throw Failure{"rendezvous", "rank 0 could not host the rendezvous store at " + where + ": " + m, {}};
       throw Failure{"rendezvous",
-                    "rendezvous timed out after " + secs + " s: rank " + std::to_string(rank) + " could not reach rank 0's store at " +
-                        where + " (is rank 0 running, with the same MASTER_ADDR and MASTER_PORT?): " + m,
+                    "rendezvous timed out after " + secs + " s: rank " + std::to_string(rank) + " could not reach the rendezvous store at " +
+                        where + (hostStore ? " (is rank 0 running, with the same MASTER_ADDR and MASTER_PORT?): " : " (the launcher's store): ") + m,
                     {}};
     }
     char hostname[256] = {0};
@@ -245,13 +259,15 @@ class InitJob : public Job {
     }
     g->store = store;
     g->heartbeat = std::make_shared<Heartbeat>();
-    std::thread(beat, g->heartbeat, host, port, rank, timeout).detach();
+    std::thread(beat, g->heartbeat, host, port, prefix, rank, timeout).detach();
     group = g.release();
   }
   int rank, world;
   std::string host;
   uint16_t port;
   milliseconds timeout;
+  bool hostStore;
+  std::string prefix;
 };
 
 Napi::Value distInit(Ctx& c) {
@@ -263,7 +279,9 @@ Napi::Value distInit(Ctx& c) {
   if (rank < 0 || rank >= world) c.argFail(0, "rank must be in [0, " + std::to_string(world) + "), got " + std::to_string(rank));
   if (port < 1 || port > 65535) c.argFail(3, "port must be in [1, 65535], got " + std::to_string(port));
   if (timeoutMs < 1) c.argFail(4, "timeout must be >= 1 ms, got " + std::to_string(timeoutMs));
-  auto* job = new InitJob(c.env, int(rank), int(world), host, uint16_t(port), milliseconds(timeoutMs));
+  const bool hostStore = c.b(5, true);
+  const std::string prefix = c.has(6) ? c.str(6) : "posttrain";
+  auto* job = new InitJob(c.env, int(rank), int(world), host, uint16_t(port), milliseconds(timeoutMs), hostStore, prefix);
   Napi::Promise p = job->promise();
   job->Queue();
   return p;

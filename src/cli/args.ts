@@ -16,7 +16,9 @@ export interface CommandSpec<S extends Schema = Schema> {
   positional?: keyof S & string;
   /** `--json-schema` prints the schema for editors (the kinds, whose configs live in files). */
   configFiles?: boolean;
-  run: (cfg: ConfigOf<S>, where: string) => Promise<number>;
+  /** The first bare argument starts another command line, passed through as `trailing` (`posttrain launch … sft …`). */
+  trailingCommand?: boolean;
+  run: (cfg: ConfigOf<S>, where: string, trailing: readonly string[]) => Promise<number>;
 }
 
 /** Declares a command, keeping its schema's literal types. */
@@ -74,8 +76,9 @@ export function resolveArgs<S extends Schema>(c: CommandSpec<S>, a: ParsedArgs):
 /** The help of a command: usage, what it does, every field with type, default and meaning. */
 export function commandHelp(name: string, c: CommandSpec): string {
   const lead = c.positional ? ` ${c.positional.toUpperCase()}` : '';
+  const tail = c.trailingCommand ? ' <command> [its arguments ...]' : '';
   return (
-    `usage: posttrain ${name}${lead} [--config=FILE.yaml] [--key=value ...]\n\n${c.summary}\n\n` +
+    `usage: posttrain ${name}${lead} [--config=FILE.yaml] [--key=value ...]${tail}\n\n${c.summary}\n\n` +
     `fields (in the config file, or as --key=value with - or _; lists comma-separated):\n${schemaHelp(c.schema)}`
   );
 }

@@ -4,8 +4,8 @@
 // from the schema): the operation kinds (pretrain, sft, rm, grpo, distill, gen-data, mix, annotate,
 // eval) as one-stage runs through the kinds table a recipe's stages use (cli/kind.ts); `run` and
 // `demo` run recipes of those stages; the rest are tools (annotate-page, serve, generate, chat,
-// info). Exit codes: 0 done, 1 failed (the message names file and field), 2 a usage error, 3 a run
-// waiting at the annotation gate.
+// info, launch: several data-parallel ranks of a trainer). Exit codes: 0 done, 1 failed (the
+// message names file and field), 2 a usage error, 3 a run waiting at the annotation gate.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as pt from '../tensor/index.js';
@@ -18,6 +18,7 @@ import { annotatePageCommand } from './annotate.js';
 import { serveCommand } from './serve.js';
 import { generateCommand } from './generate.js';
 import { chatCommand } from './chat.js';
+import { launchCommand } from './launch.js';
 
 const infoCommand = command({
   summary: 'libtorch build, devices, threads, memory (JSON)',
@@ -39,6 +40,7 @@ function commands(): Record<string, CommandSpec> {
     generate: generateCommand,
     chat: chatCommand,
     info: infoCommand,
+    launch: launchCommand,
   } as unknown as Record<string, CommandSpec>;
 }
 
@@ -117,7 +119,11 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const a = parseArgs(rest, c.positional);
+    // a command that runs another (launch) takes its own flags up to the first bare argument
+    const cut = c.trailingCommand ? rest.findIndex((x) => !x.startsWith('-')) : -1;
+    const own = cut >= 0 ? rest.slice(0, cut) : rest;
+    const trailing = cut >= 0 ? rest.slice(cut) : [];
+    const a = parseArgs(own, c.positional);
     if (a.help) {
       process.stdout.write(commandHelp(cmd, c));
       return 0;
@@ -126,7 +132,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify(jsonSchema(c.schema, `posttrain ${cmd}`), null, 2)}\n`);
       return 0;
     }
-    return await c.run(resolveArgs(c, a), a.configFile ?? 'the command line');
+    return await c.run(resolveArgs(c, a), a.configFile ?? 'the command line', trailing);
   } catch (err) {
     process.stderr.write(`posttrain ${cmd}: ${err instanceof Error ? err.message : String(err)}\n`);
     return err instanceof UsageError ? 2 : 1;

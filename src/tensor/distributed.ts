@@ -3,7 +3,7 @@
 //
 // Contract:
 //  - envRendezvous() reads RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT
-//    (set by torchrun, `posttrain launch`, Slurm scripts and Kubernetes PyTorchJobs); null when
+//    (and torchrun's TORCHELASTIC_USE_AGENT_STORE, TORCHELASTIC_RESTART_COUNT) (set by torchrun, `posttrain launch`, Slurm scripts and Kubernetes PyTorchJobs); null when
 //    WORLD_SIZE is unset, an error naming the variable when one is malformed or missing.
 //  - Every collective returns a Promise and waits on a native worker thread; collectives are queued
 //    so they are issued in call order even when a caller does not await (the order must be the
@@ -39,6 +39,10 @@ export interface Rendezvous {
   localWorldSize: number;
   masterAddr: string;
   masterPort: number;
+  /** torchrun's agent hosts the store on MASTER_PORT (TORCHELASTIC_USE_AGENT_STORE=True): rank 0 connects to it instead of hosting one. */
+  agentStore: boolean;
+  /** Restarts of an elastic job so far (TORCHELASTIC_RESTART_COUNT): each attempt rendezvouses under its own keys. */
+  restartCount: number;
 }
 
 /** torchrun's environment, or null when WORLD_SIZE is unset (a plain single-process run). */
@@ -77,6 +81,8 @@ export function envRendezvous(env: NodeJS.ProcessEnv = process.env): Rendezvous 
     localWorldSize: int('LOCAL_WORLD_SIZE', 1, worldSize),
     masterAddr: masterAddr ?? '127.0.0.1',
     masterPort,
+    agentStore: env['TORCHELASTIC_USE_AGENT_STORE'] === 'True',
+    restartCount: int('TORCHELASTIC_RESTART_COUNT', 0, 0),
   };
 }
 
@@ -114,7 +120,9 @@ export async function init(options: InitOptions = {}): Promise<void> {
   if (!rv || rv.worldSize === 1) return;
   if (info) throw new DistributedError(`distributed.init: already initialised as rank ${info.rank} of ${info.worldSize}`, 'config');
   const timeoutMs = options.timeoutMs ?? 1_800_000;
-  await enqueue(() => N.distInit(rv.rank, rv.worldSize, rv.masterAddr, rv.masterPort, Math.round(timeoutMs)));
+  await enqueue(() =>
+    N.distInit(rv.rank, rv.worldSize, rv.masterAddr, rv.masterPort, Math.round(timeoutMs), !rv.agentStore, `posttrain/${rv.restartCount}`),
+  );
   info = { rank: rv.rank, worldSize: rv.worldSize, localRank: rv.localRank };
 }
 

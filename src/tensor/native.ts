@@ -226,7 +226,15 @@ export interface NativeAddon extends Record<TensorOpName, TensorOp> {
   buildInfo(): { torchVersion: string; cuda: boolean; cudaDevices: number; openblas: boolean; config: string };
   mallocPolicy(): string;
   // c10d (native/distributed.cc): Promises settled off the JS thread
-  distInit(rank: number, worldSize: number, host: string, port: number, timeoutMs: number): Promise<void>;
+  distInit(
+    rank: number,
+    worldSize: number,
+    host: string,
+    port: number,
+    timeoutMs: number,
+    hostStore: boolean,
+    prefix: string,
+  ): Promise<void>;
   distDestroy(): void;
   distInfo(): { rank: number; worldSize: number; backend: string; timeoutMs: number } | null;
   distAllReduce(hs: readonly Handle[], op: string, bucketBytes: number): Promise<void>;
