@@ -454,6 +454,10 @@ Napi::Value distAllReduce(Ctx& c) {
   checkCollectiveTensors(c, ts);
   bool average = false;
   auto op = reduceOp(c, 1, &average);
+  if (average)
+    for (size_t i = 0; i < ts.size(); i++)
+      if (!at::isFloatingType(ts[i].scalar_type()))
+        c.argFail(0, "element " + std::to_string(i) + " is " + dtypeName(ts[i].scalar_type()) + ": 'avg' needs floating-point tensors (use 'sum')");
   const int64_t bucketBytes = c.i64(2, 25 << 20);
   auto* job = new AllReduceJob(c.env, std::move(ts), op, average, bucketBytes);
   Napi::Promise p = job->promise();

@@ -110,7 +110,8 @@ export function listCheckpoints(runDir: string): { step: number; dir: string }[]
   const out: { step: number; dir: string }[] = [];
   for (const name of readdirSync(root)) {
     if (name.startsWith('.tmp-step-')) {
-      const pid = Number(name.split('-').pop());
+      // .tmp-step-<step>-<pid>, or a temp name made inside it while it is written (…-<pid>.tmp-…)
+      const pid = Number(/^\.tmp-step-\d+-(\d+)/.exec(name)?.[1] ?? NaN);
       let alive = false;
       try {
         process.kill(pid, 0);
@@ -118,7 +119,13 @@ export function listCheckpoints(runDir: string): { step: number; dir: string }[]
       } catch {
         alive = false;
       } // another live process may be writing it
-      if (!alive) rmSync(join(root, name), { recursive: true, force: true });
+      if (!alive) {
+        try {
+          rmSync(join(root, name), { recursive: true, force: true });
+        } catch {
+          // written to while being removed: its writer is alive after all; it is left for the next look
+        }
+      }
       continue;
     }
     const m = STEP_DIR.exec(name);

@@ -192,7 +192,12 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     ? { r: cfg.lora_r, alpha: cfg.lora_alpha, dropout: cfg.lora_dropout, targetModules: cfg.lora_target_modules }
     : null;
   const makeOptimizer = () =>
-    new AdamW(decayGroups(student.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate, beta1: 0.9, beta2: 0.95 });
+    new AdamW(decayGroups(student.trainableParameters(), cfg.weight_decay), {
+      lr: cfg.learning_rate,
+      beta1: cfg.adam_beta1,
+      beta2: cfg.adam_beta2,
+      eps: cfg.adam_epsilon,
+    });
   const rowsPerStep = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps; // per rank
   const globalRows = rowsPerStep * dp.worldSize;
   const stepsPerEpoch = Math.ceil(examples.length / globalRows);

@@ -61,6 +61,15 @@ export function loopFields(o: {
   } as const satisfies Record<string, FieldSpec>;
 }
 
+/** AdamW's moments (TRL's TrainingArguments names); beta2's default differs per trainer. */
+export function adamFields(beta2: number, beta2Doc: string) {
+  return {
+    adam_beta1: { type: 'number', default: 0.9, min: 0, max: 0.999999, doc: 'AdamW beta1' },
+    adam_beta2: { type: 'number', default: beta2, min: 0, max: 0.999999, doc: beta2Doc },
+    adam_epsilon: { type: 'number', default: 1e-8, min: 0, doc: 'AdamW epsilon' },
+  } as const satisfies Record<string, FieldSpec>;
+}
+
 /** Device, mixed precision, activation memory and data parallelism: every trainer's scale settings (the head's chunking in headFields). */
 export function scaleFields() {
   return {

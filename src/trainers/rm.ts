@@ -152,7 +152,13 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
   }
   placeModel(rm, placement);
   const scaler = new GradScaler({ enabled: cfg.fp16 });
-  const makeOptimizer = () => new AdamW(decayGroups(rm.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate });
+  const makeOptimizer = () =>
+    new AdamW(decayGroups(rm.trainableParameters(), cfg.weight_decay), {
+      lr: cfg.learning_rate,
+      beta1: cfg.adam_beta1,
+      beta2: cfg.adam_beta2,
+      eps: cfg.adam_epsilon,
+    });
   const globalPairs = cfg.per_device_train_batch_size * dp.worldSize; // pairs per step over all ranks
   let optimizer: AdamW,
     sampler: BatchSampler,

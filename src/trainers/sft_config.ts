@@ -3,7 +3,7 @@
 // cosine 5e-6 → 1e-6, packing with sample masking, loss on responses) where TRL's differ (TRL:
 // 3 epochs, linear 2e-5, no packing); `pretrain` changes a few of them (loss on all tokens, higher rates).
 import { defineSchema, type ConfigOf, type Schema } from '../common/schema.js';
-import { loraFields, loopFields, scaleFields, headFields, dtypeField } from './fields.js';
+import { loraFields, loopFields, scaleFields, headFields, dtypeField, adamFields } from './fields.js';
 
 export const SFT_SCHEMA = defineSchema({
   model_name_or_path: {
@@ -48,9 +48,7 @@ export const SFT_SCHEMA = defineSchema({
     weightDecay: 0.1,
     batchDoc: 'rows per micro-batch',
   }),
-  adam_beta1: { type: 'number', default: 0.9, min: 0, max: 0.999999, doc: 'AdamW beta1' },
-  adam_beta2: { type: 'number', default: 0.95, min: 0, max: 0.999999, doc: 'AdamW beta2 (TRL: 0.999)' },
-  adam_epsilon: { type: 'number', default: 1e-8, min: 0, doc: 'AdamW epsilon' },
+  ...adamFields(0.95, 'AdamW beta2 (TRL: 0.999)'),
   max_grad_norm: { type: 'number', default: 1, min: 0, doc: 'clip gradients to this global norm (0: no clipping)' },
   ...loraFields({ dropout: 0.05, what: '' }),
   seed: { type: 'int', default: 0, min: 0, doc: 'seed of initialisation, shuffling and dropout' },

@@ -84,7 +84,12 @@ export async function trainGrpo(
   const refMode = cfg.beta === 0 ? 'none' : lora && cfg.ref_model_sync_steps === 0 ? 'adapters-off' : 'copy';
   const ref: CausalLM | null = refMode === 'copy' ? placeModel(loadModel(cfg.model_name_or_path).model.eval().freeze(), placement) : null;
   const makeOptimizer = () =>
-    new AdamW(decayGroups(model.trainableParameters(), cfg.weight_decay), { lr: cfg.learning_rate, beta1: 0.9, beta2: 0.99 });
+    new AdamW(decayGroups(model.trainableParameters(), cfg.weight_decay), {
+      lr: cfg.learning_rate,
+      beta1: cfg.adam_beta1,
+      beta2: cfg.adam_beta2,
+      eps: cfg.adam_epsilon,
+    });
   const G = cfg.num_generations;
   let optimizer: AdamW,
     sampler: BatchSampler,
