@@ -11,8 +11,11 @@
 // scale row (issue [4/7], bench/scale_bench.ts): a Qwen2.5-0.5B-shaped model against
 // bench/pytorch_scale_ref.py — SFT step time and peak RSS (full and LoRA, with and without gradient
 // checkpointing; targets: full-FT peak RSS ≤ 0.6× PyTorch's, ≤ 0.4× with checkpointing, step time
-// ≥ 1.0×) and greedy generation tokens/s at batch 1 and 8. It takes ~20 minutes on 2 cores.
-// Flags: --quick (fewer repetitions), --no-sweep, --no-llama, --no-scale, --scale-only, --json=FILE.
+// ≥ 1.0×) and greedy generation tokens/s at batch 1 and 8; and the data-parallel row (issue [5/7],
+// bench/dp_bench.ts): 2 ranks × 1 thread against 1 process with both cores on the SFT trainer, the
+// gradient all-reduce's share of a step, and a projection to 8 ranks. It takes ~25 minutes on 2 cores.
+// Flags: --quick (fewer repetitions), --no-sweep, --no-llama, --no-scale, --scale-only, --no-dp,
+// --dp-only, --json=FILE.
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -22,6 +25,7 @@ import { runLlamaBench, type LlamaBench } from './llama_engine.js';
 import { runSftBench, type SftBench } from './sft_bench.js';
 import { runGrpoBench, type GrpoBench } from './grpo_bench.js';
 import { runOurs, runTheirs, type ScaleCase, type ScaleResult } from './scale_bench.js';
+import { runDpBench, printDpBench, type DpBench } from './dp_bench.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const flags = new Set(process.argv.slice(2).filter((a) => !a.startsWith('--json')));
@@ -134,6 +138,12 @@ async function main(): Promise<void> {
   if (!py) console.log('PyTorch yardstick unavailable (apt-get install -y python3-torch): printing posttrain numbers only');
   if (flags.has('--scale-only')) {
     scaleRow(py);
+    printRows(info);
+    return;
+  }
+  if (flags.has('--dp-only')) {
+    dp = await runDpBench(QUICK ? 1 : 3, QUICK ? 6 : 12);
+    printDpBench(dp);
     printRows(info);
     return;
   }
@@ -253,9 +263,13 @@ async function main(): Promise<void> {
     row('peak RSS MiB (lower better)', least(ours.map((o) => o.peak_rss_mib))!, least(theirs.map((t) => t['peak_rss_mib']!)), false, null);
   }
 
+  if (!flags.has('--no-dp')) dp = await runDpBench(QUICK ? 1 : 3, QUICK ? 6 : 12);
   if (!flags.has('--no-scale')) scaleRow(py);
+  if (dp) printDpBench(dp);
   printRows(info);
 }
+
+let dp: DpBench | null = null;
 
 function printRows(info: ReturnType<typeof pt.buildInfo>): void {
   console.log(
@@ -269,7 +283,10 @@ function printRows(info: ReturnType<typeof pt.buildInfo>): void {
     );
   }
   if (jsonOut)
-    writeFileSync(jsonOut, JSON.stringify({ info: { torchVersion: info.torchVersion, threads: DEFAULT_THREADS }, rows }, null, 2));
+    writeFileSync(
+      jsonOut,
+      JSON.stringify({ info: { torchVersion: info.torchVersion, threads: DEFAULT_THREADS }, rows, dataParallel: dp }, null, 2),
+    );
 }
 
 /**

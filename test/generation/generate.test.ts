@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as pt from '../../src/tensor/index.js';
 import { generate, generateReference, type GenerateOptions } from '../../src/generation/index.js';
+import { selectTokens, checkSampling } from '../../src/generation/sampler.js';
 import { tinyModel } from '../helpers/models.js';
 
 const prompts = [[1, 2, 3], [5, 6, 7, 8, 9, 10, 11], [12]];
@@ -76,6 +77,53 @@ test('sampling is seeded: same seed same tokens, another seed other tokens; topK
     greedy.map((x) => x.tokens),
   );
   m.dispose();
+});
+
+test('per-prompt seeds: the fast engine equals the reference, and a prompt samples the same tokens alone or in any batch', () => {
+  const seeds = [11, 22, 33];
+  same({ maxNewTokens: 12, temperature: 1, seeds });
+  same({ maxNewTokens: 12, temperature: 0.8, topK: 6, topP: 0.9, repetitionPenalty: 1.2, seeds }, 'float32');
+  const m = tinyModel('llama', 4, 'float64');
+  const all = generate(m, prompts, { maxNewTokens: 10, seeds });
+  prompts.forEach((p, i) => {
+    const alone = generate(m, [p], { maxNewTokens: 10, seeds: [seeds[i]!] });
+    assert.deepEqual(alone[0]!.tokens, all[i]!.tokens, `prompt ${i} alone`);
+  });
+  const reversed = generate(m, [...prompts].reverse(), { maxNewTokens: 10, seeds: [...seeds].reverse() });
+  assert.deepEqual(
+    reversed.reverse().map((c) => c.tokens),
+    all.map((c) => c.tokens),
+  );
+  assert.throws(() => generate(m, prompts, { maxNewTokens: 2, seeds: [1] }), /seeds has 1 entries for 3 prompts/);
+  m.dispose();
+});
+
+test('the inverse-CDF draw of per-row streams follows the distribution (χ² over 4000 draws) and never picks a zero-probability token', () => {
+  const probs = [0.5, 0.25, 0.15, 0.1, 0];
+  const logits = pt.tensor([probs.map((p) => Math.log(p))]); // (1, 5); the last is -inf
+  const counts = new Array<number>(5).fill(0);
+  let state = 7;
+  for (let i = 0; i < 4000; i++) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    const { tokens } = selectTokens(logits, null, checkSampling({}), [state / 4294967296]);
+    counts[tokens.item() as number]!++;
+    tokens.dispose();
+  }
+  logits.dispose();
+  assert.equal(counts[4], 0);
+  const chi2 = probs.slice(0, 4).reduce((x, p, k) => x + (counts[k]! - 4000 * p) ** 2 / (4000 * p), 0);
+  assert.ok(chi2 < 16.3, `χ² ${chi2.toFixed(2)} with 3 degrees of freedom (p = 0.001 at 16.3); counts ${counts}`);
+  // the edges: u = 0 draws the first token with probability, u → 1 the last
+  for (const [u, want] of [
+    [0, 1],
+    [0.999999, 2],
+  ] as const) {
+    const l = pt.tensor([[-Infinity, 0, 0, -Infinity]]);
+    const { tokens } = selectTokens(l, null, checkSampling({}), [u]);
+    assert.equal(tokens.item(), want);
+    l.dispose();
+    tokens.dispose();
+  }
 });
 
 test('logprobs are log softmax(logits / T) of the chosen tokens (checked against a full forward)', () => {

@@ -21,11 +21,12 @@ interface Job {
   hooks?: { stopAfterStep?: number };
 }
 
-const job = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Job;
+// `node --test dist/test/` loads every file, this one too: without a job file it does nothing
+const job = process.argv[2] ? (JSON.parse(readFileSync(process.argv[2], 'utf8')) as Job) : null;
 /** The reward of the GRPO tests: shorter completions score higher. */
 const short = { short: (x: { completionTokens?: number }) => 1 - (x.completionTokens ?? 12) / 12 };
 
-async function collectives(): Promise<Record<string, unknown>> {
+async function collectives(job: Job): Promise<Record<string, unknown>> {
   const D = pt.distributed;
   await D.init({ timeoutMs: Number(job.config['timeout_ms'] ?? 30_000) });
   const r = D.rank();
@@ -64,7 +65,7 @@ async function collectives(): Promise<Record<string, unknown>> {
 }
 
 /** Collectives in a loop; the rank named by config.die exits (as if killed) at iteration 3. */
-async function die(): Promise<Record<string, unknown>> {
+async function die(job: Job): Promise<Record<string, unknown>> {
   const D = pt.distributed;
   await D.init({ timeoutMs: 60_000 });
   const t = pt.ones([1000]);
@@ -76,7 +77,7 @@ async function die(): Promise<Record<string, unknown>> {
   return { finished: true };
 }
 
-async function main(): Promise<unknown> {
+async function main(job: Job): Promise<unknown> {
   const hooks = { quiet: true, ...(job.hooks ?? {}) };
   switch (job.kind) {
     case 'sft':
@@ -88,18 +89,20 @@ async function main(): Promise<unknown> {
     case 'distill':
       return trainDistill(resolveConfig(DISTILL_SCHEMA, job.config, 'dp test', {}), hooks);
     case 'collectives':
-      return collectives();
+      return collectives(job);
     case 'die':
-      return die();
+      return die(job);
   }
 }
 
-try {
-  process.stdout.write(`${JSON.stringify(await main())}\n`);
-} catch (e) {
-  const err = e as { name?: string; message?: string; code?: string; deadRanks?: number[] };
-  process.stdout.write(
-    `${JSON.stringify({ error: { name: err.name, message: err.message, code: err.code, deadRanks: err.deadRanks } })}\n`,
-  );
-  process.exitCode = 1;
+if (job) {
+  try {
+    process.stdout.write(`${JSON.stringify(await main(job))}\n`);
+  } catch (e) {
+    const err = e as { name?: string; message?: string; code?: string; deadRanks?: number[] };
+    process.stdout.write(
+      `${JSON.stringify({ error: { name: err.name, message: err.message, code: err.code, deadRanks: err.deadRanks } })}\n`,
+    );
+    process.exitCode = 1;
+  }
 }
