@@ -5,13 +5,13 @@
 # installed package (node_modules/posttrain, no src/) it installs the Debian packages and builds the addon.
 #   bash scripts/setup.sh           what the library, CLI and tests need
 #   bash scripts/setup.sh --bench   also Debian's python3-torch, the PyTorch yardstick of `npm run bench`
-#   bash scripts/setup.sh --test    also Debian's chromium, the headless browser of the web-page tests
+#   bash scripts/setup.sh --test    also Debian's chromium (the web-page tests' browser) and python3-torch (torchrun)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(libtorch-dev libgloo-dev libopenblas0-pthread g++ make bubblewrap)
 [[ "${1:-}" == "--bench" ]] && packages+=(python3-torch)
-[[ "${1:-}" == "--test" ]] && packages+=(chromium)
+[[ "${1:-}" == "--test" ]] && packages+=(chromium python3-torch)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -5,7 +5,7 @@
 // stops the other, and the run resumes from its last checkpoint to the uninterrupted result.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -87,6 +87,21 @@ function runProcess(
     }),
   );
   return { pid: child.pid!, kill: (s) => child.kill(s), done };
+}
+
+function hasTorchrun(): boolean {
+  return spawnSync('torchrun', ['--help'], { stdio: 'ignore' }).status === 0;
+}
+
+function runCommand(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 const rankEnv = (rank: number, world: number, port: number) => ({
@@ -278,6 +293,31 @@ test('SFT through `posttrain launch`: 2 ranks × 4 rows = 1 process × 8 rows (l
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /posttrain launch: rank [01] \(pid \d+\) exited with code 1/);
 });
+
+test(
+  'torchrun --no-python starts the same SFT run unchanged (its agent hosts the store)',
+  { skip: !hasTorchrun() && 'torchrun not installed (Debian python3-torch)' },
+  async () => {
+    const cfgFile = join(setup.dir, 'sft-torchrun.json');
+    writeFileSync(cfgFile, JSON.stringify(sftJson('sft-torchrun', { per_device_train_batch_size: 4 })));
+    const port = await freePort();
+    // torchrun 1.13's flag spelling; --redirects=1 --tee=1 works around Debian 12's (Python 3.11) failing default
+    const r = await runCommand('torchrun', [
+      '--no_python',
+      '--nproc_per_node=2',
+      `--master_port=${port}`,
+      '--redirects=1',
+      '--tee=1',
+      process.execPath,
+      MAIN,
+      'sft',
+      `--config=${cfgFile}`,
+    ]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stderr + r.stdout, /4 steps of 8 rows \(2 ranks × 4\)/);
+    assertSameWeights(join(setup.dir, 'sft-two', 'final'), join(setup.dir, 'sft-torchrun', 'final'), 1e-6);
+  },
+);
 
 test('GRPO: 2 ranks sharing a round of 4 groups = 1 process with the 4 groups (same completions and rewards, loss, weights)', async () => {
   const grpoJson = (out: string) => ({
