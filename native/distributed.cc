@@ -342,6 +342,25 @@ void unflatten(std::vector<at::Tensor>& ts, const std::vector<size_t>& idx, cons
   }
 }
 
+// Flattens `ts` into buckets, enqueues `launch(flat)` for every bucket before waiting on the first,
+// then for each bucket in order waits, applies `finish(flat)` and copies the result back.
+template <typename Launch, typename Finish>
+void bucketed(std::vector<at::Tensor>& ts, int64_t bucketBytes, Launch launch, Finish finish) {
+  auto bs = buckets(ts, bucketBytes);
+  std::vector<at::Tensor> flats;
+  std::vector<c10::intrusive_ptr<c10d::Work>> works;
+  for (auto& b : bs) {
+    flats.push_back(flatten(ts, b));
+    std::vector<at::Tensor> one{flats.back()};
+    works.push_back(launch(one));
+  }
+  for (size_t k = 0; k < bs.size(); k++) {
+    works[k]->wait();
+    finish(flats[k]);
+    unflatten(ts, bs[k], flats[k]);
+  }
+}
+
 c10d::ReduceOp reduceOp(Ctx& c, size_t i, bool* average) {
   const std::string op = c.has(i) ? c.str(i) : "sum";
   *average = op == "avg";
@@ -360,21 +379,13 @@ class AllReduceJob : public Job {
  private:
   void run() override {
     Group& g = *group;
-    auto bs = buckets(ts, bucketBytes);
-    std::vector<at::Tensor> flats;
-    std::vector<c10::intrusive_ptr<c10d::Work>> works;
     c10d::AllreduceOptions o;
     o.reduceOp = reduce;
-    for (auto& b : bs) {
-      flats.push_back(flatten(ts, b));
-      std::vector<at::Tensor> one{flats.back()};
-      works.push_back(g.pg->allreduce(one, o));
-    }
-    for (size_t k = 0; k < bs.size(); k++) {
-      works[k]->wait();
-      if (average) flats[k].div_(g.world);
-      unflatten(ts, bs[k], flats[k]);
-    }
+    bucketed(
+        ts, bucketBytes, [&](std::vector<at::Tensor>& one) { return g.pg->allreduce(one, o); },
+        [&](at::Tensor& flat) {
+          if (average) flat.div_(g.world);
+        });
   }
   std::vector<at::Tensor> ts;
   c10d::ReduceOp reduce;
@@ -390,20 +401,10 @@ class BroadcastJob : public Job {
  private:
   void run() override {
     Group& g = *group;
-    auto bs = buckets(ts, bucketBytes);
-    std::vector<at::Tensor> flats;
-    std::vector<c10::intrusive_ptr<c10d::Work>> works;
     c10d::BroadcastOptions o;
     o.rootRank = root;
-    for (auto& b : bs) {
-      flats.push_back(flatten(ts, b));
-      std::vector<at::Tensor> one{flats.back()};
-      works.push_back(g.pg->broadcast(one, o));
-    }
-    for (size_t k = 0; k < bs.size(); k++) {
-      works[k]->wait();
-      unflatten(ts, bs[k], flats[k]);
-    }
+    bucketed(
+        ts, bucketBytes, [&](std::vector<at::Tensor>& one) { return g.pg->broadcast(one, o); }, [](at::Tensor&) {});
   }
   std::vector<at::Tensor> ts;
   int root;

@@ -14,7 +14,7 @@ import type { SamplerState } from '../data/index.js';
 import { readSafetensors, writeSafetensors, TOKENIZER_FILES } from '../checkpoint/index.js';
 import { fsyncDir, readJson, writeFileAtomically } from '../common/files.js';
 import { saveModel, type CausalLM } from '../models/index.js';
-import { saveAdapter, loadAdapter, type LoraConfig } from '../models/lora.js';
+import { saveAdapter, loadAdapter, mergeLora, type LoraConfig } from '../models/lora.js';
 
 export interface TrainerState {
   step: number;
@@ -101,6 +101,29 @@ export function saveCheckpoint(runDir: string, c: SaveCheckpointInput): string {
   fsyncDir(root);
   pruneCheckpoints(runDir, c.keepLast);
   return final;
+}
+
+/**
+ * The end of a run: `final/`, an HF model folder (with LoRA: `final-adapter/` first, saved against
+ * `base`, then the adapters merged into the weights). Returns the final folder.
+ */
+export function saveFinalModel(
+  model: CausalLM,
+  runDir: string,
+  o: {
+    lora: LoraConfig | null;
+    base?: string;
+    generationConfig: Record<string, unknown> | null;
+    tokenizerFiles: Record<string, Uint8Array>;
+  },
+): string {
+  const finalDir = join(runDir, 'final');
+  if (o.lora) {
+    saveAdapter(model, join(runDir, 'final-adapter'), o.lora, o.base);
+    mergeLora(model);
+  }
+  saveModel(model, finalDir, { generationConfig: o.generationConfig, tokenizerFiles: o.tokenizerFiles });
+  return finalDir;
 }
 
 /** Complete checkpoints (those with trainer_state.json), oldest first; removes stale temp folders. */

@@ -22,10 +22,10 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import * as pt from '../tensor/index.js';
 import { AdamW, GradScaler, decayGroups, lrAt, checkSchedule, type Schedule, type GradScalerState } from '../optim/index.js';
-import { loadModel, saveModel, forwardBackward, resolvePlacement, placeModel, type CausalLM } from '../models/index.js';
+import { loadModel, forwardBackward, resolvePlacement, placeModel, type CausalLM } from '../models/index.js';
 import { crossEntropyLoss, tokenHeadLoss, trainedTargets } from './token_losses.js';
 import { logprobHead, type TokenHead } from '../nn/chunked_head.js';
-import { applyLora, mergeLora, saveAdapter, type LoraConfig } from '../models/lora.js';
+import { applyLora, type LoraConfig } from '../models/lora.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { loadExamples, padRows, toBatch, BatchSampler, type Batch, type TokenizedExample } from '../data/index.js';
 import { generate } from '../generation/index.js';
@@ -35,7 +35,7 @@ import { kdPerToken, type KdOptions } from './kd_loss.js';
 import { RunFolder, Progress, MetricsWindow } from '../common/run_folder.js';
 import { DataParallel } from './data_parallel.js';
 import { seedFrom } from '../common/rng.js';
-import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
+import { latestCheckpoint, restoreTraining, saveCheckpoint, saveFinalModel, tokenizerFiles } from './checkpoint.js';
 import { mulberry32 } from '../common/rng.js';
 
 export interface DistillResult {
@@ -433,13 +433,9 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
   }
   await save(step);
   const finalDir = join(cfg.output_dir, 'final');
-  await dp.mainWrites(() => {
-    if (lora) {
-      saveAdapter(student, join(cfg.output_dir, 'final-adapter'), lora, cfg.model_name_or_path);
-      mergeLora(student);
-    }
-    saveModel(student, finalDir, { generationConfig, tokenizerFiles: tokFiles });
-  });
+  await dp.mainWrites(() =>
+    saveFinalModel(student, cfg.output_dir, { lora, base: cfg.model_name_or_path, generationConfig, tokenizerFiles: tokFiles }),
+  );
   const tokensPerSecond = loopTokens / ((performance.now() - loopStart) / 1000);
   log(`done: ${step} steps (${onPolicySteps} on-policy), kd_loss ${kdLosses[0]?.toFixed(4)} → ${lastKd.toFixed(4)}, model in ${finalDir}`);
   dispose();

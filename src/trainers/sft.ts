@@ -9,15 +9,15 @@
 import { join } from 'node:path';
 import * as pt from '../tensor/index.js';
 import { AdamW, GradScaler, decayGroups, lrAt, checkSchedule, type Schedule, type GradScalerState } from '../optim/index.js';
-import { createModel, loadModel, saveModel, forwardBackward, resolvePlacement, placeModel, type CausalLM } from '../models/index.js';
+import { createModel, loadModel, forwardBackward, resolvePlacement, placeModel, type CausalLM } from '../models/index.js';
 import { crossEntropyLoss, type HeadSettings } from './token_losses.js';
-import { applyLora, mergeLora, saveAdapter, type LoraConfig } from '../models/lora.js';
+import { applyLora, type LoraConfig } from '../models/lora.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { loadExamples, packExamples, padRows, toBatch, BatchSampler, type PackedRow } from '../data/index.js';
 import { describeConfig } from '../common/schema.js';
 import { SFT_SCHEMA, type SftConfig } from './sft_config.js';
 import { RunFolder, Progress, MetricsWindow } from '../common/run_folder.js';
-import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
+import { latestCheckpoint, restoreTraining, saveCheckpoint, saveFinalModel, tokenizerFiles } from './checkpoint.js';
 import { DataParallel } from './data_parallel.js';
 
 export interface SftResult {
@@ -285,13 +285,7 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
   }
   await save(step);
   const finalDir = join(cfg.output_dir, 'final');
-  await dp.mainWrites(() => {
-    if (lora) {
-      saveAdapter(model, join(cfg.output_dir, 'final-adapter'), lora);
-      mergeLora(model);
-    }
-    saveModel(model, finalDir, { generationConfig, tokenizerFiles: tokFiles });
-  });
+  await dp.mainWrites(() => saveFinalModel(model, cfg.output_dir, { lora, generationConfig, tokenizerFiles: tokFiles }));
   const seconds = (performance.now() - t0) / 1000;
   const tokensPerSecond = loopTokens / ((performance.now() - loopStart) / 1000);
   log(

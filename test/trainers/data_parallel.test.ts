@@ -24,6 +24,7 @@ import { trainDistill } from '../../src/trainers/distill.js';
 import { DISTILL_SCHEMA } from '../../src/trainers/distill_config.js';
 import { latestCheckpoint } from '../../src/trainers/checkpoint.js';
 import { makeSftSetup, saveTinyModel } from '../helpers/sft_setup.js';
+import { TINY } from '../helpers/models.js';
 
 const WORKER = fileURLToPath(new URL('../helpers/dp_worker.js', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -152,17 +153,7 @@ function assertSameWeights(dirA: string, dirB: string, tol: number, load = (d: s
   assert.ok(worst <= tol, `final weights differ by up to ${worst} (tolerance ${tol})`);
 }
 
-const model_config = {
-  model_type: 'llama',
-  vocab_size: setup.vocab,
-  hidden_size: 32,
-  intermediate_size: 48,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  max_position_embeddings: 256,
-  tie_word_embeddings: true,
-};
+const model_config = { ...TINY.llama, vocab_size: setup.vocab, tie_word_embeddings: true };
 const sftJson = (out: string, over: Record<string, unknown> = {}) => ({
   model_config,
   tokenizer: setup.tokDir,

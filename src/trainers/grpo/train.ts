@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { AdamW, GradScaler, decayGroups, type GradScalerState } from '../../optim/index.js';
 import { lrAt, checkSchedule, type Schedule } from '../../optim/schedule.js';
-import { loadModel, saveModel, resolvePlacement, placeModel, type CausalLM } from '../../models/index.js';
-import { applyLora, mergeLora, saveAdapter, withAdaptersDisabled, mergedStateDict, type LoraConfig } from '../../models/lora.js';
+import { loadModel, resolvePlacement, placeModel, type CausalLM } from '../../models/index.js';
+import { applyLora, withAdaptersDisabled, mergedStateDict, type LoraConfig } from '../../models/lora.js';
 import { readSafetensors } from '../../checkpoint/index.js';
 import { Tokenizer } from '../../tokenizer/index.js';
 import { BatchSampler } from '../../data/index.js';
@@ -28,7 +28,7 @@ import { fitGroups, loadPrompts, sampleRound, type Group } from './rollout.js';
 import { VERIFIER_REWARDS } from '../../rewards/registry.js';
 import { frozenLogprobs, microBatches, policyUpdate, NO_UPDATE, type UpdateRow, type UpdateStats } from './update.js';
 import { RunFolder, Progress, MetricsWindow } from '../../common/run_folder.js';
-import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from '../checkpoint.js';
+import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles, saveFinalModel } from '../checkpoint.js';
 import { DataParallel } from '../data_parallel.js';
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
@@ -329,13 +329,9 @@ export async function trainGrpo(
   }
   await save();
   const finalDir = join(cfg.output_dir, 'final');
-  await dp.mainWrites(() => {
-    if (lora) {
-      saveAdapter(model, join(cfg.output_dir, 'final-adapter'), lora, cfg.model_name_or_path);
-      mergeLora(model);
-    }
-    saveModel(model, finalDir, { generationConfig, tokenizerFiles: tokFiles });
-  });
+  await dp.mainWrites(() =>
+    saveFinalModel(model, cfg.output_dir, { lora, base: cfg.model_name_or_path, generationConfig, tokenizerFiles: tokFiles }),
+  );
   log(`done: ${step} rounds, reward ${rewardCurve[0]?.toFixed(3)} → ${rewardCurve.at(-1)?.toFixed(3)}, model in ${finalDir}`);
   optimizer.dispose();
   model.dispose();
