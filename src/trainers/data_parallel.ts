@@ -11,6 +11,9 @@
 //    batch: clipping, AdamW and fp16 overflow checks then see identical gradients on every rank.
 //  - Rank 0 writes (config, logs, metrics, checkpoints, final model); save() runs the write on
 //    rank 0 and then a barrier, so no rank moves on (or reads) before the checkpoint is complete.
+//  - The process group, once joined, lives as long as the process: a later trainer in the same
+//    process (a script running SFT then GRPO under torchrun) reuses it. Leaving and re-joining
+//    between trainers would race: a fast rank could reach the old store as the slow one closes it.
 //  - In a single process every method is the identity and costs nothing.
 //  - commSeconds counts the time spent waiting in collectives (the all-reduce share of a step).
 import * as pt from '../tensor/index.js';
@@ -31,7 +34,6 @@ export class DataParallel {
   private constructor(
     readonly rank: number,
     readonly worldSize: number,
-    private readonly owned: boolean,
   ) {}
 
   get isMain(): boolean {
@@ -43,19 +45,15 @@ export class DataParallel {
 
   /**
    * Joins the process group torchrun's environment describes (a no-op without WORLD_SIZE, or when
-   * the caller already initialised pt.distributed).
+   * this process already joined it: an earlier trainer, or the caller through pt.distributed).
    */
   static async start(timeoutSeconds: number): Promise<DataParallel> {
     const D = pt.distributed;
-    let owned = false;
     if (!D.isInitialized()) {
       const rv = D.envRendezvous();
-      if (rv && rv.worldSize > 1) {
-        await D.init({ rendezvous: rv, timeoutMs: timeoutSeconds * 1000 });
-        owned = true;
-      }
+      if (rv && rv.worldSize > 1) await D.init({ rendezvous: rv, timeoutMs: timeoutSeconds * 1000 });
     }
-    return new DataParallel(D.rank(), D.worldSize(), owned);
+    return new DataParallel(D.rank(), D.worldSize());
   }
 
   /** Rank 0's values of `tensors` on every rank (parameters at the start). */
@@ -110,9 +108,9 @@ export class DataParallel {
     return out;
   }
 
-  /** Leaves the group if start() joined it. */
+  /** The end of a trainer: every rank is done (the group stays for the next trainer of this process). */
   async end(): Promise<void> {
-    if (this.owned) await pt.distributed.destroy();
+    if (this.enabled) await this.timed(() => pt.distributed.barrier());
   }
 
   private async timed<T>(f: () => Promise<T>): Promise<T> {

@@ -18,6 +18,8 @@ import { DISTILL_SCHEMA } from '../../src/trainers/distill_config.js';
 interface Job {
   kind: 'sft' | 'grpo' | 'rm' | 'distill' | 'collectives' | 'die';
   config: Record<string, unknown>;
+  /** A second SFT run in the same process after the first (the process group is reused). */
+  thenSft?: Record<string, unknown>;
   hooks?: { stopAfterStep?: number };
 }
 
@@ -80,8 +82,11 @@ async function die(job: Job): Promise<Record<string, unknown>> {
 async function main(job: Job): Promise<unknown> {
   const hooks = { quiet: true, ...(job.hooks ?? {}) };
   switch (job.kind) {
-    case 'sft':
-      return trainSft(resolveConfig(schemaWithDefaults({}), job.config, 'dp test', {}) as SftConfig, hooks);
+    case 'sft': {
+      const first = await trainSft(resolveConfig(schemaWithDefaults({}), job.config, 'dp test', {}) as SftConfig, hooks);
+      if (!job.thenSft) return first;
+      return trainSft(resolveConfig(schemaWithDefaults({}), job.thenSft, 'dp test', {}) as SftConfig, hooks);
+    }
     case 'grpo':
       return trainGrpo(resolveConfig(GRPO_SCHEMA, job.config, 'dp test', {}), { ...hooks, rewardFns: short });
     case 'rm':

@@ -427,6 +427,17 @@ test('a DP run killed mid-run: the other rank exits non-zero naming the killed o
   assertSameWeights(join(setup.dir, 'kill-whole', 'final'), r.finalDir, 1e-5);
 });
 
+test('two trainers one after the other in the same ranks reuse the process group', async () => {
+  const runs = await runRanks({
+    kind: 'sft',
+    config: sftJson('twice-a', { per_device_train_batch_size: 4, max_steps: 2 }),
+    thenSft: sftJson('twice-b', { per_device_train_batch_size: 4, max_steps: 2, seed: 7 }),
+  });
+  for (const r of runs) assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.equal(stepLosses(join(setup.dir, 'twice-b')).length, 2);
+  assert.equal(runs[1]!.result!['steps'], 2);
+});
+
 test('commands that are not trainers refuse to run as several ranks', async () => {
   const run = await runProcess([MAIN, 'gen-data', '--help'], {}).done; // help works anywhere
   assert.equal(run.code, 0);
