@@ -37,6 +37,8 @@ export interface Completion {
   finishReason: FinishReason;
   /** The stop string that ended it, if any (the tokens are cut after the token that completed it). */
   stopString?: string;
+  /** When asked for: per generated token, the most likely [token, log-probability] pairs. */
+  topLogprobs?: [number, number][][];
 }
 
 export interface Prepared {

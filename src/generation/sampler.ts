@@ -101,3 +101,18 @@ export function selectTokens(
     return { tokens, logprobs };
   });
 }
+
+/**
+ * The k most likely tokens of each row under softmax(logits / T) (the distribution the sampled
+ * token's log-probability is taken from; the raw logits for greedy): indices (B, k) int64 and
+ * log-probabilities (B, k), most likely first.
+ */
+export function topLogprobs(logits: Tensor, s: Required<SamplingOptions>, k: number): { indices: Tensor; values: Tensor } {
+  return pt.scope(() => {
+    const host = logits.device === 'cpu' ? logits : logits.to('cpu');
+    const l = host.dtype === 'float64' ? host : host.float(); // (B, V)
+    const scaled = s.temperature === 0 ? l : l.div(s.temperature);
+    const { values, indices } = scaled.logSoftmax(-1).topk(Math.min(k, l.size(-1)), -1); // (B, k) each
+    return { indices, values };
+  });
+}

@@ -1,6 +1,9 @@
 // Validation of OpenAI-style sampling requests (chat completions and completions): every field is
 // checked and a bad one becomes a RequestError naming the parameter, which the server sends as an
-// OpenAI-shaped 4xx error. Unknown fields are ignored, as OpenAI-compatible servers do.
+// OpenAI-shaped 4xx error. Unknown fields are ignored, as OpenAI-compatible servers do; fields this
+// server cannot honour (tools, structured output, presence / frequency penalties, logit bias) are
+// refused with a 400 naming them rather than silently ignored. vLLM's extra sampling parameters
+// top_k, min_p, repetition_penalty and ignore_eos are accepted.
 import type { ChatMessage } from '../tokenizer/index.js';
 
 export class RequestError extends Error {
@@ -21,9 +24,17 @@ export interface SamplingRequest {
   maxTokens: number;
   temperature: number;
   topP: number;
+  topK: number;
+  minP: number;
+  repetitionPenalty: number;
+  /** vLLM's ignore_eos: generate max_tokens whatever the model says. */
+  ignoreEos: boolean;
   n: number;
   stop: string[];
-  seed: number;
+  /** null: none given (the server draws a fresh one). */
+  seed: number | null;
+  /** Alternatives reported per sampled token (0: none). */
+  topLogprobs: number;
   stream: boolean;
   includeUsage: boolean;
   logprobs: boolean;
@@ -100,17 +111,38 @@ export function parseSamplingRequest(b: Record<string, unknown>, o: { modelName:
   if (typeof stream !== 'boolean') bad('stream', 'must be true or false');
   const so = b['stream_options'];
   const includeUsage = typeof so === 'object' && so !== null && (so as Record<string, unknown>)['include_usage'] === true;
-  let logprobs = false;
+  let logprobs = false,
+    topLogprobs = 0;
   if (o.chat) {
     const lp = b['logprobs'] ?? false;
     if (typeof lp !== 'boolean') bad('logprobs', 'must be true or false');
     logprobs = lp as boolean;
-    if (num('top_logprobs', 0, 0, 20, true) > 0)
-      bad('top_logprobs', "is not supported (only the sampled tokens' log-probabilities: logprobs: true)");
+    topLogprobs = num('top_logprobs', 0, 0, 20, true);
+    if (topLogprobs > 0 && !logprobs) bad('top_logprobs', 'needs logprobs: true');
   } else {
-    const lp = num('logprobs', 0, 0, 0, true);
-    logprobs = b['logprobs'] !== undefined && b['logprobs'] !== null && lp === 0;
+    topLogprobs = num('logprobs', 0, 0, 5, true);
+    logprobs = b['logprobs'] !== undefined && b['logprobs'] !== null;
   }
+  const unsupported = (name: string, why: string) => {
+    throw new RequestError(400, `${name} is not supported by this server (${why})`, name, 'unsupported_parameter');
+  };
+  for (const name of ['tools', 'functions']) {
+    const v = b[name];
+    if (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null) unsupported(name, 'no tool calling');
+  }
+  for (const name of ['tool_choice', 'function_call']) {
+    const v = b[name];
+    if (v !== undefined && v !== null && v !== 'none' && v !== 'auto') unsupported(name, 'no tool calling');
+  }
+  const rf = b['response_format'];
+  if (rf !== undefined && rf !== null && !(typeof rf === 'object' && (rf as Record<string, unknown>)['type'] === 'text'))
+    unsupported('response_format', "no structured output: only {type: 'text'}");
+  for (const name of ['presence_penalty', 'frequency_penalty']) {
+    if (num(name, 0, -2, 2) !== 0) unsupported(name, 'use repetition_penalty');
+  }
+  const lb = b['logit_bias'];
+  if (lb !== undefined && lb !== null && !(typeof lb === 'object' && Object.keys(lb).length === 0))
+    unsupported('logit_bias', 'no logit bias');
   return {
     messages,
     prompt,
@@ -121,7 +153,17 @@ export function parseSamplingRequest(b: Record<string, unknown>, o: { modelName:
     logprobs,
     temperature: num('temperature', 1, 0, 2),
     topP: num('top_p', 1, 1e-6, 1),
+    topK: Math.max(0, num('top_k', 0, -1, 1_000_000, true)), // vLLM: -1 (or 0) = off
+    minP: num('min_p', 0, 0, 0.999999),
+    ignoreEos:
+      b['ignore_eos'] === undefined || b['ignore_eos'] === null
+        ? false
+        : typeof b['ignore_eos'] === 'boolean'
+          ? b['ignore_eos']
+          : bad('ignore_eos', 'must be true or false'),
+    repetitionPenalty: num('repetition_penalty', 1, 1e-6, 10),
     n: num('n', 1, 1, 16, true),
-    seed: num('seed', 0, 0, 2 ** 31 - 1, true),
+    seed: b['seed'] === undefined || b['seed'] === null ? null : num('seed', 0, -(2 ** 53), 2 ** 53, true),
+    topLogprobs,
   };
 }

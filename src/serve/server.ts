@@ -1,17 +1,23 @@
 // `posttrain serve`: a model folder behind an OpenAI-compatible HTTP API (node:http, no framework):
-//   GET  /v1/models
+//   GET  /v1/models, GET /health
 //   POST /v1/chat/completions   messages → assistant message; stream (SSE), n, stop, seed,
-//                               logprobs (of the sampled tokens), usage
-//   POST /v1/completions        prompt → text; stream, logprobs, echo-free
-// On 127.0.0.1 by default, optional bearer token. One model, one generation at a time (requests
-// queue; every one is answered). Bad requests get OpenAI-shaped 4xx errors naming the parameter, and
-// the server stays up.
+//                               logprobs and top_logprobs, usage; vLLM's top_k, min_p,
+//                               repetition_penalty, ignore_eos
+//   POST /v1/completions        prompt → text; stream, logprobs (with top alternatives), echo-free
+// On 127.0.0.1 by default, optional bearer token. Generation is continuously batched
+// (generation/batcher.ts): a request joins the decoding batch at the next step and its tokens stream
+// as they are sampled, while the event loop keeps serving other routes. A request without a seed
+// gets a fresh random one. Bad requests get OpenAI-shaped 4xx errors naming the parameter (a body
+// over the size cap is refused from its Content-Length, and the connection is closed rather than
+// left with unread bytes), and the server stays up.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { loadModel, resolveDevice } from '../models/index.js';
 import { Tokenizer, applyChatTemplate, StreamDecoder, type ChatMessage } from '../tokenizer/index.js';
-import { generate, type Completion } from '../generation/index.js';
+import { type Completion } from '../generation/index.js';
+import { ContinuousBatcher } from '../generation/batcher.js';
+import { seedFrom } from '../common/rng.js';
 import { parseSamplingRequest, RequestError, type SamplingRequest } from './requests.js';
 
 export interface ServeOptions {
@@ -28,6 +34,8 @@ export interface ServeOptions {
   modelName?: string;
   /** Largest max_tokens accepted (default 2048). */
   maxNewTokensCap?: number;
+  /** Sequences decoded together at most (default 32); further requests wait for rows to finish. */
+  maxBatch?: number;
   log?: (line: string) => void;
 }
 
@@ -53,6 +61,9 @@ function sendError(res: ServerResponse, e: RequestError): void {
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > MAX_BODY)
+    throw new RequestError(413, `request body of ${declared} bytes is over ${MAX_BODY} bytes`, null, 'body_too_large');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -74,42 +85,53 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const modelName = o.modelName ?? o.modelDir.replace(/\/+$/, '').split('/').pop()!;
   const contextLength = model.config.rope.maxPositionEmbeddings;
   const log = o.log ?? (() => {});
-  let queue: Promise<void> = Promise.resolve();
+  const batcher = new ContinuousBatcher(model, { maxBatch: o.maxBatch ?? 32, padTokenId: tokenizer.padTokenId ?? 0 });
   const created = () => Math.floor(Date.now() / 1000);
-
-  /** Runs the request's generation; streams deltas through `onPiece` when given. */
-  const run = (prompt: number[], r: SamplingRequest, onPiece?: (index: number, text: string) => void): Completion[] => {
+  // the most bytes one token decodes to: a text longer than context × this cannot fit, so it is refused before tokenizing
+  const maxTokenBytes = Math.max(1, ...Array.from({ length: tokenizer.vocabSize }, (_, i) => Buffer.byteLength(tokenizer.decode([i]))));
+  const checkBytes = (text: string, param: string) => {
+    const bytes = Buffer.byteLength(text);
+    if (bytes > contextLength * maxTokenBytes)
+      throw new RequestError(
+        400,
+        `the ${param} is ${bytes} bytes: at least ${Math.ceil(bytes / maxTokenBytes)} tokens, more than the model's context of ${contextLength}`,
+        param,
+        'context_length_exceeded',
+      );
+  };
+  const checkContext = (prompt: number[], r: SamplingRequest) => {
     if (prompt.length + r.maxTokens > contextLength) {
       throw new RequestError(
         400,
         `the prompt has ${prompt.length} tokens and max_tokens is ${r.maxTokens}: more than the model's context of ${contextLength}`,
-        'messages',
+        r.messages ? 'messages' : 'prompt',
         'context_length_exceeded',
       );
     }
+  };
+
+  /** Runs the request's generation in the shared batch; streams deltas through `onPiece` when given. */
+  const run = (prompt: number[], r: SamplingRequest, onPiece?: (index: number, text: string) => void): Promise<Completion[]> => {
+    checkContext(prompt, r);
     const decoders = Array.from({ length: r.n }, () => new StreamDecoder((ids) => tokenizer.decode(ids, { skipSpecialTokens: true })));
-    return generate(
-      model,
-      Array.from({ length: r.n }, () => prompt),
-      {
-        maxNewTokens: r.maxTokens,
-        temperature: r.temperature,
-        topP: r.topP,
-        seed: r.seed,
-        eosTokenIds: tokenizer.eosTokenIds,
-        padTokenId: tokenizer.padTokenId ?? 0,
-        stopStrings: r.stop,
-        detokenize: (ids) => tokenizer.decode(ids, { skipSpecialTokens: true }),
-        onTokens: onPiece
-          ? (step) => {
-              for (const { index, token } of step) {
-                const t = decoders[index]!.push(token);
-                if (t) onPiece(index, t);
-              }
-            }
-          : undefined,
-      },
-    );
+    const seed = r.seed ?? randomBytes(4).readUInt32LE(0); // a fresh seed when the request names none
+    return batcher.submit({
+      prompt,
+      n: r.n,
+      sampling: { temperature: r.temperature, topP: r.topP, topK: r.topK, minP: r.minP, repetitionPenalty: r.repetitionPenalty },
+      topLogprobs: r.topLogprobs,
+      maxNewTokens: r.maxTokens,
+      eosTokenIds: r.ignoreEos ? [] : tokenizer.eosTokenIds,
+      stopStrings: r.stop,
+      detokenize: (ids) => tokenizer.decode(ids, { skipSpecialTokens: true }),
+      seeds: Array.from({ length: r.n }, (_, choice) => seedFrom(seed, choice)),
+      onToken: onPiece
+        ? (choice, token) => {
+            const t = decoders[choice]!.push(token);
+            if (t) onPiece(choice, t);
+          }
+        : undefined,
+    });
   };
   const eos = new Set(tokenizer.eosTokenIds);
   /** The text and per-token log-probs of a completion, without the end token or the stop string. */
@@ -117,13 +139,20 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const tokens = c.tokens.filter((t, i) => !(i === c.tokens.length - 1 && eos.has(t)));
     let text = tokenizer.decode(tokens, { skipSpecialTokens: true });
     if (c.stopString && text.includes(c.stopString)) text = text.slice(0, text.lastIndexOf(c.stopString));
-    return { text, tokens, logprobs: c.logprobs.slice(0, tokens.length), finish: c.finishReason === 'length' ? 'length' : 'stop' };
+    return {
+      text,
+      tokens,
+      logprobs: c.logprobs.slice(0, tokens.length),
+      top: (c.topLogprobs ?? []).slice(0, tokens.length),
+      finish: c.finishReason === 'length' ? 'length' : 'stop',
+    };
   };
-  const tokenLogprobs = (tokens: number[], logprobs: number[]) =>
-    tokens.map((t, i) => {
-      const token = tokenizer.decode([t]);
-      return { token, logprob: logprobs[i]!, bytes: [...Buffer.from(token, 'utf8')], top_logprobs: [] };
-    });
+  const entry = (id: number, logprob: number) => {
+    const token = tokenizer.decode([id]);
+    return { token, logprob, bytes: [...Buffer.from(token, 'utf8')] };
+  };
+  const tokenLogprobs = (c: ReturnType<typeof finish>) =>
+    c.tokens.map((t, i) => ({ ...entry(t, c.logprobs[i]!), top_logprobs: (c.top[i] ?? []).map(([id, lp]) => entry(id, lp)) }));
 
   /**
    * Streaming text per choice: pieces are sent as the decoder releases them, minus a tail as long
@@ -155,13 +184,15 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     return (data: unknown) => res.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
   };
 
-  const chat = (body: Record<string, unknown>, res: ServerResponse) => {
+  const chat = async (body: Record<string, unknown>, res: ServerResponse) => {
     const r = parseSamplingRequest(body, { modelName, cap: o.maxNewTokensCap ?? 2048, chat: true });
-    const prompt = tokenizer.encode(applyChatTemplate(tokenizer, r.messages as ChatMessage[], { addGenerationPrompt: true }));
+    const text = applyChatTemplate(tokenizer, r.messages as ChatMessage[], { addGenerationPrompt: true });
+    checkBytes(text, 'messages');
+    const prompt = tokenizer.encode(text);
     const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
     const head = { id, object: 'chat.completion.chunk', created: created(), model: modelName };
     if (!r.stream) {
-      const outs = run(prompt, r).map(finish);
+      const outs = (await run(prompt, r)).map(finish);
       sendJson(res, 200, {
         id,
         object: 'chat.completion',
@@ -170,28 +201,26 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
         choices: outs.map((c, index) => ({
           index,
           message: { role: 'assistant', content: c.text },
-          logprobs: r.logprobs ? { content: tokenLogprobs(c.tokens, c.logprobs) } : null,
+          logprobs: r.logprobs ? { content: tokenLogprobs(c) } : null,
           finish_reason: c.finish,
         })),
         usage: countUsage(prompt, outs),
       });
       return;
     }
-    if (prompt.length + r.maxTokens > contextLength) run(prompt, r); // throws the 400 before the stream starts
+    checkContext(prompt, r); // the 400 before the stream starts
     const send = sse(res);
     for (let index = 0; index < r.n; index++)
       send({ ...head, choices: [{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] });
     const st = streamer(r.n, r.stop, (index, text) =>
       send({ ...head, choices: [{ index, delta: { content: text }, logprobs: null, finish_reason: null }] }),
     );
-    const outs = run(prompt, r, st.piece).map(finish);
+    const outs = (await run(prompt, r, st.piece)).map(finish);
     outs.forEach((c, index) => {
       st.rest(index, c.text);
       send({
         ...head,
-        choices: [
-          { index, delta: {}, logprobs: r.logprobs ? { content: tokenLogprobs(c.tokens, c.logprobs) } : null, finish_reason: c.finish },
-        ],
+        choices: [{ index, delta: {}, logprobs: r.logprobs ? { content: tokenLogprobs(c) } : null, finish_reason: c.finish }],
       });
     });
     if (r.includeUsage) send({ ...head, choices: [], usage: countUsage(prompt, outs) });
@@ -199,8 +228,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     res.end();
   };
 
-  const completions = (body: Record<string, unknown>, res: ServerResponse) => {
+  const completions = async (body: Record<string, unknown>, res: ServerResponse) => {
     const r = parseSamplingRequest(body, { modelName, cap: o.maxNewTokensCap ?? 2048, chat: false });
+    checkBytes(r.prompt!, 'prompt');
     const prompt = tokenizer.encode(r.prompt!);
     const id = `cmpl-${randomBytes(12).toString('hex')}`;
     const logprobsOf = (c: ReturnType<typeof finish>) => {
@@ -209,7 +239,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       return {
         tokens,
         token_logprobs: c.logprobs,
-        top_logprobs: null,
+        top_logprobs:
+          r.topLogprobs > 0 ? c.top.map((alts) => Object.fromEntries(alts.map(([t, lp]) => [tokenizer.decode([t]), lp]))) : null,
         text_offset: tokens.map((t) => {
           const at = offset;
           offset += t.length;
@@ -218,7 +249,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       };
     };
     if (!r.stream) {
-      const outs = run(prompt, r).map(finish);
+      const outs = (await run(prompt, r)).map(finish);
       sendJson(res, 200, {
         id,
         object: 'text_completion',
@@ -229,11 +260,11 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       });
       return;
     }
-    if (prompt.length + r.maxTokens > contextLength) run(prompt, r);
+    checkContext(prompt, r);
     const send = sse(res);
     const head = { id, object: 'text_completion', created: created(), model: modelName };
     const st = streamer(r.n, r.stop, (index, text) => send({ ...head, choices: [{ index, text, logprobs: null, finish_reason: null }] }));
-    const outs = run(prompt, r, st.piece).map(finish);
+    const outs = (await run(prompt, r, st.piece)).map(finish);
     outs.forEach((c, index) => {
       st.rest(index, c.text);
       send({ ...head, choices: [{ index, text: '', logprobs: r.logprobs ? logprobsOf(c) : null, finish_reason: c.finish }] });
@@ -249,6 +280,10 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const handle = async () => {
       if (o.apiKey && req.headers.authorization !== `Bearer ${o.apiKey}`)
         throw new RequestError(401, 'missing or wrong bearer token', null, 'invalid_api_key');
+      if (req.method === 'GET' && url === '/health') {
+        sendJson(res, 200, { status: 'ok', model: modelName, running: batcher.active, steps: batcher.steps, row_steps: batcher.rowSteps });
+        return;
+      }
       if (req.method === 'GET' && url === '/v1/models') {
         sendJson(res, 200, { object: 'list', data: [{ id: modelName, object: 'model', created: 0, owned_by: 'posttrain' }] });
         return;
@@ -258,10 +293,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       const body = await readBody(req);
       if (typeof body !== 'object' || body === null || Array.isArray(body))
         throw new RequestError(400, 'the body must be a JSON object', null, 'invalid_body');
-      // one generation at a time: wait for the requests before this one
-      const turn = queue.then(() => (url === '/v1/chat/completions' ? chat : completions)(body as Record<string, unknown>, res));
-      queue = turn.catch(() => {});
-      await turn;
+      await (url === '/v1/chat/completions' ? chat : completions)(body as Record<string, unknown>, res);
     };
     handle()
       .catch((e: unknown) => {
@@ -269,7 +301,12 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
           res.end();
           return;
         }
-        if (e instanceof RequestError) sendError(res, e);
+        if (e instanceof RequestError && e.status === 413) {
+          // the rest of the body is unread: answer, then close the connection instead of reusing it
+          res.setHeader('connection', 'close');
+          res.once('finish', () => req.destroy());
+          sendError(res, e);
+        } else if (e instanceof RequestError) sendError(res, e);
         else sendJson(res, 500, { error: { message: (e as Error).message, type: 'server_error', param: null, code: null } });
       })
       .finally(() => log(`${req.method} ${url} ${res.statusCode} ${(performance.now() - started).toFixed(0)} ms`));
@@ -285,6 +322,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     modelName,
     close: () =>
       new Promise<void>((resolve) => {
+        batcher.close();
         server.closeAllConnections();
         server.close(() => {
           model.dispose();

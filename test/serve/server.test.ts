@@ -199,3 +199,120 @@ test('with a bearer token, requests without it get 401', async () => {
     await locked.close();
   }
 });
+
+test('streaming streams: chunks arrive spread over time, and other routes answer while a stream runs', async () => {
+  // @ts-expect-error vLLM's ignore_eos: the untrained model's answer runs to max_tokens
+  const stream = await client.chat.completions.create({ model: 'tiny', messages, max_tokens: 80, stream: true, seed: 3, ignore_eos: true });
+  const times: number[] = [];
+  const t0 = performance.now();
+  let modelsAt = -1;
+  const side = (async () => {
+    await new Promise((res) => setTimeout(res, 5));
+    await client.models.list();
+    modelsAt = performance.now() - t0;
+  })();
+  for await (const chunk of stream) if (chunk.choices[0]?.delta.content) times.push(performance.now() - t0);
+  const end = performance.now() - t0;
+  await side;
+  assert.ok(times.length >= 10, `${times.length} content chunks`);
+  assert.ok(times[0]! < end / 2, `first chunk at ${times[0]!.toFixed(0)} ms of ${end.toFixed(0)} ms`);
+  assert.ok(
+    modelsAt > 0 && modelsAt < end,
+    `GET /v1/models answered at ${modelsAt.toFixed(0)} ms, the stream ended at ${end.toFixed(0)} ms`,
+  );
+});
+
+test('concurrent requests share decoding steps (continuous batching); unseeded requests differ; /health', async () => {
+  const health = async () => (await (await fetch(`${server.url}/health`)).json()) as { status: string; steps: number; row_steps: number };
+  const h0 = await health();
+  assert.equal(h0.status, 'ok');
+  const outs = await Promise.all(
+    [1, 2, 3, 4].map(() => client.chat.completions.create({ model: 'tiny', messages, max_tokens: 24, temperature: 1 })),
+  );
+  const h1 = await health();
+  const steps = h1.steps - h0.steps,
+    rows = h1.row_steps - h0.row_steps;
+  assert.ok(rows / steps > 1.5, `${rows} row-steps in ${steps} steps: requests decoded together`);
+  const texts = new Set(outs.map((o) => o.choices[0]!.message.content));
+  assert.ok(texts.size >= 3, `unseeded requests differ (${texts.size} distinct of 4)`);
+});
+
+test('top_logprobs, vLLM sampling extras, and parameters this server cannot honour refused by name', async () => {
+  const r = await client.chat.completions.create({
+    model: 'tiny',
+    messages,
+    max_tokens: 5,
+    temperature: 0,
+    logprobs: true,
+    top_logprobs: 3,
+  });
+  const content = r.choices[0]!.logprobs!.content!;
+  for (const t of content) {
+    assert.equal(t.top_logprobs.length, 3);
+    assert.ok(Math.abs(t.top_logprobs[0]!.logprob - t.logprob) < 1e-5, 'greedy: the sampled token is the most likely');
+    assert.ok(t.top_logprobs[0]!.logprob >= t.top_logprobs[1]!.logprob);
+  }
+  const extra = await client.chat.completions.create({
+    model: 'tiny',
+    messages,
+    max_tokens: 5,
+    seed: 1,
+    // @ts-expect-error vLLM's extra sampling parameters
+    top_k: 5,
+    min_p: 0.05,
+    repetition_penalty: 1.2,
+  });
+  assert.equal(extra.choices.length, 1);
+  const refuse = async (body: Record<string, unknown>, param: string) => {
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tiny', messages, ...body }),
+    });
+    const j = (await res.json()) as { error: { param: string; message: string } };
+    assert.equal(res.status, 400, param);
+    assert.equal(j.error.param, param);
+    assert.match(j.error.message, /not supported by this server/);
+  };
+  await refuse({ tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }, 'tools');
+  await refuse({ response_format: { type: 'json_object' } }, 'response_format');
+  await refuse({ presence_penalty: 0.5 }, 'presence_penalty');
+  await refuse({ frequency_penalty: 1 }, 'frequency_penalty');
+  await refuse({ logit_bias: { '5': 10 } }, 'logit_bias');
+});
+
+test('a 413 on a keep-alive connection closes it cleanly; the next request succeeds; an overlong prompt is refused by its bytes', async () => {
+  const { Agent, request } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const send = (body: string) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        `${server.url}/v1/chat/completions`,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode!, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const big = await send(JSON.stringify({ model: 'tiny', messages: [{ role: 'user', content: 'x'.repeat(5 * 1024 * 1024) }] }));
+  assert.equal(big.status, 413);
+  const t0 = performance.now();
+  const ok = await send(JSON.stringify({ model: 'tiny', messages, max_tokens: 3 }));
+  assert.equal(ok.status, 200, ok.text);
+  assert.ok(performance.now() - t0 < 3000);
+  agent.destroy();
+  const long = await fetch(`${server.url}/v1/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'tiny', prompt: 'word '.repeat(300_000) }),
+  });
+  assert.equal(long.status, 400);
+  assert.match(
+    ((await long.json()) as { error: { message: string } }).error.message,
+    /bytes: at least \d+ tokens, more than the model's context of 128/,
+  );
+});
