@@ -1,8 +1,10 @@
 // A run folder and what a trainer writes into it while it runs: the resolved config, metrics as
-// JSON lines (one per step, and one per evaluation), log lines, sample lines, and a terminal progress line with
-// rate and ETA (redrawn in place on a TTY, a line every ~5% otherwise).
+// JSON lines (one per step, and one per evaluation; with report_to: tensorboard also TensorBoard
+// event files in runs/, common/tensorboard.ts), log lines, sample lines, and a terminal progress
+// line with rate and ETA (redrawn in place on a TTY, a line every ~5% otherwise).
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TensorBoardWriter } from './tensorboard.js';
 
 export class RunFolder {
   readonly metricsFile: string;
@@ -10,12 +12,16 @@ export class RunFolder {
   readonly samplesFile: string;
   /** write: false makes every method a no-op (data-parallel ranks other than 0: rank 0 writes the run). */
   readonly write: boolean;
+  /** TensorBoard event files in <dir>/runs/ (report_to: tensorboard), or null. */
+  readonly tensorboard: TensorBoardWriter | null;
   constructor(
     readonly dir: string,
-    options: { write?: boolean } = {},
+    options: { write?: boolean; reportTo?: readonly string[] } = {},
   ) {
     this.write = options.write ?? true;
     if (this.write) mkdirSync(dir, { recursive: true });
+    const tb = (options.reportTo ?? []).some((r) => r === 'tensorboard' || r === 'all');
+    this.tensorboard = this.write && tb ? new TensorBoardWriter(join(dir, 'runs')) : null;
     this.metricsFile = join(dir, 'metrics.jsonl');
     this.logFile = join(dir, 'log.txt');
     this.samplesFile = join(dir, 'samples.jsonl');
@@ -29,6 +35,13 @@ export class RunFolder {
 
   metrics(record: Record<string, unknown>): void {
     if (!this.write) return;
+    if (this.tensorboard && typeof record['step'] === 'number') {
+      // transformers' tags: train/<name>, eval/<name> for eval_<name>
+      const tags = Object.entries(record)
+        .filter(([k]) => k !== 'step' && k !== 'time')
+        .map(([k, v]) => [k.startsWith('eval_') ? `eval/${k.slice(5)}` : `train/${k}`, v]);
+      this.tensorboard.scalars(record['step'], Object.fromEntries(tags));
+    }
     appendFileSync(this.metricsFile, JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
   }
 

@@ -202,10 +202,13 @@ function check(spec: FieldSpec, v: unknown): string | null {
       if (typeof v !== 'string' || (spec.required && v === '')) return `must be a${spec.required ? ' non-empty' : ''} string, ${got}`;
       if (spec.values && !spec.values.includes(v)) return `must be one of ${spec.values.join(' | ')}, ${got}`;
       return null;
-    case 'strings':
+    case 'strings': {
       if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) return `must be a list of strings, ${got}`;
       if (spec.required && v.length === 0) return 'must list at least one entry';
+      const outside = spec.values ? v.find((s) => !spec.values!.includes(s)) : undefined;
+      if (outside !== undefined) return `entries must be among ${spec.values!.join(' | ')}, got '${outside}'`;
       return null;
+    }
     case 'numbers':
       return Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x)) ? null : `must be a list of numbers, ${got}`;
     case 'object':

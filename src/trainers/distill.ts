@@ -139,7 +139,7 @@ function chunks<T>(xs: readonly T[], size: number): T[][] {
 export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {}): Promise<DistillResult> {
   const t0 = performance.now();
   const dp = await DataParallel.start(cfg.ddp_timeout);
-  const run = new RunFolder(cfg.output_dir, { write: dp.isMain });
+  const run = new RunFolder(cfg.output_dir, { write: dp.isMain, reportTo: cfg.report_to });
   const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(DISTILL_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);

@@ -5,7 +5,7 @@
 // Defaults: off-policy forward KL (classic token-level KD, the cheapest); GKD's setting as in TRL's
 // GKDConfig is loss: jsd, beta: 0.5, lmbda: 0.5.
 import { defineSchema, type ConfigOf } from '../common/schema.js';
-import { loraFields, loopFields, scaleFields, headFields, dtypeField, adamFields } from './fields.js';
+import { loraFields, loopFields, scaleFields, headFields, dtypeField, adamFields, reportFields } from './fields.js';
 import { KD_LOSSES, type KdLossKind } from './kd_loss.js';
 
 export const DISTILL_SCHEMA = defineSchema({
@@ -88,6 +88,7 @@ export const DISTILL_SCHEMA = defineSchema({
   save_steps: { type: 'int', default: 0, min: 0, doc: 'steps between checkpoints (0: at the end only)' },
   save_total_limit: { type: 'int', default: 2, min: 1, doc: 'checkpoints kept' },
   ...scaleFields(),
+  ...reportFields(),
   ...adamFields(0.95, 'AdamW beta2'),
   ...headFields(),
   ...dtypeField("the student's and the teacher's weights"),

@@ -61,6 +61,18 @@ export function loopFields(o: {
   } as const satisfies Record<string, FieldSpec>;
 }
 
+/** Where metrics go besides metrics.jsonl (transformers' report_to). */
+export function reportFields() {
+  return {
+    report_to: {
+      type: 'strings',
+      default: [],
+      values: ['tensorboard', 'all', 'none'],
+      doc: "also write metrics as TensorBoard event files in <output_dir>/runs/ ('tensorboard'; 'all' is the same here; 'none' or [] for metrics.jsonl only)",
+    },
+  } as const satisfies Record<string, FieldSpec>;
+}
+
 /** AdamW's moments (TRL's TrainingArguments names); beta2's default differs per trainer. */
 export function adamFields(beta2: number, beta2Doc: string) {
   return {

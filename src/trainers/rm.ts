@@ -100,7 +100,7 @@ interface PairSplit {
 
 export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Promise<RmResult> {
   const dp = await DataParallel.start(cfg.ddp_timeout);
-  const run = new RunFolder(cfg.output_dir, { write: dp.isMain });
+  const run = new RunFolder(cfg.output_dir, { write: dp.isMain, reportTo: cfg.report_to });
   const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(RM_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);

@@ -3,7 +3,7 @@
 // checkpoints (save_every, keep_last, resume as in GRPO's).
 // Defaults follow TRL's RewardTrainer where it has one.
 import { defineSchema, type ConfigOf } from '../common/schema.js';
-import { scaleFields, adamFields } from './fields.js';
+import { scaleFields, adamFields, reportFields } from './fields.js';
 
 export const RM_SCHEMA = defineSchema({
   model_name_or_path: {
@@ -49,6 +49,7 @@ export const RM_SCHEMA = defineSchema({
     doc: 'steps between metrics lines, each field averaged over them (1: every step; TRL: 10)',
   },
   ...scaleFields(),
+  ...reportFields(),
   ...adamFields(0.999, 'AdamW beta2'),
   seed: { type: 'int', default: 0, min: 0, doc: 'seed of the value head, the split and the order' },
   resume_from_checkpoint: { type: 'bool', default: true, doc: 'continue from the newest checkpoint in output_dir' },

@@ -80,7 +80,7 @@ function evalLossSums(model: CausalLM, rows: PackedRow[], batchSize: number, hea
 export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<SftResult> {
   const t0 = performance.now();
   const dp = await DataParallel.start(cfg.ddp_timeout);
-  const run = new RunFolder(cfg.output_dir, { write: dp.isMain });
+  const run = new RunFolder(cfg.output_dir, { write: dp.isMain, reportTo: cfg.report_to });
   const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(SFT_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);

@@ -3,7 +3,7 @@
 // cosine 5e-6 → 1e-6, packing with sample masking, loss on responses) where TRL's differ (TRL:
 // 3 epochs, linear 2e-5, no packing); `pretrain` changes a few of them (loss on all tokens, higher rates).
 import { defineSchema, type ConfigOf, type Schema } from '../common/schema.js';
-import { loraFields, loopFields, scaleFields, headFields, dtypeField, adamFields } from './fields.js';
+import { loraFields, loopFields, scaleFields, headFields, dtypeField, adamFields, reportFields } from './fields.js';
 
 export const SFT_SCHEMA = defineSchema({
   model_name_or_path: {
@@ -56,6 +56,7 @@ export const SFT_SCHEMA = defineSchema({
   save_steps: { type: 'int', default: 0, min: 0, doc: 'steps between checkpoints (0: at the end only)' },
   save_total_limit: { type: 'int', default: 2, min: 1, doc: 'checkpoints kept' },
   ...scaleFields(),
+  ...reportFields(),
   ...headFields(),
   ...dtypeField('the weights'),
   resume_from_checkpoint: { type: 'bool', default: true, doc: 'continue from the newest checkpoint in output_dir when there is one' },

@@ -2,7 +2,7 @@
 // loss.ts, the loop's sizes, LoRA and logging. Defaults follow DeepSeekMath where V3 gives none
 // (β 0.04, one update per sampling round) with a group of 8 for small runs.
 import { defineSchema, type ConfigOf } from '../../common/schema.js';
-import { loraFields, scaleFields, headFields, adamFields } from '../fields.js';
+import { loraFields, scaleFields, headFields, adamFields, reportFields } from '../fields.js';
 
 export const GRPO_SCHEMA = defineSchema({
   model_name_or_path: { type: 'string', default: null, required: true, doc: 'HF model folder of the policy (and the reference)' },
@@ -209,6 +209,7 @@ export const GRPO_SCHEMA = defineSchema({
   save_steps: { type: 'int', default: 0, min: 0, doc: 'rounds between checkpoints (0: at the end)' },
   save_total_limit: { type: 'int', default: 2, min: 1, doc: 'checkpoints kept' },
   ...scaleFields(),
+  ...reportFields(),
   ...adamFields(0.99, 'AdamW beta2'),
   ...headFields(),
   seed: { type: 'int', default: 0, min: 0, doc: 'seed of prompt order and sampling' },

@@ -47,7 +47,7 @@ export async function trainGrpo(
   hooks: { quiet?: boolean; label?: string; rewardFns?: Record<string, RewardFn>; stopAfterStep?: number } = {},
 ): Promise<GrpoResult> {
   const dp = await DataParallel.start(cfg.ddp_timeout);
-  const run = new RunFolder(cfg.output_dir, { write: dp.isMain });
+  const run = new RunFolder(cfg.output_dir, { write: dp.isMain, reportTo: cfg.report_to });
   const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(GRPO_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
