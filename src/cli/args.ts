@@ -38,7 +38,8 @@ export function parseArgs(args: readonly string[], positional?: string): ParsedA
   let configFile: string | null = null;
   const overrides: Record<string, string> = {};
   let help = false,
-    schema = false;
+    schema = false,
+    bare = 0;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--help' || a === '-h') {
@@ -51,8 +52,10 @@ export function parseArgs(args: readonly string[], positional?: string): ParsedA
     }
     const m = /^--([\w-]+)(?:=(.*))?$/s.exec(a);
     if (!m) {
-      if (i === 0 && positional) {
-        overrides[positional] = a;
+      // leading bare arguments fill the positional field (several: a comma-separated list, for a list field)
+      if (positional && i === bare) {
+        overrides[positional] = i === 0 ? a : `${overrides[positional]},${a}`;
+        bare++;
         continue;
       }
       throw new UsageError(`unexpected argument '${a}' (flags look like --key=value)`);

@@ -4,8 +4,9 @@
 // from the schema): the operation kinds (pretrain, sft, rm, grpo, distill, gen-data, mix, annotate,
 // eval) as one-stage runs through the kinds table a recipe's stages use (cli/kind.ts); `run` and
 // `demo` run recipes of those stages; the rest are tools (annotate-page, serve, generate, chat,
-// info, launch: several data-parallel ranks of a trainer). Exit codes: 0 done, 1 failed (the
-// message names file and field), 2 a usage error, 3 a run waiting at the annotation gate.
+// info, launch: several data-parallel ranks of a trainer, report: report.html for run folders).
+// Exit codes: 0 done, 1 failed (the message names file and field), 2 a usage error, 3 a run
+// waiting at the annotation gate.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as pt from '../tensor/index.js';
@@ -19,6 +20,7 @@ import { serveCommand } from './serve.js';
 import { generateCommand } from './generate.js';
 import { chatCommand } from './chat.js';
 import { launchCommand } from './launch.js';
+import { reportCommand } from './report.js';
 
 const infoCommand = command({
   summary: 'libtorch build, devices, threads, memory (JSON)',
@@ -41,6 +43,7 @@ function commands(): Record<string, CommandSpec> {
     chat: chatCommand,
     info: infoCommand,
     launch: launchCommand,
+    report: reportCommand,
   } as unknown as Record<string, CommandSpec>;
 }
 

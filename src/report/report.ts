@@ -9,7 +9,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { barChart, escapeXml as escapeHtml, lineChart } from './svg.js';
-import { chartsFor, formatMetric, lastValues, metricsNote, readMetrics, type MetricsFile } from './metrics.js';
+import { chartsFor, formatMetric, lastValues, metricsNote, readMetrics, seriesPoints, type MetricsFile } from './metrics.js';
 
 export interface ReportStage {
   name: string;
@@ -50,6 +50,8 @@ export interface ReportInput {
   } | null;
   samples?: { stage: string; prompt: string; response: string; correct?: boolean | null; reward?: number | null }[];
   notes?: string[];
+  /** Overlay the stages' curves: one chart per metric with a line per stage (comparing runs). */
+  compare?: boolean;
 }
 
 export interface ReportOptions {
@@ -309,6 +311,41 @@ function stageCurves(d: StageData, index: number, options: ReportOptions): strin
   return `${open}${noteHtml}${count}<div class="charts">${figures.join('')}</div></section>`;
 }
 
+/** One chart per metric the stages share, a line per stage (runs compared; the first stage's kind orders the charts). */
+function comparisonSection(stages: readonly StageData[], options: ReportOptions): string {
+  const withData = stages.filter((d) => d.metrics.status === 'ok');
+  if (withData.length < 2) return '';
+  const fields: { field: string; title: string; yPercent?: boolean }[] = [];
+  const seen = new Set<string>();
+  for (const d of withData)
+    for (const c of chartsFor(withData[0]!.stage.kind, d.metrics.records).concat(chartsFor(d.stage.kind, d.metrics.records)))
+      for (const sr of c.series)
+        if (!seen.has(sr.name)) {
+          seen.add(sr.name);
+          fields.push({ field: sr.name, title: c.plan.title, yPercent: c.plan.yPercent });
+        }
+  const figures = fields.flatMap(({ field, yPercent }) => {
+    const series = withData
+      .map((d) => ({ name: d.stage.name, points: seriesPoints(d.metrics.records, field) }))
+      .filter((x) => x.points.length > 0);
+    if (series.length < 2) return [];
+    const svg = lineChart({
+      title: field,
+      xLabel: 'step',
+      yLabel: field,
+      yPercent,
+      series,
+      xInteger: true,
+      maxPoints: options.maxPointsPerSeries ?? 500,
+      width: 520,
+      height: 280,
+    });
+    return [`<figure class="chart-figure" data-chart="compare/${escapeHtml(field)}">${svg}</figure>`];
+  });
+  if (figures.length === 0) return '';
+  return `<section id="compare"><h2>Runs compared</h2><p class="caption">${withData.length} runs, one line each</p><div class="charts">${figures.join('')}</div></section>`;
+}
+
 function preview(text: string, max = 110): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
@@ -383,10 +420,12 @@ export function renderReport(input: ReportInput, options: ReportOptions = {}): s
   const total = input.stages.reduce((sum, s) => sum + (s.seconds ?? 0), 0);
   const distillation = distillationSection(input);
   const samples = samplesSection(input);
+  const compare = input.compare ? comparisonSection(stages, options) : '';
   const notes = input.notes ?? [];
   const nav = [
     ['evaluations', 'Evaluations'],
     ...(distillation ? [['distillation', 'Distillation']] : []),
+    ...(compare ? [['compare', 'Runs compared']] : []),
     ['curves', 'Training curves'],
     ...(samples ? [['samples', 'Samples']] : []),
     ['timings', 'Timings'],
@@ -405,6 +444,7 @@ export function renderReport(input: ReportInput, options: ReportOptions = {}): s
 <p class="meta">Created ${escapeHtml(createdAt)} · ${input.stages.length} stage(s) · ${formatDuration(total)} in total</p><nav>${nav}</nav></header>
 ${evaluationsSection(input)}
 ${distillation}
+${compare}
 <section id="curves"><h2>Training curves</h2>${curves}</section>
 ${samples}
 ${timingsSection(stages)}
