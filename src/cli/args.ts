@@ -34,7 +34,7 @@ export interface ParsedArgs {
 }
 
 /** Splits arguments into --config, --help, --json-schema and the field overrides. */
-export function parseArgs(args: readonly string[], positional?: string): ParsedArgs {
+export function parseArgs(args: readonly string[], positional?: string, positionalList = false): ParsedArgs {
   let configFile: string | null = null;
   const overrides: Record<string, string> = {};
   let help = false,
@@ -52,8 +52,8 @@ export function parseArgs(args: readonly string[], positional?: string): ParsedA
     }
     const m = /^--([\w-]+)(?:=(.*))?$/s.exec(a);
     if (!m) {
-      // leading bare arguments fill the positional field (several: a comma-separated list, for a list field)
-      if (positional && i === bare) {
+      // a leading bare argument fills the positional field (several, comma-joined, when it is a list)
+      if (positional && i === bare && (i === 0 || positionalList)) {
         overrides[positional] = i === 0 ? a : `${overrides[positional]},${a}`;
         bare++;
         continue;

@@ -4,7 +4,8 @@
 // from the schema): the operation kinds (pretrain, sft, rm, grpo, distill, gen-data, mix, annotate,
 // eval) as one-stage runs through the kinds table a recipe's stages use (cli/kind.ts); `run` and
 // `demo` run recipes of those stages; the rest are tools (annotate-page, serve, generate, chat,
-// info, launch: several data-parallel ranks of a trainer, report: report.html for run folders).
+// info, launch: several data-parallel ranks of a trainer, report: report.html for run folders,
+// export: GGUF for llama.cpp).
 // Exit codes: 0 done, 1 failed (the message names file and field), 2 a usage error, 3 a run
 // waiting at the annotation gate.
 import { readFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { generateCommand } from './generate.js';
 import { chatCommand } from './chat.js';
 import { launchCommand } from './launch.js';
 import { reportCommand } from './report.js';
+import { exportCommand } from './export.js';
 
 const infoCommand = command({
   summary: 'libtorch build, devices, threads, memory (JSON)',
@@ -44,6 +46,7 @@ function commands(): Record<string, CommandSpec> {
     info: infoCommand,
     launch: launchCommand,
     report: reportCommand,
+    export: exportCommand,
   } as unknown as Record<string, CommandSpec>;
 }
 
@@ -126,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
     const cut = c.trailingCommand ? rest.findIndex((x) => !x.startsWith('-')) : -1;
     const own = cut >= 0 ? rest.slice(0, cut) : rest;
     const trailing = cut >= 0 ? rest.slice(cut) : [];
-    const a = parseArgs(own, c.positional);
+    const a = parseArgs(own, c.positional, c.positional !== undefined && c.schema[c.positional]?.type === 'strings');
     if (a.help) {
       process.stdout.write(commandHelp(cmd, c));
       return 0;
