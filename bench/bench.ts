@@ -13,9 +13,11 @@
 // checkpointing; targets: full-FT peak RSS ≤ 0.6× PyTorch's, ≤ 0.4× with checkpointing, step time
 // ≥ 1.0×) and greedy generation tokens/s at batch 1 and 8; and the data-parallel row (issue [5/7],
 // bench/dp_bench.ts): 2 ranks × 1 thread against 1 process with both cores on the SFT trainer, the
-// gradient all-reduce's share of a step, and a projection to 8 ranks. It takes ~25 minutes on 2 cores.
+// gradient all-reduce's share of a step, and a projection to 8 ranks; and the decoding row (issue
+// [6/7], bench/llamacpp_bench.ts): batch-1 and batch-16 decode tokens/s against llama.cpp on the same
+// exported model, and serve's time to first token. It takes ~30 minutes on 2 cores.
 // Flags: --quick (fewer repetitions), --no-sweep, --no-llama, --no-scale, --scale-only, --no-dp,
-// --dp-only, --json=FILE.
+// --dp-only, --no-decode, --decode-only, --json=FILE.
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -26,6 +28,7 @@ import { runSftBench, type SftBench } from './sft_bench.js';
 import { runGrpoBench, type GrpoBench } from './grpo_bench.js';
 import { runOurs, runTheirs, type ScaleCase, type ScaleResult } from './scale_bench.js';
 import { runDpBench, printDpBench, type DpBench } from './dp_bench.js';
+import { runDecodeBench, printDecodeBench, type DecodeBench } from './llamacpp_bench.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const flags = new Set(process.argv.slice(2).filter((a) => !a.startsWith('--json')));
@@ -139,6 +142,11 @@ async function main(): Promise<void> {
   if (flags.has('--scale-only')) {
     scaleRow(py);
     printRows(info);
+    return;
+  }
+  if (flags.has('--decode-only')) {
+    decode = await runDecodeBench(QUICK ? 1 : 3);
+    printDecodeBench(decode);
     return;
   }
   if (flags.has('--dp-only')) {
@@ -264,12 +272,15 @@ async function main(): Promise<void> {
   }
 
   if (!flags.has('--no-dp')) dp = await runDpBench(QUICK ? 1 : 3, QUICK ? 6 : 12);
+  if (!flags.has('--no-decode')) decode = await runDecodeBench(QUICK ? 1 : 3);
   if (!flags.has('--no-scale')) scaleRow(py);
   if (dp) printDpBench(dp);
+  if (decode) printDecodeBench(decode);
   printRows(info);
 }
 
 let dp: DpBench | null = null;
+let decode: DecodeBench | null = null;
 
 function printRows(info: ReturnType<typeof pt.buildInfo>): void {
   console.log(
@@ -285,7 +296,11 @@ function printRows(info: ReturnType<typeof pt.buildInfo>): void {
   if (jsonOut)
     writeFileSync(
       jsonOut,
-      JSON.stringify({ info: { torchVersion: info.torchVersion, threads: DEFAULT_THREADS }, rows, dataParallel: dp }, null, 2),
+      JSON.stringify(
+        { info: { torchVersion: info.torchVersion, threads: DEFAULT_THREADS }, rows, dataParallel: dp, decoding: decode },
+        null,
+        2,
+      ),
     );
 }
 
