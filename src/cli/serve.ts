@@ -19,10 +19,22 @@ export const SERVE_SCHEMA = defineSchema({
   },
   name: { type: 'string', default: null, nullable: true, doc: "the model's id in the API (default: the folder's name)" },
   device: DEVICE_FIELD,
+  max_batch: {
+    type: 'int',
+    default: 32,
+    min: 1,
+    doc: 'sequences decoded together at most (continuous batching); more requests wait for rows to finish',
+  },
+  allow_runtime_lora: {
+    type: 'bool',
+    default: false,
+    doc: "vLLM's POST /v1/load_lora_adapter and /v1/unload_lora_adapter: clients load adapter folders from this machine by path (also on with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True)",
+  },
 });
 
 export const serveCommand = command({
-  summary: 'an OpenAI-compatible API for a model folder: /v1/chat/completions, /v1/completions (streaming, logprobs), /v1/models',
+  summary:
+    'an OpenAI-compatible API for a model folder: /v1/chat/completions, /v1/completions (continuously batched, streaming, logprobs), /v1/models, /health, runtime LoRA adapters',
   schema: SERVE_SCHEMA,
   run: async (c) => {
     const apiKey = c.api_key ?? (process.env['POSTTRAIN_API_KEY'] || null);
@@ -33,6 +45,8 @@ export const serveCommand = command({
       apiKey,
       modelName: c.name ?? undefined,
       device: c.device,
+      maxBatch: c.max_batch,
+      allowRuntimeLora: c.allow_runtime_lora || undefined,
       log: (l) => process.stderr.write(`${l}\n`),
     });
     process.stderr.write(

@@ -19,6 +19,8 @@ export class RequestError extends Error {
 }
 
 export interface SamplingRequest {
+  /** The served model (the base, or a LoRA adapter loaded at runtime) the request names. */
+  model: string;
   messages: ChatMessage[] | null;
   prompt: string | null;
   maxTokens: number;
@@ -60,15 +62,18 @@ function messageContent(m: Record<string, unknown>, i: number): string {
   throw new RequestError(400, `messages[${i}].content must be a string or a list of text parts`, `messages[${i}].content`);
 }
 
-export function parseSamplingRequest(b: Record<string, unknown>, o: { modelName: string; cap: number; chat: boolean }): SamplingRequest {
+export function parseSamplingRequest(
+  b: Record<string, unknown>,
+  o: { models: readonly string[]; cap: number; chat: boolean },
+): SamplingRequest {
   const bad = (param: string, why: string): never => {
     throw new RequestError(400, `${param} ${why}`, param, 'invalid_value');
   };
   if (typeof b['model'] !== 'string') bad('model', 'is required (a string)');
-  if (b['model'] !== o.modelName)
+  if (!o.models.includes(b['model'] as string))
     throw new RequestError(
       404,
-      `the model '${String(b['model'])}' does not exist (this server serves '${o.modelName}')`,
+      `the model '${String(b['model'])}' does not exist (this server serves ${o.models.map((m) => `'${m}'`).join(', ')})`,
       'model',
       'model_not_found',
     );
@@ -144,6 +149,7 @@ export function parseSamplingRequest(b: Record<string, unknown>, o: { modelName:
   if (lb !== undefined && lb !== null && !(typeof lb === 'object' && Object.keys(lb).length === 0))
     unsupported('logit_bias', 'no logit bias');
   return {
+    model: b['model'] as string,
     messages,
     prompt,
     maxTokens,

@@ -4,6 +4,8 @@
 //                               logprobs and top_logprobs, usage; vLLM's top_k, min_p,
 //                               repetition_penalty, ignore_eos
 //   POST /v1/completions        prompt → text; stream, logprobs (with top alternatives), echo-free
+//   POST /v1/load_lora_adapter, /v1/unload_lora_adapter  vLLM's runtime LoRA routes (when allowed):
+//                               {lora_name, lora_path}; requests then name the adapter as `model`
 // On 127.0.0.1 by default, optional bearer token. Generation is continuously batched
 // (generation/batcher.ts): a request joins the decoding batch at the next step and its tokens stream
 // as they are sampled, while the event loop keeps serving other routes. A request without a seed
@@ -13,7 +15,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { loadModel, resolveDevice } from '../models/index.js';
+import { loadModel, resolveDevice, type CausalLM } from '../models/index.js';
+import { loadAdapter, mergeLora } from '../models/lora.js';
 import { Tokenizer, applyChatTemplate, StreamDecoder, type ChatMessage } from '../tokenizer/index.js';
 import { type Completion } from '../generation/index.js';
 import { ContinuousBatcher } from '../generation/batcher.js';
@@ -36,6 +39,12 @@ export interface ServeOptions {
   maxNewTokensCap?: number;
   /** Sequences decoded together at most (default 32); further requests wait for rows to finish. */
   maxBatch?: number;
+  /**
+   * POST /v1/load_lora_adapter and /v1/unload_lora_adapter (vLLM's routes and request shape):
+   * clients load adapter folders from this machine's disk by path, so it is off unless asked for
+   * (here, or VLLM_ALLOW_RUNTIME_LORA_UPDATING=True as for vLLM).
+   */
+  allowRuntimeLora?: boolean;
   log?: (line: string) => void;
 }
 
@@ -51,6 +60,11 @@ const MAX_BODY = 4 * 1024 * 1024;
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
@@ -79,13 +93,19 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
-  const { model } = loadModel(o.modelDir, { device: resolveDevice(o.device ?? 'auto', "serve field 'device'") });
+  const device = resolveDevice(o.device ?? 'auto', "serve field 'device'");
+  const { model } = loadModel(o.modelDir, { device });
   model.eval();
   const tokenizer = Tokenizer.fromDir(o.modelDir);
   const modelName = o.modelName ?? o.modelDir.replace(/\/+$/, '').split('/').pop()!;
   const contextLength = model.config.rope.maxPositionEmbeddings;
   const log = o.log ?? (() => {});
-  const batcher = new ContinuousBatcher(model, { maxBatch: o.maxBatch ?? 32, padTokenId: tokenizer.padTokenId ?? 0 });
+  const newBatcher = (m: CausalLM) => new ContinuousBatcher(m, { maxBatch: o.maxBatch ?? 32, padTokenId: tokenizer.padTokenId ?? 0 });
+  const batcher = newBatcher(model);
+  // LoRA adapters loaded at runtime: each a copy of the base with the adapter merged, its own batch
+  const adapters = new Map<string, { model: CausalLM; batcher: ContinuousBatcher; path: string }>();
+  const allowLora = o.allowRuntimeLora ?? process.env['VLLM_ALLOW_RUNTIME_LORA_UPDATING']?.toLowerCase() === 'true';
+  const models = () => [modelName, ...adapters.keys()];
   const created = () => Math.floor(Date.now() / 1000);
   // the most bytes one token decodes to: a text longer than context × this cannot fit, so it is refused before tokenizing
   const maxTokenBytes = Math.max(1, ...Array.from({ length: tokenizer.vocabSize }, (_, i) => Buffer.byteLength(tokenizer.decode([i]))));
@@ -115,7 +135,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     checkContext(prompt, r);
     const decoders = Array.from({ length: r.n }, () => new StreamDecoder((ids) => tokenizer.decode(ids, { skipSpecialTokens: true })));
     const seed = r.seed ?? randomBytes(4).readUInt32LE(0); // a fresh seed when the request names none
-    return batcher.submit({
+    return (adapters.get(r.model)?.batcher ?? batcher).submit({
       prompt,
       n: r.n,
       sampling: { temperature: r.temperature, topP: r.topP, topK: r.topK, minP: r.minP, repetitionPenalty: r.repetitionPenalty },
@@ -185,19 +205,19 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   };
 
   const chat = async (body: Record<string, unknown>, res: ServerResponse) => {
-    const r = parseSamplingRequest(body, { modelName, cap: o.maxNewTokensCap ?? 2048, chat: true });
+    const r = parseSamplingRequest(body, { models: models(), cap: o.maxNewTokensCap ?? 2048, chat: true });
     const text = applyChatTemplate(tokenizer, r.messages as ChatMessage[], { addGenerationPrompt: true });
     checkBytes(text, 'messages');
     const prompt = tokenizer.encode(text);
     const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
-    const head = { id, object: 'chat.completion.chunk', created: created(), model: modelName };
+    const head = { id, object: 'chat.completion.chunk', created: created(), model: r.model };
     if (!r.stream) {
       const outs = (await run(prompt, r)).map(finish);
       sendJson(res, 200, {
         id,
         object: 'chat.completion',
         created: created(),
-        model: modelName,
+        model: r.model,
         choices: outs.map((c, index) => ({
           index,
           message: { role: 'assistant', content: c.text },
@@ -229,7 +249,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   };
 
   const completions = async (body: Record<string, unknown>, res: ServerResponse) => {
-    const r = parseSamplingRequest(body, { modelName, cap: o.maxNewTokensCap ?? 2048, chat: false });
+    const r = parseSamplingRequest(body, { models: models(), cap: o.maxNewTokensCap ?? 2048, chat: false });
     checkBytes(r.prompt!, 'prompt');
     const prompt = tokenizer.encode(r.prompt!);
     const id = `cmpl-${randomBytes(12).toString('hex')}`;
@@ -254,7 +274,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
         id,
         object: 'text_completion',
         created: created(),
-        model: modelName,
+        model: r.model,
         choices: outs.map((c, index) => ({ index, text: c.text, logprobs: r.logprobs ? logprobsOf(c) : null, finish_reason: c.finish })),
         usage: countUsage(prompt, outs),
       });
@@ -262,7 +282,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     }
     checkContext(prompt, r);
     const send = sse(res);
-    const head = { id, object: 'text_completion', created: created(), model: modelName };
+    const head = { id, object: 'text_completion', created: created(), model: r.model };
     const st = streamer(r.n, r.stop, (index, text) => send({ ...head, choices: [{ index, text, logprobs: null, finish_reason: null }] }));
     const outs = (await run(prompt, r, st.piece)).map(finish);
     outs.forEach((c, index) => {
@@ -285,14 +305,61 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
         return;
       }
       if (req.method === 'GET' && url === '/v1/models') {
-        sendJson(res, 200, { object: 'list', data: [{ id: modelName, object: 'model', created: 0, owned_by: 'posttrain' }] });
+        sendJson(res, 200, {
+          object: 'list',
+          data: [
+            { id: modelName, object: 'model', created: 0, owned_by: 'posttrain', root: o.modelDir, parent: null },
+            ...[...adapters].map(([id, a]) => ({
+              id,
+              object: 'model',
+              created: 0,
+              owned_by: 'posttrain',
+              root: a.path,
+              parent: modelName,
+            })),
+          ],
+        });
         return;
       }
-      if (req.method !== 'POST' || (url !== '/v1/chat/completions' && url !== '/v1/completions'))
+      const lora = url === '/v1/load_lora_adapter' || url === '/v1/unload_lora_adapter';
+      if (req.method !== 'POST' || !(url === '/v1/chat/completions' || url === '/v1/completions' || (lora && allowLora)))
         throw new RequestError(404, `no route ${req.method} ${url}`, null, 'not_found');
       const body = await readBody(req);
       if (typeof body !== 'object' || body === null || Array.isArray(body))
         throw new RequestError(400, 'the body must be a JSON object', null, 'invalid_body');
+      if (lora) {
+        const b = body as Record<string, unknown>;
+        const name = b['lora_name'];
+        if (typeof name !== 'string' || name === '')
+          throw new RequestError(400, 'lora_name must be a non-empty string', 'lora_name', 'invalid_value');
+        if (url === '/v1/unload_lora_adapter') {
+          const a = adapters.get(name);
+          if (!a) throw new RequestError(404, `the lora adapter '${name}' is not loaded`, 'lora_name', 'not_found');
+          adapters.delete(name);
+          a.batcher.close();
+          a.model.dispose();
+          sendText(res, 200, `Success: LoRA adapter '${name}' removed successfully.`);
+          return;
+        }
+        const path = b['lora_path'];
+        if (typeof path !== 'string' || path === '')
+          throw new RequestError(400, 'lora_path must be a non-empty string', 'lora_path', 'invalid_value');
+        if (name === modelName || adapters.has(name))
+          throw new RequestError(400, `the lora adapter '${name}' has already been loaded`, 'lora_name', 'invalid_value');
+        const { model: copy } = loadModel(o.modelDir, { device });
+        try {
+          loadAdapter(copy, path);
+          mergeLora(copy);
+        } catch (e) {
+          copy.dispose();
+          throw new RequestError(400, `cannot load the lora adapter at ${path}: ${(e as Error).message}`, 'lora_path', 'invalid_value');
+        }
+        copy.eval();
+        adapters.set(name, { model: copy, batcher: newBatcher(copy), path });
+        log(`loaded LoRA adapter '${name}' from ${path}`);
+        sendText(res, 200, `Success: LoRA adapter '${name}' added successfully.`);
+        return;
+      }
       await (url === '/v1/chat/completions' ? chat : completions)(body as Record<string, unknown>, res);
     };
     handle()
@@ -323,9 +390,12 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     close: () =>
       new Promise<void>((resolve) => {
         batcher.close();
+        for (const a of adapters.values()) a.batcher.close();
         server.closeAllConnections();
         server.close(() => {
           model.dispose();
+          for (const a of adapters.values()) a.model.dispose();
+          adapters.clear();
           resolve();
         });
       }),

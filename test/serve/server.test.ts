@@ -316,3 +316,62 @@ test('a 413 on a keep-alive connection closes it cleanly; the next request succe
     /bytes: at least \d+ tokens, more than the model's context of 128/,
   );
 });
+
+test("vLLM's runtime LoRA routes: load an adapter by path, serve it by name (the merged model's answers), unload it; refused unless allowed", async () => {
+  const { trainSft } = await import('../../src/trainers/sft.js');
+  const { sftConfig } = await import('../helpers/sft_setup.js');
+  const { loadAdapter, mergeLora } = await import('../../src/models/lora.js');
+  const run = await trainSft(
+    sftConfig(setup, join(setup.dir, 'lora-run'), {
+      model_name_or_path: modelDir,
+      model_config: null,
+      max_steps: 3,
+      use_peft: true,
+      lora_r: 4,
+      learning_rate: 5e-2,
+    }),
+    { quiet: true },
+  );
+  const adapterDir = join(run.runDir, 'final-adapter');
+  const post = (s: RunningServer, path: string, body: unknown) =>
+    fetch(`${s.url}/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal((await post(server, 'load_lora_adapter', { lora_name: 'a', lora_path: adapterDir })).status, 404, 'off by default');
+  const s = await startServer({ modelDir, port: 0, modelName: 'tiny', allowRuntimeLora: true });
+  try {
+    const c = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const loaded = await post(s, 'load_lora_adapter', { lora_name: 'math', lora_path: adapterDir });
+    assert.equal(loaded.status, 200);
+    assert.match(await loaded.text(), /Success: LoRA adapter 'math' added/);
+    assert.equal((await post(s, 'load_lora_adapter', { lora_name: 'math', lora_path: adapterDir })).status, 400, 'already loaded');
+    const bad = await post(s, 'load_lora_adapter', { lora_name: 'x', lora_path: join(setup.dir, 'nowhere') });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: { message: string } }).error.message, /cannot load the lora adapter/);
+    assert.deepEqual(
+      (await c.models.list()).data.map((m) => m.id),
+      ['tiny', 'math'],
+    );
+    const viaServer = await c.chat.completions.create({ model: 'math', messages, max_tokens: 8, temperature: 0 });
+    const { model } = loadModel(modelDir);
+    loadAdapter(model, adapterDir);
+    mergeLora(model);
+    const tok = Tokenizer.fromDir(modelDir);
+    const [g] = generate(model, [tok.encode(applyChatTemplate(tok, messages, { addGenerationPrompt: true }))], {
+      maxNewTokens: 8,
+      temperature: 0,
+      eosTokenIds: tok.eosTokenIds,
+    });
+    model.dispose();
+    const tokens = g!.tokens.filter((t, i) => !(i === g!.tokens.length - 1 && tok.eosTokenIds.includes(t)));
+    assert.equal(viaServer.choices[0]!.message.content, tok.decode(tokens, { skipSpecialTokens: true }));
+    assert.equal(viaServer.model, 'math');
+    const base = await c.chat.completions.create({ model: 'tiny', messages, max_tokens: 8, temperature: 0 });
+    assert.notEqual(base.choices[0]!.message.content, viaServer.choices[0]!.message.content, 'the adapter changed the answer');
+    assert.equal((await post(s, 'unload_lora_adapter', { lora_name: 'math' })).status, 200);
+    await assert.rejects(
+      c.chat.completions.create({ model: 'math', messages, max_tokens: 2 }),
+      (e: unknown) => e instanceof OpenAI.NotFoundError,
+    );
+  } finally {
+    await s.close();
+  }
+});
