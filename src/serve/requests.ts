@@ -3,7 +3,7 @@
 // OpenAI-shaped 4xx error. Unknown fields are ignored, as OpenAI-compatible servers do; fields this
 // server cannot honour (tools, structured output, presence / frequency penalties, logit bias) are
 // refused with a 400 naming them rather than silently ignored. vLLM's extra sampling parameters
-// top_k, min_p, repetition_penalty and ignore_eos are accepted.
+// top_k, min_p, repetition_penalty, ignore_eos and return_tokens_as_token_ids are accepted.
 import type { ChatMessage } from '../tokenizer/index.js';
 
 export class RequestError extends Error {
@@ -31,6 +31,8 @@ export interface SamplingRequest {
   repetitionPenalty: number;
   /** vLLM's ignore_eos: generate max_tokens whatever the model says. */
   ignoreEos: boolean;
+  /** vLLM's return_tokens_as_token_ids: logprobs name tokens "token_id:N", every generated token included (the end token too). */
+  returnTokenIds: boolean;
   n: number;
   stop: string[];
   /** null: none given (the server draws a fresh one). */
@@ -161,6 +163,7 @@ export function parseSamplingRequest(
     topP: num('top_p', 1, 1e-6, 1),
     topK: Math.max(0, num('top_k', 0, -1, 1_000_000, true)), // vLLM: -1 (or 0) = off
     minP: num('min_p', 0, 0, 0.999999),
+    returnTokenIds: b['return_tokens_as_token_ids'] === true,
     ignoreEos:
       b['ignore_eos'] === undefined || b['ignore_eos'] === null
         ? false

@@ -162,6 +162,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     return {
       text,
       tokens,
+      all: c.tokens,
+      allLogprobs: c.logprobs,
       logprobs: c.logprobs.slice(0, tokens.length),
       top: (c.topLogprobs ?? []).slice(0, tokens.length),
       finish: c.finishReason === 'length' ? 'length' : 'stop',
@@ -254,6 +256,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const prompt = tokenizer.encode(r.prompt!);
     const id = `cmpl-${randomBytes(12).toString('hex')}`;
     const logprobsOf = (c: ReturnType<typeof finish>) => {
+      if (r.returnTokenIds)
+        return { tokens: c.all.map((t) => `token_id:${t}`), token_logprobs: c.allLogprobs, top_logprobs: null, text_offset: null };
       const tokens = c.tokens.map((t) => tokenizer.decode([t]));
       let offset = r.prompt!.length;
       return {

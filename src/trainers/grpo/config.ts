@@ -206,6 +206,30 @@ export const GRPO_SCHEMA = defineSchema({
     doc: 'rounds between samples.jsonl entries (prompt, completions, rewards, advantages; 0: never)',
   },
   max_steps: { type: 'int', default: 100, min: 1, doc: 'sampling rounds' },
+  // ---- rollouts from an inference server (TRL / verl / open-instruct sample through vLLM)
+  rollout_url: {
+    type: 'string',
+    default: null,
+    nullable: true,
+    doc: "sample the rounds through an OpenAI-compatible server at this base URL (…/v1: vLLM with VLLM_ALLOW_RUNTIME_LORA_UPDATING, posttrain serve --allow-runtime-lora) instead of in-process; needs use_peft: each round's adapter is saved and hot-loaded through /v1/load_lora_adapter",
+  },
+  rollout_model: {
+    type: 'string',
+    default: null,
+    nullable: true,
+    doc: "the server's name of the base model (default: the first of its /v1/models)",
+  },
+  rollout_api_key_env: {
+    type: 'string',
+    default: 'OPENAI_API_KEY',
+    doc: "the environment variable holding the server's bearer token (unset: none)",
+  },
+  vllm_importance_sampling_correction: {
+    type: 'bool',
+    default: true,
+    doc: "with rollout_url: truncated importance sampling (TRL's) — each token's policy loss weighted by min(π_trainer / π_sampler, cap), for the mismatch between the server's log-probs and the trainer's",
+  },
+  vllm_importance_sampling_cap: { type: 'number', default: 2, min: 1, doc: 'the cap of that weight (TRL: 2)' },
   save_steps: { type: 'int', default: 0, min: 0, doc: 'rounds between checkpoints (0: at the end)' },
   save_total_limit: { type: 'int', default: 2, min: 1, doc: 'checkpoints kept' },
   ...scaleFields(),

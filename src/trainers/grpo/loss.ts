@@ -112,6 +112,7 @@ export function grpoLoss(
   mask: Tensor,
   o: GrpoLossOptions,
   entropy: Tensor | null = null,
+  isWeights: Tensor | null = null,
 ): GrpoLossOutput {
   return pt.scope(() => {
     const m = mask.to(logp.dtype); // (B, T)
@@ -134,6 +135,7 @@ export function grpoLoss(
       surrogate = pt.where(A.lt(0).expandAs(surrogate), pt.where(surrogate.gt(floor), surrogate, floor), surrogate);
     }
     let perToken = surrogate.neg(); // (B, T)
+    if (isWeights) perToken = perToken.mul(isWeights.detach()); // truncated importance sampling, sampler → trainer (TRL applies it here, before the KL term)
     let kl: Tensor | null = null;
     if (o.beta !== 0 && refLogp) {
       const d = refLogp.detach().sub(logp); // log(π_ref / π)

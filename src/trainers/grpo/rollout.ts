@@ -56,6 +56,8 @@ export async function loadPrompts(
 export interface Group {
   prompt: PromptRow;
   tokens: number[][];
+  /** The sampler's log-probability of each completion token (for importance sampling against the trainer's). */
+  logprobs: number[][];
   texts: string[];
   truncated: boolean[];
   rewards: (number | null)[];
@@ -95,9 +97,41 @@ export interface Rollout {
 /** A scored group without its prompt: what ranks exchange. */
 type Scored = Omit<Group, 'prompt'>;
 
+/** Completions for prompts (one entry per completion) with one seed each, and the sampler's token log-probs. */
+export type CompletionSampler = (
+  prompts: readonly PromptRow[],
+  seeds: readonly number[],
+  o: RolloutOptions,
+) => Promise<{ tokens: number[]; logprobs: number[]; truncated: boolean }[]>;
+
+/** Sampling in this process, with the KV-cache engine (each completion its own stream). */
+export function localSampler(model: CausalLM): CompletionSampler {
+  return async (prompts, seeds, o) => {
+    const wasTraining = model.training;
+    model.eval();
+    try {
+      return generate(
+        model,
+        prompts.map((p) => p.ids),
+        {
+          maxNewTokens: o.maxNewTokens,
+          temperature: o.temperature,
+          topP: o.topP,
+          topK: o.topK,
+          eosTokenIds: o.eosTokenIds,
+          padTokenId: o.padTokenId,
+          seeds,
+        },
+      ).map((c) => ({ tokens: c.tokens, logprobs: c.logprobs, truncated: c.finishReason === 'length' }));
+    } finally {
+      model.train(wasTraining);
+    }
+  };
+}
+
 /** One sampling round: draw prompts, sample G completions each, score, keep groups with signal. */
 export async function sampleRound(
-  model: CausalLM,
+  complete: CompletionSampler,
   tokenizer: Tokenizer,
   prompts: readonly PromptRow[],
   sampler: BatchSampler,
@@ -115,7 +149,7 @@ export async function sampleRound(
     });
     // this rank's share of the pass's groups (all of them in one process)
     const share = dp ? dp.shard(batch.map((_, j) => j)) : batch.map((_, j) => j);
-    const mine = await scoreGroups(model, tokenizer, share, batch, rewards, o, r);
+    const mine = await scoreGroups(complete, tokenizer, share, batch, rewards, o, r);
     const scored = dp?.enabled ? (await dp.gather(mine.groups)).flat() : mine.groups;
     r.skippedSamples += dp?.enabled ? (await dp.sum([mine.skipped]))[0]! : mine.skipped;
     batch.forEach((prompt, j) => {
@@ -133,7 +167,7 @@ export async function sampleRound(
 
 /** Samples and scores the groups `share` (indices into the pass's prompts); adds its times to `r`; counts the samples no reward could judge. */
 async function scoreGroups(
-  model: CausalLM,
+  complete: CompletionSampler,
   tokenizer: Tokenizer,
   share: readonly number[],
   batch: readonly PromptRow[],
@@ -144,22 +178,11 @@ async function scoreGroups(
   if (share.length === 0) return { groups: [], skipped: 0 };
   const G = o.groupSize;
   const tg = performance.now();
-  const wasTraining = model.training;
-  model.eval();
-  const outs = generate(
-    model,
-    share.flatMap((j) => Array.from({ length: G }, () => batch[j]!.ids)),
-    {
-      maxNewTokens: o.maxNewTokens,
-      temperature: o.temperature,
-      topP: o.topP,
-      topK: o.topK,
-      eosTokenIds: o.eosTokenIds,
-      padTokenId: o.padTokenId,
-      seeds: share.flatMap((j) => Array.from({ length: G }, (_, k) => seedFrom(o.seed, r.passes, j, k))),
-    },
+  const outs = await complete(
+    share.flatMap((j) => Array.from({ length: G }, () => batch[j]!)),
+    share.flatMap((j) => Array.from({ length: G }, (_, k) => seedFrom(o.seed, r.passes, j, k))),
+    o,
   );
-  if (wasTraining) model.train();
   r.generationMs += performance.now() - tg;
   const ts = performance.now();
   const texts = outs.map((c) => tokenizer.decode(c.tokens, { skipSpecialTokens: true }));
@@ -184,8 +207,9 @@ async function scoreGroups(
     const part = <T>(xs: readonly T[]) => xs.slice(s * G, (s + 1) * G);
     return {
       tokens: part(outs).map((c) => c.tokens),
+      logprobs: part(outs).map((c) => c.logprobs),
       texts: part(texts),
-      truncated: part(outs).map((c) => c.finishReason === 'length'),
+      truncated: part(outs).map((c) => c.truncated),
       rewards: part(total),
       notes: part(scores.notes),
       breakdown: Object.fromEntries(Object.entries(breakdown).map(([k, v]) => [k, part(v)])),

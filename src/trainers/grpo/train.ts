@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { AdamW, GradScaler, decayGroups, type GradScalerState } from '../../optim/index.js';
 import { lrAt, checkSchedule, type Schedule } from '../../optim/schedule.js';
 import { loadModel, resolvePlacement, placeModel, type CausalLM } from '../../models/index.js';
-import { applyLora, withAdaptersDisabled, mergedStateDict, type LoraConfig } from '../../models/lora.js';
+import { applyLora, saveAdapter, withAdaptersDisabled, mergedStateDict, type LoraConfig } from '../../models/lora.js';
 import { readSafetensors } from '../../checkpoint/index.js';
 import { Tokenizer } from '../../tokenizer/index.js';
 import { BatchSampler } from '../../data/index.js';
@@ -24,9 +24,11 @@ import { buildGrpoRewards } from './rewards.js';
 import { describeConfig } from '../../common/schema.js';
 import { GRPO_SCHEMA, type GrpoConfig } from './config.js';
 import { groupAdvantages, sequenceKl } from './loss.js';
-import { fitGroups, loadPrompts, sampleRound, type Group } from './rollout.js';
+import { fitGroups, loadPrompts, sampleRound, localSampler, type Group } from './rollout.js';
+import { RemoteRollout } from './remote_rollout.js';
+import { rmSync } from 'node:fs';
 import { VERIFIER_REWARDS } from '../../rewards/registry.js';
-import { frozenLogprobs, microBatches, policyUpdate, NO_UPDATE, type UpdateRow, type UpdateStats } from './update.js';
+import { frozenLogprobs, microBatches, policyUpdate, NO_UPDATE, type MicroBatch, type UpdateRow, type UpdateStats } from './update.js';
 import { RunFolder, Progress, MetricsWindow } from '../../common/run_folder.js';
 import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles, saveFinalModel } from '../checkpoint.js';
 import { DataParallel } from '../data_parallel.js';
@@ -52,6 +54,12 @@ export async function trainGrpo(
   run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(GRPO_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
   pt.manualSeed(cfg.seed);
+  if (cfg.rollout_url && !cfg.use_peft)
+    throw new Error(
+      'config: rollout_url needs use_peft: true — the policy reaches the server as a LoRA adapter loaded each round (full weights have no OpenAI-protocol route)',
+    );
+  if (cfg.rollout_url && dp.enabled)
+    throw new Error('config: rollout_url under data parallelism is not supported yet: run one trainer process against the server');
   const accuracyName = cfg.accuracy_reward ?? cfg.reward_funcs.find((r) => VERIFIER_REWARDS.includes(r)) ?? null;
   if (accuracyName !== null && !cfg.reward_funcs.includes(accuracyName))
     throw new Error(`config: accuracy_reward '${accuracyName}' is not one of rewards [${cfg.reward_funcs.join(', ')}]`);
@@ -149,10 +157,23 @@ export async function trainGrpo(
       `; ${(model.numParameters() / 1e6).toFixed(2)}M parameters (${(model.numParameters(true) / 1e6).toFixed(2)}M trainable)`,
   );
 
+  const remote = cfg.rollout_url
+    ? await RemoteRollout.connect(cfg.rollout_url, cfg.rollout_model, process.env[cfg.rollout_api_key_env] || null)
+    : null;
+  if (remote) log(`rollouts from ${remote.baseUrl} (base model '${remote.baseModel}'), the policy's adapter hot-loaded each round`);
+  const complete = remote ? remote.sampler() : localSampler(model);
+  const adapterRoot = join(cfg.output_dir, 'rollout-adapter');
   while (step < cfg.max_steps) {
     const t0 = performance.now();
+    if (remote) {
+      // the server samples from this round's policy: its adapter saved and hot-loaded (the previous one unloaded)
+      const dir = join(adapterRoot, `step-${step}`);
+      saveAdapter(model, dir, lora!, cfg.model_name_or_path);
+      await remote.loadAdapter(`posttrain-${process.pid}-step-${step}`, dir);
+      if (step > 0) rmSync(join(adapterRoot, `step-${step - 1}`), { recursive: true, force: true });
+    }
     const rollout = await sampleRound(
-      model,
+      complete,
       tokenizer,
       prompts,
       sampler,
@@ -180,15 +201,18 @@ export async function trainGrpo(
     const { kept } = rollout;
     let stats: UpdateStats = { ...NO_UPDATE };
     let advantages: number[] = [],
-      rewardKl: number | null = null;
+      rewardKl: number | null = null,
+      isStats: Record<string, number> = {};
     if (kept.length > 0) {
       const rows: UpdateRow[] = kept.flatMap((g) =>
         g.tokens.map((t, k) => ({
           ids: [...g.prompt.ids, ...t],
           promptLength: g.prompt.ids.length,
           lossMask: g.rewards[k] !== null && !(cfg.mask_truncated_completions && g.truncated[k]),
+          samplerLogprobs: g.logprobs[k]!,
         })),
       );
+      const correct = remote !== null && cfg.vllm_importance_sampling_correction;
       // this rank's rows (all of them in one process); the denominators are the whole round's
       const per = Math.ceil(rows.length / dp.worldSize);
       const lo = Math.min(rows.length, dp.rank * per),
@@ -205,9 +229,13 @@ export async function trainGrpo(
             : refMode === 'adapters-off'
               ? withAdaptersDisabled(model, () => frozenLogprobs(model, mbs, cfg.temperature, cfg))
               : frozenLogprobs(ref!, mbs, cfg.temperature, cfg);
-        const old = cfg.num_iterations > 1 || (cfg.kl_in_reward && refLp) ? frozenLogprobs(model, mbs, cfg.temperature, cfg) : null;
+        const old =
+          cfg.num_iterations > 1 || (cfg.kl_in_reward && refLp) || correct ? frozenLogprobs(model, mbs, cfg.temperature, cfg) : null;
         return { mbs, refLp, old };
       });
+      // truncated importance sampling: the trainer's log-probs of the sampled tokens against the server's
+      const isWeights = correct ? importanceWeights(rows.slice(lo, hi), mbs, old!, cfg.vllm_importance_sampling_cap) : null;
+      if (isWeights) isStats = isWeights.stats;
       try {
         const groupRewards = kept.flatMap((g) => g.rewards);
         if (cfg.kl_in_reward && refLp && old) {
@@ -223,7 +251,7 @@ export async function trainGrpo(
           model,
           optimizer,
           mbs,
-          old,
+          cfg.num_iterations > 1 || (cfg.kl_in_reward && refLp) ? old : null, // computed for importance sampling alone: μ = 1 keeps ratio 1
           cfg.kl_in_reward ? null : refLp,
           advantages.slice(lo, hi),
           {
@@ -246,11 +274,12 @@ export async function trainGrpo(
             scaler,
             dp,
             totals,
+            isWeights: isWeights?.weights ?? null,
           },
         );
       } finally {
         for (const mb of mbs) for (const t of [mb.ids, mb.attention, mb.completion]) t.dispose();
-        for (const t of [...(refLp ?? []), ...(old ?? [])]) t.dispose();
+        for (const t of [...(refLp ?? []), ...(old ?? []), ...(isWeights?.weights ?? [])]) t.dispose();
       }
     }
     const updateMs = performance.now() - tu;
@@ -291,6 +320,7 @@ export async function trainGrpo(
         grad_norm: stats.gradNorm,
         kl: stats.kl,
         ...(rewardKl !== null ? { kl_in_reward: rewardKl } : {}),
+        ...isStats,
         entropy: stats.entropy,
         clip_ratio_low: stats.clipLow,
         clip_ratio_high: stats.clipHigh,
@@ -337,6 +367,7 @@ export async function trainGrpo(
   model.dispose();
   ref?.dispose();
   rewardSet.dispose();
+  await remote?.close();
   await dp.end();
   return { steps: step, rewards: rewardCurve, accuracy: accuracyCurve, finalDir, runDir: cfg.output_dir };
 }
@@ -369,4 +400,62 @@ function logSamples(run: RunFolder, step: number, kept: readonly Group[], advant
       })),
     }),
   );
+}
+
+/**
+ * Per micro-batch (B, S−1) weights min(exp(log π_trainer − log π_sampler), cap) on the completion
+ * positions (truncated importance sampling, as TRL corrects vLLM's sampling), and the mismatch
+ * statistics: the ratio's mean / min / max and the share capped, the mean |Δ log-prob|.
+ */
+function importanceWeights(
+  rows: readonly UpdateRow[],
+  mbs: readonly MicroBatch[],
+  old: readonly pt.Tensor[],
+  cap: number,
+): { weights: pt.Tensor[]; stats: Record<string, number> } {
+  let row = 0,
+    n = 0,
+    sum = 0,
+    min = Infinity,
+    max = 0,
+    capped = 0,
+    diff = 0;
+  const weights = mbs.map((mb, i) =>
+    pt.scope(() => {
+      const S1 = mb.completion.size(1);
+      const sampler = new Float32Array(mb.rows * S1);
+      for (let b = 0; b < mb.rows; b++, row++) {
+        const r = rows[row]!;
+        r.samplerLogprobs!.forEach((lp, t) => (sampler[b * S1 + r.promptLength - 1 + t] = lp));
+      }
+      const samplerLp = pt.tensor(sampler, { shape: [mb.rows, S1], device: mb.ids.device }); // (B, S−1)
+      const logRatio = old[i]!.sub(samplerLp).mul(mb.completion); // (B, S−1)
+      const ratio = logRatio.exp(); // (B, S−1)
+      const mask = mb.completion.toFlatArray() as number[],
+        r = ratio.toFlatArray() as number[],
+        d = logRatio.toFlatArray() as number[];
+      mask.forEach((m, k) => {
+        if (!m) return;
+        n++;
+        sum += r[k]!;
+        min = Math.min(min, r[k]!);
+        max = Math.max(max, r[k]!);
+        if (r[k]! > cap) capped++;
+        diff += Math.abs(d[k]!);
+      });
+      return ratio.clamp(null, cap).mul(mb.completion); // (B, S−1)
+    }),
+  );
+  return {
+    weights,
+    stats: n
+      ? {
+          'sampling/importance_sampling_ratio/mean': sum / n,
+          'sampling/importance_sampling_ratio/min': min,
+          'sampling/importance_sampling_ratio/max': max,
+          'sampling/importance_sampling_ratio/capped': capped / n,
+          'sampling/logprob_mismatch': diff / n,
+        }
+      : {},
+  };
 }

@@ -20,6 +20,8 @@ export interface UpdateRow {
   ids: number[];
   promptLength: number;
   lossMask: boolean;
+  /** The sampler's log-probability of each completion token (rollouts from a server), for importance sampling. */
+  samplerLogprobs?: number[];
 }
 
 export interface MicroBatch {
@@ -96,6 +98,8 @@ export interface UpdateSettings {
   dp?: DataParallel | null;
   /** The denominators of the whole batch over all ranks (default: this call's rows). */
   totals?: { sequences: number; tokens: number };
+  /** Per micro-batch (B, S−1) weights of each token's policy loss (truncated importance sampling), or null. */
+  isWeights?: Tensor[] | null;
 }
 
 export interface UpdateStats {
@@ -154,7 +158,16 @@ export async function policyUpdate(
         const head = { logits_chunk_size: o.logits_chunk_size ?? 0, gradScale: scaler.scale };
         let out: ReturnType<typeof grpoLoss> | null = null;
         const objective = (logp: Tensor, entropy: Tensor) => {
-          out = grpoLoss(logp, old ? old[i]! : logp, ref ? ref[i]! : null, adv, mb.completion, { ...lossOptions, totals }, entropy);
+          out = grpoLoss(
+            logp,
+            old ? old[i]! : logp,
+            ref ? ref[i]! : null,
+            adv,
+            mb.completion,
+            { ...lossOptions, totals },
+            entropy,
+            o.isWeights?.[i] ?? null,
+          );
           return out.loss;
         };
         const value = forwardBackward(

@@ -220,3 +220,41 @@ test('config: an accuracy reward that is not listed and surplus reward weights a
     /2 reward_weights for 1 rewards/,
   );
 });
+
+test("rollouts from posttrain serve, the LoRA adapter hot-loaded each round: the in-process reward curve within noise, and the server's log-probs equal the trainer's (importance weights 1)", async () => {
+  const { startServer } = await import('../../../src/serve/server.js');
+  const server = await startServer({ modelDir, port: 0, modelName: 'policy', allowRuntimeLora: true });
+  try {
+    const over = { use_peft: true, lora_r: 8, lora_alpha: 16, learning_rate: 3e-2, max_steps: 12 };
+    const local = await trainGrpo(cfg('lora-local', over), { quiet: true, rewardFns: short });
+    const remote = await trainGrpo(cfg('lora-remote', { ...over, rollout_url: `${server.url}/v1` }), { quiet: true, rewardFns: short });
+    const m = metrics(remote.runDir);
+    assert.equal(m.length, 12);
+    for (const r of m) {
+      assert.ok(r['sampling/logprob_mismatch']! < 1e-4, `step ${r['step']}: mean |Δ log-prob| ${r['sampling/logprob_mismatch']}`);
+      assert.ok(Math.abs(r['sampling/importance_sampling_ratio/mean']! - 1) < 1e-4);
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const se = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)) / xs.length);
+    if (process.env.SHOW_REWARDS)
+      console.log(local.rewards.map((x) => x.toFixed(2)).join(' '), '|', remote.rewards.map((x) => x.toFixed(2)).join(' '));
+    const gap = Math.abs(mean(local.rewards) - mean(remote.rewards));
+    const noise = 3 * Math.hypot(se(local.rewards), se(remote.rewards));
+    assert.ok(
+      gap <= noise + 0.01,
+      `mean reward per round: in process ${mean(local.rewards).toFixed(3)}, through the server ${mean(remote.rewards).toFixed(3)} (3 SE ${noise.toFixed(3)})`,
+    );
+    const listed = (await (await fetch(`${server.url}/v1/models`)).json()) as { data: { id: string }[] };
+    assert.deepEqual(
+      listed.data.map((d) => d.id),
+      ['policy'],
+      'the last adapter was unloaded at the end',
+    );
+  } finally {
+    await server.close();
+  }
+  await assert.rejects(
+    trainGrpo(cfg('remote-full', { rollout_url: 'http://127.0.0.1:9/v1' }), { quiet: true, rewardFns: short }),
+    /rollout_url needs use_peft: true/,
+  );
+});
