@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { createModel, saveModel, type CausalLM } from '../src/models/index.js';
 import { generate } from '../src/generation/index.js';
 import { Tokenizer, trainByteLevelBpe, makeTokenizerConfig, CHATML_SPECIAL_TOKENS } from '../src/tokenizer/index.js';
-import { readTokenizerFiles, writeGguf, type GgufType } from '../src/checkpoint/gguf.js';
+import { writeGguf, type GgufType } from '../src/checkpoint/gguf.js';
+import { ggufSource } from '../src/cli/export.js';
 import { ContinuousBatcher } from '../src/generation/batcher.js';
 
 export const DECODE_CONFIG = {
@@ -38,30 +39,8 @@ export interface DecodeBench {
 const WORDS = 'the a one two three apple box river stone green quick slow count add take give more less each many few red blue'.split(' ');
 
 function exportFor(model: CausalLM, dir: string, tokDir: string, type: GgufType): string {
-  const c = model.config;
   const file = join(dir, `model-${type}.gguf`);
-  writeGguf(
-    file,
-    {
-      family: 'llama',
-      config: {
-        vocabSize: c.vocabSize,
-        hidden: c.hidden,
-        intermediate: c.intermediate,
-        layers: c.layers,
-        heads: c.heads,
-        kvHeads: c.kvHeads,
-        headDim: c.headDim,
-        rmsEps: c.rmsEps,
-        ropeTheta: c.rope.theta,
-        contextLength: c.rope.maxPositionEmbeddings,
-        tieEmbeddings: c.tieEmbeddings,
-      },
-      weights: model.stateDict(),
-      ...readTokenizerFiles(tokDir),
-    },
-    { type },
-  );
+  writeGguf(file, ggufSource(model, tokDir), { type });
   return file;
 }
 

@@ -3,8 +3,35 @@
 // ollama, LM Studio, node-llama-cpp), tokenizer and chat template included (checkpoint/gguf.ts).
 import { basename } from 'node:path';
 import { command, UsageError } from './args.js';
-import { loadModel } from '../models/index.js';
-import { readTokenizerFiles, writeGguf, type GgufType } from '../checkpoint/gguf.js';
+import { loadModel, type CausalLM } from '../models/index.js';
+import { readTokenizerFiles, writeGguf, type GgufSource, type GgufType } from '../checkpoint/gguf.js';
+
+/** What writeGguf needs from a loaded model and the folder holding its tokenizer files. */
+export function ggufSource(model: CausalLM, tokenizerDir: string): GgufSource {
+  const c = model.config;
+  if (c.rope.scaling)
+    throw new UsageError(`export: the model uses rope_scaling '${c.rope.scaling.type}', which the GGUF export does not write yet`);
+  if (c.outBias || c.mlpBias)
+    throw new UsageError(`export: the model has output or MLP biases, which llama.cpp's ${c.family} graph has no place for`);
+  return {
+    family: c.family as GgufSource['family'],
+    config: {
+      vocabSize: c.vocabSize,
+      hidden: c.hidden,
+      intermediate: c.intermediate,
+      layers: c.layers,
+      heads: c.heads,
+      kvHeads: c.kvHeads,
+      headDim: c.headDim,
+      rmsEps: c.rmsEps,
+      ropeTheta: c.rope.theta,
+      contextLength: c.rope.maxPositionEmbeddings,
+      tieEmbeddings: c.tieEmbeddings,
+    },
+    weights: model.stateDict(),
+    ...readTokenizerFiles(tokenizerDir),
+  };
+}
 
 export const exportCommand = command({
   summary:
@@ -28,33 +55,11 @@ export const exportCommand = command({
   run: async (cfg) => {
     const { model } = loadModel(cfg.model);
     try {
-      const c = model.config;
-      if (c.rope.scaling)
-        throw new UsageError(`export: ${cfg.model} uses rope_scaling '${c.rope.scaling.type}', which the GGUF export does not write yet`);
-      if (c.outBias || c.mlpBias)
-        throw new UsageError(`export: ${cfg.model} has output or MLP biases, which llama.cpp's ${c.family} graph has no place for`);
-      const r = writeGguf(
-        cfg.output,
-        {
-          family: c.family as 'llama' | 'qwen2' | 'qwen3',
-          config: {
-            vocabSize: c.vocabSize,
-            hidden: c.hidden,
-            intermediate: c.intermediate,
-            layers: c.layers,
-            heads: c.heads,
-            kvHeads: c.kvHeads,
-            headDim: c.headDim,
-            rmsEps: c.rmsEps,
-            ropeTheta: c.rope.theta,
-            contextLength: c.rope.maxPositionEmbeddings,
-            tieEmbeddings: c.tieEmbeddings,
-          },
-          weights: model.stateDict(),
-          ...readTokenizerFiles(cfg.model),
-        },
-        { type: cfg.type as GgufType, preTokenizer: cfg.pre_tokenizer || undefined, name: basename(cfg.model.replace(/\/+$/, '')) },
-      );
+      const r = writeGguf(cfg.output, ggufSource(model, cfg.model), {
+        type: cfg.type as GgufType,
+        preTokenizer: cfg.pre_tokenizer || undefined,
+        name: basename(cfg.model.replace(/\/+$/, '')),
+      });
       process.stdout.write(`${JSON.stringify({ output: cfg.output, tensors: r.tensors, bytes: r.bytes, type: cfg.type })}\n`);
       return 0;
     } finally {

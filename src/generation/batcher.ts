@@ -21,7 +21,7 @@ import type { CausalLM } from '../models/decoder.js';
 import { KVCache } from '../nn/kv_cache.js';
 import { Rng } from '../common/rng.js';
 import { checkSampling, selectTokens, topLogprobs, type SamplingOptions } from './sampler.js';
-import { presence, type Completion } from './engine.js';
+import { isFinished, presence, type Completion } from './engine.js';
 
 export interface BatchRequest {
   prompt: readonly number[];
@@ -99,6 +99,8 @@ export class ContinuousBatcher {
     if (r.prompt.length === 0) return Promise.reject(new pt.ArgumentError('batcher', 'the prompt is empty'));
     if (r.seeds.length !== r.n) return Promise.reject(new pt.ArgumentError('batcher', `${r.seeds.length} seeds for ${r.n} choices`));
     if (r.n > this.maxBatch) return Promise.reject(new pt.ArgumentError('batcher', `n ${r.n} is over the batch limit ${this.maxBatch}`));
+    if (r.stopStrings?.length && !r.detokenize)
+      return Promise.reject(new pt.ArgumentError('batcher', 'stopStrings need a detokenize function'));
     const s = checkSampling(r.sampling);
     return new Promise<Completion[]>((resolve, reject) => {
       this.queue.push({
@@ -278,27 +280,7 @@ export class ContinuousBatcher {
   }
 
   private finished(row: Row): boolean {
-    const c = row.out,
-      { r, eos } = row.req;
-    const token = c.tokens.at(-1)!;
-    if (eos.has(token)) {
-      c.finishReason = 'eos';
-      return true;
-    }
-    if (r.stopStrings?.length && r.detokenize) {
-      const text = r.detokenize(c.tokens);
-      const hit = r.stopStrings.find((x) => x.length > 0 && text.includes(x));
-      if (hit !== undefined) {
-        c.finishReason = 'stop';
-        c.stopString = hit;
-        return true;
-      }
-    }
-    if (c.tokens.length >= r.maxNewTokens) {
-      c.finishReason = 'length';
-      return true;
-    }
-    return false;
+    return isFinished(row.out, row.out.tokens.at(-1)!, row.req.eos, row.req.r);
   }
 
   /** Keeps only the batch rows `keep` (in order). */

@@ -115,7 +115,17 @@ export function recordStep(
 
 /** Decides whether a sequence has finished after appending its latest token; cuts a stop string. */
 export function checkFinished(c: Completion, token: number, p: Prepared, o: GenerateOptions): boolean {
-  if (p.eos.has(token)) {
+  return isFinished(c, token, p.eos, o);
+}
+
+/** The end test on a completion's latest token: an end token, a stop string (noted), or the length limit. */
+export function isFinished(
+  c: Completion,
+  token: number,
+  eos: ReadonlySet<number>,
+  o: { maxNewTokens: number; stopStrings?: readonly string[]; detokenize?: (ids: number[]) => string },
+): boolean {
+  if (eos.has(token)) {
     c.finishReason = 'eos';
     return true;
   }
