@@ -594,3 +594,40 @@ describe('attention masks and packed positions', () => {
     assertClose(pt.positionsFromSegments(i64([[5]])), [[0]], 0);
   });
 });
+
+test("linear's batch-1 path (one float32 row, no autograd: an AVX2 dot-product loop) equals the BLAS product; other cases keep at::linear", () => {
+  pt.scope(() => {
+    for (const [N, K] of [
+      [2048, 771],
+      [7, 8],
+      [300, 33],
+    ] as const) {
+      const W = pt.randn([N, K]),
+        b = pt.randn([N]);
+      for (const shape of [[K], [1, K], [1, 1, K]]) {
+        const x = pt.randn(shape);
+        const fast = pt.noGrad(() => pt.linear(x, W, b));
+        const ref = x.reshape(1, K).matmul(W.t()).add(b).reshape(fast.shape); // (…, N) through BLAS
+        assert.deepEqual(fast.shape, [...shape.slice(0, -1), N]);
+        const scale = ref.abs().max().item() as number;
+        assert.ok((fast.sub(ref).abs().max().item() as number) <= 1e-5 * Math.max(1, scale), `[${N}, ${K}] x ${shape}`);
+      }
+    }
+    // with autograd the product still differentiates (the general path)
+    const W = pt.randn([16, 32]).requiresGrad_(),
+      x = pt.randn([1, 32]);
+    pt.linear(x, W).sum().backward();
+    const gradError = W.grad!.sub(x.expand([16, 32]))
+      .abs()
+      .max()
+      .item() as number;
+    assert.ok(gradError < 1e-6, `gradient of W off by ${gradError}`);
+    // several rows, float64, a transposed weight: the same values as before
+    const W2 = pt.randn([32, 16]).t();
+    const x2 = pt.randn([3, 32]);
+    assert.ok(pt.noGrad(() => pt.linear(x2, W2)).allclose(x2.matmul(W2.t()), 1e-5, 1e-5));
+    const x3 = pt.randn([1, 32], { dtype: 'float64' }),
+      W3 = pt.randn([8, 32], { dtype: 'float64' });
+    assert.ok(pt.noGrad(() => pt.linear(x3, W3)).allclose(x3.matmul(W3.t()), 1e-12, 1e-12));
+  });
+});
