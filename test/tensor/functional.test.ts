@@ -595,7 +595,7 @@ describe('attention masks and packed positions', () => {
   });
 });
 
-test("linear's batch-1 path (one float32 row, no autograd: an AVX2 dot-product loop) equals the BLAS product; other cases keep at::linear", () => {
+test("linear's batch-1 path (one float32 or bfloat16 row, no autograd: an AVX2 dot-product loop) equals the BLAS product; other cases keep at::linear", () => {
   pt.scope(() => {
     for (const [N, K] of [
       [2048, 771],
@@ -613,6 +613,23 @@ test("linear's batch-1 path (one float32 row, no autograd: an AVX2 dot-product l
         assert.ok((fast.sub(ref).abs().max().item() as number) <= 1e-5 * Math.max(1, scale), `[${N}, ${K}] x ${shape}`);
       }
     }
+    // bfloat16: float32 sums of the bfloat16 values, rounded once (within half a bfloat16 step of the float32 product)
+    const Wb = pt.randn([300, 96]).to('bfloat16'),
+      xb = pt.randn([1, 96]).to('bfloat16'),
+      bb = pt.randn([300]).to('bfloat16');
+    const yb = pt.noGrad(() => pt.linear(xb, Wb, bb));
+    assert.equal(yb.dtype, 'bfloat16');
+    const exact = xb.float().matmul(Wb.float().t()).add(bb.float()); // (1, 300)
+    assert.ok(
+      (yb
+        .float()
+        .sub(exact)
+        .abs()
+        .sub(exact.abs().mul(2 ** -8))
+        .max()
+        .item() as number) <= 1e-6,
+      'each output within 2^-8 relative (bfloat16 rounding) of the float32 product',
+    );
     // with autograd the product still differentiates (the general path)
     const W = pt.randn([16, 32]).requiresGrad_(),
       x = pt.randn([1, 32]);
