@@ -65,7 +65,7 @@ export async function runDecodeBench(rounds = 3, newTokens = 64): Promise<Decode
     const prompts16 = Array.from({ length: 16 }, (_, i) => tok.encode(corpus[i + 1]!).slice(0, 32));
     const llama = await getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
     const best = { b1f32: [0, 0], b1f16: [0, 0], b16f32: [0, 0] } as Record<string, [number, number]>;
-    const half = createModel(DECODE_CONFIG, { seed: 0 }).to('bfloat16'); // posttrain's half precision on the CPU is bfloat16
+    const half = createModel(DECODE_CONFIG, { seed: 0 }).to('bfloat16').autocast('float32'); // weight-only bfloat16, float32 activations (as llama.cpp runs F16)
     half.eval();
     const oursB1 = (m: CausalLM) => {
       const t0 = performance.now();

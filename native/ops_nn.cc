@@ -9,14 +9,19 @@
 // linear for one row of float32 input on the CPU without autograd (batch-1 decoding) is a
 // matrix-vector product bound by reading the weight: OpenBLAS's GEMV reaches ~13–16 GB/s on this
 // project's machine with two threads, an AVX2/FMA dot-product loop ~23 GB/s with one, so that case
-// takes the loop (when the CPU has AVX2 and FMA; at::linear otherwise), and so does bfloat16 (whose
-// CPU GEMV in libtorch 1.13 is slower than float32's). Tested against the BLAS product.
+// takes the loop (when the CPU has AVX2 and FMA; at::linear otherwise), rows split across ATen's
+// threads, and so does bfloat16 (whose CPU GEMV in libtorch 1.13 is slower than float32's). float32
+// input with a bfloat16/float16 weight is weight-only half precision (llama.cpp's F16/BF16): half the
+// bytes to read per token, activations in float32. Tested against the BLAS product.
 #include "common.h"
 
 #include <immintrin.h>
 
 #include <torch/csrc/api/include/torch/version.h>
 
+#include <ATen/Parallel.h>
+
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -81,25 +86,46 @@ bool hasAvx2Fma() {
   return ok;
 }
 
-// linear's batch-1 fast path: one input row, CPU, contiguous float32 (or bfloat16) weight of the
-// input's dtype, nothing to differentiate. bfloat16 accumulates in float32 and rounds the result once.
+// linear's batch-1 fast path: one input row, CPU, contiguous weight, nothing to differentiate;
+// float32 or bfloat16 input with a weight of its dtype, or float32 input with a bfloat16 weight
+// (weight-only half precision). bfloat16 weights accumulate in float32; a bfloat16 result is rounded once.
 c10::optional<at::Tensor> gemvLinear(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& b) {
-  const auto dt = x.scalar_type();
-  if (!hasAvx2Fma() || !x.device().is_cpu() || !w.device().is_cpu() || w.scalar_type() != dt || (dt != at::kFloat && dt != at::kBFloat16))
-    return c10::nullopt;
+  const auto dt = x.scalar_type(), wt = w.scalar_type();
+  const bool dtypesOk = (dt == at::kFloat && (wt == at::kFloat || wt == at::kBFloat16)) || (dt == at::kBFloat16 && wt == at::kBFloat16);
+  if (!hasAvx2Fma() || !x.device().is_cpu() || !w.device().is_cpu() || !dtypesOk) return c10::nullopt;
   if (w.dim() != 2 || !w.is_contiguous() || x.dim() < 1 || x.size(-1) != w.size(1) || x.numel() != w.size(1)) return c10::nullopt;
   if (at::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad() || (b && b->requires_grad()))) return c10::nullopt;
-  if (b && (b->scalar_type() != dt || !b->device().is_cpu())) return c10::nullopt;
+  if (b && (!b->device().is_cpu() || b->dim() != 1 || b->size(0) != w.size(0))) return c10::nullopt;
   const at::Tensor xf = x.to(at::kFloat).contiguous();
   std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
   shape.back() = w.size(0);
   at::Tensor y = at::empty(shape, x.options().dtype(at::kFloat));
-  if (dt == at::kFloat)
-    gemvAvx2(w.data_ptr<float>(), xf.data_ptr<float>(), y.data_ptr<float>(), w.size(0), w.size(1));
-  else
-    gemvBf16Avx2(reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()), xf.data_ptr<float>(), y.data_ptr<float>(), w.size(0), w.size(1));
+  const int64_t N = w.size(0), K = w.size(1);
+  const float* xp = xf.data_ptr<float>();
+  float* yp = y.data_ptr<float>();
+  // rows split across ATen's threads, at least 256K weights per chunk (a thread hand-off costs ~10 µs)
+  const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(K, 1));
+  if (wt == at::kFloat) {
+    const float* wp = w.data_ptr<float>();
+    at::parallel_for(0, N, grain, [&](int64_t r0, int64_t r1) { gemvAvx2(wp + r0 * K, xp, yp + r0, r1 - r0, K); });
+  } else {
+    const uint16_t* wp = reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>());
+    at::parallel_for(0, N, grain, [&](int64_t r0, int64_t r1) { gemvBf16Avx2(wp + r0 * K, xp, yp + r0, r1 - r0, K); });
+  }
   if (b) y.add_(b->to(at::kFloat));
   return dt == at::kFloat ? y : y.to(dt);
+}
+
+// linear with a half-precision weight (and bias) under float32 input: weight-only half precision,
+// as llama.cpp runs F16/BF16 files. Beyond the batch-1 loop, the weight is widened for the product
+// (differentiably). Other dtype mixes are left to at::linear, which refuses them.
+at::Tensor linearOp(const at::Tensor& x, const at::Tensor& w, const c10::optional<at::Tensor>& b) {
+  if (auto fast = gemvLinear(x, w, b)) return *fast;
+  const bool weightOnlyHalf = x.scalar_type() == at::kFloat && (w.scalar_type() == at::kBFloat16 || w.scalar_type() == at::kHalf);
+  if (!weightOnlyHalf) return at::linear(x, w, b);
+  c10::optional<at::Tensor> bf;
+  if (b) bf = b->to(at::kFloat);
+  return at::linear(x, w.to(at::kFloat), bf);
 }
 
 int64_t reductionCode(Ctx& c, size_t i) {
@@ -187,8 +213,7 @@ const std::vector<OpDef> kOps = {
        at::Tensor& x = c.t(0);
        at::Tensor& w = c.t(1);
        c10::optional<at::Tensor> b = c.optT(2);
-       if (auto fast = gemvLinear(x, w, b)) return c.wrap(*fast);
-       return c.wrap(at::linear(x, w, b));
+       return c.wrap(linearOp(x, w, b));
      }},
     {"layerNorm", [](Ctx& c) -> Napi::Value {  // (x, normalizedShape, w?, b?, eps)
        at::Tensor& x = c.t(0);

@@ -169,7 +169,8 @@ export class CausalLM extends Module {
 
   /** hidden (..., hidden) → logits (..., vocab) through lm_head or the tied embedding. */
   logits(hidden: Tensor): Tensor {
-    return pt.linear(hidden, this.headWeight());
+    if (this.lm_head) return this.lm_head.forward(hidden);
+    return pt.linear(hidden, this.linearWeight(this.model.embed_tokens.weight));
   }
 
   /**

@@ -47,7 +47,7 @@ export class Linear extends Module {
   /** x (..., in) → (..., out); with LoRA: + (alpha / r) · B(A(dropout(x))). */
   forward(x: Tensor): Tensor {
     const bias = this.bias;
-    const base = pt.linear(x, this.inComputeDtype(this.weight), bias ? this.inComputeDtype(bias) : null); // (..., out)
+    const base = pt.linear(x, this.linearWeight(this.weight), bias ? this.linearWeight(bias) : null); // (..., out)
     if (!this.lora || !this.loraEnabled) return base;
     const { r, alpha, dropout } = this.lora;
     return pt.scope(() => {

@@ -113,6 +113,16 @@ export class Module {
     return this.computeDtype && this.computeDtype !== t.dtype && pt.isFloating(t.dtype) ? t.to(this.computeDtype) : t;
   }
 
+  /**
+   * A linear weight as pt.linear should get it: like inComputeDtype, except that a half-precision
+   * weight under float32 compute stays as stored (weight-only half precision: linear reads the
+   * half-precision bytes and widens them itself, instead of a float32 copy per call).
+   */
+  protected linearWeight(w: Tensor): Tensor {
+    if (this.computeDtype === 'float32' && (w.dtype === 'bfloat16' || w.dtype === 'float16')) return w;
+    return this.inComputeDtype(w);
+  }
+
   /** Freezes (requiresGrad false) every parameter whose key matches, or all. */
   freeze(match?: (key: string) => boolean): this {
     for (const [k, t] of this.namedParameters()) if (!match || match(k)) t.requiresGrad_(false);

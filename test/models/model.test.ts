@@ -158,3 +158,27 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 const require_ = createRequire(import.meta.url);
 const fileExists = existsSync;
+
+test('weight-only bfloat16 (bfloat16 parameters, float32 compute) gives the float32 model of the rounded weights: logits, KV cache and greedy decoding', async () => {
+  const { generate } = await import('../../src/generation/index.js');
+  for (const family of ['llama', 'qwen2', 'qwen3'] as const) {
+    const half = createModel(TINY[family], { seed: 3 }).to('bfloat16').autocast('float32').eval();
+    const full = createModel(TINY[family], { seed: 3 }).to('bfloat16').to('float32').eval(); // the same rounded values
+    const ids = pt.tensor([[3, 7, 1, 9, 4, 4, 2]], { dtype: 'int64' });
+    pt.noGrad(() =>
+      pt.scope(() => {
+        const a = half.forward(ids),
+          b = full.forward(ids);
+        assert.equal(a.dtype, 'float32');
+        const err = a.sub(b).abs().max().item() as number;
+        assert.ok(err < 1e-4, `${family}: logits off by ${err}`);
+      }),
+    );
+    const prompt = [3, 7, 1, 9];
+    const ga = generate(half, [prompt], { maxNewTokens: 8, temperature: 0, eosTokenIds: [] });
+    const gb = generate(full, [prompt], { maxNewTokens: 8, temperature: 0, eosTokenIds: [] });
+    assert.deepEqual(ga[0]!.tokens, gb[0]!.tokens, `${family}: greedy tokens`);
+    half.dispose();
+    full.dispose();
+  }
+});

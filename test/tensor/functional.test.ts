@@ -648,3 +648,26 @@ test("linear's batch-1 path (one float32 or bfloat16 row, no autograd: an AVX2 d
     assert.ok(pt.noGrad(() => pt.linear(x3, W3)).allclose(x3.matmul(W3.t()), 1e-12, 1e-12));
   });
 });
+
+test('weight-only half precision: float32 input with a bfloat16/float16 weight gives the float32 product of the stored values, one row or many, and differentiates', () => {
+  pt.scope(() => {
+    const W = pt.randn([2048, 771]).to('bfloat16'),
+      b = pt.randn([2048]).to('bfloat16');
+    for (const rows of [1, 5]) {
+      const x = pt.randn([rows, 771]);
+      const y = pt.noGrad(() => pt.linear(x, W, b)); // the batch-1 loop for one row, W widened otherwise
+      assert.equal(y.dtype, 'float32');
+      const ref = x.matmul(W.float().t()).add(b.float()); // (rows, 2048)
+      const scale = ref.abs().max().item() as number;
+      assert.ok((y.sub(ref).abs().max().item() as number) <= 1e-5 * Math.max(1, scale), `${rows} rows`);
+    }
+    const Wh = pt.randn([64, 32]).to('float16');
+    const xh = pt.randn([3, 32]).requiresGrad_();
+    const yh = pt.linear(xh, Wh);
+    assert.ok(yh.allclose(xh.matmul(Wh.float().t()), 1e-5, 1e-5));
+    yh.sum().backward();
+    assert.ok(xh.grad!.allclose(Wh.float().sum(0).expand([3, 32]), 1e-5, 1e-5), 'gradient reaches the float32 input');
+    // other mixes are still refused by at::linear
+    assert.throws(() => pt.linear(pt.randn([1, 32]).to('bfloat16'), pt.randn([8, 32])));
+  });
+});
