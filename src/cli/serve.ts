@@ -19,6 +19,12 @@ export const SERVE_SCHEMA = defineSchema({
   },
   name: { type: 'string', default: null, nullable: true, doc: "the model's id in the API (default: the folder's name)" },
   device: DEVICE_FIELD,
+  dtype: {
+    type: 'string',
+    default: 'float32',
+    values: ['float32', 'bfloat16'],
+    doc: "the weights' dtype; bfloat16 halves memory and the bytes read per decoded token (on the CPU activations stay float32, as llama.cpp runs F16 files)",
+  },
   max_batch: {
     type: 'int',
     default: 32,
@@ -45,6 +51,7 @@ export const serveCommand = command({
       apiKey,
       modelName: c.name ?? undefined,
       device: c.device,
+      dtype: c.dtype as 'float32' | 'bfloat16',
       maxBatch: c.max_batch,
       allowRuntimeLora: c.allow_runtime_lora || undefined,
       log: (l) => process.stderr.write(`${l}\n`),

@@ -375,3 +375,19 @@ test("vLLM's runtime LoRA routes: load an adapter by path, serve it by name (the
     await s.close();
   }
 });
+
+test('dtype: bfloat16 serves weight-only half precision: the greedy answer of the bfloat16-loaded model computed in float32', async () => {
+  const half = await startServer({ modelDir, port: 0, modelName: 'tiny', dtype: 'bfloat16' });
+  try {
+    const c = new OpenAI({ baseURL: `${half.url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const r = await c.completions.create({ model: 'tiny', prompt: 'what is 2 plus 3?', max_tokens: 8, temperature: 0 });
+    const { model } = loadModel(modelDir, { dtype: 'bfloat16' });
+    model.autocast('float32');
+    const tok = Tokenizer.fromDir(modelDir);
+    const [g] = generate(model, [tok.encode('what is 2 plus 3?')], { maxNewTokens: 8, temperature: 0, eosTokenIds: tok.eosTokenIds });
+    assert.equal(r.choices[0]!.text, tok.decode(g!.tokens, { skipSpecialTokens: true }));
+    model.dispose();
+  } finally {
+    await half.close();
+  }
+});
