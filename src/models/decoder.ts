@@ -169,8 +169,7 @@ export class CausalLM extends Module {
 
   /** hidden (..., hidden) → logits (..., vocab) through lm_head or the tied embedding. */
   logits(hidden: Tensor): Tensor {
-    if (this.lm_head) return this.lm_head.forward(hidden);
-    return pt.linear(hidden, this.linearWeight(this.model.embed_tokens.weight));
+    return pt.linear(hidden, this.linearWeight(this.storedHeadWeight())); // (..., vocab)
   }
 
   /**
@@ -178,12 +177,17 @@ export class CausalLM extends Module {
    * differentiable): lm_head's, or the tied embedding's. For losses over chunks (nn/chunked_head.ts).
    */
   headWeight(): Tensor {
+    return this.inComputeDtype(this.storedHeadWeight());
+  }
+
+  /** lm_head's weight or the tied embedding's, as stored; refused while lm_head carries a LoRA adapter. */
+  private storedHeadWeight(): Tensor {
     if (this.lm_head?.lora)
       throw new pt.ArgumentError(
         'CausalLM.headWeight',
         'lm_head carries a LoRA adapter; merge it or leave lm_head out of lora_target_modules',
       );
-    return this.inComputeDtype(this.lm_head ? this.lm_head.weight : this.model.embed_tokens.weight);
+    return this.lm_head ? this.lm_head.weight : this.model.embed_tokens.weight;
   }
 }
 

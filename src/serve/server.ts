@@ -101,7 +101,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const device = resolveDevice(o.device ?? 'auto', "serve field 'device'");
   const load = () => {
     const { model: m } = loadModel(o.modelDir, { device, dtype: o.dtype ?? 'float32' });
-    if (m.model.embed_tokens.weight.dtype !== 'float32' && device === 'cpu') m.autocast('float32');
+    if (o.dtype === 'bfloat16' && device === 'cpu') m.autocast('float32'); // weight-only half precision
     return m;
   };
   const model = load();
