@@ -1,10 +1,13 @@
 // A run folder and what a trainer writes into it while it runs: the resolved config, metrics as
 // JSON lines (one per step, and one per evaluation; with report_to: tensorboard also TensorBoard
 // event files in runs/, common/tensorboard.ts), log lines, sample lines, and a terminal progress
-// line with rate and ETA (redrawn in place on a TTY, a line every ~5% otherwise).
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+// line with rate and ETA (redrawn in place on a TTY, a line every ~5% otherwise). On resume,
+// cutBackTo(step) removes the metrics and samples of steps after the checkpoint, which the resumed
+// run records again, so every step appears once.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TensorBoardWriter } from './tensorboard.js';
+import { writeFileAtomically } from './files.js';
 
 export class RunFolder {
   readonly metricsFile: string;
@@ -49,6 +52,35 @@ export class RunFolder {
   sample(record: Record<string, unknown>): void {
     if (!this.write) return;
     appendFileSync(this.samplesFile, JSON.stringify(record) + '\n');
+  }
+
+  /**
+   * Keeps the metrics.jsonl and samples.jsonl lines of steps up to `step` (and lines without a
+   * step); drops later ones and a torn last line of a killed writer. Returns the lines dropped.
+   */
+  cutBackTo(step: number): number {
+    if (!this.write) return 0;
+    let dropped = 0;
+    for (const file of [this.metricsFile, this.samplesFile]) {
+      if (!existsSync(file)) continue;
+      const lines = readFileSync(file, 'utf8').split('\n');
+      const kept = lines.filter((line) => {
+        if (line.trim() === '') return false;
+        let record: unknown;
+        try {
+          record = JSON.parse(line);
+        } catch {
+          dropped++;
+          return false;
+        }
+        const s = (record as { step?: unknown }).step;
+        const keep = typeof s !== 'number' || s <= step;
+        if (!keep) dropped++;
+        return keep;
+      });
+      writeFileAtomically(file, kept.map((l) => l + '\n').join(''));
+    }
+    return dropped;
   }
 
   log(message: string, echo = true): void {

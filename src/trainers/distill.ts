@@ -29,13 +29,13 @@ import { applyLora, type LoraConfig } from '../models/lora.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { loadExamples, padRows, toBatch, BatchSampler, type Batch, type TokenizedExample } from '../data/index.js';
 import { generate } from '../generation/index.js';
-import { describeConfig } from '../common/schema.js';
 import { DISTILL_SCHEMA, type DistillConfig } from './distill_config.js';
 import { kdPerToken, type KdOptions } from './kd_loss.js';
-import { RunFolder, Progress, MetricsWindow } from '../common/run_folder.js';
+import { Progress, MetricsWindow } from '../common/run_folder.js';
 import { DataParallel } from './data_parallel.js';
+import { inRunFolder, type RunStart } from './run_start.js';
 import { seedFrom } from '../common/rng.js';
-import { latestCheckpoint, restoreTraining, saveCheckpoint, saveFinalModel, tokenizerFiles } from './checkpoint.js';
+import { restoreTraining, saveCheckpoint, saveFinalModel, tokenizerFiles } from './checkpoint.js';
 import { mulberry32 } from '../common/rng.js';
 
 export interface DistillResult {
@@ -137,11 +137,17 @@ function chunks<T>(xs: readonly T[], size: number): T[][] {
 }
 
 export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {}): Promise<DistillResult> {
-  const t0 = performance.now();
   const dp = await DataParallel.start(cfg.ddp_timeout);
-  const run = new RunFolder(cfg.output_dir, { write: dp.isMain, reportTo: cfg.report_to });
+  const globalBatch = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps * dp.worldSize;
+  return inRunFolder({ kind: 'distill', cfg, schema: DISTILL_SCHEMA, dp, globalBatch, quiet: hooks.quiet }, (start) =>
+    distillLoop(cfg, hooks, dp, start),
+  );
+}
+
+async function distillLoop(cfg: DistillConfig, hooks: DistillHooks, dp: DataParallel, start: RunStart): Promise<DistillResult> {
+  const t0 = performance.now();
+  const run = start.run;
   const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
-  run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(DISTILL_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
   pt.manualSeed(cfg.seed);
 
@@ -155,6 +161,8 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
     maxLength: cfg.max_length,
     truncation: cfg.truncation,
     addEos: true,
+    maxLineBytes: cfg.max_line_bytes,
+    allowControlChars: cfg.allow_control_characters,
   });
   for (const s of train.skipped.slice(0, 20)) log(`skipped ${s.file}:${s.line}${s.field ? ` field '${s.field}'` : ''}: ${s.message}`);
   log(
@@ -166,7 +174,7 @@ export async function trainDistill(cfg: DistillConfig, hooks: DistillHooks = {})
   // ---- teacher (frozen), student, optimizer, schedule, data order and λ stream (fresh or resumed)
   const placement = resolvePlacement(cfg, 'distill config');
   const teacher = placeModel(loadModel(cfg.teacher_model_name_or_path, { dtype: cfg.dtype }).model.eval().freeze(), placement);
-  const resumeFrom = cfg.resume_from_checkpoint ? latestCheckpoint(cfg.output_dir) : null;
+  const resumeFrom = start.resumeFrom;
   const loaded = loadModel(resumeFrom ? resumeFrom.dir : cfg.model_name_or_path, { dtype: cfg.dtype });
   const student = loaded.model;
   let generationConfig = loaded.generationConfig;

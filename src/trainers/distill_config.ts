@@ -5,8 +5,9 @@
 // Defaults: off-policy forward KL (classic token-level KD, the cheapest); GKD's setting as in TRL's
 // GKDConfig is loss: jsd, beta: 0.5, lmbda: 0.5.
 import { defineSchema, type ConfigOf } from '../common/schema.js';
-import { loraFields, loopFields, scaleFields, headFields, dtypeField, adamFields, reportFields } from './fields.js';
+import { loraFields, loopFields, scaleFields, headFields, dtypeField, adamFields, reportFields, runFolderFields } from './fields.js';
 import { KD_LOSSES, type KdLossKind } from './kd_loss.js';
+import { readFields } from '../data/read_fields.js';
 
 export const DISTILL_SCHEMA = defineSchema({
   model_name_or_path: { type: 'string', default: null, required: true, doc: 'HF model folder of the student (the model trained)' },
@@ -72,6 +73,7 @@ export const DISTILL_SCHEMA = defineSchema({
   max_length: { type: 'int', default: 1024, min: 8, doc: 'tokens per dataset example (prompt + response)' },
   truncation: { type: 'string', default: 'truncate', values: ['drop', 'truncate'], doc: 'examples longer than max_length' },
   error_policy: { type: 'string', default: 'fail', values: ['fail', 'skip'], doc: 'malformed rows: stop, or skip and count' },
+  ...readFields(),
   ...loopFields({
     epochs: 1,
     epochsDoc: 'passes over the data',
@@ -93,6 +95,7 @@ export const DISTILL_SCHEMA = defineSchema({
   ...headFields(),
   ...dtypeField("the student's and the teacher's weights"),
   resume_from_checkpoint: { type: 'bool', default: true, doc: 'continue from the newest checkpoint in output_dir when there is one' },
+  ...runFolderFields(),
 });
 
 export type DistillConfig = ConfigOf<typeof DISTILL_SCHEMA>;

@@ -1,6 +1,7 @@
 // Field groups several trainers' schemas share, in TRL's vocabulary: LoRA (use_peft, lora_r,
 // lora_alpha, lora_dropout, lora_target_modules) and the epoch / batch / learning-rate loop of the
-// SFT and distillation trainers. Each trainer passes its own defaults.
+// SFT and distillation trainers, and what happens to a run already in output_dir (run_start.ts).
+// Each trainer passes its own defaults.
 import type { FieldSpec } from '../common/schema.js';
 import { DEVICE_FIELD } from '../models/placement.js';
 import { DDP_TIMEOUT_FIELD } from './data_parallel.js';
@@ -125,6 +126,22 @@ export function dtypeField(whose: string) {
       default: 'float32',
       values: ['float32', 'bfloat16'],
       doc: `stored dtype of ${whose} and of the optimizer state: bfloat16 is pure half precision (updates below its spacing are lost; bf16: true is mixed precision)`,
+    },
+  } as const satisfies Record<string, FieldSpec>;
+}
+
+/** The fields every trainer's schema takes for what happens to a run already in output_dir. */
+export function runFolderFields() {
+  return {
+    overwrite_output_dir: {
+      type: 'bool',
+      default: false,
+      doc: "with resume_from_checkpoint: false, remove the run already in output_dir (checkpoints, final model, metrics) and start over (transformers' overwrite_output_dir)",
+    },
+    resume_with_changed_config: {
+      type: 'bool',
+      default: false,
+      doc: 'resume a run whose config.json differs from this config in fields that change training (refused otherwise, naming them); also continues a finished run, e.g. with more max_steps',
     },
   } as const satisfies Record<string, FieldSpec>;
 }

@@ -16,12 +16,12 @@ import { readJson } from '../common/files.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { BatchSampler, loadPreferences, type PreferencePair } from '../data/index.js';
 import { RewardModel, loadRewardModel, rewardModelFromCausal, saveRewardModel } from '../models/reward_model.js';
-import { describeConfig } from '../common/schema.js';
 import { RM_SCHEMA, type RmConfig } from './rm_config.js';
 import { bradleyTerryLoss, type PairStats } from './rm_loss.js';
-import { RunFolder, Progress, MetricsWindow } from '../common/run_folder.js';
+import { Progress, MetricsWindow } from '../common/run_folder.js';
 import { DataParallel } from './data_parallel.js';
-import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
+import { inRunFolder, type RunStart } from './run_start.js';
+import { restoreTraining, saveCheckpoint, tokenizerFiles } from './checkpoint.js';
 
 /** Pairs → one (2B, S) right-padded batch: chosen rows first, then rejected rows. */
 function pairBatch(pairs: readonly PreferencePair[], pad: number, device: pt.Device): { ids: Tensor; mask: Tensor; margin: Tensor } {
@@ -100,20 +100,30 @@ interface PairSplit {
 
 export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Promise<RmResult> {
   const dp = await DataParallel.start(cfg.ddp_timeout);
-  const run = new RunFolder(cfg.output_dir, { write: dp.isMain, reportTo: cfg.report_to });
+  const globalBatch = cfg.per_device_train_batch_size * dp.worldSize; // pairs per step
+  return inRunFolder({ kind: 'rm', cfg, schema: RM_SCHEMA, dp, globalBatch, quiet: hooks.quiet }, (start) => rmLoop(cfg, hooks, dp, start));
+}
+
+async function rmLoop(cfg: RmConfig, hooks: RmHooks, dp: DataParallel, start: RunStart): Promise<RmResult> {
+  const run = start.run;
   const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
-  run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(RM_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
   pt.manualSeed(cfg.seed);
   const tokDir = cfg.tokenizer ?? cfg.model_name_or_path;
   const tokenizer = Tokenizer.fromDir(tokDir);
   const pad = tokenizer.padTokenId ?? tokenizer.eosTokenIds[0] ?? 0;
-  const loaded = await loadPreferences(cfg.dataset_name, tokenizer, { maxLength: cfg.max_length, system: cfg.system_prompt });
+  const prefOpts = {
+    maxLength: cfg.max_length,
+    system: cfg.system_prompt,
+    maxLineBytes: cfg.max_line_bytes,
+    allowControlChars: cfg.allow_control_characters,
+  };
+  const loaded = await loadPreferences(cfg.dataset_name, tokenizer, prefOpts);
   let train = loaded.pairs,
     held: PreferencePair[] = [];
   let tooLong = loaded.tooLong;
   if (cfg.eval_dataset_name.length) {
-    const e = await loadPreferences(cfg.eval_dataset_name, tokenizer, { maxLength: cfg.max_length, system: cfg.system_prompt });
+    const e = await loadPreferences(cfg.eval_dataset_name, tokenizer, prefOpts);
     held = e.pairs;
     tooLong += e.tooLong;
   } else if (cfg.eval_fraction > 0 && train.length > 1) {
@@ -132,12 +142,7 @@ export async function trainRewardModel(cfg: RmConfig, hooks: RmHooks = {}): Prom
   const split: PairSplit = { pairs: loaded.pairs.length, train: train.length, held: held.length };
 
   // ---- model, optimizer, schedule, data order (fresh or resumed from the newest checkpoint)
-  const resumeFrom = cfg.resume_from_checkpoint ? latestCheckpoint(cfg.output_dir) : null;
-  const stale = cfg.resume_from_checkpoint ? null : latestCheckpoint(cfg.output_dir);
-  if (stale)
-    log(
-      `resume_from_checkpoint: false — starting over; the checkpoints already in ${cfg.output_dir} (newest: step ${stale.step}) are overwritten only at the steps this run saves, and a later resume takes the newest`,
-    );
+  const resumeFrom = start.resumeFrom;
   const placement = resolvePlacement(cfg, 'rm config');
   let rm: RewardModel;
   if (resumeFrom) {

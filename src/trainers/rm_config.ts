@@ -3,7 +3,8 @@
 // checkpoints (save_every, keep_last, resume as in GRPO's).
 // Defaults follow TRL's RewardTrainer where it has one.
 import { defineSchema, type ConfigOf } from '../common/schema.js';
-import { scaleFields, adamFields, reportFields } from './fields.js';
+import { scaleFields, adamFields, reportFields, runFolderFields } from './fields.js';
+import { readFields } from '../data/read_fields.js';
 
 export const RM_SCHEMA = defineSchema({
   model_name_or_path: {
@@ -24,6 +25,7 @@ export const RM_SCHEMA = defineSchema({
   output_dir: { type: 'string', default: null, required: true, doc: 'run folder (config, metrics, checkpoints, final reward model)' },
   system_prompt: { type: 'string', default: null, nullable: true, doc: 'system message put before conversational prompts' },
   max_length: { type: 'int', default: 1024, min: 2, doc: 'pairs with a longer side are dropped (and counted)' },
+  ...readFields(),
   per_device_train_batch_size: { type: 'int', default: 8, min: 1, doc: 'pairs per step' },
   num_train_epochs: { type: 'int', default: 1, min: 1, doc: 'passes over the pairs' },
   max_steps: { type: 'int', default: 0, min: 0, doc: 'stop after this many steps (0: epochs decide)' },
@@ -53,6 +55,7 @@ export const RM_SCHEMA = defineSchema({
   ...adamFields(0.999, 'AdamW beta2'),
   seed: { type: 'int', default: 0, min: 0, doc: 'seed of the value head, the split and the order' },
   resume_from_checkpoint: { type: 'bool', default: true, doc: 'continue from the newest checkpoint in output_dir' },
+  ...runFolderFields(),
 });
 
 export type RmConfig = ConfigOf<typeof RM_SCHEMA>;

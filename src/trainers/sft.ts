@@ -14,11 +14,11 @@ import { crossEntropyLoss, type HeadSettings } from './token_losses.js';
 import { applyLora, type LoraConfig } from '../models/lora.js';
 import { Tokenizer } from '../tokenizer/index.js';
 import { loadExamples, packExamples, padRows, toBatch, BatchSampler, type PackedRow } from '../data/index.js';
-import { describeConfig } from '../common/schema.js';
 import { SFT_SCHEMA, type SftConfig } from './sft_config.js';
-import { RunFolder, Progress, MetricsWindow } from '../common/run_folder.js';
-import { latestCheckpoint, restoreTraining, saveCheckpoint, saveFinalModel, tokenizerFiles } from './checkpoint.js';
+import { Progress, MetricsWindow } from '../common/run_folder.js';
+import { restoreTraining, saveCheckpoint, saveFinalModel, tokenizerFiles } from './checkpoint.js';
 import { DataParallel } from './data_parallel.js';
+import { inRunFolder, type RunStart } from './run_start.js';
 
 export interface SftResult {
   runDir: string;
@@ -78,11 +78,17 @@ function evalLossSums(model: CausalLM, rows: PackedRow[], batchSize: number, hea
 }
 
 export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<SftResult> {
-  const t0 = performance.now();
   const dp = await DataParallel.start(cfg.ddp_timeout);
-  const run = new RunFolder(cfg.output_dir, { write: dp.isMain, reportTo: cfg.report_to });
+  const globalBatch = cfg.per_device_train_batch_size * cfg.gradient_accumulation_steps * dp.worldSize;
+  return inRunFolder({ kind: 'sft', cfg, schema: SFT_SCHEMA, dp, globalBatch, quiet: hooks.quiet }, (start) =>
+    sftLoop(cfg, hooks, dp, start),
+  );
+}
+
+async function sftLoop(cfg: SftConfig, hooks: SftHooks, dp: DataParallel, start: RunStart): Promise<SftResult> {
+  const t0 = performance.now();
+  const run = start.run;
   const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
-  run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(SFT_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
   pt.manualSeed(cfg.seed);
   const placement = resolvePlacement(cfg, 'sft config');
@@ -97,6 +103,8 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
     maxLength: cfg.max_length + 1,
     truncation: cfg.truncation,
     addEos: true,
+    maxLineBytes: cfg.max_line_bytes,
+    allowControlChars: cfg.allow_control_characters,
   } as const;
   const train = await loadExamples(cfg.dataset_name, tokenizer, dataOpts);
   for (const s of train.skipped.slice(0, 20)) log(`skipped ${s.file}:${s.line}${s.field ? ` field '${s.field}'` : ''}: ${s.message}`);
@@ -124,7 +132,7 @@ export async function trainSft(cfg: SftConfig, hooks: SftHooks = {}): Promise<Sf
   );
 
   // ---- model, optimizer, schedule, data order (fresh or resumed)
-  const resumeFrom = cfg.resume_from_checkpoint ? latestCheckpoint(cfg.output_dir) : null;
+  const resumeFrom = start.resumeFrom;
   const dtype = cfg.dtype;
   let model: CausalLM;
   let generationConfig: Record<string, unknown> | null = null;

@@ -3,7 +3,8 @@
 // cosine 5e-6 → 1e-6, packing with sample masking, loss on responses) where TRL's differ (TRL:
 // 3 epochs, linear 2e-5, no packing); `pretrain` changes a few of them (loss on all tokens, higher rates).
 import { defineSchema, type ConfigOf, type Schema } from '../common/schema.js';
-import { loraFields, loopFields, scaleFields, headFields, dtypeField, adamFields, reportFields } from './fields.js';
+import { loraFields, loopFields, scaleFields, headFields, dtypeField, adamFields, reportFields, runFolderFields } from './fields.js';
+import { readFields } from '../data/read_fields.js';
 
 export const SFT_SCHEMA = defineSchema({
   model_name_or_path: {
@@ -37,6 +38,7 @@ export const SFT_SCHEMA = defineSchema({
   },
   completion_only_loss: { type: 'bool', default: true, doc: 'loss on the assistant / completion tokens only (false: on every token)' },
   error_policy: { type: 'string', default: 'fail', values: ['fail', 'skip'], doc: 'malformed rows: stop, or skip and count' },
+  ...readFields(),
   truncation: { type: 'string', default: 'truncate', values: ['drop', 'truncate'], doc: 'samples longer than max_length' },
   ...loopFields({
     epochs: 2,
@@ -60,6 +62,7 @@ export const SFT_SCHEMA = defineSchema({
   ...headFields(),
   ...dtypeField('the weights'),
   resume_from_checkpoint: { type: 'bool', default: true, doc: 'continue from the newest checkpoint in output_dir when there is one' },
+  ...runFolderFields(),
 });
 
 export type SftConfig = ConfigOf<typeof SFT_SCHEMA>;

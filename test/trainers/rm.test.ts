@@ -307,18 +307,24 @@ test('rm keeps the newest keep_last checkpoints', async () => {
   );
 });
 
-test('rm with resume_from_checkpoint: false starts over from the start model despite a checkpoint in output_dir', async () => {
+test('rm with resume_from_checkpoint: false over a run is refused, and with overwrite_output_dir starts over from the start model', async () => {
   await trainRewardModel(resumeCfg('rm-fresh', { eval_steps: 0 }), { quiet: true, stopAfterStep: 4 });
   assert.equal(latestCheckpoint(join(setup.dir, 'rm-fresh'))!.step, 4);
-  const r = await trainRewardModel(resumeCfg('rm-fresh', { eval_steps: 0, resume_from_checkpoint: false }), { quiet: true });
+  await assert.rejects(
+    trainRewardModel(resumeCfg('rm-fresh', { eval_steps: 0, resume_from_checkpoint: false }), { quiet: true }),
+    /holds a rm run \(newest checkpoint step 4\); resume_from_checkpoint is false: set overwrite_output_dir: true/,
+  );
+  const r = await trainRewardModel(resumeCfg('rm-fresh', { eval_steps: 0, resume_from_checkpoint: false, overwrite_output_dir: true }), {
+    quiet: true,
+  });
   assert.equal(r.steps, 6);
   assert.deepEqual(
     trainRows('rm-fresh').map(([s]) => s),
-    [1, 2, 3, 4, 1, 2, 3, 4, 5, 6],
-    'the second run logs from step 1 again',
+    [1, 2, 3, 4, 5, 6],
+    "the earlier run's metrics were removed with it: every step once",
   );
-  assert.deepEqual(trainRows('rm-fresh').slice(4), trainRows('rm-resume-a'), 'and repeats the straight run step for step');
+  assert.deepEqual(trainRows('rm-fresh'), trainRows('rm-resume-a'), 'and repeats the straight run step for step');
   assert.doesNotMatch(readFileSync(join(r.runDir, 'log.txt'), 'utf8'), /resumed from/);
-  assert.match(readFileSync(join(r.runDir, 'log.txt'), 'utf8'), /resume_from_checkpoint: false — starting over/);
+  assert.match(readFileSync(join(r.runDir, 'log.txt'), 'utf8'), /overwrite_output_dir: removed the run/);
   assert.equal(largestWeightDifference(r.finalDir, join(setup.dir, 'rm-resume-a', 'final')), 0);
 });
