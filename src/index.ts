@@ -13,6 +13,7 @@ export * from './generation/index.js';
 export * from './data/index.js';
 export { openChatBackend, isUrl, type ChatBackend } from './generation/chat_backend.js';
 export * from './common/schema.js';
+export { OptionError, checkOptions, suggestOption, type OptionSpec, type OptionSpecs, type OptionType } from './common/options.js';
 export * from './rewards/index.js';
 export * from './trainers/index.js';
 export * from './datagen/index.js';

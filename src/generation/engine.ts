@@ -8,6 +8,7 @@ import { ArgumentError, type Tensor } from '../tensor/index.js';
 import type { CausalLM } from '../models/decoder.js';
 import { checkSampling, selectTokens, type SamplingOptions } from './sampler.js';
 import { Rng } from '../common/rng.js';
+import { checkOptions, type OptionSpecs } from '../common/options.js';
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
@@ -52,7 +53,26 @@ export interface Prepared {
   out: Completion[];
 }
 
+/** GenerateOptions' names and types (the sampling ranges are checkSampling's), checked at the front door. */
+const GENERATE_OPTIONS: OptionSpecs = {
+  maxNewTokens: { type: 'int', min: 1, required: true, doc: 'tokens to generate at most', aka: ['max_tokens', 'maxTokens'] },
+  temperature: { type: 'number', doc: 'sampling temperature, 0 greedy' },
+  topK: { type: 'int', doc: 'keep the k likeliest tokens, 0 all' },
+  topP: { type: 'number', doc: 'nucleus sampling, 1 off' },
+  minP: { type: 'number', doc: 'min-p sampling, 0 off' },
+  repetitionPenalty: { type: 'number', doc: '1 off' },
+  eosTokenIds: { type: 'numbers', doc: 'ids that end a completion', aka: ['eos_token_id', 'eosTokenId'] },
+  stopStrings: { type: 'strings', doc: 'strings that end a completion', aka: ['stop'] },
+  detokenize: { type: 'function', doc: 'token ids → text, needed with stopStrings' },
+  seed: { type: 'int', doc: 'seed of the sampling generator' },
+  generator: { type: 'object', instanceOf: pt.Generator, doc: 'a generator to continue a stream' },
+  seeds: { type: 'numbers', doc: 'one seed per prompt' },
+  padTokenId: { type: 'int', min: 0, doc: 'the id left padding uses', aka: ['pad_token_id'] },
+  onTokens: { type: 'function', doc: 'called after each step with the tokens just chosen' },
+};
+
 export function prepare(model: CausalLM, prompts: readonly (readonly number[])[], o: GenerateOptions): Prepared {
+  checkOptions('generate', o, GENERATE_OPTIONS);
   if (!Array.isArray(prompts) || prompts.length === 0) throw new ArgumentError('generate', 'needs at least one prompt');
   prompts.forEach((p, i) => {
     if (!Array.isArray(p) || p.length === 0) throw new ArgumentError('generate', `prompt ${i} is empty`);
@@ -61,8 +81,6 @@ export function prepare(model: CausalLM, prompts: readonly (readonly number[])[]
         throw new ArgumentError('generate', `prompt ${i} has token id ${id} outside [0, ${model.config.vocabSize})`);
     }
   });
-  if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1)
-    throw new ArgumentError('generate', `maxNewTokens must be a positive integer, got ${o.maxNewTokens}`);
   if (o.stopStrings?.length && !o.detokenize) throw new ArgumentError('generate', 'stopStrings need a detokenize function');
   if (o.seeds && o.seeds.length !== prompts.length)
     throw new ArgumentError('generate', `seeds has ${o.seeds.length} entries for ${prompts.length} prompts (one per prompt)`);

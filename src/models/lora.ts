@@ -9,6 +9,7 @@ import { ArgumentError, type Generator, type Tensor } from '../tensor/index.js';
 import { Linear } from '../nn/layers.js';
 import { readSafetensors, writeSafetensors } from '../checkpoint/index.js';
 import { readJson, writeFileAtomically } from '../common/files.js';
+import { checkOptions, type OptionSpecs } from '../common/options.js';
 import type { CausalLM } from './decoder.js';
 
 export interface LoraConfig {
@@ -26,7 +27,28 @@ export const DEFAULT_LORA: LoraConfig = {
   targetModules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
 };
 
+/** The fields of a LoraConfig, checked at applyLora and saveAdapter (a misspelt one is refused with a did-you-mean). */
+export const LORA_OPTIONS: OptionSpecs = {
+  r: { type: 'int', min: 1, required: true, doc: 'the adapter rank, e.g. 8', aka: ['rank', 'lora_r'] },
+  alpha: { type: 'number', required: true, doc: 'the scale numerator (updates scale by alpha / r), e.g. 16', aka: ['lora_alpha'] },
+  dropout: { type: 'number', min: 0, below: 1, required: true, doc: 'dropout on the adapter input, e.g. 0.05', aka: ['lora_dropout'] },
+  targetModules: {
+    type: 'strings',
+    required: true,
+    doc: "last path component of the Linear layers to adapt, e.g. ['q_proj', 'v_proj']",
+    aka: ['lora_target_modules', 'target_modules', 'targets', 'modules'],
+  },
+};
+
 const PEFT_PREFIX = 'base_model.model.';
+
+/** Module paths of the Linear layers that carry a LoRA adapter (empty when none is attached). */
+export function loraLayers(model: CausalLM): string[] {
+  return model
+    .namedModules()
+    .filter(([, m]) => m instanceof Linear && m.lora !== null)
+    .map(([p]) => p);
+}
 
 /** The Linear layers a config targets, by module path. */
 function targets(model: CausalLM, c: LoraConfig): [string, Linear][] {
@@ -42,8 +64,7 @@ function targets(model: CausalLM, c: LoraConfig): [string, Linear][] {
 
 /** Attaches adapters, freezes every base parameter, and returns the adapted module paths. */
 export function applyLora(model: CausalLM, c: LoraConfig, generator?: Generator): string[] {
-  if (!Number.isInteger(c.r) || c.r < 1) throw new ArgumentError('lora', `r must be a positive integer, got ${c.r}`);
-  if (!(c.dropout >= 0 && c.dropout < 1)) throw new ArgumentError('lora', `dropout must be in [0, 1), got ${c.dropout}`);
+  checkOptions('applyLora', c, LORA_OPTIONS);
   model.freeze();
   const adapted = targets(model, c);
   for (const [, lin] of adapted) lin.attachLora({ r: c.r, alpha: c.alpha, dropout: c.dropout }, generator);
@@ -108,6 +129,7 @@ export function mergedStateDict(model: CausalLM): { weights: Map<string, Tensor>
 
 /** Writes adapter_config.json and adapter_model.safetensors (adapter weights only). */
 export function saveAdapter(model: CausalLM, dir: string, c: LoraConfig, baseModel = ''): void {
+  checkOptions('saveAdapter', c, LORA_OPTIONS);
   const weights = new Map(
     [...model.stateDict()].filter(([k]) => k.includes('.lora_A.') || k.includes('.lora_B.')).map(([k, t]) => [PEFT_PREFIX + k, t]),
   );

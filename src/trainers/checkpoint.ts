@@ -75,7 +75,13 @@ export function saveCheckpoint(runDir: string, c: SaveCheckpointInput): string {
   const tmp = join(root, `.tmp-step-${c.state.step}-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   if (c.saveModelFolder) c.saveModelFolder(tmp);
-  else saveModel(c.model, tmp, { generationConfig: c.generationConfig ?? null, tokenizerFiles: c.tokenizerFiles });
+  // with LoRA, the folder holds the base weights on purpose: the adapter goes into adapter/ below
+  else
+    saveModel(c.model, tmp, {
+      generationConfig: c.generationConfig ?? null,
+      tokenizerFiles: c.tokenizerFiles,
+      ...(c.lora ? { lora: 'base' as const } : {}),
+    });
   pauseForCrashTest(tmp);
   if (c.lora) saveAdapter(c.model, join(tmp, 'adapter'), c.lora);
   for (const [name, weights] of Object.entries(c.extraWeights ?? {})) writeSafetensors(join(tmp, `${name}.safetensors`), weights);
