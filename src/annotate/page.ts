@@ -6,6 +6,8 @@
 // · j/→ next · k/← previous · n next undecided. Shortcuts never fire while typing in a text field.
 // After a decision it moves to the next undecided item. It talks to GET /api/state and POST
 // /api/decision only; every data string is put in the page as text (textContent/value), never HTML.
+// The server's per-session token is in <meta name="annotate-token">; every POST sends it back as the
+// X-Annotate-Token header (server.ts refuses a decision without it: another site cannot post one).
 // Element ids (for tests and assistive tech): progress, progress-bar, position, item-id, prompt,
 // response, decision, accept-button, edit-button, save-edit-button, reject-button, prev-button,
 // next-button, next-undecided-button, item-list, message.
@@ -42,6 +44,7 @@ const STYLE = `
 const SCRIPT = `
 (function () {
   'use strict';
+  var TOKEN = document.querySelector('meta[name="annotate-token"]').getAttribute('content');
   var state = null;
   var index = 0;
   var busy = false;
@@ -137,7 +140,7 @@ const SCRIPT = `
     busy = true;
     var body = { id: it.id, decision: decision };
     if (response !== undefined) body.response = response;
-    fetch('/api/decision', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    fetch('/api/decision', { method: 'POST', headers: { 'content-type': 'application/json', 'x-annotate-token': TOKEN }, body: JSON.stringify(body) })
       .then(function (r) { return r.json().then(function (j) { return { ok: r.ok, status: r.status, body: j }; }); })
       .then(function (r) {
         busy = false;
@@ -207,10 +210,14 @@ const SCRIPT = `
 })();
 `;
 
-export const ANNOTATION_PAGE = `<!doctype html>
+/** The page for one server session; `token` (hex) is the value its POSTs must carry. */
+export function annotationPage(token: string): string {
+  if (!/^[0-9a-f]+$/.test(token)) throw new Error(`annotation page: the token must be hex, got '${token}'`);
+  return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta name="annotate-token" content="${token}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>posttrain · annotation queue</title>
 <style>${STYLE}</style>
@@ -260,3 +267,4 @@ export const ANNOTATION_PAGE = `<!doctype html>
 </body>
 </html>
 `;
+}

@@ -7,17 +7,28 @@
 // unknown route 404, wrong method 405, a body over 4 MiB 413. Anything else (an unreadable queue)
 // is 500 with its message; the server keeps answering either way. It reads the folder on every
 // request, so decisions made by another process (an annotate run with auto: accept) show up on reload.
+// Other web pages in the annotator's browser must not decide anything (common/http_guard.ts): a Host
+// that is not this server's (DNS rebinding) is 421, a foreign Origin 403, a POST that is not
+// application/json 415, and a POST without the session's token (a random value made at start,
+// embedded in the page, sent back as X-Annotate-Token) 403 — all before the body is read.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { hostGuard, requireJsonBody } from '../common/http_guard.js';
 import { AnnotationError, decide, readQueue } from './queue.js';
-import { ANNOTATION_PAGE } from './page.js';
+import { annotationPage } from './page.js';
 
 export interface AnnotationServerOptions {
   dir: string;
   host?: string;
   /** 0 (the default) picks a free port. */
   port?: number;
+  /**
+   * Host names answered besides the loopback ones and the bind address (name or name:port; '*' any);
+   * on a non-loopback bind address, Host is checked only when this is given.
+   */
+  allowedHosts?: readonly string[] | null;
   /** One line per request; default none. */
   log?: (line: string) => void;
 }
@@ -69,16 +80,23 @@ export async function startAnnotationServer(o: AnnotationServerOptions): Promise
   if (!existsSync(o.dir)) throw new Error(`annotation queue ${o.dir}: no such folder`);
   readQueue(o.dir); // refuse a broken queue at start rather than on the first request
   const host = o.host ?? '127.0.0.1';
+  const guard = hostGuard({ bindHost: host, allowedHosts: o.allowedHosts });
+  const token = randomBytes(32).toString('hex');
+  const page = annotationPage(token);
+  const tokenOk = (sent: string | string[] | undefined): boolean =>
+    typeof sent === 'string' && sent.length === token.length && timingSafeEqual(Buffer.from(sent), Buffer.from(token));
 
   const handle = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    const refused = guard.check(req);
+    if (refused) throw new HttpError(refused.status, refused.message);
     if (path === '/' || path === '/index.html') {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method} ${path}: use GET`);
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
-        'content-length': Buffer.byteLength(ANNOTATION_PAGE),
+        'content-length': Buffer.byteLength(page),
       });
-      res.end(req.method === 'HEAD' ? undefined : ANNOTATION_PAGE);
+      res.end(req.method === 'HEAD' ? undefined : page);
       return;
     }
     if (path === '/api/state') {
@@ -88,6 +106,13 @@ export async function startAnnotationServer(o: AnnotationServerOptions): Promise
     }
     if (path === '/api/decision') {
       if (req.method !== 'POST') throw new HttpError(405, `${req.method} ${path}: use POST`);
+      const notJson = requireJsonBody(req, path);
+      if (notJson) throw new HttpError(notJson.status, notJson.message);
+      if (!tokenOk(req.headers['x-annotate-token']))
+        throw new HttpError(
+          403,
+          `${req.headers['x-annotate-token'] === undefined ? 'no' : 'a wrong'} X-Annotate-Token header: decisions are taken only from this session's annotation page (reload the page if the server was restarted)`,
+        );
       const body = await readJsonBody(req);
       if (typeof body !== 'object' || body === null || Array.isArray(body))
         throw new HttpError(400, 'the body must be a JSON object {id, decision, response?}');

@@ -1,4 +1,4 @@
-// `posttrain serve --model=DIR [--host=127.0.0.1] [--port=8000] [--api-key=KEY] [--name=ID]`: the
+// `posttrain serve --model=DIR [--host=127.0.0.1] [--port=8000] [--api-key=KEY] [--name=ID] [--allowed-hosts=a,b]`: the
 // model behind an OpenAI-compatible API (src/serve/server.ts) until interrupted. The key may also
 // come from POSTTRAIN_API_KEY; without one the server asks for none (keep it on loopback then).
 import { defineSchema } from '../common/schema.js';
@@ -11,6 +11,12 @@ export const SERVE_SCHEMA = defineSchema({
   model: { type: 'string', default: null, required: true, doc: 'the model folder to serve' },
   host: { type: 'string', default: '127.0.0.1', doc: 'address to listen on (loopback unless you mean otherwise)' },
   port: { type: 'int', default: 8000, min: 0, max: 65535, doc: 'port to listen on (0: any free port)' },
+  allowed_hosts: {
+    type: 'strings',
+    default: null,
+    nullable: true,
+    doc: "Host names answered besides localhost, 127.0.0.1, [::1] and the bind address (name or name:port, comma-separated; '*' any): a guard against DNS rebinding; on a non-loopback host, Host is checked only when given",
+  },
   api_key: {
     type: 'string',
     default: null,
@@ -48,6 +54,7 @@ export const serveCommand = command({
       modelDir: c.model,
       host: c.host,
       port: c.port,
+      allowedHosts: c.allowed_hosts,
       apiKey,
       modelName: c.name ?? undefined,
       device: c.device,

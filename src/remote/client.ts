@@ -5,6 +5,10 @@
 // errors, timeouts, 408, 409, 429, 5xx; never on other 4xx), and an on-disk cache keyed by the
 // request (endpoint, server, body): a repeated request — same seed and temperature included — is
 // answered from disk, across processes.
+// One retry policy, this one: the SDK's own retries stay off (maxRetries: 0), so attempts are not
+// multiplied and every one is counted in stats. A server's Retry-After on a 429 or 503 (seconds or
+// an HTTP date; also retry-after-ms) is honoured: the wait is at least what it asks, the backoff's
+// otherwise; a wait asked for beyond maxRetryAfterMs gives up at once, saying so.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +28,8 @@ export interface RemoteOptions {
   retries?: number;
   /** First backoff, doubled each retry, ±25% jitter, at most 30 s (default 500 ms). */
   backoffMs?: number;
+  /** The longest Retry-After honoured on a 429 / 503 (default 120000 ms); a longer one fails the request. */
+  maxRetryAfterMs?: number;
   /** Folder of cached responses (default: none). */
   cacheDir?: string | null;
 }
@@ -63,6 +69,7 @@ export class RemoteModel {
   constructor(private readonly o: RemoteOptions) {
     if (!(Number.isInteger(o.concurrency ?? 4) && (o.concurrency ?? 4) >= 1))
       throw new RangeError(`RemoteModel: concurrency must be a positive integer, got ${o.concurrency}`);
+    // maxRetries: 0 — the retry loop in request() is the only one (see the top)
     this.client = new OpenAI({ baseURL: o.baseURL, apiKey: o.apiKey ?? 'none', timeout: o.timeoutMs ?? 60_000, maxRetries: 0 });
   }
 
@@ -115,16 +122,22 @@ export class RemoteModel {
           }
           return { ...result, cached: false };
         } catch (e) {
-          if (attempt >= retries || !isTransient(e)) {
+          const asked = retryAfterMs(e);
+          const maxAsked = this.o.maxRetryAfterMs ?? 120_000;
+          const tooLong = asked !== null && asked > maxAsked;
+          if (attempt >= retries || !isTransient(e) || tooLong) {
             this.stats.failures++;
+            const why = tooLong
+              ? ` (the server asks to retry after ${(asked / 1000).toFixed(1)} s, over maxRetryAfterMs ${maxAsked} ms)`
+              : '';
             throw new Error(
-              `remote ${endpoint} at ${this.o.baseURL} (model ${this.o.model}) failed after ${attempt + 1} attempt(s): ${(e as Error).message}`,
+              `remote ${endpoint} at ${this.o.baseURL} (model ${this.o.model}) failed after ${attempt + 1} attempt(s)${why}: ${(e as Error).message}`,
               { cause: e },
             );
           }
           this.stats.retries++;
-          const wait = Math.min(30_000, (this.o.backoffMs ?? 500) * 2 ** attempt) * (0.75 + 0.5 * Math.random());
-          await new Promise((r) => setTimeout(r, wait));
+          const backoff = Math.min(30_000, (this.o.backoffMs ?? 500) * 2 ** attempt) * (0.75 + 0.5 * Math.random());
+          await new Promise((r) => setTimeout(r, Math.max(backoff, asked ?? 0)));
         }
       }
     } finally {
@@ -157,6 +170,21 @@ function params(p: SamplingParams): Record<string, unknown> {
   if (p.seed !== undefined) out['seed'] = p.seed;
   if (p.stop !== undefined && p.stop.length) out['stop'] = p.stop;
   return out;
+}
+
+/**
+ * The wait a 429 / 503 asks for, in ms: retry-after-ms, else Retry-After as seconds or an HTTP date
+ * (a date in the past is 0); null when the answer names none (or another status).
+ */
+function retryAfterMs(e: unknown): number | null {
+  if (!(e instanceof OpenAI.APIError) || (e.status !== 429 && e.status !== 503) || !e.headers) return null;
+  const ms = e.headers['retry-after-ms'];
+  if (ms && /^\s*\d+(\.\d+)?\s*$/.test(ms)) return Number(ms);
+  const after = e.headers['retry-after']?.trim();
+  if (!after) return null;
+  if (/^\d+(\.\d+)?$/.test(after)) return Number(after) * 1000;
+  const at = Date.parse(after);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
 }
 
 function isTransient(e: unknown): boolean {

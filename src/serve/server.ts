@@ -12,6 +12,9 @@
 // gets a fresh random one. Bad requests get OpenAI-shaped 4xx errors naming the parameter (a body
 // over the size cap is refused from its Content-Length, and the connection is closed rather than
 // left with unread bytes), and the server stays up.
+// Web pages in a browser on this machine must not use it (common/http_guard.ts), key or no key: a
+// Host that is not this server's (DNS rebinding of a loopback server) is 421, a foreign Origin 403,
+// a POST that is not Content-Type: application/json 415 (what the openai SDK and vLLM clients send).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +24,7 @@ import { Tokenizer, applyChatTemplate, StreamDecoder, type ChatMessage } from '.
 import { type Completion } from '../generation/index.js';
 import { ContinuousBatcher } from '../generation/batcher.js';
 import { seedFrom } from '../common/rng.js';
+import { hostGuard, requireJsonBody, type Refusal } from '../common/http_guard.js';
 import { parseSamplingRequest, RequestError, type SamplingRequest } from './requests.js';
 
 export interface ServeOptions {
@@ -34,6 +38,11 @@ export interface ServeOptions {
   dtype?: 'float32' | 'bfloat16';
   /** Default 127.0.0.1 (loopback only). */
   host?: string;
+  /**
+   * Host names answered besides the loopback ones and the bind address (name or name:port; '*' any);
+   * on a non-loopback bind address, Host is checked only when this is given.
+   */
+  allowedHosts?: readonly string[] | null;
   /** Default 8000; 0 picks a free port. */
   port?: number;
   /** Bearer token required on every request when set. */
@@ -97,7 +106,10 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+const refusal = (r: Refusal) => new RequestError(r.status, r.message, null, r.code);
+
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
+  const guard = hostGuard({ bindHost: o.host ?? '127.0.0.1', allowedHosts: o.allowedHosts });
   const device = resolveDevice(o.device ?? 'auto', "serve field 'device'");
   const load = () => {
     const { model: m } = loadModel(o.modelDir, { device, dtype: o.dtype ?? 'float32' });
@@ -312,6 +324,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     const started = performance.now();
     const url = (req.url ?? '').split('?')[0];
     const handle = async () => {
+      const refused = guard.check(req);
+      if (refused) throw refusal(refused);
       if (o.apiKey && req.headers.authorization !== `Bearer ${o.apiKey}`)
         throw new RequestError(401, 'missing or wrong bearer token', null, 'invalid_api_key');
       if (req.method === 'GET' && url === '/health') {
@@ -338,6 +352,8 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       const lora = url === '/v1/load_lora_adapter' || url === '/v1/unload_lora_adapter';
       if (req.method !== 'POST' || !(url === '/v1/chat/completions' || url === '/v1/completions' || (lora && allowLora)))
         throw new RequestError(404, `no route ${req.method} ${url}`, null, 'not_found');
+      const notJson = requireJsonBody(req, url!);
+      if (notJson) throw refusal(notJson);
       const body = await readBody(req);
       if (typeof body !== 'object' || body === null || Array.isArray(body))
         throw new RequestError(400, 'the body must be a JSON object', null, 'invalid_body');

@@ -2,17 +2,20 @@
 // `e` + typing + Ctrl+Enter (keys typed into the text do not act as shortcuts), rejects item 3 with
 // `r`, and navigates with k/j/arrows/n; a NEW server on the same folder shows the three decisions
 // after a reload, decisions.jsonl holds them, and the export has the two kept rows with the edited
-// text. Bad HTTP requests get 4xx JSON errors, write nothing, and the server keeps answering.
+// text. Bad HTTP requests get 4xx JSON errors, write nothing, and the server keeps answering. Another
+// site open in the same browser cannot decide: its cross-origin POST and a DNS-rebound name record nothing.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { fillQueue, exportAccepted, DECISIONS_FILE, type QueuePrompt } from '../../src/annotate/queue.js';
 import { startAnnotationServer } from '../../src/annotate/server.js';
 import type { ChatBackend } from '../../src/generation/chat_backend.js';
-import { withBrowser } from '../helpers/browser.js';
+import { withBrowser, CHROMIUM } from '../helpers/browser.js';
 
 const root = mkdtempSync(join(tmpdir(), 'posttrain-annotate-page-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -155,9 +158,14 @@ test('bad requests get 4xx JSON errors and write nothing; the server keeps answe
     const html = await page.text();
     assert.doesNotMatch(html, /(src|href)\s*=\s*["']?(https?:)?\/\//i, 'no external resources');
     assert.match(html, /<style>[\s\S]+<\/style>[\s\S]+<script>[\s\S]+<\/script>/);
+    const token = /<meta name="annotate-token" content="([0-9a-f]+)">/.exec(html)![1]!;
 
     const post = (body: string) =>
-      fetch(`${server.url}api/decision`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      fetch(`${server.url}api/decision`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-annotate-token': token },
+        body,
+      });
     const expectError = async (r: Response, status: number, re: RegExp) => {
       assert.equal(r.status, status);
       const j = (await r.json()) as { error: string };
@@ -186,4 +194,41 @@ test('bad requests get 4xx JSON errors and write nothing; the server keeps answe
     await server.close();
   }
   await assert.rejects(startAnnotationServer({ dir: join(root, 'absent') }), /absent: no such folder/);
+});
+
+test('another site in the same browser cannot decide: a cross-origin POST and a DNS-rebound name record nothing', async () => {
+  const dir = await makeQueue('attack', 2);
+  const server = await startAnnotationServer({ dir });
+  const id = ((await (await fetch(`${server.url}api/state`)).json()) as { items: { id: string }[] }).items[0]!.id;
+  // the attacker's page, on another origin of this machine: a "simple" POST needs no preflight
+  const attack = `<!doctype html><body><script>
+    fetch(${JSON.stringify(`${server.url}api/decision`)}, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' },
+      body: ${JSON.stringify(JSON.stringify({ id, decision: 'accept' }))} })
+      .then(function () { document.body.setAttribute('data-done', 'sent'); }, function () { document.body.setAttribute('data-done', 'failed'); });
+  </script></body>`;
+  const evil = createServer((_, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(attack));
+  await new Promise<void>((r) => evil.listen(0, '127.0.0.1', r));
+  // evil.example resolves to 127.0.0.1 in this browser, as after DNS rebinding
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--host-resolver-rules=MAP evil.example 127.0.0.1'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
+    await page.waitForSelector('body[data-done]', { state: 'attached' });
+    const rebound = await page.goto(`http://evil.example:${server.port}/`);
+    assert.equal(rebound!.status(), 421, 'the page is not served under a rebound name');
+    assert.match(await rebound!.text(), /Host 'evil\.example:\d+' is not allowed/);
+    const posted = await page.evaluate(
+      `fetch('/api/decision', { method: 'POST', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(JSON.stringify({ id, decision: 'reject' }))} }).then(function (r) { return r.status; })`,
+    );
+    assert.equal(posted, 421, 'a same-origin POST under the rebound name');
+  } finally {
+    await browser.close();
+    evil.close();
+    await server.close();
+  }
+  assert.ok(!existsSync(join(dir, DECISIONS_FILE)), 'no decision was recorded');
 });

@@ -1,5 +1,6 @@
 // The remote backend against a real local HTTP server that fails on purpose: retries with backoff
-// on 5xx / 429 / timeouts, no retry on other 4xx, the concurrency limit, and the on-disk cache.
+// on 5xx / 429 / timeouts, no retry on other 4xx, Retry-After honoured (and one retry loop, not
+// the SDK's stacked on ours), the concurrency limit, and the on-disk cache.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -11,7 +12,9 @@ import { RemoteModel } from '../../src/remote/client.js';
 
 // The server's behaviour per request, by the first user message: "fail N" → 500 for the first N
 // calls with that text, "busy" → 429 once, "slow" → the first call hangs 2 s, "bad" → 400,
-// "wait" → answers after 100 ms (to measure concurrency). Everything else answers at once.
+// "wait" → answers after 100 ms (to measure concurrency), "after {headers}" → the first call is a
+// 429 (or "after503 {headers}" a 503) with those headers ("DATE+2" becomes an HTTP date 2 s ahead).
+// Everything else answers at once.
 const seen = new Map<string, number>();
 let waitingNow = 0,
   maxWaiting = 0,
@@ -57,6 +60,13 @@ before(async () => {
     const m = /^fail (\d+)$/.exec(text);
     if (m && n <= Number(m[1])) return reply(500, { error: { message: 'boom', type: 'server_error' } });
     if (text === 'busy' && n === 1) return reply(429, { error: { message: 'slow down', type: 'rate_limit' } });
+    const after = /^after(503)? (.*)$/.exec(text);
+    if (after && n === 1) {
+      const headers = JSON.parse(after[2]!.replace('DATE+2', new Date(Date.now() + 2000).toUTCString())) as Record<string, string>;
+      res.writeHead(after[1] ? 503 : 429, { 'content-type': 'application/json', ...headers });
+      res.end(JSON.stringify({ error: { message: 'rate limited', type: 'rate_limit' } }));
+      return;
+    }
     if (text === 'bad') return reply(400, { error: { message: 'no such thing', type: 'invalid_request_error' } });
     if (text === 'slow' && n === 1) {
       setTimeout(() => res.destroy(), 2000);
@@ -124,4 +134,34 @@ test('the on-disk cache answers a repeated request without the server, across in
   const other = await b.chat(user('cache me'), { temperature: 0.7, seed: 2, maxTokens: 5 });
   assert.equal(other.cached, false);
   assert.notDeepEqual(other.texts, first.texts);
+});
+
+test('Retry-After on a 429 / 503 is waited out (seconds, an HTTP date, retry-after-ms), then the call succeeds; one retry loop', async () => {
+  const m = new RemoteModel({ baseURL, model: 'm', retries: 3, backoffMs: 5 });
+  const timed = async (text: string) => {
+    const before = hits;
+    const t = performance.now();
+    const r = await m.chat(user(text));
+    return { text: r.texts[0], ms: performance.now() - t, requests: hits - before };
+  };
+  const seconds = await timed('after {"retry-after": "1"}');
+  assert.equal(seconds.text, 'echo after {"retry-after": "1"} #2');
+  assert.ok(seconds.ms >= 950, `waited ${seconds.ms.toFixed(0)} ms for Retry-After: 1 (the backoff alone is 5 ms)`);
+  assert.equal(seconds.requests, 2, 'exactly two requests: the SDK does not retry on its own as well');
+  const date = await timed('after503 {"retry-after": "DATE+2"}');
+  assert.equal(date.text, 'echo after503 {"retry-after": "DATE+2"} #2');
+  assert.ok(date.ms >= 950, `waited ${date.ms.toFixed(0)} ms for an HTTP date 2 s ahead (1 s resolution)`);
+  const ms = await timed('after {"retry-after-ms": "300", "retry-after": "30"}');
+  assert.ok(ms.ms >= 290 && ms.ms < 5000, `retry-after-ms wins over retry-after: waited ${ms.ms.toFixed(0)} ms`);
+  assert.deepEqual({ retries: m.stats.retries, failures: m.stats.failures }, { retries: 3, failures: 0 });
+});
+
+test('a Retry-After longer than maxRetryAfterMs fails at once, saying what the server asked', async () => {
+  const m = new RemoteModel({ baseURL, model: 'm', retries: 3, backoffMs: 5, maxRetryAfterMs: 10_000 });
+  const t = performance.now();
+  await assert.rejects(
+    m.chat(user('after {"retry-after": "3600"}')),
+    /failed after 1 attempt\(s\) \(the server asks to retry after 3600\.0 s, over maxRetryAfterMs 10000 ms\): 429/,
+  );
+  assert.ok(performance.now() - t < 2000, 'no waiting');
 });
