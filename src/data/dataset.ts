@@ -25,6 +25,10 @@ export interface LoadOptions {
   addBos?: boolean;
   templateName?: string;
   templateExtra?: Record<string, unknown>;
+  /** Longest JSONL line in bytes (readers.ts; default 16 MiB). */
+  maxLineBytes?: number;
+  /** Keep strings with control characters (readers.ts; default: a DataError). */
+  allowControlChars?: boolean;
 }
 
 export interface SkippedRow {
@@ -78,7 +82,11 @@ export async function loadExamples(paths: readonly string[], tokenizer: Tokenize
     templateName: options.templateName,
     templateExtra: options.templateExtra,
   };
-  const readOptions = options.errorPolicy === 'skip' ? { onRowError: skip } : {};
+  const readOptions = {
+    ...(options.errorPolicy === 'skip' ? { onRowError: skip } : {}),
+    maxLineBytes: options.maxLineBytes,
+    allowControlChars: options.allowControlChars,
+  };
   for (const file of await expandPaths(paths)) {
     for await (const { data, line } of readRows(file, readOptions)) {
       const source = { file, line };

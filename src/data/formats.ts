@@ -7,7 +7,10 @@
 // field that is null counts as absent (Parquet files have every column in every row). Extra
 // columns are ignored here but returned with the example. Wrong types, unknown roles, empty
 // conversations and conversations without an assistant turn are DataErrors naming the field
-// (e.g. `messages[2].role`). This file knows nothing of tokens (tokenize.ts).
+// (e.g. `messages[2].role`), and so is a row with nothing to train on: a text or completion that is
+// empty or only whitespace, a conversation whose assistant turns are all empty (no content, no
+// reasoning_content, no tool_calls). An empty prompt is allowed (unconditioned generation). This
+// file knows nothing of tokens (tokenize.ts).
 import type { ChatMessage } from '../tokenizer/index.js';
 import { DataError, typeName, type RowSource } from './errors.js';
 import { isPlainObject } from './readers.js';
@@ -33,6 +36,30 @@ const SHAREGPT_ROLES = new Map([
 ]);
 
 const present = (row: Record<string, unknown>, key: string): boolean => row[key] !== undefined && row[key] !== null;
+const isBlank = (v: unknown): boolean => typeof v !== 'string' || v.trim() === '';
+const blankly = (s: string): string => (s === '' ? 'an empty string' : 'only whitespace');
+
+/**
+ * A DataError when every assistant turn of `messages` (field `field`, content key `key`) is empty:
+ * no text in content and no reasoning_content or tool_calls a template would render.
+ */
+function requireAssistantText(
+  messages: readonly ChatMessage[],
+  field: string,
+  key: string,
+  fail: (detail: string, field?: string) => never,
+): void {
+  const turns = messages.map((m, i) => ({ m, i })).filter(({ m }) => m.role === 'assistant');
+  if (turns.length === 0) return;
+  const said = ({ m }: { m: ChatMessage }): boolean =>
+    !isBlank(m.content) || !isBlank(m['reasoning_content']) || (Array.isArray(m['tool_calls']) && m['tool_calls'].length > 0);
+  if (turns.some(said)) return;
+  const first = turns[0]!;
+  fail(
+    `is ${blankly(first.m.content)}${turns.length > 1 ? ` (as are all ${turns.length} assistant turns)` : ' (the only assistant turn)'}: nothing to train on`,
+    `${field}[${first.i}].${key}`,
+  );
+}
 
 /** The Example a row holds, or a DataError saying which field is wrong. */
 export function parseExample(row: Record<string, unknown>, source: RowSource): ParsedRow {
@@ -52,6 +79,7 @@ export function parseExample(row: Record<string, unknown>, source: RowSource): P
     const completion = row['completion'];
     if (typeof prompt === 'string') {
       if (typeof completion !== 'string') fail(`must be a string like 'prompt', got ${typeName(completion)}`, 'completion');
+      if (isBlank(completion)) fail(`is ${blankly(completion as string)}: nothing to train on`, 'completion');
       return { example: { kind: 'prompt_completion', prompt, completion: completion as string }, row };
     }
     if (!Array.isArray(prompt)) fail(`must be a string or a list of {role, content}, got ${typeName(prompt)}`, 'prompt');
@@ -63,7 +91,7 @@ export function parseExample(row: Record<string, unknown>, source: RowSource): P
   if (present(row, 'text')) {
     const text = row['text'];
     if (typeof text !== 'string') fail(`must be a string, got ${typeName(text)}`, 'text');
-    if (text === '') fail('is an empty string: nothing to train on', 'text');
+    if (isBlank(text)) fail(`is ${blankly(text as string)}: nothing to train on`, 'text');
     return { example: { kind: 'text', text: text as string }, row };
   }
   const columns = Object.keys(row).filter((k) => present(row, k));
@@ -102,6 +130,7 @@ function parseMessages(
     return message;
   });
   if (needsAssistant && !messages.some((m) => m.role === 'assistant')) fail('has no assistant turn: nothing to train on', field);
+  if (needsAssistant) requireAssistantText(messages, field, 'content', fail);
   return messages;
 }
 
@@ -122,5 +151,6 @@ function parseShareGpt(value: unknown, fail: (detail: string, field?: string) =>
     return { role, content };
   });
   if (!messages.some((m) => m.role === 'assistant')) fail('has no assistant turn: nothing to train on', field);
+  requireAssistantText(messages, field, 'value', fail);
   return messages;
 }

@@ -1,7 +1,8 @@
 // The data layer: files of training rows (JSONL, JSON, Parquet) → TRL-format examples → token ids
 // with loss masks → packed rows → int64 batches, with seeded, resumable batch order.
 export { DataError, typeName, type RowSource } from './errors.js';
-export { readRows, isPlainObject, SUPPORTED_EXTENSIONS, type RawRow, type ReadRowsOptions } from './readers.js';
+export { readRows, isPlainObject, SUPPORTED_EXTENSIONS, DEFAULT_MAX_LINE_BYTES, type RawRow, type ReadRowsOptions } from './readers.js';
+export { readFields, readOptionsOf } from './read_fields.js';
 export { parseExample, ROLES, type Example, type ParsedRow } from './formats.js';
 export {
   tokenizeExample,

@@ -2,7 +2,8 @@
 // chosen, rejected} with strings (concatenated, EOS appended) or message lists (rendered with the
 // chat template), or implicit prompt {chosen, rejected} as whole conversations; an optional
 // numeric `margin` column (Llama 2). Each pair becomes two token sequences; pairs longer than
-// maxLength are dropped and counted, malformed rows are DataErrors naming file, line and field.
+// maxLength are dropped and counted, malformed rows (a chosen or rejected string that is empty or
+// only whitespace among them) are DataErrors naming file, line and field.
 import type { Tokenizer, ChatMessage } from '../tokenizer/index.js';
 import { applyChatTemplate } from '../tokenizer/index.js';
 import { readRows } from './readers.js';
@@ -30,13 +31,13 @@ const isMessages = (v: unknown): v is ChatMessage[] =>
 export async function loadPreferences(
   files: readonly string[],
   tokenizer: Tokenizer,
-  o: { maxLength: number; system?: string | null },
+  o: { maxLength: number; system?: string | null; maxLineBytes?: number; allowControlChars?: boolean },
 ): Promise<LoadPreferencesResult> {
   const pairs: PreferencePair[] = [];
   let tooLong = 0;
   const system: ChatMessage[] = o.system ? [{ role: 'system', content: o.system }] : [];
   for (const file of files) {
-    for await (const row of readRows(file)) {
+    for await (const row of readRows(file, { maxLineBytes: o.maxLineBytes, allowControlChars: o.allowControlChars })) {
       const d = row.data;
       const bad = (field: string, why: string): never => {
         throw new DataError(row.file, row.line, why, field);
@@ -46,6 +47,8 @@ export async function loadPreferences(
         const v = d[side];
         if (v === undefined) bad(side, 'is missing (a preference row has chosen and rejected)');
         if (typeof v === 'string') {
+          if (v.trim() === '')
+            bad(side, `is ${v === '' ? 'an empty string' : 'only whitespace'}: a preference needs an answer on each side`);
           if (prompt === undefined) bad('prompt', `is missing ('${side}' is a string, so the row needs a prompt)`);
           if (isMessages(prompt))
             return tokenizer.encode(applyChatTemplate(tokenizer, [...system, ...prompt, { role: 'assistant', content: v }]));

@@ -29,10 +29,10 @@ test('TRL formats normalise to one Example type; extra columns come back with th
     prompt: 'Q',
     completion: 'A',
   });
-  assert.deepEqual(parseExample({ prompt: 'Q', completion: '' }, SOURCE).example, {
+  assert.deepEqual(parseExample({ prompt: '', completion: 'A' }, SOURCE).example, {
     kind: 'prompt_completion',
-    prompt: 'Q',
-    completion: '',
+    prompt: '',
+    completion: 'A',
   });
   const messages = [
     { role: 'system', content: 'S' },
