@@ -1,7 +1,9 @@
 // The reward functions a config names (`reward_funcs`, gen-data's `verifier`), by name: the
 // rule-based verifiers (math as TRL's accuracy reward reads a completion, code in the sandbox), the
 // <think> format, the built-in task's process check and the presence of a box. null = cannot judge
-// this row. GRPO, gen-data and the routing of model-based rewards all look rewards up here.
+// this row. REWARD_COLUMNS declares the data columns each one needs: a trainer checks its data
+// against them before the first round, since without the column the reward is null for every row.
+// GRPO, gen-data and the routing of model-based rewards all look rewards up here.
 import { groundedSteps } from '../data/builtin/index.js';
 import { lastBoxed } from '../data/boxed.js';
 import { ACCURACY_REWARD, verifyMath } from './math.js';
@@ -36,3 +38,10 @@ export const BUILTIN_REWARDS: Record<string, RewardFn> = {
 
 /** Rewards whose value is a verifier's judgement: the default accuracy metric. */
 export const VERIFIER_REWARDS = ['math', 'code'];
+
+/** The data columns a built-in reward cannot judge a row without (rewards not listed need none:
+ *  steps falls back to the prompt when there is no `question`). */
+export const REWARD_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  math: ['answer'],
+  code: ['tests'],
+};

@@ -8,6 +8,9 @@
 // and the rule verifier disagree where both apply (checked on a share of rule-routed samples).
 import type { RewardFn, RewardInput } from './compose.js';
 
+/** The data column the judge with reference reads: a free-form reference answer. */
+export const REFERENCE_COLUMN = 'reference';
+
 export interface RoutingOptions {
   /** Rule-based verifier: a number where it applies, null where it does not. */
   rule?: RewardFn;
@@ -101,7 +104,7 @@ export function routedReward(o: RoutingOptions): RewardFn & { diagnostics(opts?:
       x.note?.('route', 'gated');
       return o.gatedValue ?? 0;
     }
-    const ref = x.example['reference'];
+    const ref = x.example[REFERENCE_COLUMN];
     if (o.judgeWithReference && ref !== undefined && ref !== null) {
       routed.judgeWithReference++;
       x.note?.('route', 'judge-with-reference');

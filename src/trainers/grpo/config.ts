@@ -191,6 +191,12 @@ export const GRPO_SCHEMA = defineSchema({
   num_iterations: { type: 'int', default: 1, min: 1, doc: 'policy updates per sampling round' },
   dynamic_sampling: { type: 'bool', default: true, doc: 'drop groups whose rewards all agree (and sample more prompts)' },
   dynamic_sampling_rounds: { type: 'int', default: 4, min: 1, doc: 'sampling passes per round at most while refilling dropped groups' },
+  max_unscored_rounds: {
+    type: 'int',
+    default: 3,
+    min: 0,
+    doc: 'stop with an error after this many rounds in a row in which no group could be scored (every reward null: the rewards cannot judge the data; rounds whose groups all scored alike do not count); 0: never stop',
+  },
   mask_truncated_completions: { type: 'bool', default: false, doc: 'no loss on completions cut by max_completion_length' },
   ...loraFields({ dropout: 0, what: ' (the reference is then the base: adapters switched off)' }),
   logging_steps: {

@@ -5,6 +5,9 @@
 // ensemble, mean or min), with the guards: a rule gate, clipping of model scores, σ-squashing of RM
 // logits, and per-round diagnostics (routes taken, gated, score-length correlation, model-rule
 // disagreement, unparseable judgements). Owns the models it loads: dispose() frees them.
+// checkRewardColumns refuses, before the first round, data that lacks a column a configured reward
+// reads (every sample would score null); describeUnscored says what the rewards returned in a round
+// where no group could be scored.
 import { join } from 'node:path';
 import { loadRewardModel, type RewardModel } from '../../models/reward_model.js';
 import { resolveDevice } from '../../models/index.js';
@@ -12,10 +15,10 @@ import { readJson } from '../../common/files.js';
 import { Tokenizer } from '../../tokenizer/index.js';
 import { openChatBackend, type ChatBackend } from '../../generation/chat_backend.js';
 import { backendJudge, judgeReward } from '../../rewards/judge.js';
-import { routedReward } from '../../rewards/routing.js';
+import { routedReward, REFERENCE_COLUMN } from '../../rewards/routing.js';
 import { scalarRewardFn } from '../../rewards/scalar_rm.js';
 import type { NamedReward, RewardFn } from '../../rewards/compose.js';
-import { BUILTIN_REWARDS } from '../../rewards/registry.js';
+import { BUILTIN_REWARDS, REWARD_COLUMNS } from '../../rewards/registry.js';
 import type { GrpoConfig } from './config.js';
 
 export interface GrpoRewards {
@@ -156,4 +159,52 @@ export function buildGrpoRewards(cfg: GrpoConfig, own: Record<string, RewardFn>,
     backend?.dispose();
     throw e;
   }
+}
+
+/**
+ * Throws when no row of the prompt data has a column a configured built-in reward reads (the
+ * caller's own rewards are not checked): such a reward would be null for every sample and no group
+ * would ever be scored. 'routed' needs one of its rule verifiers' columns (or the reference column
+ * when a judge is set) unless a model can score any row (reward_models, or the judge by rubric).
+ */
+export function checkRewardColumns(
+  cfg: GrpoConfig,
+  own: Record<string, RewardFn>,
+  prompts: readonly { example: Record<string, unknown> }[],
+  files: readonly string[],
+): void {
+  const present = new Set<string>();
+  for (const { example } of prompts) for (const [k, v] of Object.entries(example)) if (v !== null && v !== undefined) present.add(k);
+  const where = `the data in ${files.join(', ')} does not have (columns: ${[...present].sort().join(', ') || 'none'})`;
+  for (const name of cfg.reward_funcs) {
+    if (name in own) continue;
+    if (name === 'routed') {
+      if (cfg.reward_models.length > 0 || (cfg.judge !== null && cfg.judge_without_reference)) continue;
+      const rules = cfg.rule_rewards.filter((r) => !(r in own) && REWARD_COLUMNS[r] !== undefined);
+      if (rules.length < cfg.rule_rewards.length) continue; // a rule that needs no column (or the caller's own) can judge any row
+      const needs = [...rules.flatMap((r) => REWARD_COLUMNS[r]!), ...(cfg.judge !== null ? [REFERENCE_COLUMN] : [])];
+      if (needs.some((c) => present.has(c))) continue;
+      if (needs.length === 0) throw new Error("config: reward 'routed' has no rule_rewards, reward_models or judge: it can score no row");
+      throw new Error(
+        `config: reward 'routed' (rule_rewards ${cfg.rule_rewards.join(', ')}${cfg.judge !== null ? ', judge with reference' : ''}, no reward_models) ` +
+          `reads column ${needs.map((c) => `'${c}'`).join(' or ')}, which ${where}`,
+      );
+    }
+    for (const column of REWARD_COLUMNS[name] ?? []) {
+      if (!present.has(column)) throw new Error(`config: reward '${name}' reads column '${column}', which ${where}`);
+    }
+  }
+}
+
+/** What each reward returned over a round's samples, e.g. "math: null for all 16 samples; format: a number for all 16 samples". */
+export function describeUnscored(groups: readonly { breakdown: Record<string, (number | null)[]> }[]): string {
+  const names = Object.keys(groups[0]?.breakdown ?? {});
+  return names
+    .map((name) => {
+      const values = groups.flatMap((g) => g.breakdown[name] ?? []);
+      const nulls = values.filter((v) => v === null).length;
+      if (nulls === values.length) return `${name}: null for all ${values.length} samples`;
+      return nulls === 0 ? `${name}: a number for all ${values.length} samples` : `${name}: null for ${nulls} of ${values.length} samples`;
+    })
+    .join('; ');
 }

@@ -20,7 +20,7 @@ import { readSafetensors } from '../../checkpoint/index.js';
 import { Tokenizer } from '../../tokenizer/index.js';
 import { BatchSampler } from '../../data/index.js';
 import type { RewardFn } from '../../rewards/compose.js';
-import { buildGrpoRewards } from './rewards.js';
+import { buildGrpoRewards, checkRewardColumns, describeUnscored } from './rewards.js';
 import { describeConfig } from '../../common/schema.js';
 import { GRPO_SCHEMA, type GrpoConfig } from './config.js';
 import { groupAdvantages, sequenceKl } from './loss.js';
@@ -80,6 +80,7 @@ export async function trainGrpo(
   const rewards = rewardSet.rewards;
   for (const line of rewardSet.description) log(line);
   const prompts = await loadPrompts(cfg.dataset_name, tokenizer, cfg.system_prompt, cfg.max_prompt_length);
+  checkRewardColumns(cfg, hooks.rewardFns ?? {}, prompts, cfg.dataset_name);
   const resumeFrom = cfg.resume_from_checkpoint ? latestCheckpoint(cfg.output_dir) : null;
   const placement = resolvePlacement(cfg, 'grpo config');
   const { model, generationConfig } = loadModel(resumeFrom ? resumeFrom.dir : cfg.model_name_or_path);
@@ -163,6 +164,7 @@ export async function trainGrpo(
   if (remote) log(`rollouts from ${remote.baseUrl} (base model '${remote.baseModel}'), the policy's adapter hot-loaded each round`);
   const complete = remote ? remote.sampler() : localSampler(model);
   const adapterRoot = join(cfg.output_dir, 'rollout-adapter');
+  let unscoredRounds = 0; // rounds in a row in which no group had two judged samples
   while (step < cfg.max_steps) {
     const t0 = performance.now();
     if (remote) {
@@ -346,6 +348,16 @@ export async function trainGrpo(
       kl: stats.kl.toExponential(1),
       len: mean(allLengths).toFixed(0),
     });
+    // no group scored (rewards null), as opposed to groups that all scored alike (dropped by dynamic sampling)
+    if (all.every((g) => judged(g.rewards).length < 2)) {
+      unscoredRounds++;
+      log(`step ${step}: no group could be scored (${describeUnscored(all)})`);
+      if (cfg.max_unscored_rounds > 0 && unscoredRounds >= cfg.max_unscored_rounds)
+        throw new Error(
+          `GRPO: ${unscoredRounds} rounds in a row without a scored group (max_unscored_rounds ${cfg.max_unscored_rounds}): ${describeUnscored(all)}. ` +
+            'The rewards cannot judge these rows (does the data have the columns they read?); no final model was written',
+        );
+    } else unscoredRounds = 0;
     if (cfg.save_steps > 0 && step % cfg.save_steps === 0 && step < cfg.max_steps) await save();
     if (hooks.stopAfterStep !== undefined && step >= hooks.stopAfterStep) {
       // as if killed (tests of resume)
