@@ -113,7 +113,12 @@ export const GEN_DATA_SCHEMA = defineSchema({
     doc: 'a problem sharing at least this share of its n-grams with an evaluation set is skipped',
   },
   limit: { type: 'int', default: 0, min: 0, doc: 'problems read at most (0: all)' },
-  seed: { type: 'int', default: 0, min: 0, doc: 'sampling seed (per problem: seed + its index)' },
+  seed: {
+    type: 'int',
+    default: 0,
+    min: 0,
+    doc: "sampling seed (a problem's samples derive from this seed and the problem's id, so a resumed run samples what an uninterrupted one would)",
+  },
 });
 
 export type GenDataConfig = ConfigOf<typeof GEN_DATA_SCHEMA>;

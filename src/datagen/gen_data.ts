@@ -28,6 +28,7 @@ import { writeFileAtomically } from '../common/files.js';
 import { appendDurably, readJsonlTolerant } from './durable_jsonl.js';
 import { evaluationIndex, rowQuestion, type NgramIndex } from './decontaminate.js';
 import type { GenDataConfig } from './gen_config.js';
+import { seedFrom } from '../common/rng.js';
 
 interface Problem {
   id: string;
@@ -67,6 +68,15 @@ export interface GenDataSummary {
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * A problem's seed, from the run's seed and the problem's id only (never its position or a call
+ * counter), so a resumed or reordered run samples each problem as the uninterrupted one did;
+ * its teacher calls and picks derive from it (seedFrom(problemSeed, 0 | 1 | 2 | 3)).
+ */
+export function problemSeed(cfg: { seed: number }, p: { id: string }): number {
+  return seedFrom(cfg.seed, parseInt(sha(p.id).slice(0, 12), 16));
+}
 
 async function loadProblems(cfg: GenDataConfig): Promise<{ problems: Problem[]; duplicates: number }> {
   const problems: Problem[] = [];
@@ -268,7 +278,7 @@ export async function generateData(cfg: GenDataConfig, hooks: GenDataHooks = {})
           maxTokens: cfg.max_tokens,
           temperature: cfg.temperature,
           topP: cfg.top_p,
-          seed: cfg.seed + p.index,
+          seed: seedFrom(problemSeed(cfg, p), system ? 0 : 1),
         });
       const overlaps = chunk.map((p) => (index ? index.overlap(p.question) : 0));
       const clean = (j: number) => overlaps[j]! < cfg.contamination_threshold || !index;
@@ -320,7 +330,7 @@ async function settle(
     dropped: t.dropped,
   };
   if (t.correct.length === 0) return { rows: [], ledger: { ...base, status: 'no_correct' } };
-  const kept = pick(cfg, t.correct, cfg.seed + p.index);
+  const kept = pick(cfg, t.correct, seedFrom(problemSeed(cfg, p), 2));
   let original: { text: string; length: number | null; from: string };
   if (cfg.original_column !== null) {
     const v = p.row[cfg.original_column];
@@ -335,7 +345,7 @@ async function settle(
   } else {
     const o = await screen(cfg, p, plain!, verify, false);
     if (o.correct.length === 0) return { rows: [], ledger: { ...base, status: 'no_correct_original' } };
-    const c = pick(cfg, o.correct, cfg.seed + p.index + 1);
+    const c = pick(cfg, o.correct, seedFrom(problemSeed(cfg, p), 3));
     original = { text: c.text, length: c.length, from: 'teacher without the system prompt' };
   }
   const carried = Object.fromEntries(
@@ -350,7 +360,7 @@ async function settle(
     keep: cfg.keep,
     temperature: cfg.temperature,
     top_p: cfg.top_p,
-    seed: cfg.seed + p.index,
+    seed: problemSeed(cfg, p),
     system_prompt_sha256: systemSha,
     created_at: new Date().toISOString(),
   };

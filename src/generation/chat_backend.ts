@@ -3,6 +3,9 @@
 //   - local: a model folder on the KV-cache engine. Requests that arrive in the same tick (a judge
 //     scoring a whole round with Promise.all, say) are gathered and generated as one padded batch
 //     (chunks of batchSize rows), so a caller can ask one conversation at a time and still batch.
+//     Sample k of a request draws from its own stream, seeded by (request seed, k): what a request
+//     gets never depends on which other requests share its batch or how many calls came before
+//     (so a resumed gen-data samples what the uninterrupted run would have).
 //   - remote: any OpenAI-compatible server through RemoteModel (concurrency, timeouts, retries,
 //     cache); a single completion's length is the server's usage count, several are re-encoded
 //     with a local tokenizer when one is given (else unknown).
@@ -11,6 +14,7 @@ import { generate } from './engine.js';
 import { loadModel, resolveDevice, type CausalLM } from '../models/index.js';
 import { Tokenizer, applyChatTemplate, type ChatMessage } from '../tokenizer/index.js';
 import { RemoteModel, type RemoteOptions } from '../remote/client.js';
+import { seedFrom } from '../common/rng.js';
 
 export interface ChatRequest {
   messages: readonly ChatMessage[];
@@ -58,7 +62,6 @@ export class LocalChatBackend implements ChatBackend {
   readonly description: string;
   private queue: Pending[] = [];
   private scheduled = false;
-  private calls = 0;
 
   constructor(
     private readonly model: CausalLM,
@@ -109,11 +112,11 @@ export class LocalChatBackend implements ChatBackend {
   private generateGroup(requests: readonly ChatRequest[]): ChatResult[] {
     const tok = this.tokenizer,
       first = requests[0]!;
-    const rows: { request: number; ids: number[] }[] = [];
+    const rows: { request: number; ids: number[]; seed: number }[] = [];
     requests.forEach((r, i) => {
       let ids = tok.encode(applyChatTemplate(tok, [...r.messages], { addGenerationPrompt: true }));
       if (this.o.maxPromptTokens && ids.length > this.o.maxPromptTokens) ids = ids.slice(ids.length - this.o.maxPromptTokens);
-      for (let k = 0; k < (r.n ?? 1); k++) rows.push({ request: i, ids });
+      for (let k = 0; k < (r.n ?? 1); k++) rows.push({ request: i, ids, seed: seedFrom(r.seed ?? 0, k) });
     });
     const results: ChatResult[] = requests.map(() => ({ texts: [], lengths: [], finishReasons: [] }));
     const batch = this.o.batchSize ?? 32;
@@ -129,7 +132,7 @@ export class LocalChatBackend implements ChatBackend {
             maxNewTokens: first.maxTokens,
             temperature: first.temperature,
             topP: first.temperature > 0 ? (first.topP ?? 1) : 1,
-            seed: (first.seed ?? 0) + 7919 * this.calls++,
+            seeds: chunk.map((r) => r.seed),
             eosTokenIds: tok.eosTokenIds,
             padTokenId: tok.padTokenId ?? 0,
           },
