@@ -2,7 +2,7 @@
 // loss.ts, the loop's sizes, LoRA and logging. Defaults follow DeepSeekMath where V3 gives none
 // (β 0.04, one update per sampling round) with a group of 8 for small runs.
 import { defineSchema, type ConfigOf } from '../../common/schema.js';
-import { loraFields, scaleFields, headFields, adamFields, reportFields } from '../fields.js';
+import { loraFields, scaleFields, headFields, adamFields, reportFields, runFolderFields } from '../fields.js';
 
 export const GRPO_SCHEMA = defineSchema({
   model_name_or_path: { type: 'string', default: null, required: true, doc: 'HF model folder of the policy (and the reference)' },
@@ -244,6 +244,7 @@ export const GRPO_SCHEMA = defineSchema({
   ...headFields(),
   seed: { type: 'int', default: 0, min: 0, doc: 'seed of prompt order and sampling' },
   resume_from_checkpoint: { type: 'bool', default: true, doc: 'continue from the newest checkpoint in output_dir' },
+  ...runFolderFields(),
 });
 
 export type GrpoConfig = ConfigOf<typeof GRPO_SCHEMA>;

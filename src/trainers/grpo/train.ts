@@ -21,7 +21,6 @@ import { Tokenizer } from '../../tokenizer/index.js';
 import { BatchSampler } from '../../data/index.js';
 import type { RewardFn } from '../../rewards/compose.js';
 import { buildGrpoRewards, checkRewardColumns, describeUnscored } from './rewards.js';
-import { describeConfig } from '../../common/schema.js';
 import { GRPO_SCHEMA, type GrpoConfig } from './config.js';
 import { groupAdvantages, sequenceKl } from './loss.js';
 import { fitGroups, loadPrompts, sampleRound, localSampler, type Group } from './rollout.js';
@@ -29,9 +28,10 @@ import { RemoteRollout } from './remote_rollout.js';
 import { rmSync } from 'node:fs';
 import { VERIFIER_REWARDS } from '../../rewards/registry.js';
 import { frozenLogprobs, microBatches, policyUpdate, NO_UPDATE, type MicroBatch, type UpdateRow, type UpdateStats } from './update.js';
-import { RunFolder, Progress, MetricsWindow } from '../../common/run_folder.js';
-import { latestCheckpoint, restoreTraining, saveCheckpoint, tokenizerFiles, saveFinalModel } from '../checkpoint.js';
+import { Progress, MetricsWindow, type RunFolder } from '../../common/run_folder.js';
+import { restoreTraining, saveCheckpoint, tokenizerFiles, saveFinalModel } from '../checkpoint.js';
 import { DataParallel } from '../data_parallel.js';
+import { inRunFolder, type RunStart } from '../run_start.js';
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const judged = (xs: readonly (number | null)[]) => xs.filter((v): v is number => v !== null);
@@ -44,14 +44,25 @@ export interface GrpoResult {
   runDir: string;
 }
 
-export async function trainGrpo(
-  cfg: GrpoConfig,
-  hooks: { quiet?: boolean; label?: string; rewardFns?: Record<string, RewardFn>; stopAfterStep?: number } = {},
-): Promise<GrpoResult> {
+export interface GrpoHooks {
+  quiet?: boolean;
+  label?: string;
+  rewardFns?: Record<string, RewardFn>;
+  /** Stop (as if killed) after this round — for tests of resume. */
+  stopAfterStep?: number;
+}
+
+export async function trainGrpo(cfg: GrpoConfig, hooks: GrpoHooks = {}): Promise<GrpoResult> {
   const dp = await DataParallel.start(cfg.ddp_timeout);
-  const run = new RunFolder(cfg.output_dir, { write: dp.isMain, reportTo: cfg.report_to });
+  const globalBatch = fitGroups(cfg, dp.worldSize).groups * cfg.num_generations; // completions per round
+  return inRunFolder({ kind: 'grpo', cfg, schema: GRPO_SCHEMA, dp, globalBatch, quiet: hooks.quiet }, (start) =>
+    grpoLoop(cfg, hooks, dp, start),
+  );
+}
+
+async function grpoLoop(cfg: GrpoConfig, hooks: GrpoHooks, dp: DataParallel, start: RunStart): Promise<GrpoResult> {
+  const run = start.run;
   const trainMetrics = new MetricsWindow(run, cfg.logging_steps);
-  run.writeConfig(cfg as unknown as Record<string, unknown>, describeConfig(GRPO_SCHEMA, cfg as unknown as Record<string, unknown>));
   const log = (m: string) => run.log(m, !hooks.quiet);
   pt.manualSeed(cfg.seed);
   if (cfg.rollout_url && !cfg.use_peft)
@@ -81,7 +92,7 @@ export async function trainGrpo(
   for (const line of rewardSet.description) log(line);
   const prompts = await loadPrompts(cfg.dataset_name, tokenizer, cfg.system_prompt, cfg.max_prompt_length);
   checkRewardColumns(cfg, hooks.rewardFns ?? {}, prompts, cfg.dataset_name);
-  const resumeFrom = cfg.resume_from_checkpoint ? latestCheckpoint(cfg.output_dir) : null;
+  const resumeFrom = start.resumeFrom;
   const placement = resolvePlacement(cfg, 'grpo config');
   const { model, generationConfig } = loadModel(resumeFrom ? resumeFrom.dir : cfg.model_name_or_path);
   placeModel(model, placement);
