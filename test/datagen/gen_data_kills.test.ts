@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { generateData } from '../../src/datagen/gen_data.js';
 import { resolveConfig } from '../../src/common/schema.js';
 import { GEN_DATA_SCHEMA } from '../../src/datagen/gen_config.js';
-import { mulberry32 } from '../../src/common/rng.js';
 import { makeSftSetup, saveTinyModel } from '../helpers/sft_setup.js';
+import { killRepeatedly } from '../helpers/kills.js';
 
 const setup = makeSftSetup(8);
 after(() => rmSync(setup.dir, { recursive: true, force: true }));
@@ -68,25 +68,14 @@ test('gen-data SIGKILLed at 10+ random moments and resumed equals the uninterrup
   const killed = join(setup.dir, 'killed.jsonl');
   const cfgFile = join(setup.dir, 'killed.json');
   writeFileSync(cfgFile, JSON.stringify(config(killed)));
-  let rng = 2026;
-  const progress: number[] = [];
-  let kills = 0;
-  while (kills < 12 && ledgerCount(killed) < 72) {
-    const child = spawn(process.execPath, [cli, 'gen-data', `--config=${cfgFile}`], { stdio: 'ignore' });
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const before = ledgerCount(killed);
-    // wait for the run to get going (a new ledger line), then a random 0–150 ms more
-    for (let t = 0; t < 600 && ledgerCount(killed) === before && child.exitCode === null; t++) await new Promise((r) => setTimeout(r, 10));
-    const r = mulberry32(rng);
-    rng = r.state;
-    await new Promise((res) => setTimeout(res, Math.floor(r.u * 150)));
-    if (child.exitCode === null) {
-      child.kill('SIGKILL');
-      kills++;
-    }
-    await exited;
-    progress.push(ledgerCount(killed));
-  }
+  const { kills, progress } = await killRepeatedly({
+    start: () => spawn(process.execPath, [cli, 'gen-data', `--config=${cfgFile}`], { stdio: 'ignore' }),
+    progress: () => ledgerCount(killed),
+    stopAt: 72,
+    kills: 12,
+    seed: 2026,
+    maxExtraMs: 150,
+  });
   assert.ok(kills >= 10, `${kills} kills landed mid-run (ledger after each: ${progress.join(', ')})`);
   const resumed = await generateData(resolved(killed), { quiet: true });
   assert.ok(

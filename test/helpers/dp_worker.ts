@@ -2,7 +2,8 @@
 // environment (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT). argv[2] is a JSON file
 // { kind, config } where kind is a trainer (sft, grpo, rm, distill: the config is resolved by its
 // schema, GRPO gets the tests' `short` reward) or a collectives check; the result is printed as
-// one JSON line on stdout.
+// one JSON line on stdout. Without torchrun's environment it is one trainer process (the kill
+// tests of test/trainers/kills.test.ts start it that way).
 import { readFileSync } from 'node:fs';
 import * as pt from '../../src/tensor/index.js';
 import { resolveConfig } from '../../src/common/schema.js';
