@@ -139,10 +139,7 @@ async function sftLoop(cfg: SftConfig, hooks: SftHooks, dp: DataParallel, start:
   if (resumeFrom) ({ model, generationConfig } = loadModel(resumeFrom.dir, { dtype }));
   else if (cfg.model_name_or_path) ({ model, generationConfig } = loadModel(cfg.model_name_or_path, { dtype }));
   else if (cfg.model_config)
-    model = createModel(
-      { ...cfg.model_config, vocab_size: cfg.model_config['vocab_size'] ?? tokenizer.vocabSize },
-      { seed: cfg.seed, dtype },
-    );
+    model = createModel(cfg.model_config, { seed: cfg.seed, dtype, tokenizer }); // vocab_size and bos/eos/pad ids from the tokenizer
   else throw new Error('config: set `model` (a folder) or `model_config` (to train from scratch)');
   if (model.config.vocabSize < tokenizer.vocabSize)
     throw new Error(`the model's vocab_size ${model.config.vocabSize} is smaller than the tokenizer's ${tokenizer.vocabSize}`);
