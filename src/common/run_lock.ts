@@ -1,12 +1,12 @@
-// An exclusive lock on a folder that one process writes (a training run's output_dir, a gen-data
-// output): `<dir>/.lock` created with O_EXCL, holding {pid, host, started, command}. A second
+// An exclusive lock on what one process writes (a training run's output_dir; a gen-data output
+// file, locked by `<file>.lock` beside it): `<dir>/.lock` (or another name) created with O_EXCL, holding {pid, host, started, command}. A second
 // process asking for it gets a LockError naming the holder. A lock left by a process that died
 // (same host, pid no longer alive — or alive but a different process, told apart by its start time
 // in /proc) is stale: it is taken over, and the takeover is reported. A lock from another host
 // cannot be checked from here and is refused with the path to remove by hand. Within one process
 // the lock is held once: a second acquire of the same folder (two trainers in one script writing
 // the same folder at once) is refused too. Released by release(), and at exit.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -65,12 +65,12 @@ function describe(h: LockHolder): string {
 }
 
 /**
- * Takes `<dir>/.lock` (creating dir). `what` names the folder's use in messages ("output_dir").
+ * Takes `<dir>/<name>` (creating dir). `what` names what is locked in messages ("output_dir").
  * Throws LockError when a live process holds it.
  */
-export function acquireLock(dir: string, what = 'folder'): RunLock {
-  const key = resolve(dir);
-  const file = join(dir, '.lock');
+export function acquireLock(dir: string, what = 'folder', name = '.lock'): RunLock {
+  const file = join(dir, name);
+  const key = resolve(file);
   if (held.has(key)) {
     throw new LockError(
       dir,
@@ -147,16 +147,4 @@ export function acquireLock(dir: string, what = 'folder'): RunLock {
     return { file, tookOverFrom, release };
   }
   throw new LockError(dir, `could not take ${file} (it keeps reappearing: another process is starting in the same ${what})`);
-}
-
-/** Whether a folder holds a lock of a live process (for tools that only read). */
-export function lockHolder(dir: string): LockHolder | null {
-  const file = join(dir, '.lock');
-  if (!existsSync(file)) return null;
-  try {
-    const h = JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
-    return alive(h.pid) ? h : null;
-  } catch {
-    return null;
-  }
 }

@@ -14,7 +14,7 @@
 // came (a kill between the two), so nothing is duplicated or lost.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { readRows, DataError } from '../data/index.js';
 import { Tokenizer, type ChatMessage } from '../tokenizer/index.js';
 import { openChatBackend, isUrl, type ChatBackend, type ChatResult } from '../generation/chat_backend.js';
@@ -29,6 +29,7 @@ import { appendDurably, readJsonlTolerant } from './durable_jsonl.js';
 import { evaluationIndex, rowQuestion, type NgramIndex } from './decontaminate.js';
 import type { GenDataConfig } from './gen_config.js';
 import { seedFrom } from '../common/rng.js';
+import { acquireLock } from '../common/run_lock.js';
 
 interface Problem {
   id: string;
@@ -200,7 +201,18 @@ export interface GenDataHooks {
   onProblem?: (done: number, total: number) => void;
 }
 
+/** gen-data into cfg.output, which one process writes at a time (`<output>.lock` beside it). */
 export async function generateData(cfg: GenDataConfig, hooks: GenDataHooks = {}): Promise<GenDataSummary> {
+  mkdirSync(dirname(cfg.output) || '.', { recursive: true });
+  const lock = acquireLock(dirname(cfg.output) || '.', `gen-data output ${cfg.output}`, `${basename(cfg.output)}.lock`);
+  try {
+    return await generateInto(cfg, hooks);
+  } finally {
+    lock.release();
+  }
+}
+
+async function generateInto(cfg: GenDataConfig, hooks: GenDataHooks): Promise<GenDataSummary> {
   const log =
     hooks.log ??
     ((l: string) => {
@@ -209,7 +221,6 @@ export async function generateData(cfg: GenDataConfig, hooks: GenDataHooks = {})
   if (cfg.original_column === null && cfg.samples_per_prompt < 1) throw new Error('gen-data: samples_per_prompt must be at least 1');
   const ledgerFile = `${cfg.output}.ledger.jsonl`,
     summaryFile = `${cfg.output}.summary.json`;
-  mkdirSync(dirname(cfg.output) || '.', { recursive: true });
   const { problems, duplicates } = await loadProblems(cfg);
   if (duplicates) log(`gen-data: ${duplicates} problem(s) repeat an earlier id and are skipped`);
 

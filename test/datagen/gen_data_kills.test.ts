@@ -84,3 +84,27 @@ test('gen-data SIGKILLed at 10+ random moments and resumed equals the uninterrup
   );
   assert.deepEqual(rows(killed), rows(straight), 'the same rows in the same order');
 });
+
+test('a second gen-data on the same output is refused while the first runs, naming it', async () => {
+  const output = join(setup.dir, 'locked.jsonl');
+  const lockModule = fileURLToPath(new URL('../../src/common/run_lock.js', import.meta.url));
+  const holder = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { acquireLock } from ${JSON.stringify(lockModule)}; acquireLock(${JSON.stringify(setup.dir)}, 'x', 'locked.jsonl.lock'); console.log('locked'); setInterval(() => {}, 1000);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve()));
+  try {
+    await assert.rejects(
+      generateData(resolveConfig(GEN_DATA_SCHEMA, config(output), 'test', {}), { quiet: true }),
+      new RegExp(`gen-data output .*locked\\.jsonl is in use by a running process: pid ${holder.pid}`),
+    );
+    assert.ok(!existsSync(output), 'nothing written');
+  } finally {
+    holder.kill('SIGKILL');
+  }
+});
