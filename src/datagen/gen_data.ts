@@ -1,7 +1,7 @@
 // Expert data generation with rejection sampling (`posttrain gen-data`, SPEC.md §1): a teacher —
 // a model folder or any OpenAI-compatible server — answers each problem n times under a
 // reflection/verification system prompt; samples that are truncated, malformed (no closed <think>
-// block, no \boxed{} when required), mixed-language, with a false equation (check_equations),
+// block, no \boxed{} when required, control characters the data readers refuse), mixed-language, with a false equation (check_equations),
 // wrong (rule verifier, or a judge given the
 // free-form reference) or longer than the limit are dropped, and one correct sample is kept (the
 // shortest by default). Every kept problem gives both V3 sample types, appended together:
@@ -30,6 +30,7 @@ import { evaluationIndex, rowQuestion, type NgramIndex } from './decontaminate.j
 import type { GenDataConfig } from './gen_config.js';
 import { seedFrom } from '../common/rng.js';
 import { acquireLock } from '../common/run_lock.js';
+import { checkRowText } from '../data/text_checks.js';
 
 interface Problem {
   id: string;
@@ -156,7 +157,8 @@ async function screen(
     if (
       (teacherRules && cfg.require_think && thinkFormat(c.text) === 0) ||
       (cfg.require_boxed && lastBoxed(c.text) === null) ||
-      c.text.trim() === ''
+      c.text.trim() === '' ||
+      checkRowText({ text: c.text }, false) !== null // control characters or a lone surrogate: the data readers would refuse the row
     ) {
       drop('malformed');
       continue;

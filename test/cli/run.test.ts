@@ -48,7 +48,15 @@ writeFileSync(
     stages: [
       { name: 'sft', kind: 'sft', model_name_or_path: base, dataset_name: [setup.data], ...sft },
       { name: 'chat-data', kind: 'annotate', generalist: '${sft}', prompts, max_tokens: 8, temperature: 0 },
-      { name: 'sft2', kind: 'sft', model_name_or_path: '${sft}', dataset_name: ['${chat-data}'], ...sft },
+      // the tiny generalist's answers hold raw control bytes (its byte-level tokens are random), which the data check refuses by default
+      {
+        name: 'sft2',
+        kind: 'sft',
+        model_name_or_path: '${sft}',
+        dataset_name: ['${chat-data}'],
+        allow_control_characters: true,
+        ...sft,
+      },
       {
         name: 'eval',
         kind: 'eval',
