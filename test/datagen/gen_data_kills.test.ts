@@ -13,6 +13,7 @@ import { resolveConfig } from '../../src/common/schema.js';
 import { GEN_DATA_SCHEMA } from '../../src/datagen/gen_config.js';
 import { makeSftSetup, saveTinyModel } from '../helpers/sft_setup.js';
 import { killRepeatedly } from '../helpers/kills.js';
+import { holdLock } from '../helpers/lock_holder.js';
 
 const setup = makeSftSetup(8);
 after(() => rmSync(setup.dir, { recursive: true, force: true }));
@@ -87,17 +88,7 @@ test('gen-data SIGKILLed at 10+ random moments and resumed equals the uninterrup
 
 test('a second gen-data on the same output is refused while the first runs, naming it', async () => {
   const output = join(setup.dir, 'locked.jsonl');
-  const lockModule = fileURLToPath(new URL('../../src/common/run_lock.js', import.meta.url));
-  const holder = spawn(
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      `import { acquireLock } from ${JSON.stringify(lockModule)}; acquireLock(${JSON.stringify(setup.dir)}, 'x', 'locked.jsonl.lock'); console.log('locked'); setInterval(() => {}, 1000);`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve()));
+  const holder = await holdLock(setup.dir, 'locked.jsonl.lock');
   try {
     await assert.rejects(
       generateData(resolveConfig(GEN_DATA_SCHEMA, config(output), 'test', {}), { quiet: true }),

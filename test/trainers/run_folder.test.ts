@@ -5,13 +5,12 @@
 // reward-model, distillation and GRPO tests check the cut-back metrics and start-over in their files.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { trainSft } from '../../src/trainers/sft.js';
 import { acquireLock } from '../../src/common/run_lock.js';
 import { makeSftSetup, sftConfig } from '../helpers/sft_setup.js';
+import { holdLock } from '../helpers/lock_holder.js';
 import type { SftConfig } from '../../src/trainers/sft_config.js';
 
 const setup = makeSftSetup(24);
@@ -96,20 +95,7 @@ test('a torn metrics line of a killed writer is dropped on resume', async () => 
 
 test("a second trainer on a live run is refused naming the holder; a killed holder's lock is taken over", async () => {
   const dir = join(setup.dir, 'locked');
-  const lockModule = fileURLToPath(new URL('../../src/common/run_lock.js', import.meta.url));
-  const holder = spawn(
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      `import { acquireLock } from ${JSON.stringify(lockModule)}; acquireLock(${JSON.stringify(dir)}); console.log('locked'); setInterval(() => {}, 1000);`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    holder.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
-    holder.on('exit', (code) => reject(new Error(`holder exited ${code}`)));
-  });
+  const holder = await holdLock(dir);
   await assert.rejects(
     trainSft(sftConfig(setup, dir, { max_steps: 2 }), { quiet: true }),
     new RegExp(`output_dir is in use by a running process: pid ${holder.pid} on `),
