@@ -1,5 +1,5 @@
 // The config fields of the data readers' guards, declared once for every trainer that reads data
-// files through loadExamples / loadPreferences (sft, distill, rm), and their mapping onto
+// files through loadExamples / loadPreferences (sft, distill, rm) or GRPO's loadPrompts, and their mapping onto
 // ReadRowsOptions (readers.ts): the longest JSONL line read and whether control characters may
 // stay in text.
 import type { FieldSpec } from '../common/schema.js';

@@ -2,6 +2,7 @@
 // loss.ts, the loop's sizes, LoRA and logging. Defaults follow DeepSeekMath where V3 gives none
 // (β 0.04, one update per sampling round) with a group of 8 for small runs.
 import { defineSchema, type ConfigOf } from '../../common/schema.js';
+import { readFields } from '../../data/read_fields.js';
 import { loraFields, scaleFields, headFields, adamFields, reportFields, runFolderFields } from '../fields.js';
 
 export const GRPO_SCHEMA = defineSchema({
@@ -13,6 +14,7 @@ export const GRPO_SCHEMA = defineSchema({
     required: true,
     doc: 'prompt files: rows with messages | prompt | question, plus reward columns (answer, …)',
   },
+  ...readFields(),
   output_dir: { type: 'string', default: null, required: true, doc: 'run folder' },
   system_prompt: { type: 'string', default: null, nullable: true, doc: 'system message put before each prompt' },
   num_generations: { type: 'int', default: 8, min: 2, doc: 'completions sampled per prompt (G)' },

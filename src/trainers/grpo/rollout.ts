@@ -11,7 +11,7 @@
 import type { CausalLM } from '../../models/index.js';
 import { Tokenizer, applyChatTemplate, type ChatMessage } from '../../tokenizer/index.js';
 import { generate } from '../../generation/index.js';
-import { readRows, DataError, type BatchSampler } from '../../data/index.js';
+import { readRows, DataError, type BatchSampler, type ReadRowsOptions } from '../../data/index.js';
 import { scoreAll, type NamedReward, type RewardFn } from '../../rewards/compose.js';
 import { overlongPenalty } from '../../rewards/format.js';
 import { seedFrom } from '../../common/rng.js';
@@ -29,10 +29,11 @@ export async function loadPrompts(
   tokenizer: Tokenizer,
   system: string | null,
   maxTokens = 0,
+  read: ReadRowsOptions = {},
 ): Promise<PromptRow[]> {
   const out: PromptRow[] = [];
   for (const file of files) {
-    for await (const row of readRows(file)) {
+    for await (const row of readRows(file, read)) {
       const d = row.data;
       const chat = (msgs: ChatMessage[]) =>
         applyChatTemplate(tokenizer, [...(system ? [{ role: 'system' as const, content: system }] : []), ...msgs], {
@@ -44,6 +45,12 @@ export async function loadPrompts(
       else if (typeof d['prompt'] === 'string') text = d['prompt'];
       else if (typeof d['question'] === 'string') text = chat([{ role: 'user', content: d['question'] }]);
       else throw new DataError(row.file, row.line, "needs 'messages', 'prompt' or 'question'", 'prompt');
+      // what the row asks, without the template around it: blank means there is nothing to sample for
+      const field = Array.isArray(d['messages']) ? 'messages' : d['prompt'] !== undefined ? 'prompt' : 'question';
+      const asked = Array.isArray(d[field])
+        ? (d[field] as { content?: unknown }[]).map((m) => (typeof m?.content === 'string' ? m.content : '')).join('')
+        : String(d[field]);
+      if (asked.trim() === '') throw new DataError(row.file, row.line, 'is blank: the row asks nothing', field);
       const ids = tokenizer.encode(text);
       out.push({ ids: maxTokens > 0 && ids.length > maxTokens ? ids.slice(ids.length - maxTokens) : ids, text, example: d });
     }

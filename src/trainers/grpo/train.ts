@@ -18,7 +18,7 @@ import { loadModel, resolvePlacement, placeModel, type CausalLM } from '../../mo
 import { applyLora, saveAdapter, withAdaptersDisabled, mergedStateDict, type LoraConfig } from '../../models/lora.js';
 import { readSafetensors } from '../../checkpoint/index.js';
 import { Tokenizer } from '../../tokenizer/index.js';
-import { BatchSampler } from '../../data/index.js';
+import { BatchSampler, readOptionsOf } from '../../data/index.js';
 import type { RewardFn } from '../../rewards/compose.js';
 import { buildGrpoRewards, checkRewardColumns, describeUnscored } from './rewards.js';
 import { GRPO_SCHEMA, type GrpoConfig } from './config.js';
@@ -90,7 +90,7 @@ async function grpoLoop(cfg: GrpoConfig, hooks: GrpoHooks, dp: DataParallel, sta
   const rewardSet = buildGrpoRewards(cfg, hooks.rewardFns ?? {}, tokenizer);
   const rewards = rewardSet.rewards;
   for (const line of rewardSet.description) log(line);
-  const prompts = await loadPrompts(cfg.dataset_name, tokenizer, cfg.system_prompt, cfg.max_prompt_length);
+  const prompts = await loadPrompts(cfg.dataset_name, tokenizer, cfg.system_prompt, cfg.max_prompt_length, readOptionsOf(cfg));
   checkRewardColumns(cfg, hooks.rewardFns ?? {}, prompts, cfg.dataset_name);
   const resumeFrom = start.resumeFrom;
   const placement = resolvePlacement(cfg, 'grpo config');

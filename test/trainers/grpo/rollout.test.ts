@@ -80,3 +80,19 @@ test('prompts: messages (assistant turns dropped), prompt strings, questions; lo
   const cut = await loadPrompts([file], tok, null, 3);
   cut.forEach((r, i) => assert.deepEqual(r.ids, tok.encode(r.text).slice(-3), `row ${i}`));
 });
+
+test('prompt rows that ask nothing, or hold control characters, are refused with file, line and field', async () => {
+  const tok = Tokenizer.fromDir(setup.tokDir);
+  const write = (name: string, rows: object[]) => {
+    const f = join(setup.dir, name);
+    writeFileSync(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    return f;
+  };
+  const blank = write('blank.jsonl', [{ question: 'fine' }, { question: '  ' }]);
+  await assert.rejects(loadPrompts([blank], tok, null), /blank\.jsonl:2: field 'question' is blank: the row asks nothing/);
+  const emptyChat = write('empty-chat.jsonl', [{ messages: [{ role: 'user', content: '' }] }]);
+  await assert.rejects(loadPrompts([emptyChat], tok, 'sys'), /empty-chat\.jsonl:1: field 'messages' is blank/);
+  const nul = write('nul.jsonl', [{ prompt: 'a\u0000b' }]);
+  await assert.rejects(loadPrompts([nul], tok, null), /nul\.jsonl:1: field 'prompt' holds the control character U\+0000/);
+  assert.equal((await loadPrompts([nul], tok, null, 0, { allowControlChars: true })).length, 1);
+});
