@@ -5,7 +5,11 @@
 // where Event is { wall_time: double = 1, step: int64 = 2, file_version: string = 3, summary = 5 }
 // and Summary.Value is { tag: string = 1, simple_value: float = 2 }. The first record carries
 // file_version "brain.Event:2". Records are appended synchronously (a crash loses at most the
-// record being written, which TensorBoard skips by its CRC).
+// record being written, which TensorBoard skips by its CRC). A resumed run writes a
+// SessionLog START event (Event field 7, SessionLog { status = 1: START }) at the first step it
+// records again: TensorBoard then drops the earlier files' events at that step and later (its
+// purge of orphaned data; PyTorch's SummaryWriter(purge_step=T) writes the same), so the curves
+// hold every step once, as metrics.jsonl does.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -61,10 +65,17 @@ function float(field: number, x: number): number[] {
 }
 
 /** An Event message: wall time, step, and a file version or scalar values. */
-export function encodeEvent(e: { wallTime: number; step?: number; fileVersion?: string; scalars?: Record<string, number> }): Uint8Array {
+export function encodeEvent(e: {
+  wallTime: number;
+  step?: number;
+  fileVersion?: string;
+  scalars?: Record<string, number>;
+  sessionStart?: boolean;
+}): Uint8Array {
   const bytes = [...double(1, e.wallTime)];
   if (e.step !== undefined) bytes.push((2 << 3) | 0, ...varint(e.step));
   if (e.fileVersion !== undefined) bytes.push(...lengthDelimited(3, utf8(e.fileVersion)));
+  if (e.sessionStart) bytes.push(...lengthDelimited(7, [(1 << 3) | 0, 1])); // SessionLog { status: START }
   if (e.scalars) {
     const values = Object.entries(e.scalars).flatMap(([tag, v]) => lengthDelimited(1, [...lengthDelimited(1, utf8(tag)), ...float(2, v)]));
     bytes.push(...lengthDelimited(5, values));
@@ -91,6 +102,11 @@ export class TensorBoardWriter {
     const now = Date.now() / 1000;
     this.file = join(dir, `events.out.tfevents.${Math.floor(now)}.${hostname()}.${process.pid}`);
     writeFileSync(this.file, record(encodeEvent({ wallTime: now, fileVersion: 'brain.Event:2' })));
+  }
+
+  /** A (re)start at `step`: TensorBoard forgets the events of earlier files at this step and later. */
+  sessionStart(step: number): void {
+    appendFileSync(this.file, record(encodeEvent({ wallTime: Date.now() / 1000, step, sessionStart: true })));
   }
 
   /** The numeric fields of `values` at `step` (others are skipped), tags as given ("train/loss"). */

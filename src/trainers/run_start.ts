@@ -14,14 +14,16 @@
 //   - `resume_from_checkpoint: false` over a run is refused unless `overwrite_output_dir: true`,
 //     which removes that run's checkpoints, final model, metrics and samples first;
 //   - on resume, metrics.jsonl and samples.jsonl are cut back to the checkpoint's step, so the
-//     replayed steps appear once; config.json is written only after these checks pass.
+//     replayed steps appear once (TensorBoard's event files get a session-start event that makes
+//     TensorBoard drop the earlier files' later steps); config.json is written only after these
+//     checks pass.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Schema } from '../common/schema.js';
 import { acquireLock, type RunLock } from '../common/run_lock.js';
 import { RunFolder } from '../common/run_folder.js';
-import { writeFileAtomically } from '../common/files.js';
+import { parseJson, writeFileAtomically } from '../common/files.js';
 import { describeConfig } from '../common/schema.js';
 import { checkpointDir, latestCheckpoint } from './checkpoint.js';
 import type { DataParallel } from './data_parallel.js';
@@ -157,6 +159,7 @@ export async function startRun(o: {
   if (dp.isMain) {
     for (const m of notes) run.log(m, !o.quiet);
     const dropped = run.cutBackTo(resumeFrom?.step ?? 0);
+    run.tensorboard?.sessionStart((resumeFrom?.step ?? 0) + 1); // TensorBoard's own cut of the earlier event files
     if (dropped > 0)
       run.log(
         `metrics: dropped ${dropped} lines of steps after ${resumeFrom ? `checkpoint step ${resumeFrom.step}` : 'the start'}, which this run records again`,
@@ -212,7 +215,12 @@ function decide(
     return fresh;
   }
   const configFile = join(dir, 'config.json');
-  const before = existsSync(configFile) ? (JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>) : null;
+  const before = existsSync(configFile)
+    ? (parseJson(readFileSync(configFile, 'utf8'), configFile, "the run's config.json (compared with this config on resume)") as Record<
+        string,
+        unknown
+      >)
+    : null;
   const changes = before ? changedFields(schema, before, cfg as unknown as Record<string, unknown>) : [];
   if (state && state.global_batch !== globalBatch) {
     changes.push(

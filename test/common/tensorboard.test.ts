@@ -19,6 +19,8 @@ interface Event {
   wallTime: number;
   step: number;
   fileVersion?: string;
+  /** A SessionLog START event (TensorBoard purges earlier files' events at this step and later). */
+  sessionStart?: boolean;
   values: Record<string, number>;
 }
 
@@ -71,6 +73,7 @@ function readEvents(file: string): Event[] {
       if (f === 1) e.wallTime = v as number;
       else if (f === 2) e.step = Number(v);
       else if (f === 3) e.fileVersion = (v as Buffer).toString('utf8');
+      else if (f === 7) e.sessionStart = fields(v as Buffer).some(([sf, , sv]) => sf === 1 && sv === 1n);
       else if (f === 5)
         for (const [vf, , value] of fields(v as Buffer)) {
           assert.equal(vf, 1);
@@ -125,5 +128,42 @@ test('report_to takes tensorboard, all or none; anything else is refused naming 
   assert.throws(
     () => resolveConfig(schemaWithDefaults({}), { ...sftConfig(setup, join(setup.dir, 'x')), report_to: ['wandb'] }, 'test', {}),
     (e: unknown) => e instanceof ConfigError && /report_to.*entries must be among tensorboard \| all \| none, got 'wandb'/.test(e.message),
+  );
+});
+
+test('a resumed run starts its event file with a session start at its first step again, so TensorBoard drops the replayed steps', async () => {
+  const out = join(setup.dir, 'tb-resume');
+  const cfg = sftConfig(setup, out, { max_steps: 6, save_steps: 2, report_to: ['tensorboard'] });
+  await trainSft(cfg, { quiet: true, stopAfterStep: 3 }); // steps 1–3 logged, checkpoint 2
+  await new Promise((r) => setTimeout(r, 1100)); // event file names carry the second
+  await trainSft(cfg, { quiet: true });
+  const files = readdirSync(join(out, 'runs'))
+    .filter((f) => f.startsWith('events.out.tfevents.'))
+    .sort();
+  assert.equal(files.length, 2);
+  const second = readEvents(join(out, 'runs', files[1]!));
+  assert.deepEqual(
+    second.slice(0, 2).map((e) => [e.fileVersion ?? null, e.sessionStart ?? false, e.step]),
+    [
+      ['brain.Event:2', false, 0],
+      [null, true, 3],
+    ],
+  );
+  // TensorBoard's purge of orphaned data: a START at step T drops what earlier files hold at T and later
+  const seen: Event[] = [];
+  for (const f of files)
+    for (const e of readEvents(join(out, 'runs', f))) {
+      if (e.sessionStart) seen.splice(0, seen.length, ...seen.filter((x) => x.step < e.step));
+      else if ('train/loss' in e.values) seen.push(e);
+    }
+  const train = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, number>)
+    .filter((m) => m['loss'] !== undefined);
+  assert.deepEqual(
+    seen.map((e) => [e.step, e.values['train/loss']]),
+    train.map((m) => [m['step'], Math.fround(m['loss']!)]),
+    'steps 1–6 once each, as metrics.jsonl',
   );
 });
