@@ -1,13 +1,19 @@
 // A run folder and what a trainer writes into it while it runs: the resolved config, metrics as
 // JSON lines (one per step, and one per evaluation; with report_to: tensorboard also TensorBoard
 // event files in runs/, common/tensorboard.ts), log lines, sample lines, and a terminal progress
-// line with rate and ETA (redrawn in place on a TTY, a line every ~5% otherwise). On resume,
-// cutBackTo(step) removes the metrics and samples of steps after the checkpoint, which the resumed
-// run records again, so every step appears once.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// line with rate and ETA (redrawn in place on a TTY, a line every ~5% otherwise). A checkpoint
+// records position() (where the logs end); on resume cutBackTo removes what came after it, which
+// the resumed run records again, so every step appears once.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TensorBoardWriter } from './tensorboard.js';
 import { writeFileAtomically } from './files.js';
+
+/** The byte lengths of metrics.jsonl and samples.jsonl at a checkpoint. */
+export interface LogPosition {
+  metrics_bytes: number;
+  samples_bytes: number;
+}
 
 export class RunFolder {
   readonly metricsFile: string;
@@ -54,30 +60,42 @@ export class RunFolder {
     appendFileSync(this.samplesFile, JSON.stringify(record) + '\n');
   }
 
+  /** Where metrics.jsonl and samples.jsonl end now (bytes): a checkpoint keeps it, so a resume cuts back to exactly there. */
+  position(): LogPosition {
+    const size = (f: string) => (existsSync(f) ? statSync(f).size : 0);
+    return { metrics_bytes: size(this.metricsFile), samples_bytes: size(this.samplesFile) };
+  }
+
   /**
-   * Keeps the metrics.jsonl and samples.jsonl lines of steps up to `step` (and lines without a
-   * step); drops later ones and a torn last line of a killed writer. Returns the lines dropped.
+   * Cuts metrics.jsonl and samples.jsonl back to a checkpoint: to the position it recorded when
+   * there is one (everything logged after the checkpoint goes, the end-of-run evaluation too), else
+   * to the lines of steps up to `step` (and lines without a step). A torn last line of a killed
+   * writer goes either way. Returns the lines dropped.
    */
-  cutBackTo(step: number): number {
+  cutBackTo(step: number, at?: LogPosition): number {
     if (!this.write) return 0;
     let dropped = 0;
-    for (const file of [this.metricsFile, this.samplesFile]) {
+    for (const [file, bytes] of [
+      [this.metricsFile, at?.metrics_bytes],
+      [this.samplesFile, at?.samples_bytes],
+    ] as const) {
       if (!existsSync(file)) continue;
-      const lines = readFileSync(file, 'utf8').split('\n');
+      const text = readFileSync(file, 'utf8');
+      const byPosition = bytes !== undefined && Buffer.byteLength(text) >= bytes;
+      const lines = (byPosition ? Buffer.from(text).subarray(0, bytes).toString('utf8') : text).split('\n');
+      const all = text.split('\n').filter((l) => l.trim() !== '').length;
       const kept = lines.filter((line) => {
         if (line.trim() === '') return false;
         let record: unknown;
         try {
           record = JSON.parse(line);
         } catch {
-          dropped++;
           return false;
         }
         const s = (record as { step?: unknown }).step;
-        const keep = typeof s !== 'number' || s <= step;
-        if (!keep) dropped++;
-        return keep;
+        return byPosition || typeof s !== 'number' || s <= step;
       });
+      dropped += all - kept.length;
       writeFileAtomically(file, kept.map((l) => l + '\n').join(''));
     }
     return dropped;

@@ -268,7 +268,7 @@ async function distillLoop(cfg: DistillConfig, hooks: DistillHooks, dp: DataPara
           epoch: sampler.state().epoch,
           sampler: sampler.state(),
           tokensSeen,
-          extra: { config: cfg, lambda_rng_state: lambdaState, gradScaler: scaler.state() },
+          extra: { config: cfg, log_position: run.position(), lambda_rng_state: lambdaState, gradScaler: scaler.state() },
         },
       }),
     );

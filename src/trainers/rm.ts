@@ -213,7 +213,7 @@ async function rmLoop(cfg: RmConfig, hooks: RmHooks, dp: DataParallel, start: Ru
           epoch: sampler.state().epoch,
           sampler: sampler.state(),
           tokensSeen: 0,
-          extra: { config: cfg, split, gradScaler: scaler.state() },
+          extra: { config: cfg, log_position: run.position(), split, gradScaler: scaler.state() },
         },
       }),
     );
@@ -299,13 +299,13 @@ async function rmLoop(cfg: RmConfig, hooks: RmHooks, dp: DataParallel, start: Ru
       return { finalDir: '', runDir: cfg.output_dir, steps: step, eval: lastEval, trainPairs: train.length };
     }
   }
+  await save(); // before the last evaluation: a run killed after it evaluates (and logs) once more, not twice
   if (held.length) {
     const e = await evaluate();
     log(
       `held-out: accuracy ${(100 * e.accuracy).toFixed(1)}% on ${e.n} pairs, margin ${e.margin.toFixed(3)}, chosen ${e.chosen.toFixed(3)}, rejected ${e.rejected.toFixed(3)}`,
     );
   }
-  await save();
   const finalDir = join(cfg.output_dir, 'final');
   await dp.mainWrites(() => saveRewardModel(rm, finalDir, { padTokenId: pad, tokenizerFiles: tokFiles }));
   log(`done: ${step} steps, reward model in ${finalDir}`);

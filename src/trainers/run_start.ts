@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Schema } from '../common/schema.js';
 import { acquireLock, type RunLock } from '../common/run_lock.js';
-import { RunFolder } from '../common/run_folder.js';
+import { RunFolder, type LogPosition } from '../common/run_folder.js';
 import { parseJson, writeFileAtomically } from '../common/files.js';
 import { describeConfig } from '../common/schema.js';
 import { checkpointDir, latestCheckpoint } from './checkpoint.js';
@@ -102,6 +102,16 @@ export function changedFields(schema: Schema, before: Record<string, unknown>, n
   return out;
 }
 
+/** Where the logs ended when a checkpoint was saved (trainer_state.json's extra.log_position), if it says. */
+function logPositionOf(checkpoint: string): LogPosition | undefined {
+  try {
+    const state = JSON.parse(readFileSync(join(checkpoint, 'trainer_state.json'), 'utf8')) as { extra?: { log_position?: LogPosition } };
+    return state.extra?.log_position;
+  } catch {
+    return undefined;
+  }
+}
+
 function readState(dir: string): RunState | null {
   const file = join(dir, RUN_STATE_FILE);
   if (!existsSync(file)) return null;
@@ -158,7 +168,10 @@ export async function startRun(o: {
   const resumeFrom = decision.resumeStep === null ? null : { step: decision.resumeStep, dir: checkpointDir(dir, decision.resumeStep) };
   if (dp.isMain) {
     for (const m of notes) run.log(m, !o.quiet);
-    const dropped = run.cutBackTo(resumeFrom?.step ?? 0);
+    const dropped = run.cutBackTo(
+      resumeFrom?.step ?? 0,
+      resumeFrom ? logPositionOf(resumeFrom.dir) : { metrics_bytes: 0, samples_bytes: 0 },
+    );
     run.tensorboard?.sessionStart((resumeFrom?.step ?? 0) + 1); // TensorBoard's own cut of the earlier event files
     if (dropped > 0)
       run.log(

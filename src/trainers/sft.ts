@@ -211,7 +211,7 @@ async function sftLoop(cfg: SftConfig, hooks: SftHooks, dp: DataParallel, start:
           epoch: sampler.state().epoch,
           sampler: sampler.state(),
           tokensSeen,
-          extra: { config: cfg, gradScaler: scaler.state() },
+          extra: { config: cfg, log_position: run.position(), gradScaler: scaler.state() },
         },
       }),
     );
@@ -283,12 +283,12 @@ async function sftLoop(cfg: SftConfig, hooks: SftHooks, dp: DataParallel, start:
       };
     }
   }
+  await save(step); // before the last evaluation: a run killed after it evaluates (and logs) once more, not twice
   if (evalRows.length) {
     lastEval = await evalLossParallel(dp, model, evalRows, cfg.per_device_train_batch_size, cfg);
     run.metrics({ step, eval_loss: lastEval });
     log(`eval loss ${lastEval.toFixed(4)}`);
   }
-  await save(step);
   const finalDir = join(cfg.output_dir, 'final');
   await dp.mainWrites(() => saveFinalModel(model, cfg.output_dir, { lora, generationConfig, tokenizerFiles: tokFiles }));
   const seconds = (performance.now() - t0) / 1000;

@@ -123,3 +123,24 @@ test('two runs of one program on one output_dir: the second is refused while the
     /locked by pid 1 on elsewhere\.example since then, another host, which cannot be checked from here; if that run is gone, remove .*\.lock/,
   );
 });
+
+test('killed after its last checkpoint but before it was recorded finished: the end-of-run evaluation is logged once', async () => {
+  await trainSft(cfg('late', { eval_fraction: 0.2 }), { quiet: true });
+  const full = read('late', 'metrics.jsonl');
+  // the state a kill leaves between the last checkpoint and the end: final/ half written, not finished
+  const state = JSON.parse(read('late', 'run_state.json'));
+  writeFileSync(join(setup.dir, 'late', 'run_state.json'), JSON.stringify({ ...state, status: 'running', result: undefined }));
+  rmSync(join(setup.dir, 'late', 'final'), { recursive: true });
+  const r = await trainSft(cfg('late', { eval_fraction: 0.2 }), { quiet: true });
+  assert.equal(r.steps, 4);
+  const lines = (t: string) =>
+    t
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const m = JSON.parse(l);
+        delete m.time;
+        return m;
+      });
+  assert.deepEqual(lines(read('late', 'metrics.jsonl')), lines(full), 'the evaluation after the loop appears once, with the same value');
+});

@@ -159,7 +159,7 @@ async function grpoLoop(cfg: GrpoConfig, hooks: GrpoHooks, dp: DataParallel, sta
           epoch: 0,
           sampler: sampler.state(),
           tokensSeen: 0,
-          extra: { config: cfg, reference_step: refreshedAt, gradScaler: scaler.state() },
+          extra: { config: cfg, log_position: run.position(), reference_step: refreshedAt, gradScaler: scaler.state() },
         },
       }),
     );
