@@ -5,13 +5,13 @@
 // on a non-loopback bind address Host is checked only when allowed hosts are given.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fillQueue, readQueue, DECISIONS_FILE } from '../../src/annotate/queue.js';
 import { startAnnotationServer, type AnnotationServer } from '../../src/annotate/server.js';
 import type { ChatBackend } from '../../src/generation/chat_backend.js';
+import { rawRequest } from '../helpers/raw_http.js';
 
 const root = mkdtempSync(join(tmpdir(), 'posttrain-annotate-guard-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -31,27 +31,8 @@ async function makeQueue(name: string): Promise<{ dir: string; id: string }> {
   return { dir, id: readQueue(dir).items[0]!.id };
 }
 
-interface Answer {
-  status: number;
-  text: string;
-  json: () => { error: string };
-}
-
-/** One request to 127.0.0.1:port with exactly these headers (Host included), as a browser could send. */
-function raw(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, text, json: () => JSON.parse(text) as { error: string } });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const raw = (port: number, method: string, path: string, headers: Record<string, string>, body?: string) =>
+  rawRequest<{ error: string }>(port, method, path, headers, body);
 
 async function tokenOf(s: AnnotationServer): Promise<string> {
   const html = (await raw(s.port, 'GET', '/', {})).text;

@@ -5,13 +5,13 @@
 // keep working. On 0.0.0.0 Host is checked only when allowed hosts are given.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { createModel, saveModel } from '../../src/models/index.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
 import { makeSftSetup } from '../helpers/sft_setup.js';
+import { rawRequest } from '../helpers/raw_http.js';
 
 const setup = makeSftSetup(8);
 const modelDir = join(setup.dir, 'tiny-chat');
@@ -49,26 +49,8 @@ after(async () => {
 interface OpenAIError {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
-interface Answer {
-  status: number;
-  json: () => OpenAIError;
-}
-
-/** One request to 127.0.0.1:port with exactly these headers (Host included), as a browser could send. */
-function raw(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, json: () => JSON.parse(text) as OpenAIError });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const raw = (port: number, method: string, path: string, headers: Record<string, string>, body?: string) =>
+  rawRequest<OpenAIError>(port, method, path, headers, body);
 
 const chatBody = JSON.stringify({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 });
 const json = { 'content-type': 'application/json' };
