@@ -31,6 +31,8 @@ import type { GenDataConfig } from './gen_config.js';
 import { seedFrom } from '../common/rng.js';
 import { acquireLock } from '../common/run_lock.js';
 import { checkRowText } from '../data/text_checks.js';
+import { REWARD_COLUMNS } from '../rewards/registry.js';
+import { REFERENCE_COLUMN } from '../rewards/routing.js';
 
 interface Problem {
   id: string;
@@ -100,6 +102,18 @@ async function loadProblems(cfg: GenDataConfig): Promise<{ problems: Problem[]; 
     }
   }
   if (problems.length === 0) throw new Error(`gen-data: no problems in ${cfg.prompts.join(', ')}`);
+  // a verifier named outright needs its column on every row (else every sample is unjudged, and dropped)
+  const needs = cfg.verifier === 'judge' ? [REFERENCE_COLUMN, 'answer'] : (REWARD_COLUMNS[cfg.verifier] ?? []); // the judge reads reference, else answer
+  const lacking = needs.length ? problems.filter((p) => needs.every((c) => p.row[c] === undefined || p.row[c] === null)) : [];
+  if (lacking.length) {
+    const p = lacking[0]!;
+    throw new DataError(
+      p.file,
+      p.line,
+      `is missing: verifier '${cfg.verifier}' reads it (${lacking.length} of ${problems.length} problems lack it; verifier: auto picks per row)`,
+      needs.join("' or '"),
+    );
+  }
   return { problems, duplicates };
 }
 

@@ -217,11 +217,16 @@ test('bad input is refused with file, line and field', async () => {
     generateData(cfg({ prompts: [noQuestion], output: join(dir, 'bad1.out.jsonl') }), { quiet: true }),
     /bad1\.jsonl:2: field 'question'/,
   );
-  const noAnswer = problemsFile('bad2.jsonl', [{ question: 'what is 1 plus 1?', solution: 's' }]);
+  const noAnswer = problemsFile('bad2.jsonl', [
+    { question: 'what is 1 plus 1?', answer: 2, solution: 's' },
+    { question: 'what is 2 plus 2?', solution: 's' },
+  ]);
+  const asked = requests;
   await assert.rejects(
     generateData(cfg({ prompts: [noAnswer], output: join(dir, 'bad2.out.jsonl') }), { quiet: true }),
-    /bad2\.jsonl:1: field 'answer'.*needs the 'answer' column/,
+    /bad2\.jsonl:2: field 'answer' is missing: verifier 'math' reads it \(1 of 2 problems lack it/,
   );
+  assert.equal(requests, asked, 'refused before the teacher was asked anything');
   const noSolution = problemsFile('bad3.jsonl', [{ question: 'what is 1 plus 1?', answer: 2 }]);
   await assert.rejects(
     generateData(cfg({ prompts: [noSolution], output: join(dir, 'bad3.out.jsonl') }), { quiet: true }),
