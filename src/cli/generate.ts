@@ -3,9 +3,12 @@
 // model's chat template and the assistant header). Output rows keep the input's other columns and
 // add completion, finish_reason, completion_tokens (and logprobs with --logprobs). Rows are
 // written, and flushed, batch by batch in input order, so an interrupted run keeps what it finished.
-import { createReadStream, openSync, writeSync, closeSync, fsyncSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+// The input is read by the data layer's readRows (also .json and .parquet): bytes that are not
+// UTF-8, over-long lines, control characters and lone surrogates are DataErrors naming file, line
+// and field, as for the trainers (max_line_bytes, allow_control_characters).
+import { openSync, writeSync, closeSync, fsyncSync } from 'node:fs';
 import { generate } from '../generation/index.js';
+import { DataError, readFields, readOptionsOf, readRows, typeName } from '../data/index.js';
 import { applyChatTemplate, type ChatMessage } from '../tokenizer/index.js';
 import { defineSchema, type ConfigOf } from '../common/schema.js';
 import { command } from './args.js';
@@ -17,28 +20,36 @@ interface Row {
   promptText: string;
 }
 
-function rowPrompt(data: Record<string, unknown>, where: string, render: (m: ChatMessage[]) => string): string {
+function rowPrompt(data: Record<string, unknown>, file: string, line: number, render: (m: ChatMessage[]) => string): string {
   if (typeof data['prompt'] === 'string') return data['prompt'];
   const msgs = data['messages'];
   if (Array.isArray(msgs)) {
     msgs.forEach((m, i) => {
       if (!m || typeof m !== 'object' || typeof (m as ChatMessage).role !== 'string' || typeof (m as ChatMessage).content !== 'string') {
-        throw new Error(`${where}: field 'messages[${i}]' must be {role: string, content: string}`);
+        throw new DataError(file, line, 'must be {role: string, content: string}', `messages[${i}]`);
       }
     });
     return render(msgs as ChatMessage[]);
   }
-  throw new Error(`${where}: needs a 'prompt' string or a 'messages' array`);
+  if (msgs !== undefined && msgs !== null)
+    throw new DataError(file, line, `must be a list of {role, content}, got ${typeName(msgs)}`, 'messages');
+  throw new DataError(file, line, "needs a 'prompt' string or a 'messages' array");
 }
 
 export const GENERATE_SCHEMA = defineSchema({
   model: { type: 'string', default: null, required: true, doc: 'the model folder' },
-  input: { type: 'string', default: null, required: true, doc: "JSONL rows with 'prompt' (text as is) or 'messages' (chat-templated)" },
+  input: {
+    type: 'string',
+    default: null,
+    required: true,
+    doc: "JSONL (or .json, .parquet) rows with 'prompt' (text as is) or 'messages' (chat-templated)",
+  },
   output: { type: 'string', default: null, nullable: true, doc: 'JSONL file for the rows with their completions (default: stdout)' },
   batch_size: { type: 'int', default: 8, min: 1, doc: 'rows generated together' },
   stop: { type: 'string', default: null, nullable: true, doc: 'a stop string: the completion ends before it' },
   logprobs: { type: 'bool', default: false, doc: "add each sampled token's log-probability" },
   skip_special_tokens: { type: 'bool', default: true, doc: 'leave special tokens out of the completion text' },
+  ...readFields(),
   ...SAMPLING_FIELDS,
 });
 
@@ -100,21 +111,9 @@ async function generateRows(c: ConfigOf<typeof GENERATE_SCHEMA>): Promise<void> 
     if (out !== 1) process.stderr.write(`\rgenerated ${done}`);
     pending = [];
   };
-  const rl = createInterface({ input: createReadStream(input), crlfDelay: Infinity });
-  let line = 0;
   try {
-    for await (const raw of rl) {
-      line++;
-      if (raw.trim() === '') continue;
-      const where = `${input}:${line}`;
-      let data: unknown;
-      try {
-        data = JSON.parse(raw);
-      } catch (e) {
-        throw new Error(`${where}: invalid JSON (${(e as Error).message})`);
-      }
-      if (!data || typeof data !== 'object' || Array.isArray(data)) throw new Error(`${where}: each line must be a JSON object`);
-      pending.push({ line, data: data as Record<string, unknown>, promptText: rowPrompt(data as Record<string, unknown>, where, render) });
+    for await (const r of readRows(input, readOptionsOf(c))) {
+      pending.push({ line: r.line, data: r.data, promptText: rowPrompt(r.data, r.file, r.line, render) });
       if (pending.length >= batchSize) flush();
     }
     flush();

@@ -63,7 +63,10 @@ export function readConfigFile(path: string): Record<string, unknown> {
   try {
     doc = parseYaml(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new ConfigError([`${path}: ${(e as Error).message.split('\n')[0]}`]);
+    // yaml's errors carry linePos: name the spot as file:line:column, the way editors jump to it
+    const pos = (e as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    const detail = (e as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new ConfigError([`${pos ? `${path}:${pos.line}:${pos.col}` : path}: ${detail}`]);
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError([`${path}: the top level must be a mapping of field: value`]);

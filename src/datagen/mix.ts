@@ -3,7 +3,7 @@
 // teacher sample with probability teacher_share and its original with probability original_share
 // (seeded, per problem), optionally without their system prompts, plus any further files as they
 // are; written atomically, shuffled.
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readRows, DataError } from '../data/index.js';
 import { writeFileAtomically } from '../common/files.js';
 import { Rng } from '../common/rng.js';
@@ -56,13 +56,18 @@ export async function mixSampleTypes(o: MixOptions): Promise<MixSummary> {
   const out: string[] = [];
   const s: MixSummary = { teacher: 0, original: 0, extra: 0, rows: 0 };
   // an empty file is an empty source here (gen-data may keep nothing; a gate may accept nothing)
-  const rowsOf = (file: string) => (statSync(file).size === 0 ? (async function* () {})() : readRows(file));
+  const rowsOf = (file: string) => (existsSync(file) && statSync(file).size === 0 ? (async function* () {})() : readRows(file));
   for await (const r of rowsOf(o.data)) {
     const type = r.data['sample_type'],
       id = r.data['problem_id'];
     if (type !== 'teacher' && type !== 'original')
-      throw new DataError(r.file, r.line, `'sample_type' must be 'teacher' or 'original', got ${JSON.stringify(type)}`, 'sample_type');
-    if (typeof id !== 'string') throw new DataError(r.file, r.line, "'problem_id' must be a string", 'problem_id');
+      throw new DataError(
+        r.file,
+        r.line,
+        type === undefined ? "is missing: must be 'teacher' or 'original'" : `must be 'teacher' or 'original', got ${JSON.stringify(type)}`,
+        'sample_type',
+      );
+    if (typeof id !== 'string') throw new DataError(r.file, r.line, 'must be a string', 'problem_id');
     if (!root.fork(`${type}|${id}`).chance(type === 'teacher' ? teacherShare : originalShare)) continue;
     s[type]++;
     const row =

@@ -53,8 +53,11 @@ export interface TrainingRender {
 export class ChatTemplateError extends Error {
   readonly templateName: string;
   readonly detail: string;
-  constructor(templateName: string, detail: string) {
-    super(`chat template "${templateName}": ${detail}`);
+  /** The file the template came from, when known (its parse and render errors name it first). */
+  readonly file: string | undefined;
+  constructor(templateName: string, detail: string, file?: string) {
+    super(`${file === undefined ? '' : `${file}: `}chat template "${templateName}": ${detail}`);
+    this.file = file;
     this.templateName = templateName;
     this.detail = detail;
     this.name = new.target.name;
@@ -89,13 +92,13 @@ export function selectChatTemplate(tokenizer: Tokenizer, templateName?: string):
 
 const compiledTemplates = new Map<string, Template>();
 
-function compile(name: string, source: string): Template {
+function compile(name: string, source: string, file: string): Template {
   let template = compiledTemplates.get(source);
   if (template === undefined) {
     try {
       template = new Template(source);
     } catch (e) {
-      throw new ChatTemplateError(name, `does not parse: ${(e as Error).message}`);
+      throw new ChatTemplateError(name, `does not parse: ${(e as Error).message}`, file);
     }
     if (compiledTemplates.size > 64) compiledTemplates.clear();
     compiledTemplates.set(source, template);
@@ -128,10 +131,14 @@ export function renderTemplateSource(
   for (const [key, value] of specials) if (value !== undefined) variables[key] = value;
   for (const [key, value] of Object.entries(extra)) if (value !== undefined) variables[key] = value;
   try {
-    return compile(name, source).render(variables);
+    return compile(name, source, tokenizer.chatTemplateFile(name)).render(variables);
   } catch (e) {
     if (e instanceof ChatTemplateError) throw e;
-    throw new ChatTemplateError(name, `rendering ${messages.length} message(s) failed: ${(e as Error).message}`);
+    throw new ChatTemplateError(
+      name,
+      `rendering ${messages.length} message(s) failed: ${(e as Error).message}`,
+      tokenizer.chatTemplateFile(name),
+    );
   }
 }
 

@@ -77,12 +77,14 @@ export class Tokenizer {
   private readonly hf: HFTokenizer;
   private readonly addedTokenContent = new Map<number, string>();
   private readonly chatTemplateFromFile: boolean;
+  private readonly dir: string | undefined;
 
   private constructor(tokenizerJson: JsonObject, tokenizerConfig: JsonObject, extras: TokenizerExtras) {
     const dir = extras.dir;
     const jsonFile = dir === undefined ? 'tokenizer.json' : path.join(dir, 'tokenizer.json');
     const configFile = dir === undefined ? 'tokenizer_config.json' : path.join(dir, 'tokenizer_config.json');
     this.source = dir ?? '(in-memory tokenizer.json)';
+    this.dir = dir;
     this.tokenizerJson = tokenizerJson;
     this.tokenizerConfig = tokenizerConfig;
 
@@ -148,6 +150,12 @@ export class Tokenizer {
     this.chatTemplateFromFile = extras.chatTemplate !== undefined;
     if (extras.chatTemplate !== undefined) templates.set(DEFAULT_TEMPLATE_NAME, extras.chatTemplate);
     this.chatTemplates = templates;
+  }
+
+  /** The file the chat template `name` came from (chat_template.jinja or tokenizer_config.json), for messages. */
+  chatTemplateFile(name: string): string {
+    const file = name === DEFAULT_TEMPLATE_NAME && this.chatTemplateFromFile ? 'chat_template.jinja' : 'tokenizer_config.json';
+    return this.dir === undefined ? file : path.join(this.dir, file);
   }
 
   /** Load tokenizer.json (required), tokenizer_config.json, chat_template.jinja and
