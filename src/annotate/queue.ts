@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { writeFileAtomically, fsyncDir } from '../common/files.js';
 import type { ChatBackend } from '../generation/chat_backend.js';
 import type { ChatMessage } from '../tokenizer/index.js';
+import { seedFrom, textSeed } from '../common/rng.js';
 
 export const ITEMS_FILE = 'items.jsonl';
 export const DECISIONS_FILE = 'decisions.jsonl';
@@ -430,8 +431,15 @@ export async function fillQueue(
   for (let start = 0; start < toAsk.length; start += chunkSize) {
     const chunk = toAsk.slice(start, start + chunkSize);
     const results = await Promise.all(
-      chunk.map(({ prompt }) =>
-        backend.chat({ messages: prompt.messages, n: 1, maxTokens: opts.maxTokens, temperature: opts.temperature, seed }),
+      chunk.map(({ id, prompt }) =>
+        // each prompt its own stream (the queue's seed and the item id): independent of batch-mates and order
+        backend.chat({
+          messages: prompt.messages,
+          n: 1,
+          maxTokens: opts.maxTokens,
+          temperature: opts.temperature,
+          seed: seedFrom(seed, textSeed(id)),
+        }),
       ),
     );
     const created = new Date().toISOString();

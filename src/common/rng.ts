@@ -30,6 +30,13 @@ export function seedFrom(...parts: readonly number[]): number {
   return h >>> 0;
 }
 
+/** A 32-bit seed from a text (FNV-1a over its UTF-16 code units): a stream keyed by a prompt or an id. */
+export function textSeed(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 export class Rng {
   private state: number;
   private readonly seed: number;

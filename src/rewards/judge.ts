@@ -9,6 +9,7 @@
 import type { ChatMessage } from '../tokenizer/index.js';
 import type { RewardFn } from './compose.js';
 import type { ChatBackend } from '../generation/chat_backend.js';
+import { seedFrom, textSeed } from '../common/rng.js';
 
 export type JudgeMode = 'reference' | 'rubric';
 
@@ -119,14 +120,19 @@ export function judgeReward(
   return Object.assign(fn, { unparseable: () => unparseable });
 }
 
-/** A judge on a chat backend (local folder or server): k texts per judgement, sampled when k > 1. */
+/**
+ * A judge on a chat backend (local folder or server): k texts per judgement, sampled when k > 1,
+ * each judgement from its own seed (the run's seed and the judged conversation), so the votes on
+ * different responses are independent draws, whatever order they are asked in.
+ */
 export function backendJudge(
   backend: ChatBackend,
   o: { maxTokens: number; temperature: number; seed?: number },
 ): (messages: ChatMessage[], k: number) => Promise<string[]> {
   return async (messages, k) => {
     if (k > 1 && o.temperature === 0) throw new RangeError(`judge: ${k} votes need a temperature above 0 (greedy votes are all the same)`);
-    return (await backend.chat({ messages, n: k, maxTokens: o.maxTokens, temperature: o.temperature, seed: o.seed })).texts;
+    const seed = seedFrom(o.seed ?? 0, textSeed(JSON.stringify(messages)));
+    return (await backend.chat({ messages, n: k, maxTokens: o.maxTokens, temperature: o.temperature, seed })).texts;
   };
 }
 

@@ -4,11 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseJudgement, combineJudgements, judgeMessages, judgeReward, type Judgement } from '../../src/rewards/judge.js';
+import { parseJudgement, combineJudgements, judgeMessages, judgeReward, backendJudge, type Judgement } from '../../src/rewards/judge.js';
+import { LocalChatBackend } from '../../src/generation/chat_backend.js';
 import { RemoteModel } from '../../src/remote/client.js';
 import { startServer } from '../../src/serve/server.js';
 import { createModel, saveModel } from '../../src/models/index.js';
 import { makeSftSetup } from '../helpers/sft_setup.js';
+import { TINY } from '../helpers/models.js';
 
 test('reference verdicts: the last one counts, in the forms judges write; malformed outputs give null', () => {
   const v = (t: string) => parseJudgement(t, 'reference').score;
@@ -128,4 +130,36 @@ test('judgement rows become SFT conversations: the judge prompt, then the reason
     () => judgementConversation({ question: 'q', response: 'r', reference: '1', reasoning: ' ', verdict: true }),
     /'reasoning' must be a non-empty string/,
   );
+});
+
+test('backendJudge: each judged conversation samples from its own stream, the same one whatever the order', async () => {
+  const setup = makeSftSetup(8);
+  try {
+    const dir = join(setup.dir, 'judge');
+    saveModel(createModel({ ...TINY.llama, vocab_size: setup.vocab }, { seed: 4 }), dir, {
+      tokenizerFiles: {
+        'tokenizer.json': readFileSync(join(setup.tokDir, 'tokenizer.json')),
+        'tokenizer_config.json': readFileSync(join(setup.tokDir, 'tokenizer_config.json')),
+      },
+    });
+    const backend = LocalChatBackend.fromDir(dir);
+    const ask = backendJudge(backend, { maxTokens: 12, temperature: 1, seed: 3 });
+    const conv = (q: string) => [{ role: 'user' as const, content: q }];
+    const one = await ask(conv('is 2 plus 2 four?'), 2);
+    const [a, b] = await Promise.all([ask(conv('is 3 plus 3 six?'), 2), ask(conv('is 2 plus 2 four?'), 2)]);
+    assert.deepEqual(b, one, 'the same conversation gets the same votes alone or beside another');
+    // the same question asked of the same seed would draw the same uniforms: the other conversation's
+    // votes come from another stream (a shared stream makes every row's votes err together)
+    const shared = await new LocalChatBackend(backend['model'], backend['tokenizer']).chat({
+      messages: conv('is 3 plus 3 six?'),
+      n: 2,
+      maxTokens: 12,
+      temperature: 1,
+      seed: 3,
+    });
+    assert.notDeepEqual(a, shared.texts, 'a judgement is not drawn from the run seed alone');
+    backend.dispose();
+  } finally {
+    rmSync(setup.dir, { recursive: true, force: true });
+  }
 });
