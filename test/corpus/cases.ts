@@ -37,7 +37,7 @@ export type Expect =
       names?: string;
     };
 
-export type Command = 'sft' | 'pretrain' | 'rm' | 'grpo' | 'gen-data' | 'eval' | 'generate' | 'mix' | 'export';
+export type Command = 'sft' | 'pretrain' | 'rm' | 'grpo' | 'gen-data' | 'eval' | 'generate' | 'mix' | 'export' | 'serve';
 
 /** Where the input goes in a command: data file, config file, model folder, tokenizer folder, run folder. */
 export type Slot = 'data' | 'config' | 'model' | 'tokenizer' | 'run';
@@ -113,6 +113,8 @@ export function commandArgv(command: Command, slot: Slot, input: string, base: B
     ],
     mix: () => ['mix', `--data=${data ?? base.genOut}`, `--output=${join(out, 'mix.jsonl')}`],
     export: () => ['export', `--model=${model}`, `--output=${join(out, 'model.gguf')}`],
+    // only for folders it must refuse: a good one would serve until killed
+    serve: () => ['serve', `--model=${genModel}`, '--port=0'],
   };
   return [...argv[command](), ...config, ...extra];
 }
@@ -516,7 +518,7 @@ export const CASES: Case[] = [
     slot: 'model',
     what: 'a model folder without config.json',
     build: modelCopy('no_config', (p) => rmSync(join(p, 'config.json'))),
-    reads: every(['sft', 'generate', 'eval', 'export', 'gen-data'], { error: /config\.json/ }),
+    reads: every(['sft', 'generate', 'eval', 'export', 'gen-data', 'serve'], { error: /missing config\.json/, names: 'config.json' }),
   },
   {
     name: 'model-config-invalid-json',
@@ -525,7 +527,10 @@ export const CASES: Case[] = [
     build: modelCopy('config_invalid', (p) =>
       writeFileSync(join(p, 'config.json'), readFileSync(join(p, 'config.json'), 'utf8').slice(0, 40)),
     ),
-    reads: every(['sft', 'generate', 'eval', 'export'], { error: /JSON/, names: 'config.json' }),
+    reads: every(['sft', 'generate', 'eval', 'export', 'serve'], {
+      error: /invalid JSON in config\.json: line 3 column 14/,
+      names: 'config.json',
+    }),
   },
   {
     name: 'model-unknown-type',
@@ -550,7 +555,10 @@ export const CASES: Case[] = [
       const b = readFileSync(f);
       writeFileSync(f, b.subarray(0, Math.floor(b.length / 2)));
     }),
-    reads: every(['sft', 'generate', 'eval', 'export'], { error: /safetensors|truncated|bytes/i, names: 'model.safetensors' }),
+    reads: every(['sft', 'generate', 'eval', 'export', 'serve'], {
+      error: /reach past the end of the data section .*the file is truncated/,
+      names: 'model.safetensors',
+    }),
   },
   {
     name: 'safetensors-header-too-long',
@@ -635,7 +643,7 @@ export const CASES: Case[] = [
     slot: 'tokenizer',
     what: 'tokenizer.json that is not JSON',
     build: modelCopy('tok_invalid', (p) => writeFileSync(join(p, 'tokenizer.json'), '{"version": "1.0", "model": {'), 'tokenizers'),
-    reads: every(['sft', 'generate'], { error: /JSON/, names: 'tokenizer.json' }),
+    reads: every(['sft', 'generate', 'serve'], { error: /invalid JSON/, names: 'tokenizer.json' }),
   },
   {
     name: 'tokenizer-json-no-model',

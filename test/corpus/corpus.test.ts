@@ -107,7 +107,11 @@ function runCli(argv: string[]): Promise<{ status: number | null; stderr: string
     const child = spawn(process.execPath, [CLI, ...argv], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stderr }));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000); // a command that should have stopped (serve) does not hang the test
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stderr });
+    });
   });
 }
 
