@@ -2,13 +2,14 @@
 // `posttrain annotate` and a recipe's annotate stage. A generalist model (a folder or an
 // OpenAI-compatible server) answers the prompts into the queue <output_dir>/queue (resumable:
 // prompts already there are not asked again); undecided items are decided automatically when the
-// config says so (marked annotator 'auto'), or wait for people at the annotation page
+// config says so (marked annotator 'auto'; a blank answer or one holding characters the data readers
+// refuse is never accepted automatically), or wait for people at the annotation page
 // (`posttrain annotate-page --queue=<output_dir>/queue`); once none is undecided, the accepted and
 // edited answers are exported as SFT rows to <output_dir>/accepted.jsonl.
 import { join } from 'node:path';
 import { defineSchema, type ConfigOf } from '../common/schema.js';
 import { openChatBackend } from '../generation/chat_backend.js';
-import { autoAccept, decide, exportAccepted, fillQueue, readQueue, type QueueItem } from './queue.js';
+import { autoAccept, decide, exportAccepted, fillQueue, readQueue, unusable, type QueueItem } from './queue.js';
 import { readPrompts } from './prompts.js';
 
 export const ANNOTATE_SCHEMA = defineSchema({
@@ -67,7 +68,7 @@ export async function runAnnotationGate(
       );
     const state = readQueue(queue);
     for (const item of state.items)
-      if (!state.decisions[item.id]) decide(queue, item.id, o.autoAnnotator(item) ? 'accept' : 'reject', null, 'auto');
+      if (!state.decisions[item.id]) decide(queue, item.id, !unusable(item) && o.autoAnnotator(item) ? 'accept' : 'reject', null, 'auto');
   }
   const { progress } = readQueue(queue);
   if (progress.undecided > 0)

@@ -21,6 +21,7 @@ import { writeFileAtomically, fsyncDir } from '../common/files.js';
 import type { ChatBackend } from '../generation/chat_backend.js';
 import type { ChatMessage } from '../tokenizer/index.js';
 import { seedFrom, textSeed } from '../common/rng.js';
+import { checkRowText } from '../data/text_checks.js';
 
 export const ITEMS_FILE = 'items.jsonl';
 export const DECISIONS_FILE = 'decisions.jsonl';
@@ -325,14 +326,28 @@ export function decide(
 }
 
 /** Accepts every undecided item as annotator 'auto' (the demo's shortcut, marked as such in the log), in one durable append. */
-export function autoAccept(dir: string): { accepted: number; alreadyDecided: number } {
+export function autoAccept(dir: string): { accepted: number; rejected: number; alreadyDecided: number } {
   const state = readQueue(dir);
   const at = new Date().toISOString();
   const records: DecisionRecord[] = state.items
     .filter((it) => !state.decisions[it.id])
-    .map((it) => ({ id: it.id, decision: 'accept', response: it.response, at, annotator: 'auto' }));
+    .map((it) =>
+      unusable(it)
+        ? { id: it.id, decision: 'reject', at, annotator: 'auto' }
+        : { id: it.id, decision: 'accept', response: it.response, at, annotator: 'auto' },
+    );
   appendDecisions(dir, records);
-  return { accepted: records.length, alreadyDecided: state.progress.decided };
+  const rejected = records.filter((r) => r.decision === 'reject').length;
+  return { accepted: records.length - rejected, rejected, alreadyDecided: state.progress.decided };
+}
+
+/**
+ * Whether an item's response is blank or holds characters the data readers refuse (control
+ * characters, lone surrogates): an automatic annotator never accepts it, since SFT would refuse the
+ * exported row. (A person may still accept it; the SFT run then names the row.)
+ */
+export function unusable(item: QueueItem): boolean {
+  return item.response.trim() === '' || checkRowText({ response: item.response }, false) !== null;
 }
 
 // ---------------------------------------------------------------------------------------------

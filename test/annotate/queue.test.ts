@@ -152,12 +152,22 @@ test('decide refuses unknown ids and malformed decisions with clear errors, writ
   assert.throws(() => readQueue(join(root, 'missing')), /missing: no such folder/);
 });
 
+test('the automatic annotator never accepts a blank answer or one holding characters the data readers refuse', async () => {
+  const dir = newDir();
+  const prompts = [user('plain question'), user('question with a bell \u0007')];
+  await fillQueue(echoBackend(), prompts, dir, { maxTokens: 8, temperature: 0 });
+  assert.deepEqual(autoAccept(dir), { accepted: 1, rejected: 1, alreadyDecided: 0 });
+  const out = join(root, 'export-clean.jsonl');
+  assert.deepEqual(exportAccepted(dir, out), { rows: 1, accepted: 1, edited: 0, rejected: 1, undecided: 0 });
+  assert.doesNotMatch(readFileSync(out, 'utf8'), /\\u0007/);
+});
+
 test('autoAccept accepts only undecided items, as annotator auto; export keeps accepted and edited with the final text', async () => {
   const { dir, ids } = await queueOf(5);
   decide(dir, ids[0]!, 'reject');
   decide(dir, ids[1]!, 'edit', 'edited by a person');
-  assert.deepEqual(autoAccept(dir), { accepted: 3, alreadyDecided: 2 });
-  assert.deepEqual(autoAccept(dir), { accepted: 0, alreadyDecided: 5 }, 'a second call has nothing left');
+  assert.deepEqual(autoAccept(dir), { accepted: 3, rejected: 0, alreadyDecided: 2 });
+  assert.deepEqual(autoAccept(dir), { accepted: 0, rejected: 0, alreadyDecided: 5 }, 'a second call has nothing left');
   const s = readQueue(dir);
   assert.equal(s.decisions[ids[2]!]!.annotator, 'auto');
   assert.equal(s.decisions[ids[1]!]!.annotator, 'human');

@@ -64,7 +64,7 @@ test('gen-data SIGKILLed at 10+ random moments and resumed equals the uninterrup
   const straight = join(setup.dir, 'straight.jsonl');
   const resolved = (output: string) => resolveConfig(GEN_DATA_SCHEMA, config(output), 'test', {});
   const s = await generateData(resolved(straight), { quiet: true });
-  assert.ok(s.rows >= 80, `the uninterrupted run kept rows (${s.rows})`);
+  assert.ok(s.rows >= 20, `the uninterrupted run kept rows (${s.rows})`); // samples holding control bytes are dropped
 
   const killed = join(setup.dir, 'killed.jsonl');
   const cfgFile = join(setup.dir, 'killed.json');
