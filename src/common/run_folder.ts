@@ -80,10 +80,13 @@ export class RunFolder {
       [this.samplesFile, at?.samples_bytes],
     ] as const) {
       if (!existsSync(file)) continue;
-      const text = readFileSync(file, 'utf8');
-      const byPosition = bytes !== undefined && Buffer.byteLength(text) >= bytes;
-      const lines = (byPosition ? Buffer.from(text).subarray(0, bytes).toString('utf8') : text).split('\n');
-      const all = text.split('\n').filter((l) => l.trim() !== '').length;
+      const content = readFileSync(file);
+      const byPosition = bytes !== undefined && content.length >= bytes;
+      const lines = (byPosition ? content.subarray(0, bytes) : content).toString('utf8').split('\n');
+      const all = content
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '').length;
       const kept = lines.filter((line) => {
         if (line.trim() === '') return false;
         let record: unknown;

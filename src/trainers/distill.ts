@@ -27,7 +27,7 @@ import { crossEntropyLoss, tokenHeadLoss, trainedTargets } from './token_losses.
 import { logprobHead, type TokenHead } from '../nn/chunked_head.js';
 import { applyLora, type LoraConfig } from '../models/lora.js';
 import { Tokenizer } from '../tokenizer/index.js';
-import { loadExamples, padRows, toBatch, BatchSampler, type Batch, type TokenizedExample } from '../data/index.js';
+import { loadExamples, padRows, toBatch, BatchSampler, readOptionsOf, type Batch, type TokenizedExample } from '../data/index.js';
 import { generate } from '../generation/index.js';
 import { DISTILL_SCHEMA, type DistillConfig } from './distill_config.js';
 import { kdPerToken, type KdOptions } from './kd_loss.js';
@@ -161,8 +161,7 @@ async function distillLoop(cfg: DistillConfig, hooks: DistillHooks, dp: DataPara
     maxLength: cfg.max_length,
     truncation: cfg.truncation,
     addEos: true,
-    maxLineBytes: cfg.max_line_bytes,
-    allowControlChars: cfg.allow_control_characters,
+    ...readOptionsOf(cfg),
   });
   for (const s of train.skipped.slice(0, 20)) log(`skipped ${s.file}:${s.line}${s.field ? ` field '${s.field}'` : ''}: ${s.message}`);
   log(

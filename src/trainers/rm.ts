@@ -14,7 +14,7 @@ import { forwardBackward, resolvePlacement, placeModel } from '../models/index.j
 import { lrAt, checkSchedule, type Schedule } from '../optim/schedule.js';
 import { readJson } from '../common/files.js';
 import { Tokenizer } from '../tokenizer/index.js';
-import { BatchSampler, loadPreferences, type PreferencePair } from '../data/index.js';
+import { BatchSampler, loadPreferences, readOptionsOf, type PreferencePair } from '../data/index.js';
 import { RewardModel, loadRewardModel, rewardModelFromCausal, saveRewardModel } from '../models/reward_model.js';
 import { RM_SCHEMA, type RmConfig } from './rm_config.js';
 import { bradleyTerryLoss, type PairStats } from './rm_loss.js';
@@ -115,8 +115,7 @@ async function rmLoop(cfg: RmConfig, hooks: RmHooks, dp: DataParallel, start: Ru
   const prefOpts = {
     maxLength: cfg.max_length,
     system: cfg.system_prompt,
-    maxLineBytes: cfg.max_line_bytes,
-    allowControlChars: cfg.allow_control_characters,
+    ...readOptionsOf(cfg),
   };
   const loaded = await loadPreferences(cfg.dataset_name, tokenizer, prefOpts);
   let train = loaded.pairs,

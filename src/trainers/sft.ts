@@ -13,7 +13,7 @@ import { createModel, loadModel, forwardBackward, resolvePlacement, placeModel, 
 import { crossEntropyLoss, type HeadSettings } from './token_losses.js';
 import { applyLora, type LoraConfig } from '../models/lora.js';
 import { Tokenizer } from '../tokenizer/index.js';
-import { loadExamples, packExamples, padRows, toBatch, BatchSampler, type PackedRow } from '../data/index.js';
+import { loadExamples, packExamples, padRows, toBatch, BatchSampler, readOptionsOf, type PackedRow } from '../data/index.js';
 import { SFT_SCHEMA, type SftConfig } from './sft_config.js';
 import { Progress, MetricsWindow } from '../common/run_folder.js';
 import { restoreTraining, saveCheckpoint, saveFinalModel, tokenizerFiles } from './checkpoint.js';
@@ -103,8 +103,7 @@ async function sftLoop(cfg: SftConfig, hooks: SftHooks, dp: DataParallel, start:
     maxLength: cfg.max_length + 1,
     truncation: cfg.truncation,
     addEos: true,
-    maxLineBytes: cfg.max_line_bytes,
-    allowControlChars: cfg.allow_control_characters,
+    ...readOptionsOf(cfg),
   } as const;
   const train = await loadExamples(cfg.dataset_name, tokenizer, dataOpts);
   for (const s of train.skipped.slice(0, 20)) log(`skipped ${s.file}:${s.line}${s.field ? ` field '${s.field}'` : ''}: ${s.message}`);

@@ -7,28 +7,11 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { extractCode, normalizeOutput, verifyCode } from '../../src/rewards/code.js';
-import { runSandboxed, SANDBOX_UID_BASE, SANDBOX_UID_SPAN } from '../../src/rewards/sandbox.js';
+import { runSandboxed } from '../../src/rewards/sandbox.js';
+import { liveSandboxProcesses } from '../helpers/sandbox_procs.js';
 
 const py = (code: string) => '```python\n' + code + '\n```';
 const js = (code: string) => '```javascript\n' + code + '\n```';
-
-/** Live (non-zombie) host processes running as a sandbox uid. A killed sandbox's init is reparented
- *  to the host's pid 1 and lingers as a zombie until reaped; that holds no resources. */
-function liveSandboxProcesses(): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const status = readFileSync(`/proc/${name}/status`, 'utf8');
-      const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
-      const state = /^State:\s+(\S)/m.exec(status)?.[1];
-      if (uid >= SANDBOX_UID_BASE && uid < SANDBOX_UID_BASE + SANDBOX_UID_SPAN && state !== 'Z') pids.push(Number(name));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return pids;
-}
 
 /** Processes being torn down by SIGKILL can take a moment to leave /proc: poll briefly. */
 async function sandboxProcesses(): Promise<number[]> {

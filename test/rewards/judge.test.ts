@@ -9,8 +9,7 @@ import { LocalChatBackend } from '../../src/generation/chat_backend.js';
 import { RemoteModel } from '../../src/remote/client.js';
 import { startServer } from '../../src/serve/server.js';
 import { createModel, saveModel } from '../../src/models/index.js';
-import { makeSftSetup } from '../helpers/sft_setup.js';
-import { TINY } from '../helpers/models.js';
+import { makeSftSetup, saveTinyModel } from '../helpers/sft_setup.js';
 
 test('reference verdicts: the last one counts, in the forms judges write; malformed outputs give null', () => {
   const v = (t: string) => parseJudgement(t, 'reference').score;
@@ -136,12 +135,7 @@ test('backendJudge: each judged conversation samples from its own stream, the sa
   const setup = makeSftSetup(8);
   try {
     const dir = join(setup.dir, 'judge');
-    saveModel(createModel({ ...TINY.llama, vocab_size: setup.vocab }, { seed: 4 }), dir, {
-      tokenizerFiles: {
-        'tokenizer.json': readFileSync(join(setup.tokDir, 'tokenizer.json')),
-        'tokenizer_config.json': readFileSync(join(setup.tokDir, 'tokenizer_config.json')),
-      },
-    });
+    saveTinyModel(setup, dir, 4);
     const backend = LocalChatBackend.fromDir(dir);
     const ask = backendJudge(backend, { maxTokens: 12, temperature: 1, seed: 3 });
     const conv = (q: string) => [{ role: 'user' as const, content: q }];

@@ -3,8 +3,8 @@
 // are killed at the total memory cap with a reason naming it, and bad settings are refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { runSandboxed, SANDBOX_UID_BASE, SANDBOX_UID_SPAN, setSandboxCgroup, SANDBOX_CGROUP_ENV } from '../../src/rewards/sandbox.js';
+import { runSandboxed, setSandboxCgroup, SANDBOX_CGROUP_ENV } from '../../src/rewards/sandbox.js';
+import { liveSandboxProcesses } from '../helpers/sandbox_procs.js';
 
 const MiB = 1024 * 1024;
 
@@ -31,23 +31,6 @@ async function fill(folder: string, limitMiB: number, tmpfsBytes?: number): Prom
   const [written, error] = run.stdout.trim().split(' ');
   assert.ok(written !== undefined && error !== undefined, `no report from the writer: ${JSON.stringify(run)}`);
   return { written: Number(written), error, reason: run.reason };
-}
-
-/** Live (non-zombie) host processes running as a sandbox uid. */
-function liveSandboxProcesses(): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const status = readFileSync(`/proc/${name}/status`, 'utf8');
-      const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
-      const state = /^State:\s+(\S)/m.exec(status)?.[1];
-      if (uid >= SANDBOX_UID_BASE && uid < SANDBOX_UID_BASE + SANDBOX_UID_SPAN && state !== 'Z') pids.push(Number(name));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return pids;
 }
 
 async function noSandboxProcessLeft(): Promise<void> {

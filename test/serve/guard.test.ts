@@ -5,38 +5,16 @@
 // keep working. On 0.0.0.0 Host is checked only when allowed hosts are given.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { createModel, saveModel } from '../../src/models/index.js';
 import { startServer, type RunningServer } from '../../src/serve/server.js';
-import { makeSftSetup } from '../helpers/sft_setup.js';
+import { makeSftSetup, saveTinyModel } from '../helpers/sft_setup.js';
 import { rawRequest } from '../helpers/raw_http.js';
 
 const setup = makeSftSetup(8);
 const modelDir = join(setup.dir, 'tiny-chat');
-{
-  const m = createModel(
-    {
-      model_type: 'llama',
-      vocab_size: setup.vocab,
-      hidden_size: 16,
-      intermediate_size: 24,
-      num_hidden_layers: 1,
-      num_attention_heads: 2,
-      num_key_value_heads: 1,
-      max_position_embeddings: 64,
-    },
-    { seed: 3 },
-  );
-  saveModel(m, modelDir, {
-    tokenizerFiles: {
-      'tokenizer.json': readFileSync(join(setup.tokDir, 'tokenizer.json')),
-      'tokenizer_config.json': readFileSync(join(setup.tokDir, 'tokenizer_config.json')),
-    },
-  });
-  m.dispose();
-}
+saveTinyModel(setup, modelDir, 3);
 let server: RunningServer;
 before(async () => {
   server = await startServer({ modelDir, port: 0, modelName: 'tiny' });
